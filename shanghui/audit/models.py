@@ -1,0 +1,77 @@
+"""The audit log: append-only, hash-chained.
+
+Each row stores the hash of the row before it and its own hash over its content and that previous
+hash, so changing, deleting or inserting a row anywhere breaks the chain from that row on.
+`shanghui audit verify` walks the chain and names the first broken row.
+Never store personal data in clear here: mask it or store a keyed hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEntry(models.Model):
+    seq = models.PositiveBigIntegerField("序号", unique=True, editable=False)
+    created_at = models.DateTimeField("时间", editable=False)
+    # Null actor means the system (a task, a command).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", db_constraint=False,
+    )  # fmt: skip
+    # The actor's id and username as they were, kept even if the user is deleted later.
+    actor_label = models.CharField("操作人标识", max_length=160, blank=True)
+    action = models.CharField("操作", max_length=60, db_index=True)
+    object_type = models.CharField("对象类型", max_length=60, blank=True)
+    object_id = models.CharField("对象ID", max_length=64, blank=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"
+
+    def compute_hash(self) -> str:
+        payload = {
+            "seq": self.seq,
+            "created_at": self.created_at.isoformat(),
+            "actor_id": self.actor_id,
+            "actor_label": self.actor_label,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_repr": self.object_repr,
+            "ip": self.ip,
+            "detail": self.detail,
+            "prev_hash": self.prev_hash,
+        }
+        canonical = json.dumps(
+            payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RuntimeError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("audit entries are append-only")

@@ -1,0 +1,46 @@
+"""The navigation shown to each user: only what their roles may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from shanghui.orgs.access import scope_for
+from shanghui.orgs.models import ADMIN_ROLES, Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    key: str
+
+
+STAFF_ROLES = frozenset(Role)
+
+
+def nav_items(user: Any) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    scope = scope_for(user)
+    items = [NavItem("工作台", reverse("home:index"), "home")]
+    if scope.has_role(*STAFF_ROLES):
+        items.append(NavItem("组织机构", reverse("orgs:list"), "orgs"))
+    if scope.has_role(*ADMIN_ROLES, Role.AUDITOR, Role.FEDERATION_STAFF, Role.CHAMBER_STAFF):
+        items.append(NavItem("成员管理", reverse("orgs:member_list"), "members"))
+    if scope.has_role(Role.FEDERATION_ADMIN, Role.AUDITOR):
+        items.append(NavItem("审计日志", reverse("audit:list"), "audit"))
+    if user.is_staff:
+        items.append(NavItem("后台配置", reverse("admin:index"), "admin"))
+    return items
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    match = getattr(request, "resolver_match", None)
+    return {"nav_items": nav_items(user), "nav_active": match.namespace if match else ""}

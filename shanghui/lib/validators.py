@@ -1,0 +1,125 @@
+"""Validators for Chinese identifiers: resident ID number (GB 11643), unified social credit code
+(GB 32100) and mainland mobile numbers. Each has a pure `is_valid_*` and a Django validator raising
+a ValidationError with a Chinese message."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.core.exceptions import ValidationError
+
+# --- Resident ID number, GB 11643-1999 ----------------------------------------------------------
+
+# Province-level codes of GB/T 2260 (first two digits of the region code).
+PROVINCE_CODES = frozenset(
+    {
+        "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+        "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+        "65", "71", "81", "82",
+    }
+)  # fmt: skip
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+_ID_RE = re.compile(r"^\d{17}[\dX]$")
+
+
+def id_check_char(first17: str) -> str:
+    """The MOD 11-2 check character for the first 17 digits."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]
+
+
+def normalize_id_number(value: str) -> str:
+    return value.strip().replace(" ", "").upper()
+
+
+def id_number_error(value: str, *, today: dt.date | None = None) -> str | None:
+    """Why `value` is not a valid 18-digit resident ID number, or None when it is."""
+    if not _ID_RE.match(value):
+        return "身份证号应为18位：前17位为数字，最后一位为数字或大写X"
+    if value[:2] not in PROVINCE_CODES or value[2:6] == "0000" and value[:2] not in {"71", "81", "82"}:
+        return "身份证号的地区代码无效"
+    try:
+        birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return "身份证号中的出生日期无效"
+    today = today or dt.date.today()
+    if birth > today or birth.year < 1900:
+        return "身份证号中的出生日期无效"
+    if id_check_char(value[:17]) != value[17]:
+        return "身份证号校验位不正确，请核对"
+    return None
+
+
+def is_valid_id_number(value: str) -> bool:
+    return id_number_error(value) is None
+
+
+def validate_id_number(value: str) -> None:
+    error = id_number_error(value)
+    if error:
+        raise ValidationError(error, code="invalid_id_number")
+
+
+def birth_date_from_id(value: str) -> dt.date:
+    return dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+
+
+# --- Unified social credit code, GB 32100-2015 --------------------------------------------------
+
+CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
+CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_CREDIT_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def credit_check_char(first17: str) -> str:
+    total = sum(CREDIT_CHARS.index(ch) * weight for ch, weight in zip(first17, CREDIT_WEIGHTS, strict=True))
+    return CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def normalize_credit_code(value: str) -> str:
+    return value.strip().replace(" ", "").upper()
+
+
+def credit_code_error(value: str) -> str | None:
+    if len(value) != 18:
+        return "统一社会信用代码应为18位"
+    if not _CREDIT_RE.match(value):
+        return "统一社会信用代码含有无效字符（不使用I、O、S、V、Z），第3至8位应为行政区划码"
+    if credit_check_char(value[:17]) != value[17]:
+        return "统一社会信用代码校验位不正确，请核对"
+    return None
+
+
+def is_valid_credit_code(value: str) -> bool:
+    return credit_code_error(value) is None
+
+
+def validate_credit_code(value: str) -> None:
+    error = credit_code_error(value)
+    if error:
+        raise ValidationError(error, code="invalid_credit_code")
+
+
+# --- Mainland mobile number ---------------------------------------------------------------------
+
+_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_mobile(value: str) -> str:
+    value = re.sub(r"[\s\-]", "", value.strip())
+    if value.startswith("+86"):
+        value = value[3:]
+    elif value.startswith("0086"):
+        value = value[4:]
+    return value
+
+
+def is_valid_mobile(value: str) -> bool:
+    return bool(_MOBILE_RE.match(value))
+
+
+def validate_mobile(value: str) -> None:
+    if not is_valid_mobile(value):
+        raise ValidationError("请输入有效的11位手机号码（以1开头）", code="invalid_mobile")

@@ -1,0 +1,15 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("shanghui.home.urls")),
+    path("accounts/", include("shanghui.accounts.urls")),
+    path("orgs/", include("shanghui.orgs.urls")),
+    path("audit/", include("shanghui.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
