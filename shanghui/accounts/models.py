@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -19,8 +19,6 @@ class User(AbstractUser):
     mobile = models.CharField("手机号", max_length=11, unique=True, null=True, blank=True)
     id_number = EncryptedTextField("身份证号", blank=True, default="")
     id_number_hash = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = "用户"
