@@ -3,11 +3,15 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from shanghui.api import api
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("shanghui.home.urls")),
     path("accounts/", include("shanghui.accounts.urls")),
     path("orgs/", include("shanghui.orgs.urls")),
     path("audit/", include("shanghui.audit.urls")),
+    path("catalog/", include("shanghui.catalog.urls")),
+    path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
