@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from shanghui.orgs.access import scope_for
 from shanghui.orgs.models import ADMIN_ROLES, Role
@@ -26,15 +27,15 @@ def nav_items(user: Any) -> list[NavItem]:
     if not user.is_authenticated:
         return []
     scope = scope_for(user)
-    items = [NavItem("工作台", reverse("home:index"), "home")]
+    items = [NavItem(_("工作台"), reverse("home:index"), "home")]
     if scope.has_role(*STAFF_ROLES):
-        items.append(NavItem("组织机构", reverse("orgs:list"), "orgs"))
+        items.append(NavItem(_("组织机构"), reverse("orgs:list"), "orgs"))
     if scope.has_role(*ADMIN_ROLES, Role.AUDITOR, Role.FEDERATION_STAFF, Role.CHAMBER_STAFF):
-        items.append(NavItem("成员管理", reverse("orgs:member_list"), "members"))
+        items.append(NavItem(_("成员管理"), reverse("orgs:member_list"), "members"))
     if scope.has_role(Role.FEDERATION_ADMIN, Role.AUDITOR):
-        items.append(NavItem("审计日志", reverse("audit:list"), "audit"))
+        items.append(NavItem(_("审计日志"), reverse("audit:list"), "audit"))
     if user.is_staff:
-        items.append(NavItem("后台配置", reverse("admin:index"), "admin"))
+        items.append(NavItem(_("后台配置"), reverse("admin:index"), "admin"))
     return items
 
 

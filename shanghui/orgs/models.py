@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.lib.validators import validate_credit_code
 
@@ -23,26 +24,26 @@ PATH_STEP = 10  # digits per level: room for 10**10 organisations
 
 
 class OrgKind(models.TextChoices):
-    FEDERATION = "federation", "工商联"
-    CHAMBER = "chamber", "商会"
-    PROXY_POINT = "proxy_point", "代办点"
-    DEPARTMENT = "department", "部门"
-    WINDOW = "window", "受理窗口"
-    ENTERPRISE = "enterprise", "会员企业"
-    VILLAGE = "village", "结对村"
+    FEDERATION = "federation", _("工商联")
+    CHAMBER = "chamber", _("商会")
+    PROXY_POINT = "proxy_point", _("代办点")
+    DEPARTMENT = "department", _("部门")
+    WINDOW = "window", _("受理窗口")
+    ENTERPRISE = "enterprise", _("会员企业")
+    VILLAGE = "village", _("结对村")
 
 
 class FederationLevel(models.TextChoices):
-    CITY = "city", "市级"
-    COUNTY = "county", "县（市、区）级"
+    CITY = "city", _("市级")
+    COUNTY = "county", _("县（市、区）级")
 
 
 class ChamberKind(models.TextChoices):
-    REMOTE = "remote", "异地商会"
-    INDUSTRY = "industry", "行业商会"
-    TOWNSHIP = "township", "乡镇商会"
-    STREET = "street", "街道商会"
-    OTHER = "other", "其他商会"
+    REMOTE = "remote", _("异地商会")
+    INDUSTRY = "industry", _("行业商会")
+    TOWNSHIP = "township", _("乡镇商会")
+    STREET = "street", _("街道商会")
+    OTHER = "other", _("其他商会")
 
 
 # Which kinds of organisation may sit directly under which.
@@ -147,17 +148,17 @@ class Organisation(models.Model):
 
 
 class Role(models.TextChoices):
-    FEDERATION_ADMIN = "federation_admin", "工商联管理员"
-    FEDERATION_STAFF = "federation_staff", "工商联工作人员"
-    CHAMBER_ADMIN = "chamber_admin", "商会管理员"
-    CHAMBER_STAFF = "chamber_staff", "商会工作人员"
-    AGENT = "agent", "代办员"
-    DEPARTMENT_ADMIN = "department_admin", "部门管理员"
-    WINDOW_CLERK = "window_clerk", "窗口人员"
-    MEDIATOR = "mediator", "调解员"
-    LECTURER = "lecturer", "宣讲员"
-    PARTY_OFFICER = "party_officer", "党务工作者"
-    AUDITOR = "auditor", "审计员（只读）"
+    FEDERATION_ADMIN = "federation_admin", _("工商联管理员")
+    FEDERATION_STAFF = "federation_staff", _("工商联工作人员")
+    CHAMBER_ADMIN = "chamber_admin", _("商会管理员")
+    CHAMBER_STAFF = "chamber_staff", _("商会工作人员")
+    AGENT = "agent", _("代办员")
+    DEPARTMENT_ADMIN = "department_admin", _("部门管理员")
+    WINDOW_CLERK = "window_clerk", _("窗口人员")
+    MEDIATOR = "mediator", _("调解员")
+    LECTURER = "lecturer", _("宣讲员")
+    PARTY_OFFICER = "party_officer", _("党务工作者")
+    AUDITOR = "auditor", _("审计员（只读）")
 
 
 # The kinds of organisation in which each role may be held.

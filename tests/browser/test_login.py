@@ -30,3 +30,14 @@ def test_outsider_sees_the_empty_state(world, new_page):
     login(page, "outsider", world.password)
     expect(page.get_by_test_id("no-roles")).to_be_visible()
     expect(page.locator("[data-nav=orgs]")).to_have_count(0)
+
+
+def test_interface_is_chinese_first_and_english_on_request(world, new_page):
+    page = new_page()
+    login(page, "fed_admin", world.password)
+    expect(page.locator("[data-nav=orgs]")).to_have_text("组织机构")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("[data-nav=orgs]")).to_have_text("Organisations")
+    page.get_by_role("button", name="中文").click()
+    expect(page.locator("[data-nav=orgs]")).to_have_text("组织机构")
