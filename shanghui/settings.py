@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "shanghui.accounts",
     "shanghui.audit",
     "shanghui.orgs",
+    "shanghui.workdays",
     "shanghui.catalog",
     "shanghui.home",
     "shanghui.demo",

@@ -117,7 +117,7 @@ class Organisation(models.Model):
         parent_kind = self.parent.kind if self.parent_id and self.parent else None
         if parent_kind not in ALLOWED_PARENTS.get(self.kind, set()):
             allowed = "、".join(
-                OrgKind(k).label if k else "（无上级）" for k in ALLOWED_PARENTS.get(self.kind, set())
+                str(OrgKind(k).label) if k else "（无上级）" for k in ALLOWED_PARENTS.get(self.kind, set())
             )
             raise ValidationError({"parent": f"{self.get_kind_display()}的上级组织只能是：{allowed}"})
         if self.kind == OrgKind.FEDERATION and not self.federation_level:
@@ -206,5 +206,5 @@ class Membership(models.Model):
 
     def clean(self) -> None:
         if self.organisation_id and self.organisation.kind not in ROLE_ORG_KINDS[self.role]:
-            kinds = "、".join(OrgKind(k).label for k in sorted(ROLE_ORG_KINDS[self.role]))
+            kinds = "、".join(str(OrgKind(k).label) for k in sorted(ROLE_ORG_KINDS[self.role]))
             raise ValidationError({"role": f"“{self.get_role_display()}”只能在以下组织中担任：{kinds}"})
