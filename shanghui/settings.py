@@ -49,10 +49,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 
 # Field encryption for ID numbers: comma-separated Fernet keys, newest first. Older keys still decrypt,
-# so a key can be rotated by putting the new one in front and running `shanghui rotate-keys`.
+# so a key can be rotated by putting the new one in front and running `shanghui rotate_keys`.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY", "hmRHq3S5h8DQb4oBBcYkq6ljsNGGPGy7ZWgF93M4qOg=")
 # Key for the keyed hash stored beside each encrypted ID number (exact look-up). Never rotate it
-# without re-hashing every row (`shanghui rotate-keys --rehash`).
+# without re-hashing every row (`shanghui rotate_keys --rehash`).
 FIELD_HASH_KEY = env_str("FIELD_HASH_KEY", "dev-only-hash-key-change-me")
 
 INSTALLED_APPS = [
@@ -181,6 +181,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_FORM_FIELD = "username"
+# Count failures per account, whatever case or mobile spelling was typed (see the function's docstring).
+AXES_USERNAME_CALLABLE = "shanghui.accounts.backends.lockout_key"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False

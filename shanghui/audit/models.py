@@ -17,13 +17,41 @@ from django.db import models
 
 GENESIS_HASH = "0" * 64
 
+# How each action reads in the audit page and export; an action missing here is shown as its code.
+ACTION_LABELS = {
+    "auth.login": "登录",
+    "auth.logout": "退出登录",
+    "auth.login_failed": "登录失败",
+    "user.create": "新建用户",
+    "user.update": "修改用户",
+    "role.grant": "授予角色",
+    "role.revoke": "撤销角色",
+    "org.create": "新建组织",
+    "org.update": "修改组织",
+    "pii.reveal": "查看完整身份证号",
+    "org.export": "导出组织",
+    "member.export": "导出成员",
+    "audit.export": "导出审计日志",
+}
+
+
+class AuditQuerySet(models.QuerySet["AuditEntry"]):
+    """Bulk writes would bypass the append-only guard of save() and delete(): refuse them too."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise RuntimeError("audit entries are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("audit entries are append-only")
+
 
 class AuditEntry(models.Model):
     seq = models.PositiveBigIntegerField("序号", unique=True, editable=False)
     created_at = models.DateTimeField("时间", editable=False)
-    # Null actor means the system (a task, a command).
+    # Null actor means the system (a task, a command). DO_NOTHING, not SET_NULL: actor_id is part of
+    # the hash, so deleting a user must leave it as it was (there is no database constraint to break).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.DO_NOTHING,
         related_name="+", db_constraint=False,
     )  # fmt: skip
     # The actor's id and username as they were, kept even if the user is deleted later.
@@ -37,6 +65,8 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
 
+    objects = AuditQuerySet.as_manager()
+
     class Meta:
         verbose_name = "审计日志"
         verbose_name_plural = "审计日志"
@@ -48,6 +78,28 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def actor_username(self) -> str:
+        """The username as it was when the row was written ("" for the system)."""
+        _, _, username = self.actor_label.partition(":")
+        return username or self.actor_label
+
+    @property
+    def detail_text(self) -> str:
+        return json.dumps(self.detail, ensure_ascii=False, sort_keys=True) if self.detail else ""
+
+    @property
+    def actor_display(self) -> str:
+        if self.actor_label and self.actor_label != "anonymous":
+            return self.actor_username
+        if self.actor_label == "anonymous" or self.action.startswith("auth."):
+            return "未登录用户"
+        return "系统"
 
     def compute_hash(self) -> str:
         payload = {

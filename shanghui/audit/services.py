@@ -1,5 +1,8 @@
+"""Appending to the audit chain and verifying it."""
+
 from __future__ import annotations
 
+import ipaddress
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -7,6 +10,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from shanghui.audit.models import GENESIS_HASH, AuditEntry
 
@@ -19,7 +23,14 @@ def client_ip(request: HttpRequest | None) -> str | None:
         return None
     # Behind the reverse proxy of a deployment, REMOTE_ADDR is set from X-Forwarded-For by the proxy
     # layer (uvicorn --proxy-headers), never parsed here from a header a client can forge.
-    return request.META.get("REMOTE_ADDR") or None
+    raw = request.META.get("REMOTE_ADDR") or ""
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return None  # not an address (a Unix socket, an ASGI server that gives none): store nothing
+    # The form the database gives back (GenericIPAddressField cleans IPv6 on save; PostgreSQL's inet
+    # prints it compressed): the hash made now must equal the hash of the row read back.
+    return clean_ipv6_address(raw) if address.version == 6 else str(address)
 
 
 def record(
@@ -40,7 +51,9 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-        object_repr = object_repr or str(obj)[:200]
+        # A user's str() is their real name: name a person by username, which is not personal data.
+        get_username = getattr(obj, "get_username", None)
+        object_repr = object_repr or (get_username() if callable(get_username) else str(obj))[:200]
     actor_id = (
         getattr(actor, "pk", None)
         if actor is not None and getattr(actor, "is_authenticated", False)

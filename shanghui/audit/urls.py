@@ -3,4 +3,7 @@ from django.urls import path
 from shanghui.audit import views
 
 app_name = "audit"
-urlpatterns = [path("", views.audit_list, name="list")]
+urlpatterns = [
+    path("", views.audit_list, name="list"),
+    path("verify/", views.audit_verify, name="verify"),
+]

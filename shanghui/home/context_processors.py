@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from shanghui.audit.access import can_view_audit_log
 from shanghui.orgs.access import scope_for
 from shanghui.orgs.models import ADMIN_ROLES, Role
 
@@ -32,7 +33,7 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem(_("组织机构"), reverse("orgs:list"), "orgs"))
     if scope.has_role(*ADMIN_ROLES, Role.AUDITOR, Role.FEDERATION_STAFF, Role.CHAMBER_STAFF):
         items.append(NavItem(_("成员管理"), reverse("orgs:member_list"), "members"))
-    if scope.has_role(Role.FEDERATION_ADMIN, Role.AUDITOR):
+    if can_view_audit_log(user):
         items.append(NavItem(_("审计日志"), reverse("audit:list"), "audit"))
     if user.is_staff:
         items.append(NavItem(_("后台配置"), reverse("admin:index"), "admin"))
@@ -44,4 +45,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None:
         return {}
     match = getattr(request, "resolver_match", None)
-    return {"nav_items": nav_items(user), "nav_active": match.namespace if match else ""}
+    memberships = (
+        user.memberships.select_related("organisation").order_by("organisation__path")
+        if user.is_authenticated
+        else []
+    )
+    return {
+        "nav_items": nav_items(user),
+        "nav_active": match.namespace if match else "",
+        "my_memberships": memberships,
+    }

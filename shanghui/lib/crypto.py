@@ -2,7 +2,8 @@
 
 Keys come from settings.FIELD_ENCRYPTION_KEYS (newest first). MultiFernet encrypts with the first
 key and decrypts with any, so rotating a key is: put a new key in front, restart, then run
-`shanghui rotate-keys`, which re-encrypts every row with the new key; then drop the old key.
+`shanghui rotate_keys`, which re-encrypts every EncryptedTextField of every model with the new key;
+then drop the old key.
 """
 
 from __future__ import annotations
@@ -48,6 +49,16 @@ def decrypt(token: str) -> str:
 def rotate(token: str) -> str:
     """Re-encrypt a token with the newest key (the token may have been made with any known key)."""
     return fernet().rotate(token.encode()).decode()
+
+
+def is_current(token: str) -> bool:
+    """Whether `token` was made with the newest key (so that rotating it would change nothing)."""
+    keys = tuple(settings.FIELD_ENCRYPTION_KEYS)
+    try:
+        _fernet(keys[:1]).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
 
 
 def keyed_hash(value: str) -> str:
