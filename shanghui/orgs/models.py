@@ -103,6 +103,10 @@ class Organisation(models.Model):
                 name="orgs_organisation_credit_code_unique",
             ),
             models.UniqueConstraint(fields=["parent", "name"], name="orgs_organisation_sibling_name_unique"),
+            # NULLs are distinct in a unique constraint: roots need their own.
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="orgs_organisation_root_name_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(chamber_kind="") | Q(kind="chamber"),
                 name="orgs_organisation_chamber_kind_only_chamber",
