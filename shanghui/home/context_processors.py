@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shanghui.audit.access import can_view_audit_log
-from shanghui.orgs.access import scope_for
-from shanghui.orgs.models import ADMIN_ROLES, Role
+from shanghui.orgs.access import can_view_members, scope_for
+from shanghui.orgs.models import Role
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ def nav_items(user: Any) -> list[NavItem]:
     items = [NavItem(_("工作台"), reverse("home:index"), "home")]
     if scope.has_role(*STAFF_ROLES):
         items.append(NavItem(_("组织机构"), reverse("orgs:list"), "orgs"))
-    if scope.has_role(*ADMIN_ROLES, Role.AUDITOR, Role.FEDERATION_STAFF, Role.CHAMBER_STAFF):
+    if can_view_members(user):
         items.append(NavItem(_("成员管理"), reverse("orgs:member_list"), "members"))
     if can_view_audit_log(user):
         items.append(NavItem(_("审计日志"), reverse("audit:list"), "audit"))

@@ -1,23 +1,44 @@
-"""What needs each user's attention, per role. Each module adds its cards here as it is built."""
+"""What needs each user's attention, per role. Each module adds its cards here as it is built.
+
+Every card costs a fixed number of queries, whatever the size of the user's scope: counts are
+aggregates and lists are sliced.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Count
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from shanghui.orgs.access import members_for_user, organisations_for_user, scope_for
-from shanghui.orgs.models import ADMIN_ROLES, OrgKind
+from shanghui.orgs.access import can_view_members, members_for_user, organisations_for_user, scope_for
+from shanghui.orgs.models import ADMIN_ROLES, Membership, Organisation, OrgKind, Role
+
+LIST_LIMIT = 8
+COLLEAGUE_LIMIT = 20
+
+
+@dataclass
+class CardItem:
+    label: str
+    url: str = ""
+    note: str = ""
 
 
 @dataclass
 class Card:
     title: str
-    value: str
+    value: str = ""
     url: str = ""
     note: str = ""
-    items: list[tuple[str, str]] = field(default_factory=list)
+    items: list[CardItem] = field(default_factory=list)
+    # "stat": a number; "list": a short list with links; "note": a notice without figures.
+    kind: str = "stat"
+    key: str = ""  # stable name for tests and browser tests (data-testid="card-<key>")
+    empty: str = ""
 
 
 def cards_for(user: Any) -> list[Card]:
@@ -25,28 +46,107 @@ def cards_for(user: Any) -> list[Card]:
     if not scope.grants and not scope.is_superuser:
         return []
     cards: list[Card] = []
-    orgs = organisations_for_user(user)
-    counts = {row["kind"]: row["n"] for row in _count_by_kind(orgs)}
-    for kind, label in (
-        (OrgKind.CHAMBER, "商会"),
-        (OrgKind.PROXY_POINT, "代办点"),
-        (OrgKind.WINDOW, "受理窗口"),
-    ):
-        if counts.get(kind):
-            cards.append(
-                Card(
-                    label,
-                    str(counts[kind]),
-                    url=reverse("orgs:list") + f"?kind={kind}",
-                    note="在我的管辖范围内",
-                )
+    if can_view_members(user) or scope.is_superuser:
+        cards += _scope_counts(user)
+    if scope.is_superuser or scope.has_role(*ADMIN_ROLES):
+        cards.append(_inactive_members(user))
+    cards += _my_organisations(user)
+    if scope.has_role(Role.AGENT, Role.WINDOW_CLERK):
+        cards.append(_colleagues(user))
+        cards.append(
+            Card(
+                _("办件队列"),
+                kind="note",
+                key="case-queue-note",
+                note=_("办件队列将随“政会联通代办”模块上线，届时待处理的办件会显示在这里。"),
             )
-    if scope.has_role(*ADMIN_ROLES):
-        cards.append(Card("成员", str(members_for_user(user).count()), url=reverse("orgs:member_list")))
+        )
     return cards
 
 
-def _count_by_kind(orgs: Any) -> Any:
-    from django.db.models import Count
+def _scope_counts(user: Any) -> list[Card]:
+    rows = organisations_for_user(user).values("kind").annotate(n=Count("id")).order_by()
+    counts = {row["kind"]: row["n"] for row in rows}
+    cards = [
+        Card(
+            str(kind.label),
+            str(counts[kind]),
+            url=reverse("orgs:list") + f"?kind={kind.value}",
+            note=_("在我的管辖范围内"),
+            key=f"count-{kind.value}",
+        )
+        for kind in OrgKind
+        if counts.get(kind)
+    ]
+    cards.append(
+        Card(
+            _("成员"),
+            str(members_for_user(user).count()),
+            url=reverse("orgs:member_list"),
+            note=_("在我的管辖范围内担任角色的人员"),
+            key="count-members",
+        )
+    )
+    return cards
 
-    return orgs.values("kind").annotate(n=Count("id")).order_by()
+
+def _inactive_members(user: Any) -> Card:
+    inactive = members_for_user(user).filter(is_active=False)
+    total = inactive.count()
+    people = list(inactive.order_by("name", "username")[:LIST_LIMIT])
+    return Card(
+        _("已停用的账号"),
+        str(total),
+        url=reverse("orgs:member_list") + "?active=0",
+        kind="list",
+        key="inactive-members",
+        items=[CardItem(p.display_name, reverse("orgs:member_detail", args=[p.pk])) for p in people],
+        empty=_("没有停用的账号"),
+    )
+
+
+# The card title for the organisations where someone holds each kind of role.
+_GRANT_GROUPS = (
+    ("my-proxy-points", gettext_lazy("我的代办点"), {Role.AGENT}),
+    ("my-windows", gettext_lazy("我的受理窗口"), {Role.WINDOW_CLERK}),
+)
+
+
+def _my_organisations(user: Any) -> list[Card]:
+    grants = scope_for(user).grants
+    if not grants:
+        return []
+    orgs = Organisation.objects.in_bulk({g.org_id for g in grants})
+    grouped: dict[str, list[CardItem]] = {}
+    for grant in sorted(grants, key=lambda g: g.path):
+        org = orgs.get(grant.org_id)
+        if org is None:
+            continue
+        key = next((k for k, _title, roles in _GRANT_GROUPS if grant.role in roles), "my-orgs")
+        grouped.setdefault(key, []).append(
+            CardItem(org.name, reverse("orgs:detail", args=[org.pk]), str(Role(grant.role).label))
+        )
+    titles = {k: str(title) for k, title, _roles in _GRANT_GROUPS} | {"my-orgs": _("我的组织与角色")}
+    return [
+        Card(titles[key], kind="list", key=key, items=items)
+        for key in ("my-proxy-points", "my-windows", "my-orgs")
+        if (items := grouped.get(key))
+    ]
+
+
+def _colleagues(user: Any) -> Card:
+    org_ids = [g.org_id for g in scope_for(user).grants if g.role in (Role.AGENT, Role.WINDOW_CLERK)]
+    rows = (
+        Membership.objects.filter(organisation_id__in=org_ids, user__is_active=True)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("user__name", "user__username", "role")[:COLLEAGUE_LIMIT]
+    )
+    seen: set[int] = set()
+    items = []
+    for m in rows:
+        if m.user_id in seen:
+            continue
+        seen.add(m.user_id)
+        items.append(CardItem(m.user.display_name, note=f"{m.get_role_display()} · {m.user.masked_mobile}"))
+    return Card(_("同事"), kind="list", key="colleagues", items=items, empty=_("暂无其他同事"))

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from shanghui.accounts.models import User
-from shanghui.orgs.models import ADMIN_ROLES, Membership, Organisation, OrgKind, Role
+from shanghui.orgs.models import ADMIN_ROLES, ROLE_ORG_KINDS, Membership, Organisation, OrgKind, Role
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,12 @@ def scope_for(user: User) -> Scope:
 # --- Organisations --------------------------------------------------------------------------------
 
 
+def has_any_role(user: User) -> bool:
+    """Whether the organisation pages are for this user at all (an account without roles sees nothing)."""
+    scope = scope_for(user)
+    return scope.is_superuser or bool(scope.grants)
+
+
 def organisations_for_user(user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(scope_for(user).subtree_q())
 
@@ -101,6 +107,19 @@ def get_organisation_for_user(user: User, org_id: int, *, write: bool = False) -
     return org
 
 
+def administers_above(user: User, org: Organisation) -> bool:
+    """Whether the user holds an admin role strictly above `org` (not in `org` itself)."""
+    scope = scope_for(user)
+    return scope.is_superuser or any(
+        org.path.startswith(p) and org.path != p for p in scope.paths(ADMIN_ROLES)
+    )
+
+
+def organisations_administered_by(user: User) -> QuerySet[Organisation]:
+    """Where a user may add members and grant roles: every active organisation under an admin role."""
+    return Organisation.objects.filter(scope_for(user).subtree_q(roles=ADMIN_ROLES), is_active=True)
+
+
 def parent_choices_for_user(user: User) -> QuerySet[Organisation]:
     """Where an admin may create a new organisation: anywhere under the orgs they administer."""
     return Organisation.objects.filter(scope_for(user).subtree_q(roles=ADMIN_ROLES), is_active=True).exclude(
@@ -109,6 +128,15 @@ def parent_choices_for_user(user: User) -> QuerySet[Organisation]:
 
 
 # --- Members (users) ------------------------------------------------------------------------------
+
+
+# Roles whose holders use the member pages (masked data of the people in their subtree). Agents,
+# clerks, mediators, lecturers and party officers see their colleagues on the home page only.
+MEMBER_READER_ROLES = frozenset({*ADMIN_ROLES, Role.FEDERATION_STAFF, Role.CHAMBER_STAFF, Role.AUDITOR})
+
+
+def can_view_members(user: User) -> bool:
+    return scope_for(user).has_role(*MEMBER_READER_ROLES)
 
 
 def members_for_user(user: User) -> QuerySet[User]:
@@ -122,14 +150,16 @@ def members_for_user(user: User) -> QuerySet[User]:
 
 def can_admin_member(user: User, member: User) -> bool:
     """An admin may edit a person only when every role that person holds lies under the admin's
-    reach: a chamber admin cannot reset the password of a federation officer who is also a member."""
+    reach: a chamber admin cannot reset the password of a federation officer who is also a member,
+    nor of the chamber's other admin (admins are managed from the level above)."""
     scope = scope_for(user)
     if scope.is_superuser:
         return True
     if member.is_superuser:
         return False
-    orgs = [m.organisation for m in member.memberships.select_related("organisation")]
-    return bool(orgs) and all(scope.covers(org, roles=ADMIN_ROLES) for org in orgs)
+    memberships = list(member.memberships.select_related("organisation"))
+    # A peer admin (the second admin of the same chamber) counts as out of reach, like a superior.
+    return bool(memberships) and all(_may_manage_role(user, m.organisation, m.role) for m in memberships)
 
 
 def get_member_for_user(user: User, member_id: int, *, write: bool = False) -> User:
@@ -141,11 +171,24 @@ def get_member_for_user(user: User, member_id: int, *, write: bool = False) -> U
     return member
 
 
+def _may_manage_role(user: User, org: Organisation, role: str) -> bool:
+    # Admin roles are handed out (and taken back) from above: a chamber admin cannot appoint or remove
+    # a second admin of the same chamber, a county federation admin cannot appoint its own peers.
+    return can_admin_org(user, org) and (role not in ADMIN_ROLES or administers_above(user, org))
+
+
 def assignable_roles(user: User, org: Organisation) -> list[tuple[str, str]]:
     """Roles this user may grant in `org`: those valid for the organisation's kind, if the user
-    administers it. Federation admin roles can be granted only by an admin of a federation above."""
-    from shanghui.orgs.models import ROLE_ORG_KINDS
-
+    administers it. Admin roles can be granted only by an admin of an organisation above."""
     if not can_admin_org(user, org):
         return []
-    return [(role.value, role.label) for role in Role if org.kind in ROLE_ORG_KINDS[role]]
+    return [
+        (role.value, str(role.label))
+        for role in Role
+        if org.kind in ROLE_ORG_KINDS[role] and _may_manage_role(user, org, role)
+    ]
+
+
+def can_revoke_membership(user: User, membership: Membership) -> bool:
+    """Only memberships in organisations the user administers; admin roles only from above."""
+    return _may_manage_role(user, membership.organisation, membership.role)

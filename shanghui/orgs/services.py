@@ -63,6 +63,8 @@ def update_organisation(
             node.path = new_path + node.path[len(old_path) :]
             node.depth += depth_delta
             node.save(update_fields=["path", "depth"])
+        # The loop rewrote this row too: give the caller the new path, not the one read at the start.
+        org.refresh_from_db(fields=["path", "depth"])
     record(actor=actor, action="org.update", obj=org, request=request, detail={"fields": sorted(changed)})
     return org
 
@@ -138,8 +140,12 @@ def update_member(
     member = User.objects.select_for_update().get(pk=member.pk)
     changed = []
     for key in ("name", "mobile", "email", "is_active"):
-        if key in fields and getattr(member, key) != fields[key]:
-            setattr(member, key, fields[key] if key != "mobile" else (fields[key] or None))
+        if key not in fields:
+            continue
+        # An empty mobile is stored as NULL (the column is unique): compare what would be stored.
+        value = (fields[key] or None) if key == "mobile" else fields[key]
+        if getattr(member, key) != value:
+            setattr(member, key, value)
             changed.append(key)
     if "id_number" in fields and fields["id_number"] != member.id_number:
         _set_id_number(member, fields["id_number"])

@@ -48,3 +48,9 @@ def make_org(kind: str, name: str, parent: Organisation | None = None, **fields:
 def grant(user: User, org: Organisation, role: str) -> User:
     services.grant_role(actor=None, user=user, organisation=org, role=role)
     return user
+
+
+def make_user(**fields: Any) -> User:
+    """A saved user (UserFactory typed for mypy, which cannot see through factory_boy's metaclass)."""
+    user: User = UserFactory.create(**fields)
+    return user

@@ -1,0 +1,125 @@
+"""The home page per role: what needs each person's attention, for what exists so far."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from shanghui.accounts.models import User
+from shanghui.home.dashboard import cards_for
+from shanghui.orgs.models import OrgKind, Role
+from shanghui.orgs.tests.factories import grant, make_org, make_user
+
+
+def _cards(user: Any) -> dict[str, Any]:
+    return {card.key: card for card in cards_for(user)}
+
+
+def test_outsider_sees_the_no_roles_state(client: Client, world: SimpleNamespace) -> None:
+    client.force_login(world.outsider)
+
+    response = client.get(reverse("home:index"))
+
+    assert response.status_code == 200
+    assert 'data-testid="no-roles"' in response.content.decode()
+    assert cards_for(world.outsider) == []
+
+
+def test_anonymous_is_sent_to_the_login_page(client: Client, db: None) -> None:
+    response = client.get(reverse("home:index"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_federation_admin_sees_counts_members_inactive_accounts_and_their_organisation(
+    world: SimpleNamespace,
+) -> None:
+    # Given one deactivated account in the city
+    User.objects.filter(pk=world.lecturer.pk).update(is_active=False)
+
+    cards = _cards(world.fed_admin)
+
+    assert cards["count-federation"].value == "3"
+    assert cards["count-chamber"].value == "2"
+    assert cards["count-proxy_point"].value == "2"
+    assert cards["count-window"].value == "2"
+    assert cards["count-members"].value == "14"
+    assert cards["inactive-members"].value == "1"
+    assert [item.label for item in cards["inactive-members"].items] == [world.lecturer.display_name]
+    assert [(item.label, item.note) for item in cards["my-orgs"].items] == [("衢州市工商联", "工商联管理员")]
+    assert "case-queue-note" not in cards
+
+
+def test_county_admin_counts_only_the_county(world: SimpleNamespace) -> None:
+    cards = _cards(world.county_admin)
+
+    assert cards["count-federation"].value == "1"
+    assert cards["count-chamber"].value == "1"
+    assert "count-window" not in cards
+    assert cards["count-members"].value == "3"  # the county admin, chamber B's admin, agent B
+
+
+def test_agent_sees_their_proxy_point_colleagues_and_the_case_queue_note(
+    client: Client, world: SimpleNamespace
+) -> None:
+    # Given a second agent at the same proxy point
+    colleague = make_user(username="colleague", name="王五", mobile="18099991234")
+    grant(colleague, world.point_a, Role.AGENT)
+    client.force_login(world.agent)
+
+    response = client.get(reverse("home:index"))
+
+    cards = {card.key: card for card in response.context["cards"]}
+    assert [item.label for item in cards["my-proxy-points"].items] == ["上海代办点"]
+    assert [(item.label, item.note) for item in cards["colleagues"].items] == [
+        ("王五", "代办员 · 180****1234")
+    ]
+    assert "count-members" not in cards
+    html = response.content.decode()
+    assert 'data-testid="card-case-queue-note"' in html
+    assert "办件队列将随“政会联通代办”模块上线" in html
+    assert "18099991234" not in html
+
+
+def test_clerk_sees_their_window(world: SimpleNamespace) -> None:
+    cards = _cards(world.clerk)
+
+    assert [item.label for item in cards["my-windows"].items] == ["柯城区公安窗口"]
+    assert cards["colleagues"].items == []
+    assert "case-queue-note" in cards
+
+
+def test_mediator_sees_their_organisation_without_member_figures(world: SimpleNamespace) -> None:
+    cards = _cards(world.mediator)
+
+    assert list(cards) == ["my-orgs"]
+
+
+def test_auditor_sees_counts_but_no_inactive_account_list(world: SimpleNamespace) -> None:
+    cards = _cards(world.auditor)
+
+    assert "count-members" in cards
+    assert "inactive-members" not in cards
+
+
+def test_home_queries_do_not_grow_with_the_scope(client: Client, world: SimpleNamespace) -> None:
+    client.force_login(world.fed_admin)
+    client.get(reverse("home:index"))
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("home:index"))
+
+    for n in range(25):
+        chamber = make_org(OrgKind.CHAMBER, f"商会{n}", world.county)
+        person = make_user(is_active=n % 2 == 0)
+        grant(person, chamber, Role.CHAMBER_STAFF)
+
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(reverse("home:index"))
+    assert response.status_code == 200
+    assert len(large) == len(small) <= 12
