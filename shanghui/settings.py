@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "shanghui.audit",
     "shanghui.orgs",
     "shanghui.workdays",
+    "shanghui.notify",
+    "shanghui.proxy",
     "shanghui.catalog",
     "shanghui.home",
     "shanghui.demo",
@@ -221,6 +223,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- E-mail --------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "shanghui@localhost")
+
+# --- Proxy service (shanghui/proxy) ---------------------------------------------------------------
+PROXY_REVIEW_DAYS = env_int("PROXY_REVIEW_DAYS", 1)  # pre-review, working days (per point overridable)
+PROXY_ACCEPTANCE_DAYS = env_int("PROXY_ACCEPTANCE_DAYS", 2)  # window acceptance, working days
+PROXY_DEFAULT_PROCESSING_DAYS = env_int("PROXY_DEFAULT_PROCESSING_DAYS", 20)  # items with no time limit
+PROXY_AUTO_DELIVER_DAYS = env_int("PROXY_AUTO_DELIVER_DAYS", 7)
+PROXY_AUTO_CLOSE_DAYS = env_int("PROXY_AUTO_CLOSE_DAYS", 15)
+PROXY_FOLLOW_UP_DAYS = env_int("PROXY_FOLLOW_UP_DAYS", 5)  # bad-rating follow-up, working days
+PROXY_MAX_UPLOAD_MB = env_int("PROXY_MAX_UPLOAD_MB", 10)
+
+# --- SMS (see shanghui/notify/sms.py) -------------------------------------------------------------
+SMS_BACKEND = env_str("SMS_BACKEND", "shanghui.notify.sms.ConsoleSmsBackend")
+SMS_SIGNATURE = env_str("SMS_SIGNATURE", "商会加")
 
 # --- Logging: never personal data (see shanghui/lib/masking.py) ----------------------------------
 LOGGING = {

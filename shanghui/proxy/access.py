@@ -1,0 +1,95 @@
+"""Who sees and who acts on proxy cases. The only place these rules live.
+
+Staff see a case when its proxy point, its window or its department lies under one of their
+case-handling roles: a federation sees every case below it, a chamber its points' cases, an agent their
+point's, a window clerk what was forwarded to their window, a department admin their department's.
+Who may act is narrower: agents of the case's point act as "agent", clerks of its window as "clerk".
+Everyone else who sees a case reads it (auditors, federation and chamber staff, department admins).
+Citizens see the cases of the mobile number they proved with a one-time code (session key below).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from shanghui.accounts.models import User
+from shanghui.orgs.access import scope_for
+from shanghui.orgs.models import Role
+from shanghui.proxy.models import Case
+from shanghui.proxy.workflow import AGENT, CLERK
+
+CASE_ROLES = (
+    Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF, Role.CHAMBER_ADMIN, Role.CHAMBER_STAFF, Role.AGENT,
+    Role.DEPARTMENT_ADMIN, Role.WINDOW_CLERK, Role.AUDITOR,
+)  # fmt: skip
+CITIZEN_SESSION_KEY = "citizen_mobile"
+
+
+def cases_for_user(user: User) -> QuerySet[Case]:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Case.objects.all()
+    q = (
+        scope.subtree_q("proxy_point", roles=CASE_ROLES)
+        | scope.subtree_q("window", roles=CASE_ROLES)
+        | scope.subtree_q("department", roles=(Role.DEPARTMENT_ADMIN, Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF,
+                                                Role.AUDITOR))
+    )  # fmt: skip
+    return Case.objects.filter(q)
+
+
+def actor_kinds(user: User, case: Case) -> set[str]:
+    """The workflow roles this user holds on this case (empty: read only)."""
+    scope = scope_for(user)
+    kinds: set[str] = set()
+    if case.proxy_point_id and any(
+        g.role == Role.AGENT and g.org_id == case.proxy_point_id for g in scope.grants
+    ):
+        kinds.add(AGENT)
+    if case.window_id and any(
+        g.role == Role.WINDOW_CLERK and g.org_id == case.window_id for g in scope.grants
+    ):
+        kinds.add(CLERK)
+    return kinds
+
+
+def get_case_for_user(user: User, case_id: int, *, write: bool = False) -> Case:
+    case = (
+        cases_for_user(user)
+        .select_related("item_version", "proxy_point", "department", "window")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise Http404("办件不存在或无权查看")
+    if write and not actor_kinds(user, case):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("您只能查看该办件，不能办理")
+    return case
+
+
+def citizen_mobile(request: HttpRequest) -> str:
+    return str(request.session.get(CITIZEN_SESSION_KEY, ""))
+
+
+def cases_for_citizen(request: HttpRequest) -> QuerySet[Case]:
+    mobile = citizen_mobile(request)
+    if not mobile:
+        return Case.objects.none()
+    return Case.objects.filter(applicant_mobile=mobile)
+
+
+def get_case_for_citizen(request: HttpRequest, case_id: int) -> Case:
+    case = cases_for_citizen(request).select_related("item_version", "proxy_point").filter(pk=case_id).first()
+    if case is None:
+        raise Http404("办件不存在")
+    return case
+
+
+def case_by_query_code(number: str, query_code: str) -> Case | None:
+    """The public tracking page: case number and query code together, no login."""
+    if not number or not query_code:
+        return None
+    return Case.objects.filter(Q(number=number.strip()) & Q(query_code=query_code.strip().upper())).first()

@@ -1,0 +1,301 @@
+"""What each workflow action does to a case besides its status: fields, clocks, notifications and
+deadline checks. Called only by workflow.transition(), inside its transaction, with the row locked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F
+from django.urls import reverse
+
+from shanghui.catalog.models import Delivery, LimitUnit, ServiceItem
+from shanghui.lib.workdays import add_calendar_days, add_working_days
+from shanghui.notify.services import notify_mobile, notify_users
+from shanghui.orgs.models import Organisation, OrgKind, Role
+from shanghui.proxy.models import Case, CaseEvent, Clock, PointSettings, Result, Status
+from shanghui.proxy.workflow import Transition, TransitionError
+from shanghui.workdays import calendar
+
+Handler = Callable[[Case, dict[str, Any], dt.datetime], list[str]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(action: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[action] = fn
+        return fn
+
+    return register
+
+
+def apply(case: Case, spec: Transition, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    handler = HANDLERS.get(spec.action)
+    return handler(case, params, now) if handler else []
+
+
+# --- Clocks ----------------------------------------------------------------------------------------
+
+
+def review_days(point_id: int) -> int:
+    settings_row = PointSettings.objects.filter(proxy_point_id=point_id).values_list("review_days", flat=True)
+    return settings_row.first() or settings.PROXY_REVIEW_DAYS
+
+
+def processing_due(case: Case, start: dt.datetime) -> dt.datetime:
+    """The item's promised time limit (or the legal one) from acceptance, as the pinned version says."""
+    snapshot = case.item_version.snapshot
+    days = (
+        snapshot.get("promised_limit")
+        or snapshot.get("legal_limit")
+        or settings.PROXY_DEFAULT_PROCESSING_DAYS
+    )
+    unit = (
+        snapshot.get("promised_limit_unit")
+        if snapshot.get("promised_limit")
+        else snapshot.get("legal_limit_unit")
+    )
+    if unit == LimitUnit.CALENDAR_DAYS:
+        return add_calendar_days(calendar.current(), start, int(days))
+    return add_working_days(calendar.current(), start, int(days))
+
+
+def _shift(due: dt.datetime | None, paused_at: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+    """A paused clock resumes with the paused time added to its due time."""
+    if due is None or paused_at is None:
+        return due
+    return due + (now - paused_at)
+
+
+# --- Handlers ---------------------------------------------------------------------------------------
+
+
+@handles("submit")
+def _submit(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    case.submitted_at = now
+    case.review_due_at = add_working_days(calendar.current(), now, review_days(case.proxy_point_id))
+    # How often an item is asked for ranks it in search; not a catalogue edit, so updated_at stays.
+    ServiceItem.objects.filter(pk=case.item_id).update(usage_count=F("usage_count") + 1)
+    return ["submitted_at", "review_due_at"]
+
+
+def _correction_items(params: dict[str, Any]) -> list[str]:
+    items = params["correction_items"]
+    if isinstance(items, str):
+        items = [line.strip() for line in items.splitlines()]
+    items = [str(item).strip() for item in items if str(item).strip()]
+    if not items:
+        raise TransitionError({"correction_items": "请逐条写明需要补正的内容"})
+    return items
+
+
+@handles("request_correction")
+def _request_correction(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    case.correction_items = _correction_items(params)
+    case.return_status = Status.SUBMITTED
+    case.paused_at = now
+    return ["correction_items", "return_status", "paused_at"]
+
+
+@handles("window_correction")
+def _window_correction(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    case.correction_items = _correction_items(params)
+    case.return_status = case.status
+    case.paused_at = now
+    return ["correction_items", "return_status", "paused_at"]
+
+
+@handles("resubmit")
+def _resubmit(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    clock_field = {
+        Status.SUBMITTED: "review_due_at",
+        Status.FORWARDED: "acceptance_due_at",
+        Status.ACCEPTED: "processing_due_at",
+    }[Status(case.return_status)]
+    setattr(case, clock_field, _shift(getattr(case, clock_field), case.paused_at, now))
+    case.paused_at = None
+    case.correction_items = []
+    case.return_status = ""
+    return [clock_field, "paused_at", "correction_items", "return_status"]
+
+
+@handles("forward")
+def _forward(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    window = params["window"]
+    if not isinstance(window, Organisation):
+        window = Organisation.objects.filter(pk=window).first()
+    if window is None or window.kind != OrgKind.WINDOW or window.parent_id != case.department_id:
+        raise TransitionError({"window": "请选择该事项所属部门的受理窗口"})
+    if window.region_code and window.region_code != case.home_region_code:
+        raise TransitionError({"window": "请选择申请人户籍所在区县的受理窗口"})
+    case.window = window
+    case.forwarded_at = now
+    case.forward_tracking_number = str(params.get("tracking_number") or "")[:40]
+    case.acceptance_due_at = add_working_days(calendar.current(), now, settings.PROXY_ACCEPTANCE_DAYS)
+    return ["window", "forwarded_at", "forward_tracking_number", "acceptance_due_at"]
+
+
+@handles("accept")
+def _accept(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    case.acceptance_number = str(params["acceptance_number"]).strip()[:40]
+    case.accepted_at = now
+    case.processing_due_at = processing_due(case, now)
+    return ["acceptance_number", "accepted_at", "processing_due_at"]
+
+
+@handles("refuse")
+def _refuse(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    case.refusal_reason = str(params["reason"]).strip()
+    case.closed_at = now
+    return ["refusal_reason", "closed_at"]
+
+
+@handles("suspend")
+def _suspend(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    case.suspension_reason = str(params["reason"]).strip()
+    case.paused_at = now
+    return ["suspension_reason", "paused_at"]
+
+
+@handles("resume")
+def _resume(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    case.processing_due_at = _shift(case.processing_due_at, case.paused_at, now)
+    case.paused_at = None
+    return ["processing_due_at", "paused_at"]
+
+
+@handles("terminate")
+def _terminate(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    case.termination_reason = str(params["reason"]).strip()
+    case.paused_at = None
+    case.closed_at = now
+    return ["termination_reason", "paused_at", "closed_at"]
+
+
+@handles("complete")
+def _complete(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    result = params["result"]
+    if result not in Result.values:
+        raise TransitionError({"result": "请选择办理结果：准予或不予"})
+    method = params["delivery_method"]
+    if method not in Delivery.values:
+        raise TransitionError({"delivery_method": "请选择送达方式"})
+    tracking = str(params.get("tracking_number") or "").strip()
+    if method == Delivery.POST and not tracking:
+        raise TransitionError({"tracking_number": "邮寄送达请填写寄递单号"})
+    case.result = result
+    case.result_note = str(params.get("result_note") or "").strip()
+    case.delivery_method = method
+    case.result_tracking_number = tracking[:40]
+    case.completed_at = now
+    return ["result", "result_note", "delivery_method", "result_tracking_number", "completed_at"]
+
+
+@handles("deliver")
+def _deliver(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    case.delivered_at = now
+    return ["delivered_at"]
+
+
+@handles("close")
+def _close(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    case.closed_at = now
+    return ["closed_at"]
+
+
+@handles("withdraw")
+def _withdraw(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    case.paused_at = None
+    case.closed_at = now
+    return ["paused_at", "closed_at"]
+
+
+# --- Event data ----------------------------------------------------------------------------------
+
+# Parameters worth keeping on the timeline (never personal data).
+EVENT_KEYS = (
+    "correction_items",
+    "acceptance_number",
+    "result",
+    "delivery_method",
+    "tracking_number",
+    "result_note",
+)
+
+
+def event_data(spec: Transition, params: dict[str, Any]) -> dict[str, Any]:
+    data = {key: params[key] for key in EVENT_KEYS if params.get(key)}
+    if spec.action == "forward":
+        window = params["window"]
+        data["window_id"] = window.pk if isinstance(window, Organisation) else int(window)
+    return data
+
+
+# --- After the change: notifications and deadline checks -----------------------------------------
+
+# Which actions tell whom. SMS to the applicant carries the new status.
+NOTIFY_AGENTS = {"submit", "resubmit", "accept", "refuse", "window_correction", "suspend", "resume", "terminate",
+                 "complete", "deliver", "withdraw"}  # fmt: skip
+NOTIFY_CLERKS = {"forward", "resubmit", "withdraw"}
+SMS_APPLICANT = {"submit", "request_correction", "window_correction", "forward", "accept", "refuse", "suspend",
+                 "resume", "terminate", "complete"}  # fmt: skip
+
+
+def staff_of(org_id: int | None, role: str) -> list[Any]:
+    from shanghui.accounts.models import User
+
+    if org_id is None:
+        return []
+    return list(
+        User.objects.filter(
+            memberships__organisation_id=org_id, memberships__role=role, is_active=True
+        ).distinct()
+    )
+
+
+def after(case: Case, spec: Transition, event: CaseEvent) -> None:
+    from shanghui.proxy import tasks
+
+    key = f"case:{case.pk}:event:{event.pk}"
+    title = f"办件{case.number}：{spec.label}"
+    body = f"{case.item_version.snapshot.get('name', '')} · 当前状态：{case.get_status_display()}"
+    url = reverse("proxy:detail", args=[case.pk])
+    recipients: list[Any] = []
+    if spec.action in NOTIFY_AGENTS:
+        recipients += staff_of(case.proxy_point_id, Role.AGENT)
+    if spec.action in NOTIFY_CLERKS or (spec.action == "resubmit" and case.window_id):
+        recipients += staff_of(case.window_id, Role.WINDOW_CLERK)
+    recipients = [u for u in recipients if event.actor_id is None or u.pk != event.actor_id]
+    if recipients:
+        notify_users(users=recipients, event=f"case.{spec.action}", key=key, title=title, body=body, url=url,
+                     subject=f"proxy.case:{case.pk}")  # fmt: skip
+    if spec.action in SMS_APPLICANT:
+        notify_mobile(
+            mobile=case.applicant_mobile,
+            event=f"case.{spec.action}",
+            key=key,
+            template="case_update",
+            params={
+                "number": case.number,
+                "status": case.get_status_display(),
+                "query_code": case.query_code,
+            },
+            title=title,
+            subject=f"proxy.case:{case.pk}",
+        )
+    tasks.schedule_for(case, spec.action)
+
+
+def running_clock(case: Case) -> tuple[str, dt.datetime | None, dt.datetime | None]:
+    """(clock, started, due) of the clock running in the case's status, or ("", None, None)."""
+    if case.paused_at is not None:
+        return "", None, None
+    if case.status == Status.SUBMITTED:
+        return Clock.REVIEW, case.submitted_at, case.review_due_at
+    if case.status == Status.FORWARDED:
+        return Clock.ACCEPTANCE, case.forwarded_at, case.acceptance_due_at
+    if case.status == Status.ACCEPTED:
+        return Clock.PROCESSING, case.accepted_at, case.processing_due_at
+    return "", None, None
