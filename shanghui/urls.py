@@ -11,6 +11,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("orgs/", include("shanghui.orgs.urls")),
     path("audit/", include("shanghui.audit.urls")),
     path("catalog/", include("shanghui.catalog.urls")),
+    path("s/", include("shanghui.catalog.public_urls")),
+    path("cases/", include("shanghui.proxy.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
