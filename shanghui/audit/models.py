@@ -32,6 +32,16 @@ ACTION_LABELS = {
     "org.export": "导出组织",
     "member.export": "导出成员",
     "audit.export": "导出审计日志",
+    "catalog.item.create": "新建服务事项",
+    "catalog.item.update": "修改服务事项",
+    "catalog.import.start": "上传事项目录",
+    "catalog.import": "导入事项目录",
+    "catalog.export": "导出事项目录",
+    "catalog.synonym.create": "新增同义词",
+    "catalog.synonym.update": "修改同义词",
+    "catalog.synonym.delete": "删除同义词",
+    "catalog.offer.update": "修改代办点事项设置",
+    "case.export": "导出代办件",
 }
 
 

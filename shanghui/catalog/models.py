@@ -171,6 +171,9 @@ class ProxyPointCatalog(models.Model):
         verbose_name = "代办点事项设置"
         verbose_name_plural = "代办点事项设置"
 
+    def __str__(self) -> str:
+        return f"{self.proxy_point_id}: {'全部可代办事项' if self.offers_all else '选中的事项'}"
+
 
 class Synonym(models.Model):
     """How citizens say it → the catalogue's own terms, e.g. 换身份证 → 居民身份证 办理."""
