@@ -126,7 +126,6 @@ def create_case(
         raise ValidationError({"poa_confirmed": "请阅读并确认委托书"})
     now = timezone.now()
     case = Case(
-        number=next_case_number(applicant.home_region_code),
         query_code=new_query_code(),
         status=Status.DRAFT,
         channel=channel,
@@ -148,6 +147,9 @@ def create_case(
     )
     try:
         with transaction.atomic():
+            # The number is taken inside the savepoint: when the insert fails because the same form
+            # raced itself, the rollback gives the serial back, so duplicates leave no gap.
+            case.number = next_case_number(applicant.home_region_code)
             case.save()
     except IntegrityError:
         # The same form raced itself (a double click): the other request created the case.
@@ -280,7 +282,7 @@ def rate_case(*, case: Case, level: int, comment: str = "") -> Rating:
         actor_kind="applicant", note=rating.get_level_display(), data={"level": level}, created_at=timezone.now(),
     )  # fmt: skip
     if rating.is_bad:
-        responsible = case.window if case.window_id else case.proxy_point
+        responsible: Organisation = case.window if case.window is not None else case.proxy_point
         due = add_working_days(calendar.current(), timezone.now(), settings.PROXY_FOLLOW_UP_DAYS)
         follow_up = FollowUp.objects.create(rating=rating, responsible=responsible, due_at=due)
         from shanghui.proxy.effects import staff_of

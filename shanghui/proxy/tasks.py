@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from shanghui.accounts.models import User
 from shanghui.notify.services import notify_users
 from shanghui.orgs.models import Organisation, OrgKind, Role
 from shanghui.proxy.models import Case, CaseEvent, Clock
@@ -53,11 +54,9 @@ def schedule_for(case: Case, action: str) -> None:
         ).enqueue(case.pk)
 
 
-def _supervisors(case: Case) -> list[object]:
+def _supervisors(case: Case) -> list[User]:
     """Who hears of an overdue case: the department's admins and the federation admins above the
     proxy point's chamber."""
-    from shanghui.accounts.models import User
-
     point = Organisation.objects.get(pk=case.proxy_point_id)
     federation_ids = [org.pk for org in point.ancestors() if org.kind == OrgKind.FEDERATION]
     users = User.objects.filter(is_active=True, memberships__organisation_id=case.department_id,
@@ -76,7 +75,9 @@ def check_deadline_now(case_id: int, clock: str, due_iso: str, stage: str) -> bo
         if case is None:
             return False
         running, _, due = running_clock(case)
-        if running != clock or due is None or due.isoformat() != due_iso:
+        # Compare instants, not strings: the due time was written in Beijing time when the clock
+        # started and reads back from the database in UTC.
+        if running != clock or due is None or due != dt.datetime.fromisoformat(due_iso):
             return False
         label = Clock(clock).label
         field, role = CLOCK_RESPONSIBLE[Clock(clock)]
@@ -88,11 +89,16 @@ def check_deadline_now(case_id: int, clock: str, due_iso: str, stage: str) -> bo
             notify_users(users=responsible, event="case.due_soon", key=key, title=f"办件{case.number}即将超期",
                          body=f"{label}时限为 {local_due}", url=url, subject=f"proxy.case:{case.pk}")  # fmt: skip
             return bool(responsible)
-        # Overdue: the people responsible and their supervisors; the timeline records it.
+        # Overdue: the people responsible and their supervisors; the timeline records it, once per
+        # clock and due time however often the same check runs.
+        if CaseEvent.objects.filter(
+            case=case, action="overdue", data__clock=clock, data__due=due_iso
+        ).exists():
+            return False
         CaseEvent.objects.create(
             case=case, action="overdue", from_status=case.status, to_status=case.status, actor=None,
-            actor_kind="system", note=f"{label}已超期，已通知责任人和主管部门", data={"clock": clock},
-            created_at=timezone.now(),
+            actor_kind="system", note=f"{label}已超期，已通知责任人和主管部门",
+            data={"clock": clock, "due": due_iso}, created_at=timezone.now(),
         )  # fmt: skip
         notify_users(users=[*responsible, *_supervisors(case)], event="case.overdue", key=key,
                      title=f"办件{case.number}已超期", body=f"{label}已超过时限", url=url,

@@ -46,7 +46,7 @@ def _t(
     return Transition(action, label, frozenset(sources), target, frozenset(actors), **kw)
 
 
-BEFORE_ACCEPTANCE = {Status.DRAFT, Status.SUBMITTED, Status.NEEDS_CORRECTION, Status.FORWARDED}
+BEFORE_ACCEPTANCE: set[str] = {Status.DRAFT, Status.SUBMITTED, Status.NEEDS_CORRECTION, Status.FORWARDED}
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -110,8 +110,21 @@ class Conflict(Exception):
         self.message = message
 
 
+def blocked(case: Case, spec: Transition) -> str:
+    """Why `spec` is not possible although the case's status is one of its sources ("" when it is).
+    The one rule the status alone cannot say: a case waiting for a correction the window asked for
+    after accepting it is past acceptance, and the citizen may withdraw only before acceptance."""
+    if spec.action == "withdraw" and case.accepted_at is not None:
+        return "办件已受理，不能撤回申请"
+    return ""
+
+
 def allowed_actions(case: Case, actor_kinds: set[str]) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if case.status in t.sources and t.actors & actor_kinds]
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if case.status in t.sources and t.actors & actor_kinds and not blocked(case, t)
+    ]
 
 
 def transition(
@@ -152,6 +165,8 @@ def transition(
             raise Conflict(case, f"办件状态已变为“{case.get_status_display()}”，请刷新后再操作")
         if case.status not in spec.sources:
             raise Conflict(case, f"办件当前状态为“{case.get_status_display()}”，不能执行“{spec.label}”")
+        if reason := blocked(case, spec):
+            raise Conflict(case, reason)
         now = timezone.now()
         from_status = case.status
         # resubmit has no fixed target: it returns to where the correction was asked from.

@@ -18,12 +18,21 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from shanghui.catalog import demo as catalog_demo
 from shanghui.demo import people, quzhou
 from shanghui.demo.loader import Demo, Login
+from shanghui.proxy import demo as proxy_demo
+
+
+def _catalogue(demo: Demo) -> None:
+    catalog_demo.load(demo.stdout)
+
 
 PARTS: list[tuple[str, Callable[[Demo], None]]] = [
     ("组织（工商联、商会、代办点、部门、窗口、会员企业、结对村）", quzhou.load),
     ("登录账号", people.load),
+    ("服务事项目录（衢州市 505 项、广安区）", _catalogue),
+    ("代办件（近一年约 2,600 件）", proxy_demo.load),
 ]
 
 
