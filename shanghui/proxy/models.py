@@ -288,3 +288,22 @@ class PointSettings(models.Model):
         "orgs.Organisation", on_delete=models.CASCADE, related_name="proxy_settings"
     )
     review_days = models.PositiveSmallIntegerField("预审时限（工作日）", default=1)
+
+
+class MobileCode(models.Model):
+    """One-time login codes of one mobile number (see proxy/otp.py): the current code, hashed, and
+    when codes were sent in the last day, for the provider's sending limits. One row per number, so
+    that the row can be locked while a code is given out or checked. The number itself is not stored,
+    only its keyed hash."""
+
+    mobile_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # ISO times of the codes sent in the last 24 hours (at most the daily limit).
+    sent_times = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"

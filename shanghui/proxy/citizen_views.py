@@ -1,0 +1,569 @@
+"""The citizen's pages (/my/): log in with a one-time code, apply for an item at a proxy point, upload
+materials, submit, answer a correction request, withdraw, confirm delivery and rate; and the public
+tracking page (/my/track/: case number and query code, no login, no personal data).
+
+A citizen has no account: `otp.verified_mobile()` is who they are, and `access.get_case_for_citizen()`
+shows them the cases of that number only (404 for any other). Status changes go through
+workflow.transition() as the applicant, with the status the page showed (a change in between is a
+Conflict: HTTP 409).
+
+htmx: the case page's forms (uploads, actions, rating) post with htmx and get the case body back;
+409 and 422 answers carry the body with the message (static/js/citizen.js lets htmx swap them).
+Without JavaScript the same forms post normally and are answered with a redirect or the full page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shanghui.audit.services import client_ip, record
+from shanghui.catalog.models import Delivery, LimitUnit, MaterialForm, ServiceItem
+from shanghui.catalog.public_views import proxy_points_for
+from shanghui.lib.masking import mask_mobile
+from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
+from shanghui.proxy import otp, receipt, services
+from shanghui.proxy.access import case_by_query_code, cases_for_citizen, get_case_for_citizen
+from shanghui.proxy.citizen_forms import ApplyForm, CodeForm, MobileForm, RatingForm, TrackForm
+from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Result, Status
+from shanghui.proxy.workflow import (
+    ACTOR_LABELS,
+    APPLICANT,
+    TRANSITIONS,
+    Conflict,
+    TransitionError,
+    allowed_actions,
+)
+from shanghui.proxy.workflow import transition as run_transition
+
+View = Callable[..., HttpResponseBase]
+
+# Per client address: codes asked for (any numbers) and tracking look-ups, in fixed windows of the
+# Django cache. (Per number, otp.py enforces the provider's limits durably in the database.)
+CODE_REQUESTS_PER_HOUR = 20
+TRACK_LOOKUPS, TRACK_WINDOW_SECONDS = 20, 600
+
+CITIZEN_ACTIONS = ("submit", "resubmit", "withdraw", "deliver")
+# The timeline a citizen sees: workflow steps, not internal events (reminders, overdue marks).
+TIMELINE_ACTIONS = frozenset({"create", "rate", *TRANSITIONS})
+# Notes worth showing to the applicant: the reasons they are owed; other notes may be staff remarks.
+REASON_ACTIONS = frozenset({"refuse", "suspend", "terminate"})
+STATUS_COLOURS = {
+    Status.DRAFT: "secondary", Status.SUBMITTED: "primary", Status.NEEDS_CORRECTION: "warning",
+    Status.FORWARDED: "info", Status.ACCEPTED: "primary", Status.SUSPENDED: "warning", Status.REFUSED: "danger",
+    Status.COMPLETED: "success", Status.DELIVERED: "success", Status.CLOSED: "dark", Status.WITHDRAWN: "secondary",
+    Status.TERMINATED: "danger",
+}  # fmt: skip
+RATEABLE = {Status.DELIVERED, Status.CLOSED, Status.REFUSED}
+
+
+def _over_limit(request: HttpRequest, scope: str, limit: int, seconds: int) -> bool:
+    """Count one hit for the client's address; True once more than `limit` fell in this window."""
+    key = f"citizen-limit:{scope}:{client_ip(request) or 'unknown'}"
+    cache.add(key, 0, seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window expired between add() and incr()
+        cache.set(key, 1, seconds)
+        count = 1
+    return count > limit
+
+
+def citizen_required(view: View) -> View:
+    """The citizen's proved mobile number, or off to the code page and back here afterwards."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if otp.verified_mobile(request):
+            return view(request, *args, **kwargs)
+        back = request.get_full_path()
+        if request.method != "GET":
+            back = request.htmx.current_url_abs_path if request.htmx else reverse("citizen:cases")  # type: ignore[attr-defined]
+        url = f"{reverse('citizen:login')}?{urlencode({'next': back or ''})}"
+        if request.htmx:  # type: ignore[attr-defined]
+            return HttpResponse(status=204, headers={"HX-Redirect": url})
+        return redirect(url)
+
+    return wrapped
+
+
+def _safe_next(request: HttpRequest, value: str) -> str:
+    if value and url_has_allowed_host_and_scheme(
+        value, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return reverse("citizen:cases")
+
+
+# --- Log in with a one-time code -----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    """Step 1: the mobile number (a code is sent). Step 2: the code. `next` is carried through."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    context: dict[str, Any] = {"next": next_url, "code_minutes": otp.CODE_MINUTES}
+    step = request.POST.get("step", "")
+    if request.method == "POST" and step == "verify":
+        return _verify_step(request, context)
+    if request.method == "POST" and step == "send":
+        return _send_step(request, context)
+    if otp.verified_mobile(request) and next_url:
+        return HttpResponseRedirect(_safe_next(request, next_url))
+    context.update(form=MobileForm(), step="mobile")
+    return render(request, "proxy/citizen/login.html", context)
+
+
+def _send_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    form = MobileForm(request.POST)
+    if form.is_valid():
+        try:
+            mobile = otp.clean_mobile(form.cleaned_data["mobile"])
+            if _over_limit(request, "otp", CODE_REQUESTS_PER_HOUR, 3600):
+                raise otp.OtpError("获取验证码过于频繁，请稍后再试", field="mobile")
+            otp.request_code(mobile)
+        except otp.OtpError as exc:
+            form.add_error("mobile", exc.message)
+        else:
+            code_form = CodeForm(initial={"mobile": mobile})
+            context.update(form=code_form, mobile=mobile, masked=mask_mobile(mobile), step="code", wait=60)
+            return render(request, "proxy/citizen/login.html", context)
+    context.update(form=form, step="mobile")
+    return render(request, "proxy/citizen/login.html", context, status=422)
+
+
+def _verify_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    form = CodeForm(request.POST)
+    if form.is_valid():
+        try:
+            mobile = otp.clean_mobile(form.cleaned_data["mobile"])
+            otp.verify_code(mobile, form.cleaned_data["code"])
+        except otp.OtpError as exc:
+            form.add_error("code", exc.message)
+        else:
+            otp.sign_in(request, mobile)
+            record(actor=None, action="citizen.login", object_type="mobile",
+                   object_repr=mask_mobile(mobile), request=request)  # fmt: skip
+            return HttpResponseRedirect(_safe_next(request, context["next"]))
+    mobile = str(form.data.get("mobile", ""))
+    context.update(form=form, mobile=mobile, masked=mask_mobile(mobile), step="code")
+    return render(request, "proxy/citizen/login.html", context, status=422)
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    otp.sign_out(request)
+    messages.info(request, "您已退出。")
+    return redirect("citizen:login")
+
+
+# --- My cases ------------------------------------------------------------------------------------
+
+
+@require_GET
+@citizen_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    cases = (
+        cases_for_citizen(request)
+        .select_related("item_version", "proxy_point__parent")
+        .order_by("-created_at")
+    )
+    rows = [(case, STATUS_COLOURS.get(Status(case.status), "secondary")) for case in cases]
+    return render(
+        request,
+        "proxy/citizen/case_list.html",
+        {"cases": rows, "masked": mask_mobile(otp.verified_mobile(request))},
+    )
+
+
+# --- Apply ---------------------------------------------------------------------------------------
+
+
+def _item_for_apply(request: HttpRequest) -> ServiceItem:
+    raw = request.GET.get("item", "")
+    item = (
+        ServiceItem.objects.filter(pk=int(raw), is_online=True, proxy_eligible=True)
+        .select_related("department")
+        .first()
+        if raw.isdigit() and len(raw) <= 12
+        else None
+    )
+    if item is None:
+        raise Http404("事项不存在、已下线或不能代办")
+    return item
+
+
+def home_regions(item: ServiceItem) -> list[tuple[str, str]]:
+    """(region code, county) of the county federations of the item's city (衢州: its six counties),
+    narrowed to the counties that offer the item when it names them."""
+    root = item.department.path[:PATH_STEP]
+    counties = (
+        Organisation.objects.filter(
+            kind=OrgKind.FEDERATION, is_active=True, path__startswith=root, depth__gt=0
+        )
+        .exclude(region_code="")
+        .order_by("region_code")
+    )
+    choices = {c.region_code: c.name.removesuffix("工商联") for c in counties}
+    if item.region_codes:
+        choices = {code: label for code, label in choices.items() if code in item.region_codes}
+    return list(choices.items())
+
+
+def point_label(point: Organisation) -> str:
+    chamber = point.parent.name if point.parent else ""
+    return f"{chamber} · {point.name}"
+
+
+@require_http_methods(["GET", "POST"])
+@citizen_required
+def apply(request: HttpRequest) -> HttpResponse:
+    item = _item_for_apply(request)
+    mobile = otp.verified_mobile(request)
+    points = proxy_points_for(item)
+    point_ids = {p.pk for p in points}
+    form = ApplyForm(
+        request.POST or None,
+        points=[(p.pk, point_label(p)) for p in points],
+        regions=home_regions(item),
+        initial={"proxy_point": request.GET["point"]} if request.GET.get("point", "").isdigit() else {},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["proxy_point"] not in point_ids:
+                raise ValidationError({"proxy_point": "请选择一个代办点"})
+            case = services.create_case(
+                actor=None,
+                channel=Channel.CITIZEN,
+                item=item,
+                proxy_point=next(p for p in points if p.pk == data["proxy_point"]),
+                applicant=services.Applicant(
+                    name=data["name"],
+                    id_number=data["id_number"],
+                    mobile=mobile,
+                    home_region_code=data["home_region_code"],
+                    current_city=data["current_city"],
+                    current_address=data["current_address"],
+                ),  # fmt: skip
+                poa_confirmed=data["poa_confirmed"],
+                note=data["note"],
+                idempotency_key=f"citizen:{data['idempotency_key']}",
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            if case.applicant_mobile != mobile:
+                raise Http404("办件不存在")  # someone else's form key: show nothing of it
+            messages.success(request, "申请已保存。请上传材料后提交。")
+            return redirect("citizen:case", case_id=case.pk)
+    return render(
+        request,
+        "proxy/citizen/apply.html",
+        {"item": item, "form": form, "points": points, "mobile": mobile},
+        status=422 if form.errors else 200,
+    )
+
+
+# --- The case page -------------------------------------------------------------------------------
+
+
+@dataclass
+class Slot:
+    index: int | None
+    name: str
+    required: bool = False
+    deferrable: bool = False
+    detail: str = ""
+    notes: str = ""
+    current: list[CaseMaterial] = field(default_factory=list)
+    error: str = ""
+
+
+def material_slots(case: Case, errors: dict[str, str]) -> list[Slot]:
+    """One slot per material of the pinned version, then the extra files."""
+    forms = dict(MaterialForm.choices)
+    files = list(case.materials.filter(is_current=True, is_result=False).order_by("uploaded_at"))
+    slots = []
+    for index, material in enumerate(case.item_version.snapshot.get("materials", [])):
+        slots.append(
+            Slot(
+                index=index,
+                name=material["name"],
+                required=bool(material.get("required")),
+                deferrable=bool(material.get("deferrable")),
+                detail=f"{forms.get(material.get('form', ''), '')} · {material.get('copies', 1)} 份",
+                notes=material.get("notes", ""),
+                current=[f for f in files if f.slot == index],
+                error=errors.get(str(index), ""),
+            )  # fmt: skip
+        )
+    slots.append(
+        Slot(
+            index=None,
+            name="其他材料",
+            detail="选填，可上传多份",
+            current=[f for f in files if f.slot is None],
+            error=errors.get("extra", ""),
+        )  # fmt: skip
+    )
+    return slots
+
+
+@dataclass
+class TimelineRow:
+    at: Any
+    label: str
+    actor: str
+    status: str
+    details: list[str]
+
+
+def timeline(events: QuerySet[CaseEvent], *, public: bool) -> list[TimelineRow]:
+    """The steps of a case for the applicant (or, `public`, for anyone with the query code: steps and
+    statuses only). Never who among the staff acted, nor their remarks."""
+    statuses, results, deliveries = dict(Status.choices), dict(Result.choices), dict(Delivery.choices)
+    rows = []
+    for event in events:
+        if event.action not in TIMELINE_ACTIONS:
+            continue
+        spec = TRANSITIONS.get(event.action)
+        label = spec.label if spec else {"create": "填写申请", "rate": "评价"}[event.action]
+        details: list[str] = []
+        if not public:
+            data = event.data or {}
+            details += [f"需补正：{item}" for item in data.get("correction_items", [])]
+            if event.action in REASON_ACTIONS and event.note:
+                details.append(f"原因：{event.note}")
+            if data.get("acceptance_number"):
+                details.append(f"受理编号：{data['acceptance_number']}")
+            if data.get("result"):
+                details.append(f"办理结果：{results.get(data['result'], data['result'])}")
+            if data.get("result_note"):
+                details.append(f"结果说明：{data['result_note']}")
+            if data.get("delivery_method"):
+                details.append(
+                    f"送达方式：{deliveries.get(data['delivery_method'], data['delivery_method'])}"
+                )
+            if data.get("tracking_number"):
+                details.append(f"寄递单号：{data['tracking_number']}")
+            if event.action == "rate" and event.note:
+                details.append(event.note)
+        rows.append(
+            TimelineRow(
+                at=event.created_at,
+                label=label,
+                actor=ACTOR_LABELS.get(event.actor_kind, ""),
+                status=str(statuses.get(event.to_status, "")),
+                details=details,
+            )  # fmt: skip
+        )
+    return rows
+
+
+def clocks(case: Case) -> list[tuple[str, Any]]:
+    rows = [
+        ("预审时限", case.review_due_at),
+        ("受理时限", case.acceptance_due_at),
+        ("办结时限", case.processing_due_at),
+    ]
+    return [(label, due) for label, due in rows if due is not None]
+
+
+def limit_label(snapshot: dict[str, Any]) -> str:
+    days, unit = snapshot.get("promised_limit"), snapshot.get("promised_limit_unit")
+    if not days:
+        days, unit = snapshot.get("legal_limit"), snapshot.get("legal_limit_unit")
+    if not days:
+        return ""
+    return f"{days} 个{'自然日' if unit == LimitUnit.CALENDAR_DAYS else '工作日'}"
+
+
+def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
+    snapshot = case.item_version.snapshot
+    actions = {t.action: t for t in allowed_actions(case, {APPLICANT}) if t.action in CITIZEN_ACTIONS}
+    rating = Rating.objects.filter(case=case).first()
+    missing = (
+        services.missing_required(case) if case.status in (Status.DRAFT, Status.NEEDS_CORRECTION) else []
+    )
+    context = {
+        "case": case,
+        "item_name": snapshot.get("name", ""),
+        "department_name": snapshot.get("department_name", ""),
+        "limit": limit_label(snapshot),
+        "colour": STATUS_COLOURS.get(Status(case.status), "secondary"),
+        "clocks": clocks(case),
+        "slots": material_slots(case, extra.pop("upload_errors", {})),
+        "can_upload": case.status in services.UPLOAD_STATUSES,
+        "results": list(case.materials.filter(is_result=True, is_current=True)),
+        "actions": actions,
+        "missing": missing,
+        "rating": rating,
+        "rating_form": extra.pop("rating_form", None) or RatingForm(),
+        "can_rate": rating is None and case.status in RATEABLE,
+        "events": timeline(case.events.all(), public=False),
+        "result_label": case.get_result_display() if case.result else "",
+        "delivery_label": dict(Delivery.choices).get(case.delivery_method, case.delivery_method),
+        "max_mb": settings.PROXY_MAX_UPLOAD_MB,
+    }
+    context.update(extra)
+    return context
+
+
+def _citizen_case(request: HttpRequest, case_id: int) -> Case:
+    case = get_case_for_citizen(request, case_id)
+    return Case.objects.select_related("item_version", "proxy_point__parent", "department").get(pk=case.pk)
+
+
+def _answer(request: HttpRequest, case: Case, *, status: int = 200, notice: str = "", error: str = "",
+            **extra: Any) -> HttpResponse:  # fmt: skip
+    """The case body for htmx; for a plain form post, the full page (errors) or a redirect (success)."""
+    if status == 200 and not request.htmx:  # type: ignore[attr-defined]
+        if notice:
+            messages.success(request, notice)
+        return redirect("citizen:case", case_id=case.pk)
+    template = "proxy/citizen/_case_body.html" if request.htmx else "proxy/citizen/case.html"  # type: ignore[attr-defined]
+    context = _case_context(request, case, notice=notice, error=error, **extra)
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@citizen_required
+def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _citizen_case(request, case_id)
+    return render(request, "proxy/citizen/case.html", _case_context(request, case))
+
+
+@require_POST
+@citizen_required
+def upload(request: HttpRequest, case_id: int, slot: int | None = None) -> HttpResponse:
+    case = _citizen_case(request, case_id)
+    key = "extra" if slot is None else str(slot)
+    file = request.FILES.get("file") or request.FILES.get("photo")
+    try:
+        if file is None:
+            raise ValidationError("请选择要上传的文件")
+        services.add_material(case=case, actor=None, upload=file, slot=slot)
+    except ValidationError as exc:
+        message = "；".join(exc.messages)
+        return _answer(request, case, status=422, upload_errors={key: message})
+    case.refresh_from_db()
+    return _answer(request, case, notice=f"已上传：{file.name}")
+
+
+@require_POST
+@citizen_required
+def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    if action not in CITIZEN_ACTIONS:
+        raise Http404("没有这个操作")
+    case = _citizen_case(request, case_id)
+    expected = request.POST.get("expected_status", "")
+    if (
+        action in ("submit", "resubmit")
+        and case.status == expected
+        and (missing := services.missing_required(case))
+    ):
+        return _answer(request, case, status=422, error="还缺少必需的材料：" + "、".join(missing))
+    try:
+        case = run_transition(
+            case_id=case.pk, action=action, actor=None, actor_kind=APPLICANT, expected_status=expected
+        )
+    except Conflict as exc:
+        case = _citizen_case(request, case_id)
+        return _answer(request, case, status=409, error=exc.message)
+    except TransitionError as exc:
+        return _answer(request, case, status=422, error="；".join(exc.messages))
+    case = _citizen_case(request, case_id)
+    notices = {
+        "submit": "申请已提交，代办员将尽快预审。", "resubmit": "补正材料已提交。",
+        "withdraw": "申请已撤回。", "deliver": "已确认收到办理结果，欢迎评价本次服务。",
+    }  # fmt: skip
+    return _answer(request, case, notice=notices[action])
+
+
+@require_POST
+@citizen_required
+def rate(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = _citizen_case(request, case_id)
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, case, status=422, error="请选择评价等级", rating_form=form)
+    try:
+        services.rate_case(case=case, level=form.cleaned_data["level"], comment=form.cleaned_data["comment"])
+    except ValidationError as exc:
+        return _answer(request, case, status=409, error="；".join(exc.messages), rating_form=form)
+    return _answer(request, case, notice="感谢您的评价！")
+
+
+@require_GET
+@citizen_required
+def material_file(request: HttpRequest, case_id: int, material_id: int) -> FileResponse:
+    """A file of the citizen's own case (their uploads, the result documents). Media files are never
+    served publicly: every download passes the access check."""
+    case = _citizen_case(request, case_id)
+    material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
+    if material is None:
+        raise Http404("文件不存在")
+    response = FileResponse(material.file.open("rb"), content_type=material.content_type,
+                            filename=material.original_name or material.file.name)  # fmt: skip
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@citizen_required
+def case_receipt(request: HttpRequest, case_id: int) -> HttpResponse:
+    return receipt.receipt_response(request, _citizen_case(request, case_id))
+
+
+# --- Public tracking -------------------------------------------------------------------------------
+
+
+@require_GET
+def track(request: HttpRequest) -> HttpResponse:
+    """Case number and query code → status and steps, without personal data. One message for every
+    miss, so the page never tells whether a number exists; look-ups are limited per client address."""
+    asked = "number" in request.GET or "code" in request.GET
+    form = TrackForm(request.GET if asked else None)
+    context: dict[str, Any] = {"form": form}
+    status = 200
+    if asked and form.is_valid():
+        if _over_limit(request, "track", TRACK_LOOKUPS, TRACK_WINDOW_SECONDS):
+            context["error"] = "查询过于频繁，请10分钟后再试"
+            status = 429
+        else:
+            case = case_by_query_code(form.cleaned_data["number"], form.cleaned_data["code"])
+            if case is None:
+                context["error"] = "未找到办件，请核对办件编号和查询码"
+                status = 404
+            else:
+                case = Case.objects.select_related("item_version", "proxy_point__parent", "department").get(
+                    pk=case.pk
+                )
+                snapshot = case.item_version.snapshot
+                chamber = case.proxy_point.parent
+                context.update(
+                    case=case, item_name=snapshot.get("name", ""),
+                    department_name=snapshot.get("department_name", "") or case.department.name,
+                    point_name=f"{chamber.name if chamber else ''} · {case.proxy_point.name}",
+                    colour=STATUS_COLOURS.get(Status(case.status), "secondary"),
+                    events=timeline(case.events.all(), public=True),
+                )  # fmt: skip
+    response = render(request, "proxy/citizen/track.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    return response
