@@ -28,7 +28,8 @@ def can_view_audit_log(user: Any) -> bool:
     scope = scope_for(user)
     # A root path is one step long: the role is held at the top of the tree, not in a county or chamber.
     return scope.is_superuser or any(
-        g.role in AUDIT_ROLES and g.org_kind == OrgKind.FEDERATION and len(g.path) == PATH_STEP for g in scope.grants
+        g.role in AUDIT_ROLES and g.org_kind == OrgKind.FEDERATION and len(g.path) == PATH_STEP
+        for g in scope.grants
     )
 
 

@@ -29,7 +29,12 @@ CHROMIUM_ARGS = [
 # between browser steps are still synchronous, so Django's async-safety guard must stand aside.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -38,7 +43,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
             if not Path(CHROMIUM).exists():
                 if os.environ.get("CI") == "true":
-                    item.add_marker(pytest.mark.xfail(reason="chromium missing in CI", strict=True, run=False))
+                    item.add_marker(
+                        pytest.mark.xfail(reason="chromium missing in CI", strict=True, run=False)
+                    )
                 else:
                     item.add_marker(pytest.mark.skip(reason="no /usr/bin/chromium: `./dev test` installs it"))
 

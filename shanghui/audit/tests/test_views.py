@@ -55,7 +55,16 @@ def test_superuser_sees_the_log(client, db):
 
 @pytest.mark.parametrize(
     "persona",
-    ["county_admin", "chamber_admin", "chamber_staff", "agent", "clerk", "dept_admin", "fed_staff", "outsider"],
+    [
+        "county_admin",
+        "chamber_admin",
+        "chamber_staff",
+        "agent",
+        "clerk",
+        "dept_admin",
+        "fed_staff",
+        "outsider",
+    ],
 )
 @pytest.mark.parametrize("url", [URL, VERIFY_URL, URL + "?export=xlsx"])
 def test_everyone_else_gets_404(client, world, persona, url):
