@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from shanghui.api import api
+from shanghui.proxy import receipt as proxy_receipt
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("shanghui.home.urls")),
@@ -12,7 +13,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("audit/", include("shanghui.audit.urls")),
     path("catalog/", include("shanghui.catalog.urls")),
     path("s/", include("shanghui.catalog.public_urls")),
+    path("cases/<int:case_id>/receipt.pdf", proxy_receipt.staff_receipt, name="case_receipt"),
     path("cases/", include("shanghui.proxy.urls")),
+    path("notifications/", include("shanghui.notify.urls")),
+    path("my/", include("shanghui.proxy.citizen_urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

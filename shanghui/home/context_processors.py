@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,8 +11,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shanghui.audit.access import can_view_audit_log
+from shanghui.catalog.access import can_read_catalogue
+from shanghui.notify.services import unread_count
 from shanghui.orgs.access import can_view_members, scope_for
 from shanghui.orgs.models import Role
+from shanghui.proxy.access import can_use_case_pages
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,10 @@ def nav_items(user: Any) -> list[NavItem]:
         return []
     scope = scope_for(user)
     items = [NavItem(_("工作台"), reverse("home:index"), "home")]
+    if can_use_case_pages(user):
+        items.append(NavItem(_("代办件"), reverse("proxy:list"), "proxy"))
+    if can_read_catalogue(user):
+        items.append(NavItem(_("事项目录"), reverse("catalog:item_list"), "catalog"))
     if scope.has_role(*STAFF_ROLES):
         items.append(NavItem(_("组织机构"), reverse("orgs:list"), "orgs"))
     if can_view_members(user):
@@ -54,4 +62,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_items": nav_items(user),
         "nav_active": match.namespace if match else "",
         "my_memberships": memberships,
+        # Called by the template only where the bell is drawn: one COUNT on an indexed column.
+        "unread_notifications": partial(unread_count, user) if user.is_authenticated else 0,
     }

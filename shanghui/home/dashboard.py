@@ -11,11 +11,14 @@ from typing import Any
 
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shanghui.orgs.access import can_view_members, members_for_user, organisations_for_user, scope_for
 from shanghui.orgs.models import ADMIN_ROLES, Membership, Organisation, OrgKind, Role
+from shanghui.proxy.access import can_use_case_pages, cases_for_user, follow_ups_for_user
+from shanghui.proxy.queries import OPEN_FOLLOW_UP, is_supervisor, queue_counts, queues_for, role_orgs
 
 LIST_LIMIT = 8
 COLLEAGUE_LIMIT = 20
@@ -45,7 +48,7 @@ def cards_for(user: Any) -> list[Card]:
     scope = scope_for(user)
     if not scope.grants and not scope.is_superuser:
         return []
-    cards: list[Card] = []
+    cards: list[Card] = _case_queues(user)
     if can_view_members(user) or scope.is_superuser:
         cards += _scope_counts(user)
     if scope.is_superuser or scope.has_role(*ADMIN_ROLES):
@@ -53,14 +56,36 @@ def cards_for(user: Any) -> list[Card]:
     cards += _my_organisations(user)
     if scope.has_role(Role.AGENT, Role.WINDOW_CLERK):
         cards.append(_colleagues(user))
-        cards.append(
-            Card(
-                _("办件队列"),
-                kind="note",
-                key="case-queue-note",
-                note=_("办件队列将随“政会联通代办”模块上线，届时待处理的办件会显示在这里。"),
-            )
+    return cards
+
+
+def _case_queues(user: Any) -> list[Card]:
+    """The proxy case queues of the user's role (links into the filtered case list), and the bad-rating
+    follow-ups still open: two queries, whatever the number of cases."""
+    if not can_use_case_pages(user):
+        return []
+    queues = [q for q in queues_for(user, timezone.now()) if q.key != "all"]
+    counts = queue_counts(cases_for_user(user), queues)
+    url = reverse("proxy:list")
+    cards = [
+        Card(q.label, str(counts[q.key]), url=f"{url}?queue={q.key}", note=q.help, key=f"cases-{q.key}")
+        for q in queues
+    ]
+    follow_ups = follow_ups_for_user(user).filter(state__in=OPEN_FOLLOW_UP)
+    if not is_supervisor(user):
+        # Agents and clerks answer for their own point or window, not for every case they see.
+        points, windows = role_orgs(user)
+        follow_ups = follow_ups.filter(responsible_id__in=[*points, *windows])
+    open_follow_ups = follow_ups.count()
+    cards.append(
+        Card(
+            _("差评待整改"),
+            str(open_follow_ups),
+            url=reverse("proxy:followups"),
+            note=_("差评整改尚未办结"),
+            key="cases-followups",
         )
+    )
     return cards
 
 

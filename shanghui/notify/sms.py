@@ -63,4 +63,5 @@ class ConsoleSmsBackend:
 
 def backend() -> SmsBackend:
     backend_class: Any = import_string(settings.SMS_BACKEND)
-    return backend_class()  # type: ignore[no-any-return]
+    instance: SmsBackend = backend_class()
+    return instance

@@ -15,8 +15,8 @@ from django.http import Http404, HttpRequest
 
 from shanghui.accounts.models import User
 from shanghui.orgs.access import scope_for
-from shanghui.orgs.models import Role
-from shanghui.proxy.models import Case
+from shanghui.orgs.models import Organisation, OrgKind, Role
+from shanghui.proxy.models import Case, FollowUp
 from shanghui.proxy.workflow import AGENT, CLERK
 
 CASE_ROLES = (
@@ -93,3 +93,65 @@ def case_by_query_code(number: str, query_code: str) -> Case | None:
     if not number or not query_code:
         return None
     return Case.objects.filter(Q(number=number.strip()) & Q(query_code=query_code.strip().upper())).first()
+
+
+# --- Staff pages ----------------------------------------------------------------------------------
+
+
+def can_use_case_pages(user: User) -> bool:
+    """Whether the case list, statistics and follow-up pages are for this user at all."""
+    scope = scope_for(user)
+    return scope.is_superuser or scope.has_role(*CASE_ROLES)
+
+
+def intake_points(user: User) -> QuerySet[Organisation]:
+    """The active proxy points where this user takes cases in as an agent."""
+    org_ids = [g.org_id for g in scope_for(user).grants if g.role == Role.AGENT]
+    return Organisation.objects.filter(pk__in=org_ids, kind=OrgKind.PROXY_POINT, is_active=True).order_by(
+        "path"
+    )
+
+
+# --- Bad-rating follow-ups (整改) ----------------------------------------------------------------
+
+# Supervisors of a follow-up: an admin strictly above the responsible window or point.
+FOLLOW_UP_SUPERVISOR_ROLES = (Role.FEDERATION_ADMIN, Role.DEPARTMENT_ADMIN, Role.CHAMBER_ADMIN)
+RESPONSIBLE_MOVES = frozenset({"answer", "appeal"})
+SUPERVISOR_MOVES = frozenset({"close", "reopen", "uphold_appeal", "reject_appeal"})
+
+
+def follow_ups_for_user(user: User) -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(rating__case__in=cases_for_user(user).values("pk"))
+
+
+def get_follow_up_for_user(user: User, follow_up_id: int) -> FollowUp:
+    follow_up = (
+        follow_ups_for_user(user)
+        .select_related("rating", "rating__case", "responsible")
+        .filter(pk=follow_up_id)
+        .first()
+    )
+    if follow_up is None:
+        raise Http404("整改记录不存在或无权查看")
+    return follow_up
+
+
+def follow_up_moves(user: User, follow_up: FollowUp) -> frozenset[str]:
+    """What this user may do with a follow-up (services.FOLLOW_UP_MOVES names): the responsible side —
+    clerks of the window or agents of the point it names — answers or appeals; a supervisor (the
+    federation admin above, the department's admin, the chamber's admin) closes, reopens and decides
+    appeals. Whether the move fits the follow-up's state is the service's check."""
+    scope = scope_for(user)
+    responsible = follow_up.responsible
+    moves: set[str] = set()
+    responsible_role = Role.WINDOW_CLERK if responsible.kind == OrgKind.WINDOW else Role.AGENT
+    if any(g.org_id == responsible.pk and g.role == responsible_role for g in scope.grants):
+        moves |= RESPONSIBLE_MOVES
+    if scope.is_superuser or any(
+        g.role in FOLLOW_UP_SUPERVISOR_ROLES
+        and responsible.path.startswith(g.path)
+        and responsible.path != g.path
+        for g in scope.grants
+    ):
+        moves |= SUPERVISOR_MOVES
+    return frozenset(moves)

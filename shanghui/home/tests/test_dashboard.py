@@ -53,7 +53,7 @@ def test_federation_admin_sees_counts_members_inactive_accounts_and_their_organi
     assert cards["inactive-members"].value == "1"
     assert [item.label for item in cards["inactive-members"].items] == [world.lecturer.display_name]
     assert [(item.label, item.note) for item in cards["my-orgs"].items] == [("衢州市工商联", "工商联管理员")]
-    assert "case-queue-note" not in cards
+    assert "cases-open" in cards and "cases-review" not in cards
 
 
 def test_county_admin_counts_only_the_county(world: SimpleNamespace) -> None:
@@ -65,7 +65,7 @@ def test_county_admin_counts_only_the_county(world: SimpleNamespace) -> None:
     assert cards["count-members"].value == "3"  # the county admin, chamber B's admin, agent B
 
 
-def test_agent_sees_their_proxy_point_colleagues_and_the_case_queue_note(
+def test_agent_sees_their_proxy_point_colleagues_and_the_case_queues(
     client: Client, world: SimpleNamespace
 ) -> None:
     # Given a second agent at the same proxy point
@@ -82,8 +82,7 @@ def test_agent_sees_their_proxy_point_colleagues_and_the_case_queue_note(
     ]
     assert "count-members" not in cards
     html = response.content.decode()
-    assert 'data-testid="card-case-queue-note"' in html
-    assert "办件队列将随“政会联通代办”模块上线" in html
+    assert 'data-card="cases-review"' in html and 'data-card="cases-correction"' in html
     assert "18099991234" not in html
 
 
@@ -92,7 +91,7 @@ def test_clerk_sees_their_window(world: SimpleNamespace) -> None:
 
     assert [item.label for item in cards["my-windows"].items] == ["柯城区公安窗口"]
     assert cards["colleagues"].items == []
-    assert "case-queue-note" in cards
+    assert "cases-incoming" in cards and "cases-processing" in cards
 
 
 def test_mediator_sees_their_organisation_without_member_figures(world: SimpleNamespace) -> None:

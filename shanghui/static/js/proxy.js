@@ -1,0 +1,62 @@
+// Proxy case pages: htmx answers for conflicts and invalid forms, and the statistics charts.
+// No inline scripts: the Content-Security-Policy forbids them. Chart data comes from a
+// <script type="application/json"> element (json_script), which is data, never executed.
+
+(() => {
+  // htmx leaves 4xx answers unswapped by default. A 409 (someone changed the case first) and a 422
+  // (the form has errors) carry the message to show in place of the form.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const status = event.detail.xhr.status;
+    if (status === 409 || status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // --- statistics charts ------------------------------------------------------------------------
+  const source = document.getElementById("stats-data");
+  if (!source || typeof window.echarts === "undefined") return;
+  const data = JSON.parse(source.textContent || "{}");
+  const palette = ["#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#c2185b"];
+
+  const options = {
+    month: () => ({
+      tooltip: { trigger: "axis" },
+      grid: { left: 40, right: 16, top: 16, bottom: 32 },
+      xAxis: { type: "category", data: data.month.labels },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "line", smooth: true, areaStyle: { opacity: 0.15 }, data: data.month.values, name: "新建办件" }],
+    }),
+    status: () => ({
+      tooltip: { trigger: "item" },
+      legend: { type: "scroll", bottom: 0 },
+      series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: data.status, name: "状态" }],
+    }),
+    department: () => ({
+      tooltip: { trigger: "axis" },
+      grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", inverse: true, data: data.department.labels },
+      series: [{ type: "bar", data: data.department.values, name: "办件数" }],
+    }),
+    rating: () => ({
+      tooltip: { trigger: "axis" },
+      grid: { left: 40, right: 16, top: 16, bottom: 32 },
+      xAxis: { type: "category", data: data.rating.labels },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "bar", data: data.rating.values, name: "评价数" }],
+    }),
+  };
+
+  const charts = [];
+  for (const element of document.querySelectorAll("[data-chart]")) {
+    const build = options[element.dataset.chart];
+    if (!build) continue;
+    // Sized from script: a style attribute would break the Content-Security-Policy.
+    element.style.height = element.dataset.chart === "department" ? "320px" : "260px";
+    const chart = window.echarts.init(element);
+    chart.setOption({ color: palette, ...build() });
+    charts.push(chart);
+  }
+  window.addEventListener("resize", () => charts.forEach((chart) => chart.resize()));
+})();
