@@ -5,3 +5,9 @@ class CatalogConfig(AppConfig):
     name = "shanghui.catalog"
     label = "catalog"
     verbose_name = "事项目录"
+
+    def ready(self) -> None:
+        # The search index is rebuilt when items, materials, synonyms or departments change.
+        from shanghui.catalog import search
+
+        search.connect_signals()

@@ -1,0 +1,120 @@
+"""The citizen pages: find a service item in one's own words, read its service guide (办事指南), and
+find a chamber proxy point that takes it. Public: citizens are not logged in; only online items."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET
+
+from shanghui.catalog import search as catalog_search
+from shanghui.catalog.models import Delivery, Material, ServiceItem
+from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
+
+# The proxy request is the proxy case module's (the citizen's apply page, `citizen:apply`); this page
+# only links to it, to the staff intake form while that module is not installed.
+CASE_NEW_URL = "/cases/new/"
+RESULTS = 20
+SUGGESTIONS = 8
+# Shown when nothing matched, and on the empty search page: ways people really ask.
+EXAMPLES = ["换身份证", "社保卡", "sfz", "开无犯罪证明", "提公积金", "营业执照丢了", "退休办手续"]
+
+
+def public_items() -> QuerySet[ServiceItem]:
+    """What citizens may see: online items. Anything else is 404, as if it did not exist."""
+    return ServiceItem.objects.filter(is_online=True)
+
+
+def get_public_item(item_id: int) -> ServiceItem:
+    item = (
+        public_items()
+        .filter(pk=item_id)
+        .select_related("department")
+        .prefetch_related(Prefetch("materials", queryset=Material.objects.order_by("position", "id")))
+        .first()
+    )
+    if item is None:
+        raise Http404("事项不存在或已下线")
+    return item
+
+
+def proxy_points_for(item: ServiceItem) -> list[Organisation]:
+    """Active proxy points of the item's city (the same root federation as its department) that take
+    it: points without their own settings and points offering everything take every proxy-eligible
+    item; the others take the items they chose."""
+    if not item.proxy_eligible:
+        return []
+    root = item.department.path[:PATH_STEP]
+    points = (
+        Organisation.objects.filter(
+            kind=OrgKind.PROXY_POINT, is_active=True, parent__is_active=True, path__startswith=root
+        )
+        .filter(
+            Q(catalog_settings__isnull=True)
+            | Q(catalog_settings__offers_all=True)
+            | Q(catalog_settings__items=item)
+        )
+        .select_related("parent")
+        .distinct()
+    )
+    return sorted(points, key=lambda p: (point_city(p), p.parent.name if p.parent else "", p.name))
+
+
+def apply_base() -> str:
+    try:
+        return reverse("citizen:apply")
+    except NoReverseMatch:
+        return CASE_NEW_URL
+
+
+def point_city(point: Organisation) -> str:
+    return point.city or (point.parent.city if point.parent else "") or ""
+
+
+@require_GET
+def search_page(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[: catalog_search.MAX_QUERY_CHARS]
+    hits = catalog_search.search(query, limit=RESULTS) if query else []
+    return render(
+        request,
+        "catalog/public/search.html",
+        {"query": query, "hits": hits, "examples": EXAMPLES},
+    )
+
+
+@require_GET
+def suggest(request: HttpRequest) -> HttpResponse:
+    """The suggestions under the search box (htmx partial), as the citizen types."""
+    query = request.GET.get("q", "").strip()[: catalog_search.MAX_QUERY_CHARS]
+    hits = catalog_search.suggest(query, SUGGESTIONS) if query else []
+    return render(
+        request,
+        "catalog/public/_suggestions.html",
+        {"query": query, "hits": hits, "examples": EXAMPLES},
+    )
+
+
+@require_GET
+def item_page(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = get_public_item(item_id)
+    all_points = proxy_points_for(item)
+    cities = sorted({point_city(p) for p in all_points if point_city(p)})
+    city = request.GET.get("city", "").strip()
+    city = city if city in cities else ""  # an unknown city shows every point, not none
+    points = [p for p in all_points if not city or point_city(p) == city]
+    deliveries = dict(Delivery.choices)
+    return render(
+        request,
+        "catalog/public/item.html",
+        {
+            "item": item,
+            "materials": list(item.materials.all()),
+            "delivery_labels": [str(deliveries.get(d, d)) for d in item.delivery_methods or []],
+            "points": points,
+            "cities": cities,
+            "city": city,
+            "apply_url": f"{apply_base()}?item={item.pk}",
+        },
+    )
