@@ -85,3 +85,8 @@ def load_quzhou(stdout: Writer) -> ImportResult | None:
 def load(stdout: Writer) -> None:
     load_guangan(stdout)
     load_quzhou(stdout)
+    from shanghui.catalog.search import seed_default_synonyms
+
+    # How citizens say things (换身份证, sbk, 提公积金 …); administrators edit them under 同义词.
+    created = seed_default_synonyms()
+    stdout.write(f"  同义词：新增 {created} 条")
