@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from shanghui.accounts.access import staff_user as _user
 from shanghui.accounts.models import User
 from shanghui.audit.services import record
 from shanghui.catalog import services
@@ -74,13 +75,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DELIVERY_LABELS = dict(Delivery.choices)
 UNIT_LABELS = dict(LimitUnit.choices)
 FORM_LABELS = dict(MaterialForm.choices)
-
-
-def _user(request: HttpRequest) -> User:
-    # Every view here is behind login_required: request.user is a real account.
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _require_reader(user: User) -> None:

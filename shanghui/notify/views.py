@@ -10,16 +10,11 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from shanghui.accounts.access import staff_user as _user
 from shanghui.accounts.models import User
 from shanghui.lib.listing import paginate
 from shanghui.notify.models import Notification
 from shanghui.notify.services import mark_read, unread_count
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _own(user: User, notification_id: int) -> Notification:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from shanghui.accounts.access import staff_user as _user
 from shanghui.accounts.models import User
 from shanghui.audit.services import record
 from shanghui.lib.listing import paginate
@@ -56,13 +57,6 @@ from shanghui.orgs.forms import (
 from shanghui.orgs.models import ALLOWED_PARENTS, PATH_STEP, Membership, Organisation, OrgKind
 
 EXPORT_CHUNK = 500
-
-
-def _user(request: HttpRequest) -> User:
-    # Every view here is behind login_required: request.user is a real account.
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _id_or_404(raw: str | None) -> int:

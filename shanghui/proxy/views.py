@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from shanghui.accounts.access import staff_user as _user
 from shanghui.accounts.models import User
 from shanghui.audit.services import record
 from shanghui.catalog.models import Delivery, ServiceItem
@@ -84,13 +85,6 @@ from shanghui.proxy.workflow import (
 )
 
 EXPORT_CHUNK = 500
-
-
-def _user(request: HttpRequest) -> User:
-    # Every view here is behind login_required: request.user is a real account.
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _require_case_pages(user: User) -> None:
