@@ -40,7 +40,8 @@ from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
 from shanghui.proxy import otp, receipt, services
 from shanghui.proxy.access import case_by_query_code, cases_for_citizen, get_case_for_citizen
 from shanghui.proxy.citizen_forms import ApplyForm, CodeForm, MobileForm, RatingForm, TrackForm
-from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Result, Status
+from shanghui.proxy.effects import describe_event_data
+from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Status
 from shanghui.proxy.workflow import (
     ACTOR_LABELS,
     APPLICANT,
@@ -337,7 +338,7 @@ class TimelineRow:
 def timeline(events: QuerySet[CaseEvent], *, public: bool) -> list[TimelineRow]:
     """The steps of a case for the applicant (or, `public`, for anyone with the query code: steps and
     statuses only). Never who among the staff acted, nor their remarks."""
-    statuses, results, deliveries = dict(Status.choices), dict(Result.choices), dict(Delivery.choices)
+    statuses = dict(Status.choices)
     rows = []
     for event in events:
         if event.action not in TIMELINE_ACTIONS:
@@ -346,22 +347,9 @@ def timeline(events: QuerySet[CaseEvent], *, public: bool) -> list[TimelineRow]:
         label = spec.label if spec else {"create": "填写申请", "rate": "评价"}[event.action]
         details: list[str] = []
         if not public:
-            data = event.data or {}
-            details += [f"需补正：{item}" for item in data.get("correction_items", [])]
             if event.action in REASON_ACTIONS and event.note:
                 details.append(f"原因：{event.note}")
-            if data.get("acceptance_number"):
-                details.append(f"受理编号：{data['acceptance_number']}")
-            if data.get("result"):
-                details.append(f"办理结果：{results.get(data['result'], data['result'])}")
-            if data.get("result_note"):
-                details.append(f"结果说明：{data['result_note']}")
-            if data.get("delivery_method"):
-                details.append(
-                    f"送达方式：{deliveries.get(data['delivery_method'], data['delivery_method'])}"
-                )
-            if data.get("tracking_number"):
-                details.append(f"寄递单号：{data['tracking_number']}")
+            details += describe_event_data(event.data or {})
             if event.action == "rate" and event.note:
                 details.append(event.note)
         rows.append(

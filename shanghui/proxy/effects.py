@@ -233,6 +233,23 @@ def event_data(spec: Transition, params: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def describe_event_data(data: dict[str, Any]) -> list[str]:
+    """The kept parameters of an event as lines of Chinese text, for the staff and citizen timelines."""
+    results, deliveries = dict(Result.choices), dict(Delivery.choices)
+    lines = [f"需补正：{item}" for item in data.get("correction_items") or []]
+    if data.get("acceptance_number"):
+        lines.append(f"受理编号：{data['acceptance_number']}")
+    if data.get("result"):
+        lines.append(f"办理结果：{results.get(data['result'], data['result'])}")
+    if data.get("result_note"):
+        lines.append(f"结果说明：{data['result_note']}")
+    if data.get("delivery_method"):
+        lines.append(f"送达方式：{deliveries.get(data['delivery_method'], data['delivery_method'])}")
+    if data.get("tracking_number"):
+        lines.append(f"寄递单号：{data['tracking_number']}")
+    return lines
+
+
 # --- After the change: notifications and deadline checks -----------------------------------------
 
 # Which actions tell whom. SMS to the applicant carries the new status.

@@ -32,7 +32,7 @@ from openpyxl.styles import Font
 from shanghui.accounts.access import staff_user as _user
 from shanghui.accounts.models import User
 from shanghui.audit.services import record
-from shanghui.catalog.models import Delivery, ServiceItem
+from shanghui.catalog.models import ServiceItem
 from shanghui.catalog.search import search
 from shanghui.catalog.services import current_version
 from shanghui.lib.listing import paginate
@@ -50,7 +50,7 @@ from shanghui.proxy.access import (
     get_follow_up_for_user,
     intake_points,
 )
-from shanghui.proxy.effects import running_clock
+from shanghui.proxy.effects import describe_event_data, running_clock
 from shanghui.proxy.forms import (
     ACTION_FORMS,
     POA_TEXT,
@@ -69,7 +69,6 @@ from shanghui.proxy.models import (
     Clock,
     FollowUp,
     Rating,
-    Result,
     Status,
 )
 from shanghui.proxy.services import FOLLOW_UP_MOVES
@@ -273,27 +272,12 @@ EVENT_LABELS = {t.action: t.label for t in TRANSITIONS.values()} | {
     "rate": "评价",
     "overdue": "超期提醒",
 }
-DELIVERY_LABELS = dict(Delivery.choices)
-RESULT_LABELS = dict(Result.choices)
 
 
 def timeline(case: Case) -> list[dict[str, Any]]:
     rows = []
     for event in CaseEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id"):
-        data = event.data or {}
-        details = []
-        if data.get("correction_items"):
-            details += [f"补正：{item}" for item in data["correction_items"]]
-        if data.get("acceptance_number"):
-            details.append(f"受理编号：{data['acceptance_number']}")
-        if data.get("result"):
-            details.append(f"办理结果：{RESULT_LABELS.get(data['result'], data['result'])}")
-        if data.get("delivery_method"):
-            details.append(
-                f"送达方式：{DELIVERY_LABELS.get(data['delivery_method'], data['delivery_method'])}"
-            )
-        if data.get("tracking_number"):
-            details.append(f"寄递单号：{data['tracking_number']}")
+        details = describe_event_data(event.data or {})
         kind = ACTOR_LABELS.get(event.actor_kind, event.actor_kind)
         rows.append(
             {
