@@ -72,8 +72,17 @@ def _shift(due: dt.datetime | None, paused_at: dt.datetime | None, now: dt.datet
 # --- Handlers ---------------------------------------------------------------------------------------
 
 
+def _require_materials(case: Case) -> None:
+    """Every way in (pages, API, Open311) submits through here: no required material, no submission."""
+    from shanghui.proxy.services import missing_required
+
+    if missing := missing_required(case):
+        raise TransitionError({"materials": f"请先上传必交材料：{'、'.join(missing)}"}, code="materials")
+
+
 @handles("submit")
 def _submit(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    _require_materials(case)
     case.submitted_at = now
     case.review_due_at = add_working_days(calendar.current(), now, review_days(case.proxy_point_id))
     # How often an item is asked for ranks it in search; not a catalogue edit, so updated_at stays.
@@ -109,6 +118,7 @@ def _window_correction(case: Case, params: dict[str, Any], now: dt.datetime) -> 
 
 @handles("resubmit")
 def _resubmit(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
+    _require_materials(case)
     clock_field = {
         Status.SUBMITTED: "review_due_at",
         Status.FORWARDED: "acceptance_due_at",

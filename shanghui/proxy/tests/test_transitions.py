@@ -231,6 +231,27 @@ def test_an_action_without_its_required_input_is_refused_and_changes_nothing(pw,
     assert CaseEvent.objects.filter(case=case).count() == events
 
 
+def test_submitting_without_a_required_material_is_refused_whoever_calls(pw):
+    # Given a draft with no file for the required 居民户口簿 (the API calls transition() directly)
+    case = pw.new_case()
+    events = CaseEvent.objects.filter(case=case).count()
+
+    # When it is submitted, Then the workflow itself refuses it and names the material
+    with pytest.raises(TransitionError) as info:
+        transition(case_id=case.pk, action="submit", actor=pw.agent, actor_kind=AGENT)
+    assert "居民户口簿" in info.value.message_dict["materials"][0]
+    case.refresh_from_db()
+    assert case.status == Status.DRAFT
+    assert CaseEvent.objects.filter(case=case).count() == events
+
+    # And once the file is there it goes through
+    services.add_material(case=case, actor=pw.agent, upload=pdf_upload(), slot=0)
+    assert (
+        transition(case_id=case.pk, action="submit", actor=pw.agent, actor_kind=AGENT).status
+        == Status.SUBMITTED
+    )
+
+
 def test_a_stale_page_gets_a_conflict_even_when_the_action_is_still_possible(pw):
     # Given an agent's page showing a submitted case, and the case forwarded meanwhile
     case = build(pw, "submitted")
