@@ -41,3 +41,41 @@ class User(AbstractUser):
     @property
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
+
+
+class ApiToken(models.Model):
+    """A personal API token for other systems (a city's service system, a mini-program, a report tool).
+
+    The token itself is shown once when created; only its SHA-256 is stored (tokens are 256 random bits,
+    so a slow hash adds nothing). `organisation` is the organisation the token acts for where an
+    endpoint needs one (an Open311 POST creates the case at that proxy point)."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "只读"
+        WRITE = "write", "读写"
+
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="api_tokens")
+    organisation = models.ForeignKey(
+        "orgs.Organisation", verbose_name="代表机构", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    name = models.CharField("名称", max_length=60)
+    prefix = models.CharField("前缀", max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField("权限", max_length=5, choices=Scope.choices, default=Scope.READ)
+    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE
