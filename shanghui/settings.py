@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "shanghui.workdays",
     "shanghui.notify",
     "shanghui.proxy",
+    "shanghui.conversations",
     "shanghui.catalog",
     "shanghui.home",
     "shanghui.demo",

@@ -283,7 +283,21 @@ def staff_of(org_id: int | None, role: str) -> list[Any]:
 
 
 def after(case: Case, spec: Transition, event: CaseEvent) -> None:
+    from shanghui.conversations.owners import PROXY_CASE
+    from shanghui.conversations.services import post_system
     from shanghui.proxy import tasks
+    from shanghui.proxy.workflow import ACTOR_LABELS
+
+    # The case's conversation (代办群) shows every status change, in order, as a system message.
+    post_system(
+        owner_type=PROXY_CASE,
+        owner_id=case.pk,
+        ref=f"event:{event.pk}",
+        body="\n".join(
+            [f"{ACTOR_LABELS.get(event.actor_kind, '')}{spec.label}，办件状态：{case.get_status_display()}",
+             *describe_event_data(event.data)]
+        ),
+    )  # fmt: skip
 
     key = f"case:{case.pk}:event:{event.pk}"
     title = f"办件{case.number}：{spec.label}"

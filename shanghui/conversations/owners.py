@@ -1,0 +1,126 @@
+"""Who may do what in a conversation, decided by the record that owns it.
+
+Each owner type registers an adapter; `access(viewer, owner_id)` is asked on every connection, every
+message sent and every message delivered, so a person removed from a case stops receiving at once.
+The proxy case's adapter uses the case's own access rules (shanghui/proxy/access.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from shanghui.accounts.models import User
+from shanghui.lib.masking import mask_name
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A staff user (logged in) or a citizen (who proved `mobile` with a one-time code)."""
+
+    user: User | None = None
+    mobile: str = ""
+
+    @property
+    def is_citizen(self) -> bool:
+        return self.user is None
+
+
+@dataclass(frozen=True)
+class Access:
+    read: bool = False
+    post: bool = False
+    # Staff: reads and writes internal notes (the citizen never does).
+    internal: bool = False
+    # Sees the record without taking part (a supervisor): may join, and posts once joined.
+    can_join: bool = False
+    # How the person appears in the conversation: "代办员 李四", "申请人 张*".
+    name: str = ""
+    title: str = ""  # what the conversation is about, for page headings
+
+
+NO_ACCESS = Access()
+
+
+class OwnerAdapter(Protocol):
+    def access(self, viewer: Viewer, owner_id: int, *, joined: bool) -> Access: ...
+
+    def url(self, viewer: Viewer, owner_id: int) -> str: ...
+
+
+ADAPTERS: dict[str, OwnerAdapter] = {}
+
+
+def register(owner_type: str, adapter: OwnerAdapter) -> None:
+    ADAPTERS[owner_type] = adapter
+
+
+def adapter_for(owner_type: str) -> OwnerAdapter | None:
+    return ADAPTERS.get(owner_type)
+
+
+# --- Proxy cases -------------------------------------------------------------------------------------
+
+PROXY_CASE = "proxy.case"
+
+
+class ProxyCaseAdapter:
+    """Applicant (by proved mobile), the agents of the proxy point and, once forwarded, the clerks of
+    the window take part; everyone else who sees the case (federation and chamber staff, department
+    admins) reads it and may join; auditors only read. The citizen posts until the case is final."""
+
+    def access(self, viewer: Viewer, owner_id: int, *, joined: bool) -> Access:
+        from shanghui.orgs.access import scope_for
+        from shanghui.orgs.models import Role
+        from shanghui.proxy import access as case_access
+        from shanghui.proxy.models import FINAL_STATUSES, Case
+        from shanghui.proxy.workflow import AGENT
+
+        if viewer.user is None:
+            case = (
+                Case.objects.filter(pk=owner_id, applicant_mobile=viewer.mobile)
+                .only("pk", "number", "status", "applicant_name")
+                .first()
+            )
+            if case is None or not viewer.mobile:
+                return NO_ACCESS
+            return Access(
+                read=True, post=case.status not in FINAL_STATUSES, name=f"申请人 {mask_name(case.applicant_name)}",
+                title=f"办件{case.number}",
+            )  # fmt: skip
+        user = viewer.user
+        if not user.is_active:
+            return NO_ACCESS
+        case = (
+            case_access.cases_for_user(user)
+            .filter(pk=owner_id)
+            .only("pk", "number", "proxy_point_id", "window_id")
+            .first()
+        )
+        if case is None:
+            return NO_ACCESS
+        title = f"办件{case.number}"
+        kinds = case_access.actor_kinds(user, case)
+        if kinds:
+            label = "代办员" if AGENT in kinds else "窗口人员"
+            return Access(
+                read=True, post=True, internal=True, name=f"{label} {user.display_name}", title=title
+            )
+        scope = scope_for(user)
+        auditor_only = not scope.is_superuser and all(g.role == Role.AUDITOR for g in scope.grants)
+        if auditor_only:
+            return Access(read=True, internal=True, name=f"审计 {user.display_name}", title=title)
+        return Access(
+            read=True, post=joined, internal=True, can_join=not joined, name=f"督办 {user.display_name}",
+            title=title,
+        )  # fmt: skip
+
+    def url(self, viewer: Viewer, owner_id: int) -> str:
+        from django.urls import reverse
+
+        if viewer.user is None:
+            return reverse("citizen:case", args=[owner_id])
+        return reverse("proxy:detail", args=[owner_id])
+
+
+register(PROXY_CASE, ProxyCaseAdapter())

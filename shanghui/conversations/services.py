@@ -1,0 +1,308 @@
+"""Every write to a conversation, and the reads that must apply the same visibility.
+
+A message is stored (numbered under the conversation's row lock) and only broadcast after the
+transaction commits: a socket never shows a message that a reload would not find. Clients that were
+away ask for `history(after=<last seq seen>)`; `seq` follows commit order, so nothing is skipped, and
+`client_id` makes a re-sent post land once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from shanghui.conversations.models import Conversation, Message, Participant
+from shanghui.conversations.owners import NO_ACCESS, Access, Viewer, adapter_for
+
+logger = logging.getLogger("shanghui.conversations")
+
+MAX_BODY = 2000
+PAGE = 50
+
+
+# --- Finding a conversation and what the viewer may do --------------------------------------------
+
+
+def conversation_for(owner_type: str, owner_id: int) -> Conversation:
+    """The owner's conversation, created on first use (concurrent first uses create one)."""
+    conversation = Conversation.objects.filter(owner_type=owner_type, owner_id=owner_id).first()
+    if conversation is not None:
+        return conversation
+    try:
+        with transaction.atomic():
+            return Conversation.objects.create(owner_type=owner_type, owner_id=owner_id)
+    except IntegrityError:
+        return Conversation.objects.get(owner_type=owner_type, owner_id=owner_id)
+
+
+def _participant_filter(viewer: Viewer) -> dict[str, Any]:
+    return {"user": viewer.user} if viewer.user is not None else {"mobile": viewer.mobile}
+
+
+def access_for(conversation: Conversation, viewer: Viewer) -> Access:
+    adapter = adapter_for(conversation.owner_type)
+    if adapter is None or (viewer.user is None and not viewer.mobile):
+        return NO_ACCESS
+    joined = (
+        viewer.user is not None
+        and Participant.objects.filter(
+            conversation=conversation, user=viewer.user, joined_at__isnull=False
+        ).exists()
+    )
+    return adapter.access(viewer, conversation.owner_id, joined=joined)
+
+
+def open_for(owner_type: str, owner_id: int, viewer: Viewer) -> tuple[Conversation, Access]:
+    """The conversation and the viewer's access, or Http404 when they may not read it (never reveal
+    that the record exists)."""
+    adapter = adapter_for(owner_type)
+    if adapter is None or not adapter.access(viewer, owner_id, joined=False).read:
+        raise Http404("会话不存在或无权查看")
+    conversation = conversation_for(owner_type, owner_id)
+    return conversation, access_for(conversation, viewer)
+
+
+def visible(conversation: Conversation, access: Access) -> QuerySet[Message]:
+    messages = Message.objects.filter(conversation=conversation)
+    if not access.internal:
+        messages = messages.filter(internal=False)
+    return messages
+
+
+def history(
+    conversation: Conversation,
+    access: Access,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    limit: int = PAGE,
+) -> tuple[list[Message], bool]:
+    """A page of messages in seq order and whether more exist in that direction: `after` catches up
+    (oldest first from there), `before` pages back, neither gives the latest page."""
+    limit = max(1, min(limit, 200))
+    messages = visible(conversation, access).select_related("reply_to")
+    if after is not None:
+        page = list(messages.filter(seq__gt=after).order_by("seq")[: limit + 1])
+        return page[:limit], len(page) > limit
+    if before is not None:
+        messages = messages.filter(seq__lt=before)
+    page = list(messages.order_by("-seq")[: limit + 1])
+    return list(reversed(page[:limit])), len(page) > limit
+
+
+def unread_count(conversation: Conversation, viewer: Viewer, access: Access) -> int:
+    seen = (
+        Participant.objects.filter(conversation=conversation, **_participant_filter(viewer))
+        .values_list("last_read_seq", flat=True)
+        .first()
+    ) or 0
+    mine = author_key_of(viewer)
+    return sum(
+        1
+        for key in visible(conversation, access)
+        .filter(seq__gt=seen)
+        .exclude(kind=Message.Kind.SYSTEM)
+        .values_list("author_id", "author_role")
+        if _author_key(*key) != mine
+    )
+
+
+# --- Writes ------------------------------------------------------------------------------------------
+
+
+def _participant(conversation: Conversation, viewer: Viewer, access: Access) -> Participant:
+    participant, _ = Participant.objects.get_or_create(
+        conversation=conversation, **_participant_filter(viewer), defaults={"name": access.name[:60]}
+    )
+    return participant
+
+
+@transaction.atomic
+def post_message(
+    *,
+    conversation: Conversation,
+    viewer: Viewer,
+    body: str = "",
+    upload: UploadedFile | None = None,
+    reply_to: int | None = None,
+    internal: bool = False,
+    client_id: str = "",
+) -> Message:
+    """Store a message from a person and broadcast it after commit. Re-sending the same `client_id`
+    returns the stored message and changes nothing."""
+    from shanghui.proxy.services import check_upload
+
+    client_id = (client_id or "").strip()[:64]
+    if client_id:
+        existing = Message.objects.filter(conversation=conversation, client_id=client_id).first()
+        if existing is not None:
+            return existing
+    access = access_for(conversation, viewer)
+    if not access.read:
+        raise Http404("会话不存在或无权查看")
+    if not access.post:
+        raise PermissionDenied("请先加入会话再发言" if access.can_join else "您不能在此会话中发言")
+    if internal and not access.internal:
+        raise PermissionDenied("只有工作人员可以写内部备注")
+    body = (body or "").strip()
+    if len(body) > MAX_BODY:
+        raise ValidationError({"body": f"消息不能超过 {MAX_BODY} 字"})
+    if not body and upload is None:
+        raise ValidationError({"body": "请输入消息内容"})
+    target: Message | None = None
+    if reply_to is not None:
+        target = visible(conversation, access).filter(seq=reply_to).first()
+        if target is None:
+            raise ValidationError({"reply_to": "要回复的消息不存在"})
+        if target.internal and not internal:
+            raise ValidationError({"reply_to": "内部备注不能在群聊中引用"})
+    kind = Message.Kind.TEXT
+    file_type = extension = ""
+    if upload is not None:
+        file_type, extension = check_upload(upload)
+        kind = Message.Kind.IMAGE if file_type.startswith("image/") else Message.Kind.FILE
+
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    locked.last_seq += 1
+    locked.save(update_fields=["last_seq"])
+    message = Message(
+        conversation=locked, seq=locked.last_seq, kind=kind, internal=internal, author=viewer.user,
+        author_role=Message.AuthorRole.CITIZEN if viewer.is_citizen else Message.AuthorRole.STAFF,
+        author_name=access.name[:60], author_mobile=viewer.mobile if viewer.is_citizen else "", body=body,
+        reply_to=target, client_id=client_id,
+    )  # fmt: skip
+    if upload is not None:
+        import secrets
+
+        message.file_name = (upload.name or "")[:200]
+        message.file_type = file_type
+        message.file_size = upload.size or 0
+        message.file.save(f"{locked.pk}-{secrets.token_hex(8)}{extension}", upload, save=False)
+    message.save()
+    # Writing a message means having read everything up to it.
+    participant = _participant(locked, viewer, access)
+    if participant.last_read_seq < message.seq:
+        Participant.objects.filter(pk=participant.pk).update(
+            last_read_seq=message.seq, updated_at=timezone.now()
+        )
+    _broadcast_on_commit(locked, {"type": "conversation.message", "seq": message.seq, "internal": internal})
+    return message
+
+
+@transaction.atomic
+def post_system(*, owner_type: str, owner_id: int, ref: str, body: str) -> Message:
+    """A system message (a status change of the case). The same `ref` is stored once."""
+    conversation = conversation_for(owner_type, owner_id)
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    existing = Message.objects.filter(conversation=locked, ref=ref).first()
+    if existing is not None:
+        return existing
+    locked.last_seq += 1
+    locked.save(update_fields=["last_seq"])
+    message = Message.objects.create(
+        conversation=locked, seq=locked.last_seq, kind=Message.Kind.SYSTEM, author_role=Message.AuthorRole.SYSTEM,
+        author_name="系统", body=body[:MAX_BODY], ref=ref[:60],
+    )  # fmt: skip
+    _broadcast_on_commit(locked, {"type": "conversation.message", "seq": message.seq, "internal": False})
+    return message
+
+
+@transaction.atomic
+def mark_read(*, conversation: Conversation, viewer: Viewer, seq: int) -> int:
+    """Record that the viewer has read up to `seq` (never moves back). Returns the stored value."""
+    access = access_for(conversation, viewer)
+    if not access.read:
+        raise Http404("会话不存在或无权查看")
+    seq = max(
+        0, min(int(seq), Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation.pk))
+    )
+    participant = _participant(conversation, viewer, access)
+    updated = Participant.objects.filter(pk=participant.pk, last_read_seq__lt=seq).update(
+        last_read_seq=seq, updated_at=timezone.now()
+    )
+    if updated:
+        _broadcast_on_commit(
+            conversation, {"type": "conversation.read", "reader": author_key_of(viewer), "name": access.name,
+                           "seq": seq},
+        )  # fmt: skip
+        return seq
+    return participant.last_read_seq if participant.last_read_seq > seq else seq
+
+
+@transaction.atomic
+def join(*, conversation: Conversation, viewer: Viewer) -> Participant:
+    """A supervisor joins the conversation to speak in it."""
+    access = access_for(conversation, viewer)
+    if not access.read:
+        raise Http404("会话不存在或无权查看")
+    if viewer.user is None or not (access.can_join or access.post):
+        raise PermissionDenied("您不能加入此会话")
+    participant = _participant(conversation, viewer, access)
+    if participant.joined_at is None:
+        participant.joined_at = timezone.now()
+        participant.save(update_fields=["joined_at", "updated_at"])
+    return participant
+
+
+# --- What clients receive -----------------------------------------------------------------------------
+
+
+def _author_key(author_id: int | None, author_role: str) -> str:
+    if author_role == Message.AuthorRole.CITIZEN:
+        return "citizen"
+    if author_role == Message.AuthorRole.SYSTEM or author_id is None:
+        return "system"
+    return f"u:{author_id}"
+
+
+def author_key_of(viewer: Viewer) -> str:
+    """How a viewer's own messages are marked, so the page can tell "mine" (one citizen per case)."""
+    return "citizen" if viewer.is_citizen else f"u:{viewer.user.pk}"  # type: ignore[union-attr]
+
+
+def serialize(message: Message, *, file_url: str = "") -> dict[str, Any]:
+    """A message as every client sees it. No mobile numbers; the file by URL (access-checked view)."""
+    reply = message.reply_to
+    return {
+        "id": message.pk,
+        "seq": message.seq,
+        "kind": message.kind,
+        "internal": message.internal,
+        "author": {"key": _author_key(message.author_id, message.author_role), "name": message.author_name,
+                   "role": message.author_role},
+        "body": message.body,
+        "reply_to": {"seq": reply.seq, "author": reply.author_name, "excerpt": reply.body[:60] or reply.file_name}
+        if reply is not None
+        else None,
+        "file": {"url": file_url, "name": message.file_name, "size": message.file_size, "type": message.file_type}
+        if message.file
+        else None,
+        "created_at": timezone.localtime(message.created_at).isoformat(),
+    }  # fmt: skip
+
+
+def _broadcast_on_commit(conversation: Conversation, event: dict[str, Any]) -> None:
+    group = conversation.group_name
+    transaction.on_commit(lambda: broadcast(group, event))
+
+
+def broadcast(group: str, event: dict[str, Any]) -> None:
+    """Tell the sockets of a conversation. Consumers fetch the message themselves and check access per
+    socket, so the event carries only the number. A failed broadcast loses nothing: clients catch up
+    from history on reconnect."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:  # the message is stored; live delivery is best effort on top of it
+        logger.exception("broadcast to %s failed", group)
