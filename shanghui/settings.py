@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "shanghui.catalog",
     "shanghui.home",
     "shanghui.demo",
+    "shanghui.open311",
 ]
 
 MIDDLEWARE = [

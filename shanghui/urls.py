@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("notifications/", include("shanghui.notify.urls")),
     path("my/", include("shanghui.proxy.citizen_urls")),
     path("api/", api.urls),
+    path("open311/v2/", include("shanghui.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
