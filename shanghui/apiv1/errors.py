@@ -1,0 +1,277 @@
+"""One JSON shape for every error of /api/v1/, whoever raises it (our endpoints, the services, ninja's
+own validation, Django's 404 and 405, an unexpected exception):
+
+    {"error": {"code": "not_found", "message": "办件不存在或无权查看", "fields": {}}}
+
+`code` is for machines (stable, English), `message` for people (Chinese), `fields` maps an input field to
+its messages (422). A workflow conflict (409) adds the case's current status.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, Throttled
+from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import Field
+
+from shanghui.proxy.workflow import Conflict, TransitionError
+
+logger = logging.getLogger("shanghui.api")
+E = TypeVar("E", bound=Exception)
+
+CODES_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "validation",
+    429: "rate_limited",
+    500: "server_error",
+}
+# Every status an endpoint may answer with besides its success: declared on each operation, so that the
+# OpenAPI document describes every response a client can get (schemathesis checks it does).
+ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 422, 429)
+NON_FIELD = "__all__"
+
+
+class ErrorDetail(Schema):
+    code: str = Field(
+        description="机器可读的错误代码：unauthorized, forbidden, not_found, method_not_allowed, conflict, "
+        "validation, bad_request, payload_too_large, rate_limited, server_error"
+    )
+    message: str = Field(description="中文错误说明，可直接展示给用户")
+    fields: dict[str, list[str]] = Field(default_factory=dict, description="各输入项的错误（422）")
+    current_status: str | None = Field(None, description="办件当前状态（409 冲突时）")
+    current_status_label: str | None = Field(None, description="办件当前状态的中文名称（409 冲突时）")
+    retry_after: int | None = Field(None, description="多少秒后可以重试（429 时）")
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+def error_responses() -> dict[int, type[Schema]]:
+    return dict.fromkeys(ERROR_STATUSES, ErrorOut)
+
+
+def with_errors(success: dict[int, Any]) -> dict[int, Any]:
+    """An operation's `response=`: its success bodies and every error status in the one shape."""
+    return {**error_responses(), **success}
+
+
+class ApiError(Exception):
+    """Raised by endpoints for an answer other than success; rendered in the one shape."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or CODES_BY_STATUS.get(status, "error")
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra or {}
+
+
+def error_body(
+    code: str, message: str, fields: dict[str, list[str]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+
+
+def json_error(status: int, message: str, *, code: str | None = None, **extra: Any) -> JsonResponse:
+    """An error response outside ninja's handlers (unknown URL, wrong method)."""
+    body = error_body(code or CODES_BY_STATUS.get(status, "error"), message, **extra)
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+# --- Validation messages in Chinese -----------------------------------------------------------------
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LOCATIONS = {"body", "query", "path", "header", "form", "file", "cookie"}
+
+
+def _pydantic_message(error: dict[str, Any]) -> str:
+    """pydantic's messages are English; the API answers in Chinese. Messages we wrote ourselves (custom
+    validators) are Chinese already and kept."""
+    message = str(error.get("msg", ""))
+    if _CJK.search(message):
+        return message.removeprefix("Value error, ")
+    kind = str(error.get("type", ""))
+    ctx = dict(error.get("ctx") or {})
+    if "expected" in ctx:  # "'read' or 'write'" → "read、write"
+        ctx["expected"] = "、".join(re.sub(r"'|\bor\b|,", " ", str(ctx["expected"])).split())
+    table = {
+        "missing": "此项为必填项",
+        "string_type": "应为字符串",
+        "string_too_short": f"至少 {ctx.get('min_length', '')} 个字符",
+        "string_too_long": f"不能超过 {ctx.get('max_length', '')} 个字符",
+        "string_pattern_mismatch": "格式不正确",
+        "int_parsing": "应为整数",
+        "int_type": "应为整数",
+        "int_from_float": "应为整数",
+        "float_parsing": "应为数字",
+        "bool_parsing": "应为 true 或 false",
+        "bool_type": "应为 true 或 false",
+        "greater_than_equal": f"不能小于 {ctx.get('ge', '')}",
+        "greater_than": f"应大于 {ctx.get('gt', '')}",
+        "less_than_equal": f"不能大于 {ctx.get('le', '')}",
+        "less_than": f"应小于 {ctx.get('lt', '')}",
+        "enum": f"取值无效，可选：{ctx.get('expected', '')}",
+        "literal_error": f"取值无效，可选：{ctx.get('expected', '')}",
+        "list_type": "应为列表",
+        "too_long": f"最多 {ctx.get('max_length', '')} 项",
+        "too_short": f"至少 {ctx.get('min_length', '')} 项",
+        "dict_type": "应为对象",
+        "model_type": "应为对象",
+        "model_attributes_type": "应为对象",
+        "extra_forbidden": "不支持此参数",
+        "json_invalid": "请求体不是有效的 JSON",
+        "json_type": "请求体不是有效的 JSON",
+        "datetime_parsing": "应为日期时间，如 2026-09-29T08:00:00+08:00",
+        "datetime_from_date_parsing": "应为日期时间，如 2026-09-29T08:00:00+08:00",
+        "datetime_type": "应为日期时间，如 2026-09-29T08:00:00+08:00",
+        "date_parsing": "应为日期，如 2026-09-29",
+        "date_from_datetime_parsing": "应为日期，如 2026-09-29",
+        "date_type": "应为日期，如 2026-09-29",
+        "string_unicode": "含有无效字符",
+        "value_error": "取值无效",
+    }
+    return table.get(kind, "取值无效")
+
+
+def _field_name(loc: Any) -> str:
+    parts = [str(p) for p in (loc or ())]
+    if parts and parts[0] in _LOCATIONS:
+        location, parts = parts[0], parts[1:]
+        # A JSON body is one parameter named `payload` (see the endpoints): its name is noise.
+        if location == "body" and parts and parts[0] == "payload":
+            parts = parts[1:]
+        if not parts:
+            return NON_FIELD if location == "body" else location
+    return ".".join(parts) or NON_FIELD
+
+
+def fields_of_ninja(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        fields.setdefault(_field_name(error.get("loc")), []).append(_pydantic_message(error))
+    return fields
+
+
+def fields_of_django(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {name: [str(m) for m in messages] for name, messages in exc.message_dict.items()}
+    return {NON_FIELD: [str(m) for m in exc.messages]}
+
+
+def first_message(fields: dict[str, list[str]], default: str = "输入有误") -> str:
+    for messages in fields.values():
+        if messages:
+            return messages[0]
+    return default
+
+
+# --- Handlers ------------------------------------------------------------------------------------------
+
+
+def install(api: NinjaAPI) -> None:
+    def respond(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
+        return api.create_response(request, body, status=status)
+
+    def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+        return respond(request, exc.status, error_body(exc.code, exc.message, exc.fields, **exc.extra))
+
+    def on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        fields = fields_of_ninja(exc.errors)
+        message = f"输入有误：{first_message(fields)}" if fields else "输入有误"
+        return respond(request, 422, error_body("validation", message, fields))
+
+    def on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        fields = fields_of_django(exc)
+        if isinstance(exc, TransitionError) and getattr(exc, "code", None) == "forbidden":
+            return respond(request, 403, error_body("forbidden", first_message(fields)))
+        return respond(request, 422, error_body("validation", first_message(fields), fields))
+
+    def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+        case = exc.case
+        body = error_body(
+            "conflict",
+            exc.message,
+            current_status=case.status,
+            current_status_label=str(case.get_status_display()),
+        )
+        return respond(request, 409, body)
+
+    def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        # Neither a token nor a session: the one case the authenticators leave to ninja.
+        return respond(
+            request,
+            401,
+            error_body("unauthorized", "未提供 API 令牌（Authorization: Bearer shp_…），也未登录"),
+        )
+
+    def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+        wait = max(1, math.ceil(exc.wait)) if exc.wait is not None else None
+        message = f"请求过于频繁，请 {wait} 秒后再试" if wait else "请求过于频繁，请稍后再试"
+        return respond(request, 429, error_body("rate_limited", message, retry_after=wait))
+
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        status = exc.status_code
+        if status == 400:
+            message = "请求体不是有效的 JSON 或表单"
+        elif status == 403 and "CSRF" in str(exc):
+            message = "CSRF 校验失败，请刷新页面后再试"
+        else:
+            message = str(exc)
+        return respond(request, status, error_body(CODES_BY_STATUS.get(status, "error"), message))
+
+    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        message = str(exc) if exc.args and _CJK.search(str(exc)) else "资源不存在或无权查看"
+        return respond(request, 404, error_body("not_found", message))
+
+    def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        message = str(exc) if exc.args and _CJK.search(str(exc)) else "您没有执行此操作的权限"
+        return respond(request, 403, error_body("forbidden", message))
+
+    def on_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if isinstance(exc, RequestDataTooBig):
+            return respond(request, 413, error_body("payload_too_large", "请求体过大"))
+        if isinstance(exc, TooManyFieldsSent | SuspiciousOperation):
+            return respond(request, 400, error_body("bad_request", "请求格式不正确"))
+        # Never the exception text: it may carry personal data or internals.
+        logger.exception("API %s %s failed", request.method, request.path)
+        return respond(request, 500, error_body("server_error", "服务器内部错误，请稍后再试"))
+
+    def handle(exc_class: type[E], handler: Callable[[HttpRequest, E], HttpResponse]) -> None:
+        # ninja types a handler's argument as "the exception or its class"; it always passes the instance.
+        api.add_exception_handler(exc_class, handler)  # type: ignore[arg-type]
+
+    handle(ApiError, on_api_error)
+    handle(NinjaValidationError, on_ninja_validation)
+    handle(DjangoValidationError, on_django_validation)
+    handle(Conflict, on_conflict)
+    handle(AuthenticationError, on_authentication)
+    handle(Throttled, on_throttled)
+    handle(HttpError, on_http_error)
+    handle(Http404, on_not_found)
+    handle(PermissionDenied, on_permission_denied)
+    handle(Exception, on_exception)
