@@ -304,14 +304,18 @@ def after(case: Case, spec: Transition, event: CaseEvent) -> None:
     body = f"{case.item_version.snapshot.get('name', '')} · 当前状态：{case.get_status_display()}"
     url = reverse("proxy:detail", args=[case.pk])
     recipients: list[Any] = []
+    # The organisations involved: their group robots (and those above them) hear of it too.
+    orgs: list[int] = []
     if spec.action in NOTIFY_AGENTS:
         recipients += staff_of(case.proxy_point_id, Role.AGENT)
-    if spec.action in NOTIFY_CLERKS or (spec.action == "resubmit" and case.window_id):
+        orgs.append(case.proxy_point_id)
+    if spec.action in NOTIFY_CLERKS and case.window_id:
         recipients += staff_of(case.window_id, Role.WINDOW_CLERK)
+        orgs.append(case.window_id)
     recipients = [u for u in recipients if event.actor_id is None or u.pk != event.actor_id]
-    if recipients:
+    if recipients or orgs:
         notify_users(users=recipients, event=f"case.{spec.action}", key=key, title=title, body=body, url=url,
-                     subject=f"proxy.case:{case.pk}")  # fmt: skip
+                     subject=f"proxy.case:{case.pk}", orgs=orgs)  # fmt: skip
     if spec.action in SMS_APPLICANT:
         notify_mobile(
             mobile=case.applicant_mobile,
@@ -325,6 +329,7 @@ def after(case: Case, spec: Transition, event: CaseEvent) -> None:
             },
             title=title,
             subject=f"proxy.case:{case.pk}",
+            organisation=case.proxy_point_id,
         )
     tasks.schedule_for(case, spec.action)
 

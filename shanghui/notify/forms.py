@@ -1,0 +1,96 @@
+"""Forms of the notification pages: validation at the edge, in Chinese. The writes happen in services,
+which check again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from shanghui.accounts.models import User
+from shanghui.notify.events import EVENTS, TEST_EVENT, event_label
+from shanghui.notify.models import ChannelConfig, ChannelKind, MessageFormat, OutboxMessage, RobotKind
+from shanghui.orgs.access import organisations_administered_by
+from shanghui.orgs.forms import BootstrapForm, OrgChoiceField
+
+
+class ChannelConfigForm(BootstrapForm):
+    organisation = OrgChoiceField(
+        label="所属组织", queryset=None, empty_label="请选择组织",
+        help_text="机器人接收该组织及其下级组织的事件通知。",
+    )  # fmt: skip
+    kind = forms.ChoiceField(label="类型", choices=RobotKind.choices)
+    name = forms.CharField(label="名称", max_length=60, help_text="例如：上海代办点工作群")
+    webhook_url = forms.CharField(
+        label="Webhook 地址", max_length=500, required=False,
+        help_text="在群设置 → 智能群助手/机器人中添加自定义机器人后复制。保存后不再显示。",
+    )  # fmt: skip
+    secret = forms.CharField(
+        label="加签密钥", max_length=200, required=False, widget=forms.PasswordInput(render_value=False),
+        help_text="钉钉机器人选择“加签”安全设置时填写（SEC 开头）；企业微信不需要。保存后不再显示。",
+    )  # fmt: skip
+    msg_format = forms.ChoiceField(label="消息格式", choices=MessageFormat.choices)
+    events = forms.MultipleChoiceField(
+        label="订阅的事件", choices=list(EVENTS.items()), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请至少选择一个事件"},
+    )  # fmt: skip
+    mention = forms.BooleanField(label="@被通知的相关人员（按手机号）", required=False)
+    enabled = forms.BooleanField(label="启用", required=False)
+
+    def __init__(self, *args: Any, user: User, config: ChannelConfig | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.config = config
+        queryset: QuerySet[Any] = organisations_administered_by(user).order_by("path")
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = queryset
+        self.fields["events"].widget.attrs["class"] = "form-check-input"
+        if config is None:
+            self.fields["webhook_url"].required = True
+        else:
+            self.fields["webhook_url"].help_text = "已设置。如需更换，粘贴新的地址；留空则保持不变。"
+            if config.secret:
+                self.fields["secret"].help_text = "已设置。如需更换，填写新的密钥；留空则保持不变。"
+
+    @staticmethod
+    def initial_for(config: ChannelConfig | None) -> dict[str, Any]:
+        if config is None:
+            return {"msg_format": MessageFormat.MARKDOWN, "mention": True, "enabled": True,
+                    "events": ["case.forward", "case.overdue"]}  # fmt: skip
+        return {
+            "organisation": config.organisation_id, "kind": config.kind, "name": config.name,
+            "msg_format": config.msg_format, "events": config.events, "mention": config.mention,
+            "enabled": config.enabled,
+        }  # fmt: skip
+
+
+STATE_CHOICES = [
+    ("", "失败（全部）"),
+    (OutboxMessage.State.DEAD, "已停止重试"),
+    (OutboxMessage.State.FAILED, "待重试"),
+]
+
+
+class FailedFilterForm(BootstrapForm):
+    state = forms.ChoiceField(label="状态", choices=STATE_CHOICES, required=False)
+    channel = forms.ChoiceField(
+        label="渠道", choices=[("", "全部渠道"), *ChannelKind.choices], required=False
+    )
+    event = forms.ChoiceField(
+        label="事件", choices=[("", "全部事件"), *EVENTS.items(), (TEST_EVENT, event_label(TEST_EVENT))],
+        required=False,
+    )  # fmt: skip
+
+    def apply(self, messages: QuerySet[OutboxMessage]) -> QuerySet[OutboxMessage]:
+        messages = messages.filter(state__in=[OutboxMessage.State.FAILED, OutboxMessage.State.DEAD])
+        if not self.is_valid():
+            return messages
+        data = self.cleaned_data
+        if data.get("state"):
+            messages = messages.filter(state=data["state"])
+        if data.get("channel"):
+            messages = messages.filter(channel=data["channel"])
+        if data.get("event"):
+            messages = messages.filter(event=data["event"])
+        return messages
