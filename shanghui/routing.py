@@ -1,5 +1,9 @@
 """WebSocket routes. Each domain that owns a consumer adds its route here."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from shanghui.conversations.consumers import ConversationConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/conversations/<str:owner_type>/<int:owner_id>/", ConversationConsumer.as_asgi()),
+]

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    # ninja's templates and static files: the API documentation page is served from here, no CDN.
+    "ninja",
     "shanghui.accounts",
     "shanghui.audit",
     "shanghui.orgs",
@@ -250,9 +252,42 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# --- REST API (/api/v1/, shanghui/apiv1) ------------------------------------------------------------
+# Requests per token (or per logged-in user) and period: "600/min", "20/s", "10000/h"; "0" turns it off.
+# Counted in the cache: shared by every web process when REDIS_URL is set.
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
+
 # Page size of every staff list.
 PAGE_SIZE = env_int("PAGE_SIZE", 20)
 
 # Lock-out is per account (username), not per IP: a county office shares one NAT address, and an
 # IP lock would shut out every colleague after one person's typos.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- Notification channels (shanghui/notify; docs/architecture.md, "Notifications") ---------------
+# Off (the default): the outbox sends nothing outside the server — SMS go to the console backend,
+# e-mail and group-robot messages to the log — so a development or demo database, whose invented people
+# have invented mobile numbers that may belong to real people, never reaches anyone. Production: on.
+# (One-time codes are not notifications: they always use SMS_BACKEND, for the person who asked.)
+NOTIFY_EXTERNAL_ENABLED = env_bool("NOTIFY_EXTERNAL_ENABLED", False)
+# The site's address, for links in e-mails and robot messages.
+NOTIFY_SITE_URL = env_str("NOTIFY_SITE_URL", "http://127.0.0.1:8000")
+NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 10)  # seconds per provider request
+# Group robots: a webhook must lie under these bases (the server posts nowhere else; tests point them
+# at local servers).
+DINGTALK_API_BASE = env_str("DINGTALK_API_BASE", "https://oapi.dingtalk.com")
+WECOM_API_BASE = env_str("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+# Aliyun SMS, for SMS_BACKEND=shanghui.notify.channels.aliyun_sms.AliyunSmsBackend (SMS_SIGNATURE is
+# the SignName). ALIYUN_SMS_TEMPLATES maps our template names to the approved template codes:
+# "otp=SMS_1234,case_update=SMS_5678,staff_notice=SMS_9012".
+ALIYUN_SMS_ENDPOINT = env_str("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com")
+ALIYUN_SMS_REGION = env_str("ALIYUN_SMS_REGION", "cn-hangzhou")
+ALIYUN_SMS_ACCESS_KEY_ID = env_str("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env_str("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_TEMPLATES = {
+    name.strip(): code.strip()
+    for name, _, code in (item.partition("=") for item in env_list("ALIYUN_SMS_TEMPLATES", ""))
+    if code.strip()
+}
+# Where Django's file-based e-mail backend writes (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))

@@ -3,7 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
-from shanghui.api import api
+from shanghui.api import api, api_v1
 from shanghui.proxy import receipt as proxy_receipt
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -16,7 +16,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<int:case_id>/receipt.pdf", proxy_receipt.staff_receipt, name="case_receipt"),
     path("cases/", include("shanghui.proxy.urls")),
     path("notifications/", include("shanghui.notify.urls")),
+    path("conversations/", include("shanghui.conversations.urls")),
     path("my/", include("shanghui.proxy.citizen_urls")),
+    path("api/v1/", api_v1.urls),
     path("api/", api.urls),
     path("open311/v2/", include("shanghui.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -8,7 +8,10 @@ away ask for `history(after=<last seq seen>)`; `seq` follows commit order, so no
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import secrets
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -18,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from shanghui.conversations.models import Conversation, Message, Participant
@@ -71,6 +75,25 @@ def open_for(owner_type: str, owner_id: int, viewer: Viewer) -> tuple[Conversati
     return conversation, access_for(conversation, viewer)
 
 
+def open_as(owner_type: str, owner_id: int, candidates: list[Viewer]) -> tuple[Conversation, Access, Viewer]:
+    """`open_for` as the first of `candidates` who may read (a staff member who also proved a mobile
+    number in the same browser is one or the other, in the order the page asked for)."""
+    for viewer in candidates:
+        try:
+            conversation, access = open_for(owner_type, owner_id, viewer)
+        except Http404:
+            continue
+        return conversation, access, viewer
+    raise Http404("会话不存在或无权查看")
+
+
+def takes_part(viewer: Viewer, access: Access) -> bool:
+    """Whether a reader is a member whom the others see (read receipts, participant list): the
+    applicant, the staff who act on the record and supervisors who joined — not silent readers such as
+    auditors or supervisors who only look."""
+    return access.read and (viewer.is_citizen or access.post)
+
+
 def visible(conversation: Conversation, access: Access) -> QuerySet[Message]:
     messages = Message.objects.filter(conversation=conversation)
     if not access.internal:
@@ -84,12 +107,13 @@ def history(
     *,
     after: int | None = None,
     before: int | None = None,
-    limit: int = PAGE,
+    limit: int | None = None,
 ) -> tuple[list[Message], bool]:
     """A page of messages in seq order and whether more exist in that direction: `after` catches up
-    (oldest first from there), `before` pages back, neither gives the latest page."""
-    limit = max(1, min(limit, 200))
-    messages = visible(conversation, access).select_related("reply_to")
+    (oldest first from there), `before` pages back, neither gives the latest page. `limit` defaults to
+    PAGE messages."""
+    limit = max(1, min(PAGE if limit is None else limit, 200))
+    messages = visible(conversation, access).select_related("reply_to", "conversation")
     if after is not None:
         page = list(messages.filter(seq__gt=after).order_by("seq")[: limit + 1])
         return page[:limit], len(page) > limit
@@ -99,34 +123,66 @@ def history(
     return list(reversed(page[:limit])), len(page) > limit
 
 
+def message_for(conversation: Conversation, access: Access, seq: int) -> Message | None:
+    """One message as this reader may see it (None for an internal note the reader may not see)."""
+    return visible(conversation, access).select_related("reply_to", "conversation").filter(seq=seq).first()
+
+
 def unread_count(conversation: Conversation, viewer: Viewer, access: Access) -> int:
+    """Messages from others after the viewer's last read (status changes are not counted: they come
+    by SMS and on the case page anyway)."""
     seen = (
         Participant.objects.filter(conversation=conversation, **_participant_filter(viewer))
         .values_list("last_read_seq", flat=True)
         .first()
     ) or 0
-    mine = author_key_of(viewer)
-    return sum(
-        1
-        for key in visible(conversation, access)
-        .filter(seq__gt=seen)
-        .exclude(kind=Message.Kind.SYSTEM)
-        .values_list("author_id", "author_role")
-        if _author_key(*key) != mine
-    )
+    unread = visible(conversation, access).filter(seq__gt=seen).exclude(kind=Message.Kind.SYSTEM)
+    if viewer.user is None:
+        unread = unread.exclude(author_role=Message.AuthorRole.CITIZEN)
+    else:
+        unread = unread.exclude(author=viewer.user)
+    return unread.count()
+
+
+def participants(conversation: Conversation) -> list[dict[str, Any]]:
+    """Who takes part now, with how far each has read. Rows stay when someone leaves the case; their
+    standing is asked of the owner again, so a removed agent drops out of the list."""
+    adapter = adapter_for(conversation.owner_type)
+    if adapter is None:
+        return []
+    result = []
+    for row in Participant.objects.filter(conversation=conversation).select_related("user").order_by("pk"):
+        viewer = Viewer(user=row.user) if row.user is not None else Viewer(mobile=row.mobile)
+        access = adapter.access(viewer, conversation.owner_id, joined=row.joined_at is not None)
+        if takes_part(viewer, access):
+            result.append(
+                {"key": author_key_of(viewer), "name": access.name, "last_read_seq": row.last_read_seq}
+            )
+    return result
 
 
 # --- Writes ------------------------------------------------------------------------------------------
 
 
 def _participant(conversation: Conversation, viewer: Viewer, access: Access) -> Participant:
-    participant, _ = Participant.objects.get_or_create(
+    participant, created = Participant.objects.get_or_create(
         conversation=conversation, **_participant_filter(viewer), defaults={"name": access.name[:60]}
     )
+    if not created and access.name and participant.name != access.name[:60]:
+        participant.name = access.name[:60]  # a renamed agent is shown by the new name
+        participant.save(update_fields=["name", "updated_at"])
     return participant
 
 
-@transaction.atomic
+def _resent(conversation: Conversation, client_id: str, author_key: str) -> Message | None:
+    """The message already stored under this client id. Only its own author may claim it: a client id
+    of someone else's (internal) message must not hand that message out."""
+    existing = Message.objects.filter(conversation=conversation, client_id=client_id).first()
+    if existing is not None and _author_key(existing.author_id, existing.author_role) != author_key:
+        raise ValidationError({"client_id": "消息编号重复，请刷新页面后重新发送"})
+    return existing
+
+
 def post_message(
     *,
     conversation: Conversation,
@@ -139,18 +195,41 @@ def post_message(
 ) -> Message:
     """Store a message from a person and broadcast it after commit. Re-sending the same `client_id`
     returns the stored message and changes nothing."""
+    message, _created = store_message(
+        conversation=conversation, viewer=viewer, body=body, upload=upload, reply_to=reply_to,
+        internal=internal, client_id=client_id,
+    )  # fmt: skip
+    return message
+
+
+@transaction.atomic
+def store_message(
+    *,
+    conversation: Conversation,
+    viewer: Viewer,
+    body: str = "",
+    upload: UploadedFile | None = None,
+    reply_to: int | None = None,
+    internal: bool = False,
+    client_id: str = "",
+) -> tuple[Message, bool]:
+    """`post_message`, also saying whether the message is new (False: a re-send of a stored post, which
+    is not broadcast again; the socket that re-sent it gets it directly)."""
     from shanghui.proxy.services import check_upload
 
-    client_id = (client_id or "").strip()[:64]
-    if client_id:
-        existing = Message.objects.filter(conversation=conversation, client_id=client_id).first()
-        if existing is not None:
-            return existing
     access = access_for(conversation, viewer)
     if not access.read:
         raise Http404("会话不存在或无权查看")
+    client_id = (client_id or "").strip()[:64]
+    mine = author_key_of(viewer)
+    # A re-send is answered before the checks below: it was allowed when it was first stored (the case
+    # may have been closed since, which must not turn a delivered message into an error).
+    if client_id and (existing := _resent(conversation, client_id, mine)) is not None:
+        return existing, False
     if not access.post:
-        raise PermissionDenied("请先加入会话再发言" if access.can_join else "您不能在此会话中发言")
+        if access.can_join:
+            raise PermissionDenied("请先加入会话再发言")
+        raise PermissionDenied("办件已结束，不能再发送消息" if viewer.is_citizen else "您不能在此会话中发言")
     if internal and not access.internal:
         raise PermissionDenied("只有工作人员可以写内部备注")
     body = (body or "").strip()
@@ -172,6 +251,10 @@ def post_message(
         kind = Message.Kind.IMAGE if file_type.startswith("image/") else Message.Kind.FILE
 
     locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    # Two sends of one post that raced past the first look: the second waited for the lock and finds
+    # the first here, instead of failing on the unique constraint.
+    if client_id and (existing := _resent(locked, client_id, mine)) is not None:
+        return existing, False
     locked.last_seq += 1
     locked.save(update_fields=["last_seq"])
     message = Message(
@@ -181,29 +264,27 @@ def post_message(
         reply_to=target, client_id=client_id,
     )  # fmt: skip
     if upload is not None:
-        import secrets
-
-        message.file_name = (upload.name or "")[:200]
+        message.file_name = os.path.basename(upload.name or "")[:200] or f"文件{extension}"
         message.file_type = file_type
         message.file_size = upload.size or 0
+        # Stored under a random name: the original name is only shown, never used as a path.
         message.file.save(f"{locked.pk}-{secrets.token_hex(8)}{extension}", upload, save=False)
     message.save()
-    # Writing a message means having read everything up to it.
+    _broadcast_on_commit(locked, {"type": "conversation.message", "seq": message.seq, "internal": internal})
+    # Writing a message means having read everything up to it (the others' receipts turn to 已读).
     participant = _participant(locked, viewer, access)
     if participant.last_read_seq < message.seq:
         Participant.objects.filter(pk=participant.pk).update(
             last_read_seq=message.seq, updated_at=timezone.now()
         )
-    _broadcast_on_commit(locked, {"type": "conversation.message", "seq": message.seq, "internal": internal})
-    return message
+        _broadcast_read(locked, viewer, access, message.seq)
+    return message, True
 
 
-@transaction.atomic
-def post_system(*, owner_type: str, owner_id: int, ref: str, body: str) -> Message:
-    """A system message (a status change of the case). The same `ref` is stored once."""
-    conversation = conversation_for(owner_type, owner_id)
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    existing = Message.objects.filter(conversation=locked, ref=ref).first()
+def _append_system(locked: Conversation, *, ref: str, body: str) -> Message:
+    """A system message on a conversation whose row the caller holds locked. The same `ref` is stored
+    once."""
+    existing = Message.objects.filter(conversation=locked, ref=ref[:60]).first()
     if existing is not None:
         return existing
     locked.last_seq += 1
@@ -217,8 +298,17 @@ def post_system(*, owner_type: str, owner_id: int, ref: str, body: str) -> Messa
 
 
 @transaction.atomic
+def post_system(*, owner_type: str, owner_id: int, ref: str, body: str) -> Message:
+    """A system message (a status change of the case). The same `ref` is stored once."""
+    conversation = conversation_for(owner_type, owner_id)
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    return _append_system(locked, ref=ref, body=body)
+
+
+@transaction.atomic
 def mark_read(*, conversation: Conversation, viewer: Viewer, seq: int) -> int:
-    """Record that the viewer has read up to `seq` (never moves back). Returns the stored value."""
+    """Record that the viewer has read up to `seq` (never moves back). Returns the stored value. The
+    others hear of it only when the reader takes part (an auditor reads unseen)."""
     access = access_for(conversation, viewer)
     if not access.read:
         raise Http404("会话不存在或无权查看")
@@ -229,27 +319,36 @@ def mark_read(*, conversation: Conversation, viewer: Viewer, seq: int) -> int:
     updated = Participant.objects.filter(pk=participant.pk, last_read_seq__lt=seq).update(
         last_read_seq=seq, updated_at=timezone.now()
     )
-    if updated:
+    if not updated:
+        return max(participant.last_read_seq, seq)
+    _broadcast_read(conversation, viewer, access, seq)
+    return seq
+
+
+def _broadcast_read(conversation: Conversation, viewer: Viewer, access: Access, seq: int) -> None:
+    """Tell the others how far this reader has read — only for members, so an auditor reads unseen."""
+    if takes_part(viewer, access):
         _broadcast_on_commit(
             conversation, {"type": "conversation.read", "reader": author_key_of(viewer), "name": access.name,
                            "seq": seq},
         )  # fmt: skip
-        return seq
-    return participant.last_read_seq if participant.last_read_seq > seq else seq
 
 
 @transaction.atomic
 def join(*, conversation: Conversation, viewer: Viewer) -> Participant:
-    """A supervisor joins the conversation to speak in it."""
+    """A supervisor joins the conversation to speak in it; everyone sees that they did."""
     access = access_for(conversation, viewer)
     if not access.read:
         raise Http404("会话不存在或无权查看")
     if viewer.user is None or not (access.can_join or access.post):
         raise PermissionDenied("您不能加入此会话")
-    participant = _participant(conversation, viewer, access)
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    participant = _participant(locked, viewer, access)
     if participant.joined_at is None:
         participant.joined_at = timezone.now()
         participant.save(update_fields=["joined_at", "updated_at"])
+        if access.can_join:  # a supervisor, not someone who was a member anyway
+            _append_system(locked, ref=f"join:{viewer.user.pk}", body=f"{access.name} 加入了会话")
     return participant
 
 
@@ -269,9 +368,17 @@ def author_key_of(viewer: Viewer) -> str:
     return "citizen" if viewer.is_citizen else f"u:{viewer.user.pk}"  # type: ignore[union-attr]
 
 
+def download_url(message: Message) -> str:
+    """The access-checked download of a message's file (the same address for staff and citizen)."""
+    conversation = message.conversation
+    return reverse("conversations:file", args=[conversation.owner_type, conversation.owner_id, message.seq])
+
+
 def serialize(message: Message, *, file_url: str = "") -> dict[str, Any]:
     """A message as every client sees it. No mobile numbers; the file by URL (access-checked view)."""
     reply = message.reply_to
+    if message.file and not file_url:
+        file_url = download_url(message)
     return {
         "id": message.pk,
         "seq": message.seq,
@@ -301,6 +408,16 @@ def broadcast(group: str, event: dict[str, Any]) -> None:
     from history on reconnect."""
     layer = get_channel_layer()
     if layer is None:
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        # Sync code run straight on an event loop's thread (not through sync_to_async) cannot wait for
+        # the send. Django forbids database writes there anyway; only tests that drive a browser from
+        # the same thread do this.
+        logger.warning("broadcast to %s skipped: called on an event loop's thread", group)
         return
     try:
         async_to_sync(layer.group_send)(group, event)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from shanghui.audit.access import can_view_audit_log
 from shanghui.catalog.access import can_read_catalogue
+from shanghui.notify.access import can_manage_notifications
 from shanghui.notify.services import unread_count
 from shanghui.orgs.access import can_view_members, scope_for
 from shanghui.orgs.models import Role
@@ -41,11 +42,21 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem(_("组织机构"), reverse("orgs:list"), "orgs"))
     if can_view_members(user):
         items.append(NavItem(_("成员管理"), reverse("orgs:member_list"), "members"))
+    if can_manage_notifications(user):
+        # Not "notify": that namespace is also the inbox, which this entry must not light up.
+        items.append(NavItem(_("通知渠道"), reverse("notify:channel_list"), "notify-channels"))
     if can_view_audit_log(user):
         items.append(NavItem(_("审计日志"), reverse("audit:list"), "audit"))
     if user.is_staff:
         items.append(NavItem(_("后台配置"), reverse("admin:index"), "admin"))
     return items
+
+
+def user_menu_items(user: Any) -> list[NavItem]:
+    """The user menu (top right): the person's own settings."""
+    if not user.is_authenticated:
+        return []
+    return [NavItem(_("API 令牌"), reverse("accounts:tokens"), "tokens")]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -60,6 +71,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     )
     return {
         "nav_items": nav_items(user),
+        "user_menu": user_menu_items(user),
         "nav_active": match.namespace if match else "",
         "my_memberships": memberships,
         # Called by the template only where the bell is drawn: one COUNT on an indexed column.

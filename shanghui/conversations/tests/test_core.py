@@ -72,5 +72,10 @@ def test_a_supervisor_reads_and_speaks_only_after_joining(pw):
         services.post_message(conversation=conversation, viewer=supervisor, body="请加快办理")
 
     services.join(conversation=conversation, viewer=supervisor)
+    services.join(conversation=conversation, viewer=supervisor)  # joining again changes nothing
 
-    assert services.post_message(conversation=conversation, viewer=supervisor, body="请加快办理").seq == 2
+    message = services.post_message(conversation=conversation, viewer=supervisor, body="请加快办理")
+    bodies = [
+        m.body for m in services.history(conversation, services.access_for(conversation, supervisor))[0]
+    ]
+    assert message.seq == 3 and bodies[1:] == [f"督办 {pw.fed_staff.display_name} 加入了会话", "请加快办理"]

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from shanghui.catalog import demo as catalog_demo
+from shanghui.conversations import demo as conversations_demo
 from shanghui.demo import people, quzhou
 from shanghui.demo.loader import Demo, Login
 from shanghui.proxy import demo as proxy_demo
@@ -33,6 +34,7 @@ PARTS: list[tuple[str, Callable[[Demo], None]]] = [
     ("登录账号", people.load),
     ("服务事项目录（衢州市 505 项、广安区）", _catalogue),
     ("代办件（近一年约 2,600 件）", proxy_demo.load),
+    ("代办群（上海代办点几件办件的会话）", conversations_demo.load),
 ]
 
 

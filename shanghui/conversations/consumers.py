@@ -1,0 +1,240 @@
+"""The live conversation over WebSocket: ws/conversations/<owner_type>/<owner_id>/[?as=citizen].
+
+Protocol (JSON frames; static/js/conversation.js is the client):
+
+client → server
+  {"type": "sync", "after": N}           → {"type": "history", "messages": [...], "more": bool}
+                                           (oldest first; the client repeats from the last seq while more)
+  {"type": "post", "body", "reply_to": seq|null, "internal": bool, "client_id"}
+                                         → {"type": "ack", "client_id", "seq"}, and the message itself
+                                           arrives by broadcast like everyone else's; a refusal is
+                                           {"type": "error", "client_id", "message": "<Chinese>"}
+  {"type": "read", "seq": N}
+server → client
+  {"type": "hello", "me", "access": {...}, "participants": [{name, key, last_read_seq}], "last_seq"}
+  {"type": "message", "message": {...services.serialize()}}
+  {"type": "read", "reader", "name", "seq"}
+
+The handshake is refused (closed before accept: HTTP 403) when the viewer may not read. Every group
+event is checked again for this socket's viewer — a fresh user row, since the organisation scope is
+cached on the user object — so a person removed from the case is cut off at the next event with close
+code 4403, and internal notes never reach a viewer without `access.internal`. The event carries only the
+seq; the message is read from the database.
+
+Database access runs through channels' database_sync_to_async, which closes stale and broken
+connections before and after each call (close_old_connections), as the request cycle does for views.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+
+from shanghui.accounts.models import User
+from shanghui.conversations import services
+from shanghui.conversations.access import citizen_session, viewers_for
+from shanghui.conversations.models import Conversation
+from shanghui.conversations.owners import Access, Viewer
+
+# Close codes the page explains (4000–4999 are for applications).
+CLOSE_NO_ACCESS = 4403  # removed from the case, or the account was deactivated
+CLOSE_EXPIRED = 4401  # the citizen's one-time-code check has run out
+MAX_FRAME = 16_000  # characters: a message is at most services.MAX_BODY characters plus the envelope
+
+
+class Refused(Exception):
+    """This socket's viewer may no longer read the conversation."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class ConversationConsumer(AsyncJsonWebsocketConsumer):
+    conversation: Conversation
+    user_id: int | None = None
+    mobile: str = ""
+    citizen_until: float = 0.0
+    refused = False  # closed by us: later group events for this socket are dropped
+
+    # --- connection ---------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        kwargs = self.scope["url_route"]["kwargs"]
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
+        try:
+            owner_id = int(kwargs["owner_id"])
+        except (TypeError, ValueError):
+            await self.close()
+            return
+        opened = await database_sync_to_async(self._open)(
+            kwargs["owner_type"], owner_id, query.get("as") == ["citizen"]
+        )
+        if not opened:
+            await self.close()  # before accept: the handshake is answered with HTTP 403
+            return
+        group = self.conversation.group_name
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups.append(group)  # left again in websocket_disconnect
+        await self.accept()
+        try:
+            await self.send_json(await database_sync_to_async(self._hello)())
+        except Refused as refused:  # access lost in between
+            await self._refuse(refused.code)
+
+    def _open(self, owner_type: str, owner_id: int, as_citizen: bool) -> bool:
+        candidates = viewers_for(self.scope.get("user"), self.scope.get("session"), as_citizen=as_citizen)
+        try:
+            conversation, _access, viewer = services.open_as(owner_type, owner_id, candidates)
+        except Http404:
+            return False
+        self.conversation = conversation
+        if viewer.user is not None:
+            self.user_id = viewer.user.pk
+        else:
+            self.mobile = viewer.mobile
+            self.citizen_until = citizen_session(self.scope.get("session"))[1]
+        return True
+
+    def _viewer(self) -> Viewer:
+        """This socket's viewer as of now, or Refused."""
+        if self.user_id is None:
+            if time.time() > self.citizen_until:
+                raise Refused(CLOSE_EXPIRED)
+            return Viewer(mobile=self.mobile)
+        user = User.objects.filter(pk=self.user_id).first()
+        if user is None:
+            raise Refused(CLOSE_NO_ACCESS)
+        return Viewer(user=user)
+
+    def _access(self) -> tuple[Viewer, Access]:
+        viewer = self._viewer()
+        access = services.access_for(self.conversation, viewer)
+        if not access.read:
+            raise Refused(CLOSE_NO_ACCESS)
+        return viewer, access
+
+    def _hello(self) -> dict[str, Any]:
+        viewer, access = self._access()
+        last_seq = Conversation.objects.values_list("last_seq", flat=True).get(pk=self.conversation.pk)
+        return {
+            "type": "hello",
+            "me": services.author_key_of(viewer),
+            "access": asdict(access),
+            "participants": services.participants(self.conversation),
+            "last_seq": last_seq,
+        }
+
+    async def _refuse(self, code: int) -> None:
+        if not self.refused:
+            self.refused = True
+            await self.close(code=code)
+
+    # --- from the client ------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if text_data is None or len(text_data) > MAX_FRAME:
+            await self.send_json({"type": "error", "client_id": "", "message": "消息过长或格式不正确"})
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            await self.send_json({"type": "error", "client_id": "", "message": "无法识别的请求"})
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        if self.refused:
+            return
+        kind = content.get("type")
+        try:
+            if kind == "sync":
+                await self.send_json(await database_sync_to_async(self._history)(content.get("after")))
+            elif kind == "post":
+                for reply in await database_sync_to_async(self._post)(content):
+                    await self.send_json(reply)
+            elif kind == "read":
+                await database_sync_to_async(self._read)(content.get("seq"))
+            else:
+                await self.send_json({"type": "error", "client_id": "", "message": "无法识别的请求"})
+        except Refused as refused:
+            await self._refuse(refused.code)
+
+    def _history(self, after: Any) -> dict[str, Any]:
+        _viewer, access = self._access()
+        start = after if isinstance(after, int) and not isinstance(after, bool) and after >= 0 else 0
+        messages, more = services.history(self.conversation, access, after=start)
+        return {"type": "history", "messages": [services.serialize(m) for m in messages], "more": more}
+
+    def _post(self, content: dict[str, Any]) -> list[dict[str, Any]]:
+        client_id = content.get("client_id")
+        client_id = client_id[:64] if isinstance(client_id, str) else ""
+        body, reply_to, internal = content.get("body"), content.get("reply_to"), content.get("internal")
+        if not isinstance(body, str) or not (
+            reply_to is None or (isinstance(reply_to, int) and not isinstance(reply_to, bool))
+        ):
+            return [{"type": "error", "client_id": client_id, "message": "消息格式不正确"}]
+        viewer = self._viewer()  # store_message asks the owner for access itself
+        try:
+            message, created = services.store_message(
+                conversation=self.conversation, viewer=viewer, body=body, reply_to=reply_to,
+                internal=internal is True, client_id=client_id,
+            )  # fmt: skip
+        except Http404:
+            raise Refused(CLOSE_NO_ACCESS) from None
+        except PermissionDenied as exc:
+            return [{"type": "error", "client_id": client_id, "message": str(exc) or "您不能在此会话中发言"}]
+        except ValidationError as exc:
+            return [{"type": "error", "client_id": client_id, "message": "；".join(exc.messages)}]
+        replies = [{"type": "ack", "client_id": client_id, "seq": message.seq}]
+        if not created:
+            # A re-send of a stored post is not broadcast again; this socket may have missed the first.
+            replies.append({"type": "message", "message": services.serialize(message)})
+        return replies
+
+    def _read(self, seq: Any) -> None:
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            return
+        viewer, _access = self._access()
+        services.mark_read(conversation=self.conversation, viewer=viewer, seq=seq)
+
+    # --- group events (services.broadcast) ---------------------------------------------------------
+
+    async def conversation_message(self, event: dict[str, Any]) -> None:
+        if self.refused:
+            return
+        try:
+            message = await database_sync_to_async(self._deliverable)(event)
+        except Refused as refused:
+            await self._refuse(refused.code)
+            return
+        if message is not None:
+            await self.send_json({"type": "message", "message": message})
+
+    def _deliverable(self, event: dict[str, Any]) -> dict[str, Any] | None:
+        _viewer, access = self._access()
+        if event.get("internal") and not access.internal:
+            return None
+        message = services.message_for(self.conversation, access, int(event["seq"]))
+        return services.serialize(message) if message is not None else None
+
+    async def conversation_read(self, event: dict[str, Any]) -> None:
+        if self.refused:
+            return
+        try:
+            await database_sync_to_async(self._access)()
+        except Refused as refused:
+            await self._refuse(refused.code)
+            return
+        await self.send_json(
+            {"type": "read", "reader": event["reader"], "name": event["name"], "seq": event["seq"]}
+        )

@@ -1,0 +1,189 @@
+"""The case conversation (代办群) live in two browsers: the citizen on a phone, who reaches it from the
+public tracking page through the one-time-code check, and the agent on the staff case page. They talk;
+the agent's internal note never reaches the citizen; a dropped connection and a closed page catch up
+with everything exactly once."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from shanghui.conversations.models import Message
+from shanghui.notify.sms import ConsoleSmsBackend
+from shanghui.proxy.models import Case
+from shanghui.proxy.tests import conftest as proxy_fixtures
+from tests.browser.conftest import login
+
+pw = proxy_fixtures.pw  # see test_proxy_flow.py for why the fixture is imported like this
+
+INTERNAL = "内部：户籍地址与系统不一致，先核实"
+
+
+@pytest.fixture(autouse=True)
+def _clean_state() -> Any:
+    from django.core.cache import cache
+
+    cache.clear()
+    ConsoleSmsBackend.outbox.clear()
+    yield
+    ConsoleSmsBackend.outbox.clear()
+
+
+def watch_console(page: Any, errors: list[str]) -> None:
+    def on_console(message: Any) -> None:
+        # Script errors and Content-Security-Policy violations fail the test; a missing favicon does not.
+        # While the phone is offline, the page's reconnection attempts fail: that is expected too.
+        expected = (
+            message.text.startswith("Failed to load resource") or "ERR_INTERNET_DISCONNECTED" in message.text
+        )
+        if message.type == "error" and not expected:
+            errors.append(message.text)
+
+    page.on("console", on_console)
+
+
+def citizen_enters_from_the_tracking_page(page: Any, case: Case) -> None:
+    page.goto(f"/my/track/?number={case.number}&code={case.query_code}")
+    page.get_by_test_id("track-conversation").click()
+    page.wait_for_url(re.compile(r"/my/login/\?next="))
+    page.fill("#id_mobile", case.applicant_mobile)
+    page.get_by_test_id("send-code").click()
+    expect(page.get_by_test_id("code-sent")).to_be_visible()
+    code = ConsoleSmsBackend.outbox[-1]["params"]["code"]  # the console backend runs in this process
+    page.fill("#id_code", code)
+    page.get_by_test_id("verify").click()
+    page.wait_for_url(re.compile(rf"/my/cases/{case.pk}/#conversation$"))
+
+
+def messages(page: Any) -> Any:
+    return page.get_by_test_id("conversation-messages").get_by_test_id("conversation-message")
+
+
+def send(page: Any, text: str) -> None:
+    page.get_by_test_id("conversation-input").fill(text)
+    page.get_by_test_id("conversation-send").click()
+
+
+def connected(page: Any) -> None:
+    expect(page.get_by_test_id("conversation-status")).to_have_text("已连接")
+
+
+def bodies(page: Any) -> list[str]:
+    return [
+        text.strip()
+        for text in page.locator("[data-testid=conversation-messages] .conv-text").all_inner_texts()
+    ]
+
+
+def test_citizen_and_agent_talk_live_and_the_citizen_never_sees_the_internal_note(pw, new_page):
+    case = pw.submitted()
+    errors: list[str] = []
+
+    citizen = new_page(phone=True)
+    watch_console(citizen, errors)
+    citizen_enters_from_the_tracking_page(citizen, case)
+    connected(citizen)
+    expect(messages(citizen)).to_have_count(1)  # the submission, as a system message
+    expect(messages(citizen).first).to_contain_text("提交申请")
+
+    agent = new_page()
+    watch_console(agent, errors)
+    login(agent, "agent", pw.password)
+    agent.goto(f"/cases/{case.pk}/")
+    connected(agent)
+
+    # The citizen asks; the agent sees it arrive without reloading.
+    send(citizen, "请问还需要补什么材料吗？")
+    question = messages(agent).filter(has_text="请问还需要补什么材料吗？")
+    expect(question).to_have_count(1)
+    expect(question).to_contain_text("申请人 张*")
+    expect(messages(citizen).filter(has_text="请问还需要补什么材料吗？")).to_have_class(
+        re.compile(r"\bmine\b")
+    )
+
+    # An internal note, visibly marked for staff.
+    agent.get_by_test_id("conversation-internal").check()
+    send(agent, INTERNAL)
+    note = messages(agent).filter(has_text=INTERNAL)
+    expect(note).to_contain_text("内部备注（群众不可见）")
+    agent.get_by_test_id("conversation-internal").uncheck()
+
+    # The agent answers the question as a reply; the citizen sees the quote and the answer.
+    question.get_by_role("button", name="回复").click()
+    expect(agent.get_by_test_id("conversation-replying")).to_contain_text("请问还需要补什么材料吗？")
+    send(agent, "材料齐全，今天就转递窗口。")
+    answer = messages(citizen).filter(has_text="材料齐全，今天就转递窗口。")
+    expect(answer).to_have_count(1)
+    expect(answer.locator(".conv-quote")).to_contain_text("请问还需要补什么材料吗？")
+    # The agent's reply means the agent has read the question: the citizen's receipt says so.
+    expect(
+        messages(citizen).filter(has_text="请问还需要补什么材料吗？").get_by_test_id("conversation-receipt")
+    ).to_have_text("已读")
+    # Sockets deliver in order: the public answer came after the note, and the note is not there.
+    expect(citizen.get_by_test_id("conversation")).not_to_contain_text(INTERNAL)
+    expect(citizen.get_by_test_id("conversation-internal")).to_have_count(0)
+
+    # The citizen closes the page; meanwhile the agent writes twice and forwards the case.
+    citizen_context = citizen.context
+    citizen.close()
+    send(agent, "窗口受理后会短信通知您。")
+    expect(messages(agent).filter(has_text="窗口受理后会短信通知您。")).to_have_count(1)
+    send(agent, "有问题随时在这里留言。")
+    expect(messages(agent).filter(has_text="有问题随时在这里留言。")).to_have_count(1)
+
+    # Reopened: everything once, in order, still without the note.
+    citizen = citizen_context.new_page()
+    watch_console(citizen, errors)
+    citizen.goto(f"/my/cases/{case.pk}/")
+    connected(citizen)
+    expected = [
+        "请问还需要补什么材料吗？",
+        "材料齐全，今天就转递窗口。",
+        "窗口受理后会短信通知您。",
+        "有问题随时在这里留言。",
+    ]
+    expect(citizen.locator("[data-testid=conversation-messages] .conv-text")).to_have_count(len(expected))
+    assert bodies(citizen) == expected
+    seqs = [int(s) for s in messages(citizen).evaluate_all("items => items.map(i => i.dataset.seq)")]
+    assert seqs == sorted(set(seqs)) and len(seqs) == len(expected) + 1
+    assert INTERNAL not in citizen.get_by_test_id("conversation").inner_text()
+
+    # The connection drops (the phone goes offline); what was said meanwhile arrives once on return.
+    citizen_context.set_offline(True)
+    expect(citizen.get_by_test_id("conversation-status")).to_have_text(re.compile("已断开"))
+    send(agent, "补充：请带好身份证原件。")
+    agent.get_by_test_id("conversation-internal").check()
+    send(agent, "内部：已电话确认")
+    expect(messages(agent).filter(has_text="内部：已电话确认")).to_have_count(1)
+    citizen_context.set_offline(False)
+    connected(citizen)
+    expect(messages(citizen).filter(has_text="补充：请带好身份证原件。")).to_have_count(1)
+    expect(citizen.get_by_test_id("conversation")).not_to_contain_text("内部：")
+    # The citizen's message written while the agent's page was open reaches it exactly once too.
+    send(citizen, "好的，谢谢！")
+    expect(messages(agent).filter(has_text="好的，谢谢！")).to_have_count(1)
+    expect(messages(citizen).filter(has_text="好的，谢谢！")).to_have_count(1)
+
+    stored = Message.objects.filter(conversation__owner_id=case.pk, internal=False).exclude(kind="system")
+    assert stored.count() == len(expected) + 2
+    assert errors == []
+
+
+def test_an_agent_of_another_point_cannot_open_the_socket(pw, new_page, server_url):
+    case = pw.submitted()
+    other = new_page()
+    login(other, "agent_b", pw.password)
+    # A socket opened by hand from a page of the same origin, with agent_b's session, is refused at the
+    # handshake (the case page itself is a 404 for agent_b: shanghui/proxy/tests).
+    outcome = other.evaluate(
+        """url => new Promise(resolve => {
+            const socket = new WebSocket(url);
+            socket.onopen = () => resolve("open");
+            socket.onclose = (event) => resolve(`closed:${event.code}`);
+        })""",
+        server_url.replace("http", "ws") + f"/ws/conversations/proxy.case/{case.pk}/",
+    )
+    assert outcome == "closed:1006"
