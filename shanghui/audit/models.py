@@ -42,6 +42,11 @@ ACTION_LABELS = {
     "catalog.synonym.delete": "删除同义词",
     "catalog.offer.update": "修改代办点事项设置",
     "case.export": "导出代办件",
+    "notify.channel.create": "新建群机器人",
+    "notify.channel.update": "修改群机器人",
+    "notify.resend": "重发失败的通知",
+    "api_token.create": "创建 API 令牌",
+    "api_token.revoke": "吊销 API 令牌",
 }
 
 

@@ -56,7 +56,10 @@ def user_menu_items(user: Any) -> list[NavItem]:
     """The user menu (top right): the person's own settings."""
     if not user.is_authenticated:
         return []
-    return [NavItem(_("API 令牌"), reverse("accounts:tokens"), "tokens")]
+    return [
+        NavItem(_("通知设置"), reverse("notify:preferences"), "notify-preferences"),
+        NavItem(_("API 令牌"), reverse("accounts:tokens"), "tokens"),
+    ]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

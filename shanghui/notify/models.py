@@ -179,11 +179,15 @@ class Preference(models.Model):
 class SendWindow(models.Model):
     """Recent sends to one target (a robot's webhook, a mobile number), kept to stay under the
     provider's limit before sending; `blocked_until` when the provider itself asked to wait. The row is
-    locked while a send is reserved, so two workers cannot both take the last free place."""
+    locked while a send is reserved, so two workers cannot both take the last free place.
+
+    `expires_at`: from then on the row holds nothing that matters (every send in it is older than its
+    target's longest limit, and any block has ended), so it can be deleted (throttle.prune)."""
 
     target = models.CharField(max_length=120, unique=True)
     sent_times = models.JSONField(default=list)
     blocked_until = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
         verbose_name = "发送频率窗口"

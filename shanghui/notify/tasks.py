@@ -228,6 +228,9 @@ def schedule_next(now: dt.datetime | None = None) -> None:
 @task()
 def deliver_outbox() -> int:
     delivered = deliver_due()
+    # Housekeeping where it is cheap: one indexed, bounded DELETE per run keeps the rate-limit
+    # windows to the targets that sent recently (every SMS number and robot would stay forever).
+    throttle.prune(timezone.now())
     if delivered == BATCH:
         deliver_outbox.enqueue()
     else:

@@ -81,13 +81,16 @@ def check_deadline_now(case_id: int, clock: str, due_iso: str, stage: str) -> bo
             return False
         label = Clock(clock).label
         field, role = CLOCK_RESPONSIBLE[Clock(clock)]
-        responsible = staff_of(getattr(case, field), role)
+        responsible_org: int | None = getattr(case, field)
+        responsible = staff_of(responsible_org, role)
         url = reverse("proxy:detail", args=[case.pk])
         key = f"case:{case.pk}:{clock}:{due_iso}:{stage}"
         if stage == WARN:
             local_due = timezone.localtime(due).strftime("%m月%d日 %H:%M")
+            # The robots of the organisation whose clock it is (and of those above it) hear of it too.
             notify_users(users=responsible, event="case.due_soon", key=key, title=f"办件{case.number}即将超期",
-                         body=f"{label}时限为 {local_due}", url=url, subject=f"proxy.case:{case.pk}")  # fmt: skip
+                         body=f"{label}时限为 {local_due}", url=url, subject=f"proxy.case:{case.pk}",
+                         orgs=[o for o in [responsible_org] if o])  # fmt: skip
             return bool(responsible)
         # Overdue: the people responsible and their supervisors; the timeline records it, once per
         # clock and due time however often the same check runs.
@@ -100,9 +103,12 @@ def check_deadline_now(case_id: int, clock: str, due_iso: str, stage: str) -> bo
             actor_kind="system", note=f"{label}已超期，已通知责任人和主管部门",
             data={"clock": clock, "due": due_iso}, created_at=timezone.now(),
         )  # fmt: skip
+        # Escalation reaches the robots the supervisors read: the responsible organisation's, the
+        # department's, and those above the proxy point (its chamber, the federations).
         notify_users(users=[*responsible, *_supervisors(case)], event="case.overdue", key=key,
                      title=f"办件{case.number}已超期", body=f"{label}已超过时限", url=url,
-                     subject=f"proxy.case:{case.pk}")  # fmt: skip
+                     subject=f"proxy.case:{case.pk}",
+                     orgs=[o for o in [responsible_org, case.proxy_point_id, case.department_id] if o])  # fmt: skip
         return True
 
 

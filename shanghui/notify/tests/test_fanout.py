@@ -9,13 +9,19 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from shanghui.accounts.models import User
+from shanghui.accounts.tokens import create_token, revoke_token
+from shanghui.audit.models import AuditEntry
 from shanghui.notify import services
+from shanghui.notify.events import EVENTS
 from shanghui.notify.models import OutboxMessage
 from shanghui.notify.services import notify_users
 from shanghui.notify.tests.factories import make_robot
+from shanghui.proxy import services as proxy_services
+from shanghui.proxy import tasks
+from shanghui.proxy.effects import running_clock
 from shanghui.proxy.models import Case
 from shanghui.proxy.tests.conftest import pdf_upload
-from shanghui.proxy.workflow import AGENT, APPLICANT
+from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +147,71 @@ def test_the_same_happening_twice_is_one_robot_message(pw: SimpleNamespace) -> N
         notify_users(users=[pw.agent], event="case.submit", key="case:1:event:1", title="t", body="b",
                      orgs=[pw.point_a, pw.point_a])  # fmt: skip
     assert OutboxMessage.objects.filter(channel="dingtalk").count() == 1
+
+
+def test_deadline_reminders_reach_the_robots_of_the_clocks_owner_and_escalation_the_supervisors(
+    pw: SimpleNamespace,
+) -> None:
+    # Given robots at the proxy point, at the department and at another chamber's point
+    events = ["case.due_soon", "case.overdue"]
+    point = make_robot(actor=pw.chamber_admin, organisation=pw.point_a, webhook=HOOK + "p", events=events)
+    dept = make_robot(actor=pw.dept_admin, organisation=pw.dept, webhook=HOOK + "d", events=events)
+    make_robot(actor=pw.chamber_admin_b, organisation=pw.point_b, webhook=HOOK + "o", events=events)
+    case = pw.submitted()  # the pre-review clock runs at the point
+    clock, _, due = running_clock(case)
+    assert clock is not None and due is not None
+
+    # When the warning check and then the overdue check run
+    tasks.check_deadline_now(case.pk, str(clock), due.isoformat(), tasks.WARN)
+    tasks.check_deadline_now(case.pk, str(clock), due.isoformat(), tasks.OVERDUE)
+
+    # Then the warning reaches the point's robot only, mentioning the agent whose clock it is;
+    # the escalation reaches the department's robot as well, mentioning its admin
+    robots = OutboxMessage.objects.filter(subject=f"proxy.case:{case.pk}", config__isnull=False)
+    assert {r.config_id for r in robots.filter(event="case.due_soon")} == {point.pk}
+    assert robots.get(event="case.due_soon").params == {"mobiles": [pw.agent.mobile]}
+    assert {r.config_id for r in robots.filter(event="case.overdue")} == {point.pk, dept.pk}
+    assert robots.get(event="case.overdue", config=dept).params == {"mobiles": [pw.dept_admin.mobile]}
+
+
+def test_a_bad_rating_reaches_the_robots_of_the_window_and_of_the_point(pw: SimpleNamespace) -> None:
+    dept = make_robot(
+        actor=pw.dept_admin, organisation=pw.dept, webhook=HOOK + "d", events=["case.bad_rating"]
+    )
+    chamber = make_robot(actor=pw.chamber_admin, organisation=pw.chamber_a, webhook=HOOK + "c",
+                         events=["case.bad_rating"])  # fmt: skip
+    make_robot(
+        actor=pw.chamber_admin_b, organisation=pw.chamber_b, webhook=HOOK + "o", events=["case.bad_rating"]
+    )
+    case = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
+    case = pw.act(case, "accept", CLERK, acceptance_number="A1")
+    case = pw.act(case, "complete", CLERK, result="granted", delivery_method="pickup")
+    case = pw.act(case, "deliver", APPLICANT)
+
+    proxy_services.rate_case(case=case, level=1, comment="窗口态度差")
+
+    robots = OutboxMessage.objects.filter(event="case.bad_rating", config__isnull=False)
+    assert {r.config_id for r in robots} == {dept.pk, chamber.pk}
+    # The window's clerk is the one asked to answer: mentioned where they work, not in the chamber's group.
+    assert robots.get(config=dept).params == {"mobiles": [pw.clerk.mobile]}
+    assert robots.get(config=chamber).params == {"mobiles": []}
+
+
+def test_the_reminder_events_can_be_chosen() -> None:
+    assert {"case.due_soon", "case.overdue", "case.bad_rating"} <= set(EVENTS)
+    assert all(label != code for code, label in EVENTS.items())
+
+
+def test_notification_and_token_actions_read_in_chinese_in_the_audit_log(world: SimpleNamespace) -> None:
+    robot = make_robot(actor=world.chamber_admin, organisation=world.chamber_a, webhook=HOOK + "a")
+    services.set_channel_enabled(actor=world.chamber_admin, config=robot, enabled=False)
+    notify_users(users=[world.agent], event="case.submit", key="k", title="t", body="b")
+    OutboxMessage.objects.update(state="dead")
+    services.resend(actor=world.fed_admin, messages=OutboxMessage.objects.all())
+    token, _ = create_token(actor=world.agent, user=world.agent, name="报表")
+    revoke_token(actor=world.agent, token=token)
+
+    entries = AuditEntry.objects.filter(action__regex=r"^(notify|api_token)\.")
+    assert {e.action for e in entries} == {"notify.channel.create", "notify.channel.update", "notify.resend",
+                                           "api_token.create", "api_token.revoke"}  # fmt: skip
+    assert all(e.action_label != e.action for e in entries)
