@@ -23,6 +23,8 @@ CASE_ROLES = (
     Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF, Role.CHAMBER_ADMIN, Role.CHAMBER_STAFF, Role.AGENT,
     Role.DEPARTMENT_ADMIN, Role.WINDOW_CLERK, Role.AUDITOR,
 )  # fmt: skip
+# Case roles that also see every case of a department below them (not only their points' and windows').
+DEPARTMENT_READER_ROLES = (Role.DEPARTMENT_ADMIN, Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF, Role.AUDITOR)
 CITIZEN_SESSION_KEY = "citizen_mobile"
 
 
@@ -33,9 +35,8 @@ def cases_for_user(user: User) -> QuerySet[Case]:
     q = (
         scope.subtree_q("proxy_point", roles=CASE_ROLES)
         | scope.subtree_q("window", roles=CASE_ROLES)
-        | scope.subtree_q("department", roles=(Role.DEPARTMENT_ADMIN, Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF,
-                                                Role.AUDITOR))
-    )  # fmt: skip
+        | scope.subtree_q("department", roles=DEPARTMENT_READER_ROLES)
+    )
     return Case.objects.filter(q)
 
 

@@ -44,7 +44,7 @@ from shanghui.lib.crypto import keyed_hash
 from shanghui.lib.validators import id_check_char
 from shanghui.lib.workdays import BEIJING, WorkCalendar, add_working_days, local_date
 from shanghui.orgs.models import Membership, Organisation, OrgKind, Role
-from shanghui.proxy import effects, tasks
+from shanghui.proxy import effects, summaries, tasks
 from shanghui.proxy.models import (
     Case,
     CaseEvent,
@@ -754,6 +754,8 @@ def _save(world: _World, stories: list[_Story]) -> int:
     for item_id, n in Counter(s.case.item_id for s in stories if s.case.submitted_at).items():
         ServiceItem.objects.filter(pk=item_id).update(usage_count=F("usage_count") + n)
     _schedule(world, stories)
+    # The rows above bypassed the services that keep the statistics summaries current.
+    summaries.rebuild()
     return len(cases)
 
 

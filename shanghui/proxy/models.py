@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.lib.crypto import EncryptedTextField
@@ -307,3 +309,43 @@ class MobileCode(models.Model):
     class Meta:
         verbose_name = "短信验证码"
         verbose_name_plural = "短信验证码"
+
+
+class CaseStat(models.Model):
+    """Pre-aggregated case counts for the statistics page (see proxy/summaries.py), kept current by the
+    same transactions that write cases: intake, every workflow action and rating.
+
+    One row per (viewer, via_department, key): how many cases an organisation's subtree sees with that
+    key. `viewer_id` is the organisation whose subtree holds the case's proxy point, window or
+    department (an ancestor-or-self of one of them; 0 counts every case, for superusers);
+    `via_department` marks cases the viewer sees only through their department (which only department
+    readers see, access.DEPARTMENT_READER_ROLES). `key` names one figure of one case, e.g.
+    "s|closed|2026-03|112" (status, month of creation in Beijing time, outcome of the three clocks),
+    "i|<item id>", "d|<department id>", "p|<proxy point id>", "g|<rating level>", "f|all" (its follow-up).
+    Rebuilt from the cases by `shanghui rebuild_case_stats`."""
+
+    # Not a foreign key: 0 means "every case", and -1 holds the "needs a rebuild" marker.
+    viewer_id = models.BigIntegerField()
+    via_department = models.BooleanField(default=False)
+    key = models.CharField(max_length=40)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "办件统计汇总"
+        verbose_name_plural = "办件统计汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["viewer_id", "via_department", "key"], name="proxy_casestat_unique"
+            )
+        ]
+
+
+@receiver(post_save, sender="orgs.Organisation")
+def _organisation_saved(sender: object, instance: models.Model, created: bool, **kwargs: object) -> None:
+    # A move rewrites the paths of the moved subtree (orgs.services.update_organisation): who sees
+    # which case changes, and the case summaries must follow. New organisations have no cases yet.
+    update_fields = kwargs.get("update_fields")
+    if not created and isinstance(update_fields, frozenset) and "path" in update_fields:
+        from shanghui.proxy.summaries import organisation_path_saved
+
+        organisation_path_saved(instance.pk)

@@ -18,14 +18,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from shanghui.catalog.models import ServiceItem
 from shanghui.orgs.access import scope_for
-from shanghui.orgs.models import Role
-from shanghui.proxy.access import CASE_ROLES
-from shanghui.proxy.models import Case, Clock, FollowUp, Rating, Status
+from shanghui.orgs.models import Organisation, OrgKind, Role
+from shanghui.proxy import summaries
+from shanghui.proxy.access import CASE_ROLES, DEPARTMENT_READER_ROLES, cases_for_user
+from shanghui.proxy.models import Case, CaseStat, Clock, FollowUp, Rating, Status
 
 DUE_SOON_HOURS = 24
 
@@ -143,6 +145,14 @@ def queue_counts(cases: QuerySet[Case], queues: list[Queue]) -> dict[str, int]:
 
 
 # --- Statistics ----------------------------------------------------------------------------------------
+#
+# Two ways to the same figures. `case_statistics(cases)` counts the cases themselves: simple, and its
+# cost grows with the number of cases (a million cases: seconds). `statistics_for(user)` reads the
+# pre-aggregated counts of proxy/summaries.py for the one organisation whose subtree is the user's
+# scope: its cost grows with the number of distinct figures (statuses × months, items, departments,
+# points), not with the cases. Both hand the same counts to `_statistics`, which sorts, cuts and adds
+# the figures that depend on the present moment (running clocks past due, follow-ups past due) and the
+# medians of a bounded sample; tests/test_stats_summary.py checks that both give equal figures.
 
 MEDIAN_SAMPLE = 5000
 TOP = 10
@@ -154,7 +164,7 @@ STEPS = (
     ("送达（办结→送达）", "completed_at", "delivered_at"),
     ("全程（提交→办结）", "submitted_at", "completed_at"),
 )
-# Which finished-step timestamp each clock is measured against.
+# Which finished-step timestamp each clock is measured against (the order of summaries.CLOCK_OUTCOMES).
 ON_TIME = (
     (Clock.REVIEW, "forwarded_at", "review_due_at"),
     (Clock.ACCEPTANCE, "accepted_at", "acceptance_due_at"),
@@ -235,6 +245,24 @@ class Statistics:
         }
 
 
+@dataclass
+class Counts:
+    """The counts both ways agree on, before they are sorted and cut."""
+
+    status: dict[str, int] = field(default_factory=dict)  # status → cases
+    departments: dict[str, int] = field(default_factory=dict)  # department name → cases
+    items: dict[tuple[str, str], int] = field(default_factory=dict)  # (item, its department) → cases
+    chambers: dict[str, int] = field(default_factory=dict)  # chamber name → cases
+    months: dict[tuple[int, int], int] = field(default_factory=dict)  # (year, month) created, Beijing time
+    finished: dict[str, tuple[int, int]] = field(default_factory=dict)  # clock → (finished, on time)
+    levels: dict[int, int] = field(default_factory=dict)  # rating level → ratings
+    follow_ups: int = 0  # bad-rating follow-ups, in any state
+
+
+def _add(counter: dict[Any, int], key: Any, n: int) -> None:
+    counter[key] = counter.get(key, 0) + n
+
+
 def _months(now: dt.datetime, count: int = 12) -> list[tuple[int, int]]:
     local = timezone.localtime(now)
     year, month = local.year, local.month
@@ -245,45 +273,38 @@ def _months(now: dt.datetime, count: int = 12) -> list[tuple[int, int]]:
     return months[::-1]
 
 
-def _median_hours(pairs: list[tuple[dt.datetime | None, dt.datetime | None]]) -> tuple[int, float | None]:
-    durations = [
-        (end - start).total_seconds() / 3600 for start, end in pairs if start and end and end >= start
-    ]
-    return len(durations), (round(statistics.median(durations), 1) if durations else None)
+def _median_hours(spans: list[dt.timedelta | None]) -> tuple[int, float | None]:
+    """Steps taken (both ends known, in order) and their median in hours."""
+    zero = dt.timedelta(0)
+    hours = [span.total_seconds() / 3600 for span in spans if span is not None and span >= zero]
+    return len(hours), (round(statistics.median(hours), 1) if hours else None)
+
+
+def _ranked(counter: dict[str, int], top: int | None = None) -> list[Row]:
+    # Ties in name order (Python's, not the database collation's: both ways must agree).
+    ranked = sorted(((n, name) for name, n in counter.items() if n), key=lambda r: (-r[0], r[1]))
+    return [Row(name, n) for n, name in ranked[:top]]
 
 
 def case_statistics(cases: QuerySet[Case], now: dt.datetime | None = None) -> Statistics:
-    """The figures of the statistics page for `cases` (one scope): nine queries, whatever its size."""
+    """The figures of the statistics page for `cases` (one scope), counted from the cases themselves:
+    a fixed number of queries, each reading every case of the scope."""
     now = now or timezone.now()
     cases = cases.order_by()
+    counts = Counts()
+    counts.status = {status: n for status, n in cases.values_list("status").annotate(n=Count("pk"))}
+    for name, n in cases.values_list("department__name").annotate(n=Count("pk")):
+        _add(counts.departments, name or "—", n)
+    for name, department, n in cases.values_list("item__name", "item__department__name").annotate(
+        n=Count("pk")
+    ):
+        _add(counts.items, (name or "—", department or ""), n)
+    for name, n in cases.values_list("proxy_point__parent__name").annotate(n=Count("pk")):
+        _add(counts.chambers, name or "—", n)
 
-    status_counts = dict(cases.values_list("status").annotate(n=Count("pk")))
-    by_status = [Row(str(label), int(status_counts.get(value, 0))) for value, label in Status.choices]
-
-    by_department = [
-        Row(name or "—", n)
-        for name, n in cases.values_list("department__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "department__name")[:TOP]
-    ]
-    by_item = [
-        Row(name or "—", n, [dept or ""])
-        for name, dept, n in cases.values_list("item__name", "item__department__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "item__name")[:TOP]
-    ]
-    by_chamber = [
-        Row(name or "—", n)
-        for name, n in cases.values_list("proxy_point__parent__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "proxy_point__parent__name")
-    ]
-
-    months = _months(now)
-    first_year, first_month = months[0]
+    first_year, first_month = _months(now)[0]
     tz = ZoneInfo(settings.TIME_ZONE)
     since = dt.datetime(first_year, first_month, 1, tzinfo=tz)
-    monthly: dict[tuple[int, int], int] = {}
     for month, n in (
         cases.filter(created_at__gte=since)
         .annotate(month=TruncMonth("created_at", tzinfo=tz))
@@ -291,69 +312,234 @@ def case_statistics(cases: QuerySet[Case], now: dt.datetime | None = None) -> St
         .annotate(n=Count("pk"))
     ):
         local = timezone.localtime(month, tz) if timezone.is_aware(month) else month
-        monthly[(local.year, local.month)] = monthly.get((local.year, local.month), 0) + n
-    by_month = [Row(f"{y}-{m:02d}", monthly.get((y, m), 0)) for y, m in months]
+        _add(counts.months, (local.year, local.month), n)
 
-    aggregates: dict[str, Any] = {"total": Count("pk")}
+    aggregates: dict[str, Any] = {}
     for clock, done_field, due_field in ON_TIME:
         finished = Q(**{f"{done_field}__isnull": False, f"{due_field}__isnull": False})
         aggregates[f"{clock}_finished"] = Count("pk", filter=finished)
         aggregates[f"{clock}_on_time"] = Count(
             "pk", filter=finished & Q(**{f"{done_field}__lte": F(due_field)})
         )
-        aggregates[f"{clock}_overdue"] = Count("pk", filter=overdue_q(now, frozenset({clock})))
     totals = cases.aggregate(**aggregates)
-    on_time = [
-        OnTime(
-            str(Clock(clock).label),
-            totals[f"{clock}_finished"],
-            totals[f"{clock}_on_time"],
-            totals[f"{clock}_overdue"],
-        )
-        for clock, _done, _due in ON_TIME
-    ]
-
-    fields = ["submitted_at", "forwarded_at", "accepted_at", "completed_at", "delivered_at"]
-    sample = list(
-        cases.filter(created_at__gte=now - dt.timedelta(days=365), submitted_at__isnull=False)
-        .order_by("-created_at")
-        .values_list(*fields)[:MEDIAN_SAMPLE]
-    )
-    index = {name: i for i, name in enumerate(fields)}
-    medians = []
-    for label, start, end in STEPS:
-        count, hours = _median_hours([(row[index[start]], row[index[end]]) for row in sample])
-        medians.append(StepMedian(label, count, hours))
-
-    level_counts = dict(
+    counts.finished = {
+        clock: (totals[f"{clock}_finished"], totals[f"{clock}_on_time"]) for clock, _d, _due in ON_TIME
+    }
+    counts.levels = dict(
         Rating.objects.filter(case__in=cases.values("pk"))
         .values_list("level")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    ratings = [Row(str(label), int(level_counts.get(value, 0))) for value, label in Rating.Level.choices]
-    rating_total = sum(r.value for r in ratings)
-    satisfied = sum(n for level, n in level_counts.items() if level >= Rating.Level.BASICALLY)
+    follow_ups = FollowUp.objects.filter(rating__case__in=cases.values("pk"))
+    counts.follow_ups = follow_ups.count()
+    open_dues = list(follow_ups.filter(state__in=OPEN_FOLLOW_UP).values_list("due_at", flat=True))
+    return _statistics(cases, open_dues, counts, now)
 
-    follow_ups = FollowUp.objects.filter(rating__case__in=cases.values("pk")).aggregate(
-        open=Count("pk", filter=Q(state__in=OPEN_FOLLOW_UP)),
-        overdue=Count("pk", filter=Q(state__in=OPEN_FOLLOW_UP, due_at__lt=now)),
-        total=Count("pk"),
+
+@dataclass(frozen=True)
+class Viewer:
+    """One organisation's subtree as a case scope (org_id 0: every case)."""
+
+    org_id: int
+    path: str
+    reads_departments: bool
+
+    def q(self, to_case: str = "") -> Q:
+        """The same cases as access.cases_for_user for a user whose scope this is (through
+        `to_case`, e.g. "rating__case__" from follow-ups), written with the ids of the points, windows
+        and departments below: no joins, and row estimates the planner gets right (with path prefixes
+        through three joins it guesses 1% of the rows match, and on a federation's million cases
+        sorts them all instead of reading the newest through an index)."""
+        if self.org_id == summaries.ALL_CASES:
+            return Q()
+        ids = list(
+            Organisation.objects.filter(
+                path__startswith=self.path, kind__in=[OrgKind.PROXY_POINT, OrgKind.WINDOW, OrgKind.DEPARTMENT]
+            ).values_list("pk", flat=True)
+        )
+        q = Q(**{f"{to_case}proxy_point_id__in": ids}) | Q(**{f"{to_case}window_id__in": ids})
+        if self.reads_departments:
+            q |= Q(**{f"{to_case}department_id__in": ids})
+        return q
+
+
+def summary_viewer(user: Any) -> Viewer | None:
+    """The organisation whose summary rows count exactly the cases that access.cases_for_user(user)
+    returns, or None when no single organisation's rows do.
+
+    cases_for_user gives the cases whose point or window lies under any of the user's case-role
+    grants, or whose department lies under a grant of a department reader role. A grant under another
+    grant adds nothing when the upper one reads departments too (or the lower one does not), so
+    after dropping those, one grant left means one organisation's rows. Users with several separate
+    grants (an agent of two points) get None: their scope is small, counted from the cases."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Viewer(summaries.ALL_CASES, "", False)
+    grants: dict[str, Viewer] = {}
+    for grant in scope.grants:
+        if grant.role in CASE_ROLES:
+            seen = grants.get(grant.path)
+            reads = (seen is not None and seen.reads_departments) or grant.role in DEPARTMENT_READER_ROLES
+            grants[grant.path] = Viewer(grant.org_id, grant.path, reads)
+    tops = [
+        viewer
+        for viewer in grants.values()
+        if not any(
+            viewer.path != upper.path
+            and viewer.path.startswith(upper.path)
+            and (upper.reads_departments or not viewer.reads_departments)
+            for upper in grants.values()
+        )
+    ]
+    return tops[0] if len(tops) == 1 else None
+
+
+def _counts_from_summaries(viewer: Viewer) -> tuple[Counts, bool] | None:
+    """The counts of one organisation's summary rows, and whether they are every case (a city
+    federation's usually are); None when the summaries need a rebuild."""
+    kinds = [False, True] if viewer.reads_departments else [False]
+    rows = CaseStat.objects.filter(
+        Q(viewer_id=viewer.org_id, via_department__in=kinds)
+        | Q(viewer_id=summaries.ALL_CASES, via_department=False, key__startswith="s|")
+        | Q(viewer_id=summaries.MARKER_VIEWER, key=summaries.STALE_KEY)
+    ).values_list("viewer_id", "key", "n")
+    keys: dict[str, int] = {}
+    everything = 0
+    for row_viewer, key, n in rows:
+        if row_viewer == summaries.MARKER_VIEWER:
+            return None
+        if row_viewer == summaries.ALL_CASES and key.startswith("s|"):
+            everything += n  # one status key per case
+        if row_viewer == viewer.org_id:
+            _add(keys, key, n)
+    counts = Counts()
+    finished = {clock: [0, 0] for clock, _done, _due in ON_TIME}
+    departments: dict[int, int] = {}
+    items: dict[int, int] = {}
+    points: dict[int, int] = {}
+    for key, n in keys.items():
+        family, _, rest = key.partition("|")
+        if family == "s":
+            status, month, outcomes = summaries.parse_status_key(key)
+            _add(counts.status, status, n)
+            year, month_number = month.split("-")
+            _add(counts.months, (int(year), int(month_number)), n)
+            for (clock, _done, _due), outcome in zip(ON_TIME, outcomes, strict=True):
+                if outcome != "0":
+                    finished[clock][0] += n
+                    finished[clock][1] += n if outcome == "1" else 0
+        elif family == "d":
+            _add(departments, int(rest), n)
+        elif family == "i":
+            _add(items, int(rest), n)
+        elif family == "p":
+            _add(points, int(rest), n)
+        elif family == "g":
+            _add(counts.levels, int(rest), n)
+        elif family == "f":
+            counts.follow_ups += n
+    counts.finished = {clock: (done, on_time) for clock, (done, on_time) in finished.items()}
+    names = {
+        pk: (name, parent)
+        for pk, name, parent in Organisation.objects.filter(pk__in=[*departments, *points]).values_list(
+            "pk", "name", "parent__name"
+        )
+    }
+    for pk, n in departments.items():
+        _add(counts.departments, names[pk][0] or "—", n)
+    for pk, n in points.items():
+        _add(counts.chambers, names[pk][1] or "—", n)
+    for pk, name, department in ServiceItem.objects.filter(pk__in=list(items)).values_list(
+        "pk", "name", "department__name"
+    ):
+        _add(counts.items, (name or "—", department or ""), items[pk])
+    return counts, sum(counts.status.values()) == everything
+
+
+def statistics_for(user: Any, now: dt.datetime | None = None) -> Statistics:
+    """The statistics page of `user`: from the summaries when one organisation's rows are the user's
+    scope and they are current, else counted from the cases (same figures)."""
+    now = now or timezone.now()
+    viewer = summary_viewer(user)
+    found = _counts_from_summaries(viewer) if viewer is not None else None
+    if viewer is None or found is None:
+        return case_statistics(cases_for_user(user), now)
+    counts, every_case = found
+    # A scope that holds every case needs no filter at all (the largest scope is the common slow one).
+    cases = Case.objects.order_by() if every_case else Case.objects.filter(viewer.q()).order_by()
+    return _statistics(cases, _open_follow_up_dues(cases, every_case=every_case), counts, now)
+
+
+def _open_follow_up_dues(cases: QuerySet[Case], *, every_case: bool) -> list[dt.datetime]:
+    """Due times of the open follow-ups of `cases`, in index look-ups: the open follow-ups (a few
+    thousand among a million cases), and unless `cases` are every case, their ratings and those of
+    their cases in scope. (One join makes the planner read every rating of a million cases.)"""
+    if every_case:
+        return list(FollowUp.objects.filter(state__in=OPEN_FOLLOW_UP).values_list("due_at", flat=True))
+    rows = list(FollowUp.objects.filter(state__in=OPEN_FOLLOW_UP).values_list("rating_id", "due_at"))
+    case_of = dict(
+        Rating.objects.filter(pk__in=[rating for rating, _due in rows]).values_list("pk", "case_id")
     )
+    in_scope = set(cases.filter(pk__in=list(case_of.values())).order_by().values_list("pk", flat=True))
+    return [due for rating, due in rows if case_of[rating] in in_scope]
+
+
+def _statistics(
+    cases: QuerySet[Case], open_dues: list[dt.datetime], counts: Counts, now: dt.datetime
+) -> Statistics:
+    """Sort and cut the counts, and add what depends on the moment: clocks running past their due
+    time (read through the (status, due time) indexes: as many rows as are late, not all cases), the
+    medians of the latest MEDIAN_SAMPLE submitted cases, and the follow-ups."""
+    by_status = [Row(str(label), int(counts.status.get(value, 0))) for value, label in Status.choices]
+    ranked_items = sorted(
+        ((n, name, department) for (name, department), n in counts.items.items() if n),
+        key=lambda r: (-r[0], r[1], r[2]),
+    )
+    by_month = [Row(f"{y}-{m:02d}", counts.months.get((y, m), 0)) for y, m in _months(now)]
+
+    overdue = cases.filter(overdue_q(now)).aggregate(
+        **{str(clock): Count("pk", filter=overdue_q(now, frozenset({clock}))) for clock, _d, _due in ON_TIME}
+    )
+    on_time = [
+        OnTime(str(Clock(clock).label), *counts.finished.get(clock, (0, 0)), overdue[clock] or 0)
+        for clock, _done, _due in ON_TIME
+    ]
+
+    # Durations computed by the database: a timedelta per step reads far faster than two timestamps.
+    durations = {
+        f"step{i}": ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+        for i, (_label, start, end) in enumerate(STEPS)
+    }
+    sample = list(
+        cases.filter(created_at__gte=now - dt.timedelta(days=365), submitted_at__isnull=False)
+        .order_by("-created_at")
+        .annotate(**durations)
+        .values_list(*durations)[:MEDIAN_SAMPLE]
+    )
+    medians = []
+    for i, (label, _start, _end) in enumerate(STEPS):
+        count, hours = _median_hours([row[i] for row in sample])
+        medians.append(StepMedian(label, count, hours))
+
+    ratings = [Row(str(label), int(counts.levels.get(value, 0))) for value, label in Rating.Level.choices]
+    rating_total = sum(r.value for r in ratings)
+    satisfied = sum(n for level, n in counts.levels.items() if level >= Rating.Level.BASICALLY)
+
     return Statistics(
-        total=totals["total"],
+        total=sum(counts.status.values()),
         by_status=by_status,
-        by_department=by_department,
-        by_item=by_item,
-        by_chamber=by_chamber,
+        by_department=_ranked(counts.departments, TOP),
+        by_item=[Row(name, n, [department]) for n, name, department in ranked_items[:TOP]],
+        by_chamber=_ranked(counts.chambers),
         by_month=by_month,
         on_time=on_time,
         medians=medians,
         ratings=ratings,
         rating_total=rating_total,
         satisfied_rate=round(100 * satisfied / rating_total, 1) if rating_total else None,
-        follow_ups_open=follow_ups["open"],
-        follow_ups_overdue=follow_ups["overdue"],
-        follow_ups_total=follow_ups["total"],
+        follow_ups_open=len(open_dues),
+        follow_ups_overdue=sum(1 for due in open_dues if due < now),
+        follow_ups_total=counts.follow_ups,
         sample_size=len(sample),
     )

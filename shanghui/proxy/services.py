@@ -23,6 +23,7 @@ from shanghui.lib.validators import id_number_error, is_valid_mobile, normalize_
 from shanghui.lib.workdays import add_working_days, local_date
 from shanghui.notify.services import notify_users
 from shanghui.orgs.models import Organisation, OrgKind, Role
+from shanghui.proxy import summaries
 from shanghui.proxy.models import (
     Case,
     CaseEvent,
@@ -97,6 +98,14 @@ def offered_items(point: Organisation) -> Any:
     return items_offered_by(point).filter(proxy_eligible=True, is_online=True)
 
 
+# How a case came in, as its first timeline entry says. API intake is an agent's system acting.
+CREATED_NOTES = {
+    Channel.CITIZEN: "申请人在线申请",
+    Channel.AGENT: "代办员代为录入",
+    Channel.API: "通过接口提交",
+}
+
+
 @transaction.atomic
 def create_case(
     *,
@@ -159,9 +168,10 @@ def create_case(
         return existing
     CaseEvent.objects.create(
         case=case, action="create", to_status=Status.DRAFT, actor=actor,
-        actor_kind="agent" if channel == Channel.AGENT else "applicant",
-        note="代办员代为录入" if channel == Channel.AGENT else "申请人在线申请", created_at=now,
+        actor_kind="applicant" if channel == Channel.CITIZEN else "agent",
+        note=CREATED_NOTES[Channel(channel)], created_at=now,
     )  # fmt: skip
+    summaries.record_change(None, case)
     return case
 
 
@@ -277,6 +287,7 @@ def rate_case(*, case: Case, level: int, comment: str = "") -> Rating:
     if level not in Rating.Level.values:
         raise ValidationError({"level": "请选择评价等级"})
     rating = Rating.objects.create(case=case, level=level, comment=comment.strip()[:1000])
+    summaries.record_rating(case, level, followed_up=rating.is_bad)  # the follow-up is opened below
     CaseEvent.objects.create(
         case=case, action="rate", from_status=case.status, to_status=case.status, actor=None,
         actor_kind="applicant", note=rating.get_level_display(), data={"level": level}, created_at=timezone.now(),
@@ -292,6 +303,8 @@ def rate_case(*, case: Case, level: int, comment: str = "") -> Rating:
             users=staff_of(responsible.pk, role), event="case.bad_rating", key=f"followup:{follow_up.pk}",
             title=f"办件{case.number}收到差评，请整改", body=rating.comment[:200],
             url=f"/cases/{case.pk}/", subject=f"proxy.case:{case.pk}",
+            # Both organisations the applicant dealt with: their robots (and those above) may follow ratings.
+            orgs=[o for o in [case.proxy_point_id, case.window_id] if o],
         )  # fmt: skip
     return rating
 

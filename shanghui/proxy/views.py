@@ -667,7 +667,7 @@ def _snapshot(item: ServiceItem | None) -> dict[str, Any]:
 def case_stats(request: HttpRequest) -> HttpResponseBase:
     user = _user(request)
     _require_case_pages(user)
-    stats = queries.case_statistics(cases_for_user(user))
+    stats = queries.statistics_for(user)
     if request.GET.get("export") == "xlsx":
         response = stats_workbook(stats)
         record(

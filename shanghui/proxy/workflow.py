@@ -143,7 +143,7 @@ def transition(
     `expected_status` is the status the person saw when they chose the action (pages always send it):
     if it has changed, the action is refused even when it would still be possible from the new status.
     """
-    from shanghui.proxy import effects
+    from shanghui.proxy import effects, summaries
 
     params = dict(params or {})
     spec = TRANSITIONS.get(action)
@@ -168,6 +168,7 @@ def transition(
         if reason := blocked(case, spec):
             raise Conflict(case, reason)
         now = timezone.now()
+        counted_as = summaries.facts_of(case)
         from_status = case.status
         # resubmit has no fixed target: it returns to where the correction was asked from.
         target = spec.target or case.return_status
@@ -186,4 +187,6 @@ def transition(
             created_at=now,
         )
         effects.after(case, spec, event)
+        # Last in the transaction: the statistics rows it updates stay locked only until the commit.
+        summaries.record_change(counted_as, case)
     return case

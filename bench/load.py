@@ -1,0 +1,75 @@
+"""The load generator: a separate process that the bench parts start with a JSON spec on standard input
+and that prints its measurements as JSON. Bounded by a number of requests and a time limit, and only
+ever against 127.0.0.1.
+
+Modes:
+  get   one client, one keep-alive connection, GET `path` `requests` times in a row (after `warmup`
+        untimed ones); every answer must be 200 and contain `expect`. Latency of pages one person opens.
+
+A new part adds its mode here (e.g. concurrent API clients, WebSocket clients) as one more function
+in MODES taking the spec and returning a JSON-able dict.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+LOOPBACK = "127.0.0.1"
+
+
+def _connection(base_url: str) -> http.client.HTTPConnection:
+    parts = urlsplit(base_url)
+    if parts.hostname != LOOPBACK or parts.scheme != "http":
+        raise SystemExit(f"refusing to load {base_url}: only http://127.0.0.1 is allowed")
+    return http.client.HTTPConnection(LOOPBACK, parts.port or 80, timeout=60)
+
+
+def get(spec: dict[str, Any]) -> dict[str, Any]:
+    conn = _connection(spec["base_url"])
+    cookie = "; ".join(f"{k}={v}" for k, v in spec.get("cookies", {}).items())
+    headers = {"Cookie": cookie, "Host": f"{LOOPBACK}", "Accept-Encoding": "identity"}
+    expect = spec.get("expect", "").encode()
+    deadline = time.monotonic() + float(spec.get("seconds", 60))
+    statuses: Counter[int] = Counter()
+    samples: list[float] = []
+    bad: list[str] = []
+
+    def one() -> float:
+        started = time.perf_counter()
+        conn.request("GET", spec["path"], headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        elapsed = time.perf_counter() - started
+        statuses[response.status] += 1
+        if response.status != 200 or (expect and expect not in body):
+            bad.append(f"{response.status}: {body[:200]!r}")
+        return elapsed
+
+    for _ in range(int(spec.get("warmup", 2))):
+        one()
+    for _ in range(int(spec["requests"])):
+        if time.monotonic() > deadline:
+            break
+        samples.append(one())
+    conn.close()
+    return {"samples": samples, "statuses": dict(statuses), "errors": len(bad), "first_error": bad[:1]}
+
+
+MODES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"get": get}
+
+
+def main() -> None:
+    spec = json.load(sys.stdin)
+    result = MODES[spec["mode"]](spec)
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

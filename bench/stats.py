@@ -1,0 +1,136 @@
+"""Part 2, statistics at scale: the federation statistics page and the overdue queue at 10,000, 100,000
+and 1,000,000 cases (quick: 5,000 and 25,000), against a plain `SELECT count(*) FROM proxy_case` timed
+in the same run on the same database.
+
+For each scale: the cases are added by COPY (seeding time reported apart), VACUUM ANALYZE runs (as
+autovacuum would), the statistics summaries are rebuilt from the cases (timed: it is what a tree move
+costs); then, over HTTP against the running server as the federation admin, the statistics page and the
+overdue queue are requested `repeats` times in a row by the load generator, and every statistics page
+must show the full number of cases. For comparison the page's figures are also computed the
+straightforward way (counted from the cases, in this process), and both ways must give equal figures.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from bench import seed
+from bench.harness import Context, Line, latency, ms, ratio, run_load, timed
+
+FULL_SCALES = (10_000, 100_000, 1_000_000)
+QUICK_SCALES = (5_000, 25_000)
+TARGET_P95_MS = 100
+
+
+def _page(ctx: Context, path: str, expect: str, repeats: int) -> dict[str, Any]:
+    result = run_load(
+        {
+            "mode": "get",
+            "base_url": ctx.server.base_url,
+            "path": path,
+            "cookies": ctx.cookies,
+            "requests": repeats,
+            "warmup": 3,
+            "seconds": 120,
+            "expect": expect,
+        },  # fmt: skip
+        timeout=300,
+    )
+    if result["errors"]:
+        raise RuntimeError(f"{path}: {result['errors']} bad answers, e.g. {result['first_error']}")
+    return latency(result["samples"])
+
+
+def run(ctx: Context) -> tuple[list[Line], dict[str, Any]]:
+    from django.db import connection
+    from django.utils import timezone
+
+    from shanghui.accounts.models import User
+    from shanghui.proxy import queries, summaries
+    from shanghui.proxy.access import cases_for_user
+    from shanghui.proxy.models import CaseStat
+
+    scales = QUICK_SCALES if ctx.quick else FULL_SCALES
+    repeats = 20 if ctx.quick else 60
+    rng = random.Random(20260101)
+    now = time.time()
+    admin = User.objects.get(pk=ctx.world.admin_id)
+    data: dict[str, Any] = {"scales": []}
+    lines: list[Line] = []
+    seeded = 0
+    for scale in scales:
+        added = seed.seed_cases(ctx.world, scale - seeded, start_id=seeded + 1, rng=rng, now=now)
+        seeded = scale
+        started = time.perf_counter()
+        rows = summaries.rebuild()
+        rebuild_s = time.perf_counter() - started
+        vacuum_s = seed.vacuum_analyze()
+
+        def count() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM proxy_case")
+                cursor.fetchone()
+
+        count()
+        baseline = latency(timed(count, repeats))
+        stats_page = _page(ctx, "/cases/stats/", f'data-testid="stats-total">{scale}<', repeats)
+        overdue = _page(ctx, "/cases/?queue=overdue", 'data-testid="case-queues"', repeats)
+
+        # The straightforward computation (what the page did before the summaries), fewer times: at a
+        # million cases it takes seconds.
+        direct_runs = 2 if scale >= 500_000 else 5
+        at = timezone.now()
+        direct = latency(timed(lambda at=at: queries.case_statistics(cases_for_user(admin), at), direct_runs))
+        equal = queries.statistics_for(admin, at) == queries.case_statistics(cases_for_user(admin), at)
+        entry = {
+            "cases": scale,
+            "seeded": {
+                "cases": added.cases,
+                "events": added.events,
+                "ratings": added.ratings,
+                "follow_ups": added.follow_ups,
+                "copy_s": round(added.seconds, 1),
+                "vacuum_analyze_s": round(vacuum_s, 1),
+                "statuses": dict(added.statuses),
+            },  # fmt: skip
+            "summary": {
+                "rebuild_s": round(rebuild_s, 2),
+                "rows": rows,
+                "federation_rows": CaseStat.objects.filter(viewer_id=ctx.world.city_id).count(),
+            },  # fmt: skip
+            "count_star": baseline,
+            "stats_page": stats_page,
+            "overdue_queue": overdue,
+            "counted_from_cases": direct,
+            "figures_equal": equal,
+        }
+        data["scales"].append(entry)
+        label = f"{scale:,}"
+        lines += [
+            Line("2", f"seed {label} cases (COPY, cumulative)", f"{added.seconds:.1f} s",
+                 f"+{added.events:,} events"),
+            Line("2", f"stats page p50/p95 @{label}", f"{ms(stats_page['p50_ms'])} / {ms(stats_page['p95_ms'])}",
+                 f"count(*) {ms(baseline['p95_ms'])}", ratio(stats_page["p95_ms"], baseline["p95_ms"]),
+                 f"p95<{TARGET_P95_MS} ms @1M"),
+            Line("2", f"overdue queue p50/p95 @{label}", f"{ms(overdue['p50_ms'])} / {ms(overdue['p95_ms'])}",
+                 f"count(*) {ms(baseline['p95_ms'])}", ratio(overdue["p95_ms"], baseline["p95_ms"])),
+            Line("2", f"  counted from cases (old path) @{label}", ms(direct["p50_ms"]),
+                 f"summaries {ms(stats_page['p50_ms'])}", ratio(direct["p50_ms"], stats_page["p50_ms"]),
+                 "same figures" if equal else "FIGURES DIFFER"),
+            Line("2", f"  summaries rebuild @{label}", f"{rebuild_s:.2f} s", f"{rows:,} rows"),
+        ]  # fmt: skip
+    first, last = data["scales"][0], data["scales"][-1]
+    growth = last["cases"] / first["cases"]
+    page_growth = last["stats_page"]["p95_ms"] / first["stats_page"]["p95_ms"]
+    count_growth = last["count_star"]["p95_ms"] / first["count_star"]["p95_ms"]
+    at_target_scale = last["cases"] >= FULL_SCALES[-1]
+    met = last["stats_page"]["p95_ms"] < TARGET_P95_MS
+    data["growth"] = {"cases": growth, "stats_page_p95": page_growth, "count_star_p95": count_growth}
+    lines.append(
+        Line("2", f"stats p95 growth {first['cases']:,}→{last['cases']:,} (×{growth:.0f} cases)",
+             f"×{page_growth:.2f}", f"count(*) ×{count_growth:.1f}", "",
+             (("met" if met else "NOT met") + f" @{last['cases']:,}") if at_target_scale else "full run only")
+    )  # fmt: skip
+    return lines, data

@@ -1,0 +1,58 @@
+"""The benchmarks (bench/, `./dev bench`) are not part of the test suite, but their code must import and
+their safety rules hold: only databases named *_bench are dropped, only 127.0.0.1 is loaded, and the
+seeded stories are ones the workflow could have told."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bench import harness, load, seed
+from bench.__main__ import main
+from shanghui.proxy.models import Status
+from shanghui.proxy.workflow import TRANSITIONS
+
+
+def test_the_command_explains_itself(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+
+    assert exit_.value.code == 0
+    assert "--quick" in capsys.readouterr().out
+
+
+def test_it_never_uses_the_database_it_is_configured_with() -> None:
+    url = harness.bench_database_url({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/shanghui"})
+
+    assert url == "postgres://postgres@127.0.0.1:5432/shanghui_bench"
+    assert harness.bench_database_url({}) == harness.DEFAULT_DATABASE_URL
+    for name in ("shanghui", "test", "postgres"):
+        with pytest.raises(SystemExit):
+            harness.drop_database(f"postgres://postgres@127.0.0.1:5432/{name}")
+
+
+def test_the_load_generator_only_targets_this_machine() -> None:
+    with pytest.raises(SystemExit):
+        load.get({"base_url": "http://192.0.2.1:8000", "path": "/", "requests": 1})
+    with pytest.raises(ValueError, match="127.0.0.1"):
+        harness.run_load({"mode": "get", "base_url": "http://example.org/"}, timeout=1)
+
+
+def test_seeded_stories_follow_the_workflow() -> None:
+    rng = random.Random(1)
+    now = 1_800_000_000.0
+    choice = seed.Choice(
+        1, "上海", 2, 3, 4, 5, "330802", 6, ("张三", "x", "h", "13800001234"), "agent", "ABCDEFGH"
+    )
+    actions = set(TRANSITIONS) | {"create", "rate"}
+    for _ in range(300):
+        told = seed.story(choice, rng, now, now - rng.random() * seed.SPAN_DAYS * seed.D)
+        times = [at for *_rest, at in told.events]
+        assert times == sorted(times) and times[-1] <= now
+        assert {action for action, *_rest in told.events} <= actions
+        assert told.case["status"] in Status.values
+        assert (told.case["window_id"] is not None) == ("forwarded_at" in told.case)
+    template = seed.make_template(rng, 5)
+    assert template.status in Status.values and template.times
+    assert seed._timestamp(86400 * 365 + 3661.5) == "1971-01-01 01:01:01+00"
