@@ -26,9 +26,11 @@ class LanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-        translation.activate(language)
         request.LANGUAGE_CODE = language  # as LocaleMiddleware sets it
-        response = self.get_response(request)
+        # override, not activate: the thread goes back to its language afterwards, so a worker thread
+        # (or a test) that serves an English request does not carry English into unrelated work.
+        with translation.override(language):
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
 
