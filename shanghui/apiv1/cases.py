@@ -31,6 +31,7 @@ from shanghui.apiv1.cursor import PageParams, keyset_page, page_of
 from shanghui.apiv1.errors import NON_FIELD, ApiError, fields_of_django, first_message, with_errors
 from shanghui.audit.services import record
 from shanghui.catalog.models import Delivery
+from shanghui.lib.files import private_file_response
 from shanghui.orgs.models import Organisation
 from shanghui.proxy import queries, services
 from shanghui.proxy.access import (
@@ -775,15 +776,9 @@ def download_material(request: HttpRequest, case_id: int, material_id: int) -> F
     material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
     if material is None:
         raise Http404("文件不存在")
-    try:
-        handle = material.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("文件不存在") from None
-    response = FileResponse(
-        handle, content_type=material.content_type, filename=material.original_name or material.file.name
+    return private_file_response(
+        material.file, content_type=material.content_type, filename=material.original_name
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 class ReviewIn(Schema):

@@ -22,6 +22,7 @@ from shanghui.conversations import services
 from shanghui.conversations.access import viewers_for
 from shanghui.conversations.models import Conversation
 from shanghui.conversations.owners import Access, Viewer
+from shanghui.lib.files import private_file_response
 
 
 def _open(request: HttpRequest, owner_type: str, owner_id: int) -> tuple[Conversation, Access, Viewer]:
@@ -87,18 +88,12 @@ def download(request: HttpRequest, owner_type: str, owner_id: int, seq: int) -> 
     message = services.message_for(conversation, access, seq)
     if message is None or not message.file:
         raise Http404("文件不存在")
-    try:
-        handle = message.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("文件不存在") from None
-    response = FileResponse(
-        handle,
+    return private_file_response(
+        message.file,
         content_type=message.file_type or "application/octet-stream",
         as_attachment=not message.file_type.startswith("image/"),
-        filename=message.file_name or message.file.name,
+        filename=message.file_name,
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @never_cache

@@ -35,6 +35,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shanghui.audit.services import client_ip, record
 from shanghui.catalog.models import Delivery, LimitUnit, MaterialForm, ServiceItem
 from shanghui.catalog.public_views import proxy_points_for
+from shanghui.lib.files import private_file_response
 from shanghui.lib.masking import mask_mobile
 from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
 from shanghui.proxy import otp, receipt, services
@@ -507,10 +508,9 @@ def material_file(request: HttpRequest, case_id: int, material_id: int) -> FileR
     material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
     if material is None:
         raise Http404("文件不存在")
-    response = FileResponse(material.file.open("rb"), content_type=material.content_type,
-                            filename=material.original_name or material.file.name)  # fmt: skip
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(
+        material.file, content_type=material.content_type, filename=material.original_name
+    )
 
 
 @require_GET

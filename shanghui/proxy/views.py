@@ -35,6 +35,7 @@ from shanghui.audit.services import record
 from shanghui.catalog.models import ServiceItem
 from shanghui.catalog.search import search
 from shanghui.catalog.services import current_version
+from shanghui.lib.files import private_file_response
 from shanghui.lib.listing import paginate
 from shanghui.lib.xlsx import xlsx_response
 from shanghui.orgs.forms import attach_errors
@@ -405,15 +406,9 @@ def case_file(request: HttpRequest, case_id: int, material_id: int) -> FileRespo
     material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
     if material is None:
         raise Http404("文件不存在")
-    try:
-        handle = material.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("文件不存在") from None
-    response = FileResponse(
-        handle, content_type=material.content_type, filename=material.original_name or material.file.name
+    return private_file_response(
+        material.file, content_type=material.content_type, filename=material.original_name
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Workflow actions ---------------------------------------------------------------------------------
