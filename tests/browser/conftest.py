@@ -118,3 +118,29 @@ def login(page: Any, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.get_by_test_id("login-form").locator("button[type=submit]").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+# What a page may print to the console without failing a test: a missing favicon, resources that fail
+# to load while the test has taken the phone offline, and htmx's note that it cancelled a request — a
+# search suggestion superseded by the next keystroke (hx-sync "replace") or cut off by leaving the page.
+# htmx logs a cancelled request as "htmx:afterRequest" and "htmx:sendAbort"; a failed one still shows as
+# "htmx:sendError" or "htmx:responseError" and fails the test.
+EXPECTED_CONSOLE_ERRORS = (
+    "Failed to load resource",
+    "ERR_INTERNET_DISCONNECTED",
+    "htmx:afterRequest",
+    "htmx:sendAbort",
+)
+
+
+def watch_console(page: Any, errors: list[str] | None = None) -> list[str]:
+    """The page's console errors (script errors, CSP violations) as they happen, appended to `errors`
+    (a new list unless given, so that several pages can share one)."""
+    errors = [] if errors is None else errors
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and not message.text.startswith(EXPECTED_CONSOLE_ERRORS):
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    return errors

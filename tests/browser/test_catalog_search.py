@@ -11,6 +11,7 @@ from shanghui.catalog import search
 from shanghui.catalog.models import Material, ServiceItem
 from shanghui.orgs.models import OrgKind
 from shanghui.orgs.tests.factories import make_org
+from tests.browser.conftest import watch_console
 
 ID_CARD = "居民身份证办理（包括临时）"
 
@@ -41,14 +42,7 @@ def test_a_citizen_finds_the_id_card_item_on_a_phone(
     new_page: Any, catalogue: ServiceItem, typed: str
 ) -> None:
     page = new_page(phone=True)
-    errors: list[str] = []
-
-    def on_console(message: Any) -> None:
-        # The shell has no favicon yet (not this page's concern).
-        if message.type == "error" and "favicon" not in str(message.location.get("url", "")):
-            errors.append(message.text)
-
-    page.on("console", on_console)
+    errors = watch_console(page)
     page.goto("/s/")
     expect(page.get_by_test_id("public-navbar")).to_be_visible()
 

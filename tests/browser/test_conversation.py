@@ -15,7 +15,7 @@ from shanghui.conversations.models import Message
 from shanghui.notify.sms import ConsoleSmsBackend
 from shanghui.proxy.models import Case
 from shanghui.proxy.tests import conftest as proxy_fixtures
-from tests.browser.conftest import login
+from tests.browser.conftest import login, watch_console
 
 pw = proxy_fixtures.pw  # see test_proxy_flow.py for why the fixture is imported like this
 
@@ -30,19 +30,6 @@ def _clean_state() -> Any:
     ConsoleSmsBackend.outbox.clear()
     yield
     ConsoleSmsBackend.outbox.clear()
-
-
-def watch_console(page: Any, errors: list[str]) -> None:
-    def on_console(message: Any) -> None:
-        # Script errors and Content-Security-Policy violations fail the test; a missing favicon does not.
-        # While the phone is offline, the page's reconnection attempts fail: that is expected too.
-        expected = (
-            message.text.startswith("Failed to load resource") or "ERR_INTERNET_DISCONNECTED" in message.text
-        )
-        if message.type == "error" and not expected:
-            errors.append(message.text)
-
-    page.on("console", on_console)
 
 
 def citizen_enters_from_the_tracking_page(page: Any, case: Case) -> None:
@@ -80,10 +67,8 @@ def bodies(page: Any) -> list[str]:
 
 def test_citizen_and_agent_talk_live_and_the_citizen_never_sees_the_internal_note(pw, new_page):
     case = pw.submitted()
-    errors: list[str] = []
-
     citizen = new_page(phone=True)
-    watch_console(citizen, errors)
+    errors = watch_console(citizen)
     citizen_enters_from_the_tracking_page(citizen, case)
     connected(citizen)
     expect(messages(citizen)).to_have_count(1)  # the submission, as a system message
