@@ -18,7 +18,15 @@ from django.utils.translation import gettext_lazy
 from shanghui.orgs.access import can_view_members, members_for_user, organisations_for_user, scope_for
 from shanghui.orgs.models import ADMIN_ROLES, Membership, Organisation, OrgKind, Role
 from shanghui.proxy.access import can_use_case_pages, cases_for_user, follow_ups_for_user
-from shanghui.proxy.queries import OPEN_FOLLOW_UP, is_supervisor, queue_counts, queues_for, role_orgs
+from shanghui.proxy.queries import (
+    OPEN_FOLLOW_UP,
+    is_supervisor,
+    queue_counts,
+    queues_for,
+    role_orgs,
+    statuses_in,
+    summary_keys_for,
+)
 
 LIST_LIMIT = 8
 COLLEAGUE_LIMIT = 20
@@ -61,11 +69,13 @@ def cards_for(user: Any) -> list[Card]:
 
 def _case_queues(user: Any) -> list[Card]:
     """The proxy case queues of the user's role (links into the filtered case list), and the bad-rating
-    follow-ups still open: two queries, whatever the number of cases."""
+    follow-ups still open: one query per queue through its index, the cases in progress from the
+    statistics summaries when they cover the user's scope."""
     if not can_use_case_pages(user):
         return []
     queues = [q for q in queues_for(user, timezone.now()) if q.key != "all"]
-    counts = queue_counts(cases_for_user(user), queues)
+    keys = summary_keys_for(user)
+    counts = queue_counts(cases_for_user(user), queues, None if keys is None else statuses_in(keys))
     url = reverse("proxy:list")
     cards = [
         Card(q.label, str(counts[q.key]), url=f"{url}?queue={q.key}", note=q.help, key=f"cases-{q.key}")

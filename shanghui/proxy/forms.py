@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shanghui.catalog.models import Delivery
+from shanghui.lib.widgets import PlainSelect
 from shanghui.orgs.forms import BootstrapForm, IdNumberField, MobileField
 from shanghui.orgs.models import FederationLevel, Organisation, OrgKind
 from shanghui.proxy.models import Case, CaseMaterial, Result, Status
@@ -44,23 +45,33 @@ class CaseFilterForm(BootstrapForm):
     q = forms.CharField(label="搜索", required=False, max_length=40)
     status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *Status.choices])
     item = forms.CharField(label="事项", required=False, max_length=100)
-    department = forms.ChoiceField(label="受理部门", required=False)
-    chamber = forms.ChoiceField(label="商会", required=False)
-    point = forms.ChoiceField(label="代办点", required=False)
-    window = forms.ChoiceField(label="受理窗口", required=False)
+    department = forms.ChoiceField(label="受理部门", required=False, widget=PlainSelect)
+    chamber = forms.ChoiceField(label="商会", required=False, widget=PlainSelect)
+    point = forms.ChoiceField(label="代办点", required=False, widget=PlainSelect)
+    window = forms.ChoiceField(label="受理窗口", required=False, widget=PlainSelect)
     created_from = forms.DateField(label="创建日期从", required=False, widget=_date_input())
     created_to = forms.DateField(label="创建日期至", required=False, widget=_date_input())
     overdue = forms.BooleanField(label="仅看已超期", required=False)
     queue = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, data: Any, *, cases: QuerySet[Case]) -> None:
+    def __init__(self, data: Any, *, cases: QuerySet[Case], named: list[int] | None = None) -> None:
+        """`named`: the departments and points the cases name when already known (from the statistics
+        summaries: reading a million cases for them takes seconds); the windows offered are then those
+        of these departments."""
         super().__init__(data)
-        point_ids = cases.order_by().values("proxy_point_id")
+        point_ids: QuerySet[Any, Any]
+        if named is None:
+            point_ids = cases.order_by().values("proxy_point_id")
+            known = (
+                Q(pk__in=cases.order_by().values("department_id"))
+                | Q(pk__in=point_ids)
+                | Q(pk__in=cases.order_by().filter(window__isnull=False).values("window_id"))
+            )
+        else:
+            point_ids = Organisation.objects.filter(pk__in=named, kind=OrgKind.PROXY_POINT).values("pk")
+            known = Q(pk__in=named) | Q(kind=OrgKind.WINDOW, parent_id__in=named)
         orgs = Organisation.objects.filter(
-            Q(pk__in=cases.order_by().values("department_id"))
-            | Q(pk__in=point_ids)
-            | Q(pk__in=cases.order_by().filter(window__isnull=False).values("window_id"))
-            | Q(pk__in=Organisation.objects.filter(pk__in=point_ids).values("parent_id"))
+            known | Q(pk__in=Organisation.objects.filter(pk__in=point_ids).values("parent_id"))
         ).order_by("path")
         groups: dict[str, list[tuple[str, str]]] = {}
         for org in orgs:

@@ -18,6 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -138,10 +140,27 @@ def queues_for(user: Any, now: dt.datetime | None = None) -> list[Queue]:
     return queues
 
 
-def queue_counts(cases: QuerySet[Case], queues: list[Queue]) -> dict[str, int]:
-    """Every queue's count in one query."""
-    aggregates = {q.key: Count("pk", filter=q.q) if q.key != "all" else Count("pk") for q in queues}
-    return {key: int(value or 0) for key, value in cases.aggregate(**aggregates).items()}
+def queue_counts(
+    cases: QuerySet[Case], queues: list[Queue], by_status: dict[str, int] | None = None
+) -> dict[str, int]:
+    """Every queue's count in one query that reads only the cases of some queue (through the status,
+    point, window and due-time indexes). `by_status`, the scope's cases by status from the
+    summaries, answers the largest queues (all cases, those in progress) without reading them: with
+    those in the query, it would read every case of a federation, seconds at a million."""
+    counts: dict[str, int] = {}
+    if by_status is not None:
+        counts["all"] = sum(by_status.values())
+        counts["open"] = sum(by_status.get(status, 0) for status in IN_PROGRESS)
+    rest = [q for q in queues if q.key not in counts]
+    if rest:
+        wanted = Q()
+        if all(q.key != "all" for q in rest):
+            for queue in rest:
+                wanted |= queue.q
+        aggregates = {q.key: Count("pk", filter=q.q) if q.key != "all" else Count("pk") for q in rest}
+        found = cases.filter(wanted).order_by().aggregate(**aggregates)
+        counts.update({key: int(value or 0) for key, value in found.items()})
+    return {q.key: counts[q.key] for q in queues}
 
 
 # --- Statistics ----------------------------------------------------------------------------------------
@@ -333,8 +352,7 @@ def case_statistics(cases: QuerySet[Case], now: dt.datetime | None = None) -> St
     )
     follow_ups = FollowUp.objects.filter(rating__case__in=cases.values("pk"))
     counts.follow_ups = follow_ups.count()
-    open_dues = list(follow_ups.filter(state__in=OPEN_FOLLOW_UP).values_list("due_at", flat=True))
-    return _statistics(cases, open_dues, counts, now)
+    return _statistics(cases, _open_and_late(follow_ups, now), counts, now)
 
 
 @dataclass(frozen=True)
@@ -395,9 +413,9 @@ def summary_viewer(user: Any) -> Viewer | None:
     return tops[0] if len(tops) == 1 else None
 
 
-def _counts_from_summaries(viewer: Viewer) -> tuple[Counts, bool] | None:
-    """The counts of one organisation's summary rows, and whether they are every case (a city
-    federation's usually are); None when the summaries need a rebuild."""
+def _summary_keys(viewer: Viewer) -> tuple[dict[str, int], int] | None:
+    """One organisation's summary counts by key, and the number of all cases (a city federation's
+    scope usually holds every case); None when the summaries need a rebuild."""
     kinds = [False, True] if viewer.reads_departments else [False]
     rows = CaseStat.objects.filter(
         Q(viewer_id=viewer.org_id, via_department__in=kinds)
@@ -413,6 +431,38 @@ def _counts_from_summaries(viewer: Viewer) -> tuple[Counts, bool] | None:
             everything += n  # one status key per case
         if row_viewer == viewer.org_id:
             _add(keys, key, n)
+    return keys, everything
+
+
+def summary_keys_for(user: Any) -> dict[str, int] | None:
+    """The summary counts by key of the user's scope (no case is read), or None when no single
+    organisation's rows are the user's scope or they need a rebuild."""
+    viewer = summary_viewer(user)
+    found = _summary_keys(viewer) if viewer is not None else None
+    return None if found is None else found[0]
+
+
+def statuses_in(keys: dict[str, int]) -> dict[str, int]:
+    """Cases by status, from summary keys."""
+    counts: dict[str, int] = {}
+    for key, n in keys.items():
+        if key.startswith("s|"):
+            _add(counts, summaries.parse_status_key(key)[0], n)
+    return counts
+
+
+def organisations_in(keys: dict[str, int]) -> list[int]:
+    """The departments and proxy points that the cases name, from summary keys."""
+    return [int(key[2:]) for key, n in keys.items() if n and key[:2] in ("d|", "p|")]
+
+
+def _counts_from_summaries(viewer: Viewer) -> tuple[Counts, bool] | None:
+    """The counts of one organisation's summary rows, and whether they are every case; None when the
+    summaries need a rebuild."""
+    found = _summary_keys(viewer)
+    if found is None:
+        return None
+    keys, everything = found
     counts = Counts()
     finished = {clock: [0, 0] for clock, _done, _due in ON_TIME}
     departments: dict[int, int] = {}
@@ -468,25 +518,79 @@ def statistics_for(user: Any, now: dt.datetime | None = None) -> Statistics:
     counts, every_case = found
     # A scope that holds every case needs no filter at all (the largest scope is the common slow one).
     cases = Case.objects.order_by() if every_case else Case.objects.filter(viewer.q()).order_by()
-    return _statistics(cases, _open_follow_up_dues(cases, every_case=every_case), counts, now)
+    return _statistics(cases, _open_follow_ups(cases, now, every_case=every_case), counts, now)
 
 
-def _open_follow_up_dues(cases: QuerySet[Case], *, every_case: bool) -> list[dt.datetime]:
-    """Due times of the open follow-ups of `cases`, in index look-ups: the open follow-ups (a few
-    thousand among a million cases), and unless `cases` are every case, their ratings and those of
-    their cases in scope. (One join makes the planner read every rating of a million cases.)"""
+def _open_and_late(follow_ups: QuerySet[FollowUp], now: dt.datetime) -> tuple[int, int]:
+    """How many of `follow_ups` are open, and how many of those are past due."""
+    found = follow_ups.filter(state__in=OPEN_FOLLOW_UP).aggregate(
+        open=Count("pk"), late=Count("pk", filter=Q(due_at__lt=now))
+    )
+    return found["open"], found["late"]
+
+
+def _open_follow_ups(cases: QuerySet[Case], now: dt.datetime, *, every_case: bool) -> tuple[int, int]:
+    """The open follow-ups of `cases` and how many are past due, in index look-ups: the open
+    follow-ups (a few thousand among a million cases), and unless `cases` are every case, their
+    ratings and those of their cases in scope. (One join makes the planner read every rating of a
+    million cases.)"""
     if every_case:
-        return list(FollowUp.objects.filter(state__in=OPEN_FOLLOW_UP).values_list("due_at", flat=True))
+        return _open_and_late(FollowUp.objects.all(), now)
     rows = list(FollowUp.objects.filter(state__in=OPEN_FOLLOW_UP).values_list("rating_id", "due_at"))
     case_of = dict(
         Rating.objects.filter(pk__in=[rating for rating, _due in rows]).values_list("pk", "case_id")
     )
     in_scope = set(cases.filter(pk__in=list(case_of.values())).order_by().values_list("pk", flat=True))
-    return [due for rating, due in rows if case_of[rating] in in_scope]
+    dues = [due for rating, due in rows if case_of[rating] in in_scope]
+    return len(dues), sum(1 for due in dues if due < now)
+
+
+def _step_medians(cases: QuerySet[Case], now: dt.datetime) -> tuple[list[StepMedian], int]:
+    """The median time of each step over the latest MEDIAN_SAMPLE cases submitted in the past year,
+    and the sample's size. PostgreSQL computes the medians itself (percentile_cont, the same
+    definition as statistics.median); elsewhere the sample's durations are read and sorted here."""
+    # Durations computed by the database: a timedelta per step reads far faster than two timestamps.
+    durations = {
+        f"step{i}": ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+        for i, (_label, start, end) in enumerate(STEPS)
+    }
+    sample = (
+        cases.filter(created_at__gte=now - dt.timedelta(days=365), submitted_at__isnull=False)
+        .order_by("-created_at")
+        .annotate(**durations)
+        .values_list(*durations)[:MEDIAN_SAMPLE]
+    )
+    if connection.vendor == "postgresql":
+        try:
+            sql, params = sample.query.sql_with_params()
+        except EmptyResultSet:  # a scope that can hold no case
+            return [StepMedian(label, 0, None) for label, _start, _end in STEPS], 0
+        taken = [f"step{i} >= interval '0'" for i in range(len(STEPS))]
+        columns = ", ".join(
+            f"count(*) FILTER (WHERE {where}), percentile_cont(0.5) WITHIN GROUP "
+            f"(ORDER BY extract(epoch FROM step{i})) FILTER (WHERE {where})"
+            for i, where in enumerate(taken)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*), {columns} FROM ({sql}) AS sample", params)  # noqa: S608  (our SQL)
+            row = cursor.fetchone()
+        medians = [
+            StepMedian(
+                label, row[1 + 2 * i], None if row[2 + 2 * i] is None else round(row[2 + 2 * i] / 3600, 1)
+            )
+            for i, (label, _start, _end) in enumerate(STEPS)
+        ]
+        return medians, row[0]
+    rows = list(sample)
+    medians = []
+    for i, (label, _start, _end) in enumerate(STEPS):
+        count, hours = _median_hours([row[i] for row in rows])
+        medians.append(StepMedian(label, count, hours))
+    return medians, len(rows)
 
 
 def _statistics(
-    cases: QuerySet[Case], open_dues: list[dt.datetime], counts: Counts, now: dt.datetime
+    cases: QuerySet[Case], follow_ups: tuple[int, int], counts: Counts, now: dt.datetime
 ) -> Statistics:
     """Sort and cut the counts, and add what depends on the moment: clocks running past their due
     time (read through the (status, due time) indexes: as many rows as are late, not all cases), the
@@ -506,21 +610,7 @@ def _statistics(
         for clock, _done, _due in ON_TIME
     ]
 
-    # Durations computed by the database: a timedelta per step reads far faster than two timestamps.
-    durations = {
-        f"step{i}": ExpressionWrapper(F(end) - F(start), output_field=DurationField())
-        for i, (_label, start, end) in enumerate(STEPS)
-    }
-    sample = list(
-        cases.filter(created_at__gte=now - dt.timedelta(days=365), submitted_at__isnull=False)
-        .order_by("-created_at")
-        .annotate(**durations)
-        .values_list(*durations)[:MEDIAN_SAMPLE]
-    )
-    medians = []
-    for i, (label, _start, _end) in enumerate(STEPS):
-        count, hours = _median_hours([row[i] for row in sample])
-        medians.append(StepMedian(label, count, hours))
+    medians, sample_size = _step_medians(cases, now)
 
     ratings = [Row(str(label), int(counts.levels.get(value, 0))) for value, label in Rating.Level.choices]
     rating_total = sum(r.value for r in ratings)
@@ -538,8 +628,8 @@ def _statistics(
         ratings=ratings,
         rating_total=rating_total,
         satisfied_rate=round(100 * satisfied / rating_total, 1) if rating_total else None,
-        follow_ups_open=len(open_dues),
-        follow_ups_overdue=sum(1 for due in open_dues if due < now),
+        follow_ups_open=follow_ups[0],
+        follow_ups_overdue=follow_ups[1],
         follow_ups_total=counts.follow_ups,
-        sample_size=len(sample),
+        sample_size=sample_size,
     )

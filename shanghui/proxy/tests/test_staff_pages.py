@@ -676,6 +676,41 @@ def test_the_list_and_its_export_cost_the_same_queries_for_5_and_50_cases(
         client.get(reverse("proxy:list") + "?queue=overdue")
 
 
+@pytest.mark.parametrize("persona", ["fed_admin", "agent", "clerk", "dept_admin"])
+def test_the_filters_offer_the_same_organisations_from_the_summaries_as_from_the_cases(
+    staff: SimpleNamespace, persona: str
+) -> None:
+    from shanghui.proxy import queries
+    from shanghui.proxy.access import cases_for_user
+    from shanghui.proxy.forms import CaseFilterForm
+
+    _make_cases(staff, 6)
+    user = getattr(staff, persona)
+    keys = queries.summary_keys_for(user)
+    assert keys is not None  # one organisation's summaries are each persona's scope
+
+    def choices(form: CaseFilterForm) -> dict[str, list[Any]]:
+        names = ("department", "chamber", "point", "window")
+        return {name: list(getattr(form.fields[name], "choices", [])) for name in names}
+
+    scope = cases_for_user(user)
+    counted = choices(CaseFilterForm({}, cases=scope))
+    summed = choices(CaseFilterForm({}, cases=scope, named=queries.organisations_in(keys)))
+    assert {k: v for k, v in summed.items() if k != "window"} == {
+        k: v for k, v in counted.items() if k != "window"
+    }
+    # Windows: those of the departments named, a superset of the windows that hold cases.
+    assert set(counted["window"]) <= set(summed["window"])
+    # And the summaries count the cases by status as the cases themselves do.
+    assert {status: n for status, n in queries.statuses_in(keys).items() if n} == _by_status(scope)
+
+
+def _by_status(cases: Any) -> dict[str, int]:
+    from django.db.models import Count
+
+    return dict(cases.order_by().values_list("status").annotate(n=Count("pk")))
+
+
 # --- Follow-ups -------------------------------------------------------------------------------------------
 
 
