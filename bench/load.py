@@ -6,8 +6,11 @@ Modes:
   get   one client, one keep-alive connection, GET `path` `requests` times in a row (after `warmup`
         untimed ones); every answer must be 200 and contain `expect`. Latency of pages one person opens.
 
-A new part adds its mode here (e.g. concurrent API clients, WebSocket clients) as one more function
-in MODES taking the spec and returning a JSON-able dict.
+  actions  concurrent API clients performing workflow actions (bench/load_actions.py)
+  ws       WebSocket clients in case conversations across server processes (bench/load_ws.py)
+
+A mode is a function taking the spec and returning a JSON-able dict; modes living in their own module
+are imported only when asked for.
 """
 
 from __future__ import annotations
@@ -63,11 +66,18 @@ def get(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 MODES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {"get": get}
+MODULES = {"actions": "bench.load_actions", "ws": "bench.load_ws"}  # each defines run(spec) -> dict
 
 
 def main() -> None:
     spec = json.load(sys.stdin)
-    result = MODES[spec["mode"]](spec)
+    mode = spec["mode"]
+    if mode in MODULES:
+        import importlib
+
+        result = importlib.import_module(MODULES[mode]).run(spec)
+    else:
+        result = MODES[mode](spec)
     json.dump(result, sys.stdout)
 
 
