@@ -141,8 +141,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("==> building the world (organisations, items, a federation admin)", flush=True)
         world = seed.build_world(random.Random(7))
         redis = redis_url()
-        server = Server(url, workers=args.workers, env={"REDIS_URL": redis} if redis else {})
-        report["server"] = {"workers": args.workers, "task_worker": True, "redis": bool(redis)}
+        # As production runs it (.env.example): a connection pool per web process, Redis shared by
+        # the processes; the per-token API limit off, or the load would be refused by design.
+        server_env = {
+            "DB_POOL_MAX_SIZE": os.environ.get("DB_POOL_MAX_SIZE", "8"),
+            "API_RATE_LIMIT": "0",
+            **({"REDIS_URL": redis} if redis else {}),
+        }
+        server = Server(url, workers=args.workers, env=server_env)
+        report["server"] = {
+            "workers": args.workers,
+            "task_worker": True,
+            "redis": bool(redis),
+            "env": server_env,
+        }
         print(f"==> starting the server (uvicorn --workers {args.workers} and the task worker)", flush=True)
         with running(server):
             ctx = Context(args.quick, server, session_cookie(world.admin_id), world, url)
