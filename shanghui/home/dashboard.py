@@ -17,15 +17,16 @@ from django.utils.translation import gettext_lazy
 
 from shanghui.orgs.access import can_view_members, members_for_user, organisations_for_user, scope_for
 from shanghui.orgs.models import ADMIN_ROLES, Membership, Organisation, OrgKind, Role
-from shanghui.proxy.access import can_use_case_pages, cases_for_user, follow_ups_for_user
+from shanghui.proxy.access import can_use_case_pages, cases_for_user
 from shanghui.proxy.queries import (
-    OPEN_FOLLOW_UP,
     is_supervisor,
     queue_counts,
     queues_for,
     role_orgs,
-    statuses_in,
-    summary_keys_for,
+    summary_for,
+)
+from shanghui.proxy.queries import (
+    open_follow_ups as open_follow_ups_of,
 )
 
 LIST_LIMIT = 8
@@ -74,19 +75,19 @@ def _case_queues(user: Any) -> list[Card]:
     if not can_use_case_pages(user):
         return []
     queues = [q for q in queues_for(user, timezone.now()) if q.key != "all"]
-    keys = summary_keys_for(user)
-    counts = queue_counts(cases_for_user(user), queues, None if keys is None else statuses_in(keys))
+    summary = summary_for(user)
+    counts = queue_counts(cases_for_user(user), queues, None if summary is None else summary.statuses())
     url = reverse("proxy:list")
     cards = [
         Card(q.label, str(counts[q.key]), url=f"{url}?queue={q.key}", note=q.help, key=f"cases-{q.key}")
         for q in queues
     ]
-    follow_ups = follow_ups_for_user(user).filter(state__in=OPEN_FOLLOW_UP)
+    responsible = None
     if not is_supervisor(user):
         # Agents and clerks answer for their own point or window, not for every case they see.
         points, windows = role_orgs(user)
-        follow_ups = follow_ups.filter(responsible_id__in=[*points, *windows])
-    open_follow_ups = follow_ups.count()
+        responsible = [*points, *windows]
+    open_follow_ups = open_follow_ups_of(user, timezone.now(), summary, responsible)
     cards.append(
         Card(
             _("差评待整改"),

@@ -434,26 +434,36 @@ def _summary_keys(viewer: Viewer) -> tuple[dict[str, int], int] | None:
     return keys, everything
 
 
-def summary_keys_for(user: Any) -> dict[str, int] | None:
-    """The summary counts by key of the user's scope (no case is read), or None when no single
-    organisation's rows are the user's scope or they need a rebuild."""
+@dataclass
+class ScopeSummary:
+    """One organisation's summary counts by key, when they are exactly a user's cases."""
+
+    keys: dict[str, int]
+    every_case: bool  # the scope holds every case (a city federation's usually does)
+
+    def statuses(self) -> dict[str, int]:
+        """Cases by status."""
+        counts: dict[str, int] = {}
+        for key, n in self.keys.items():
+            if key.startswith("s|"):
+                _add(counts, summaries.parse_status_key(key)[0], n)
+        return counts
+
+    def organisations(self) -> list[int]:
+        """The departments and proxy points that the cases name."""
+        return [int(key[2:]) for key, n in self.keys.items() if n and key[:2] in ("d|", "p|")]
+
+
+def summary_for(user: Any) -> ScopeSummary | None:
+    """The summary of the user's cases (no case is read), or None when no single organisation's
+    rows are the user's scope or they need a rebuild."""
     viewer = summary_viewer(user)
     found = _summary_keys(viewer) if viewer is not None else None
-    return None if found is None else found[0]
-
-
-def statuses_in(keys: dict[str, int]) -> dict[str, int]:
-    """Cases by status, from summary keys."""
-    counts: dict[str, int] = {}
-    for key, n in keys.items():
-        if key.startswith("s|"):
-            _add(counts, summaries.parse_status_key(key)[0], n)
-    return counts
-
-
-def organisations_in(keys: dict[str, int]) -> list[int]:
-    """The departments and proxy points that the cases name, from summary keys."""
-    return [int(key[2:]) for key, n in keys.items() if n and key[:2] in ("d|", "p|")]
+    if found is None:
+        return None
+    summary = ScopeSummary(found[0], False)
+    summary.every_case = sum(summary.statuses().values()) == found[1]
+    return summary
 
 
 def _counts_from_summaries(viewer: Viewer) -> tuple[Counts, bool] | None:
@@ -521,6 +531,14 @@ def statistics_for(user: Any, now: dt.datetime | None = None) -> Statistics:
     return _statistics(cases, _open_follow_ups(cases, now, every_case=every_case), counts, now)
 
 
+def open_follow_ups(
+    user: Any, now: dt.datetime, summary: ScopeSummary | None, responsible: list[int] | None = None
+) -> int:
+    """How many bad-rating follow-ups of the user's cases are open (see _open_follow_ups)."""
+    every_case = summary is not None and summary.every_case
+    return _open_follow_ups(cases_for_user(user), now, every_case=every_case, responsible=responsible)[0]
+
+
 def _open_and_late(follow_ups: QuerySet[FollowUp], now: dt.datetime) -> tuple[int, int]:
     """How many of `follow_ups` are open, and how many of those are past due."""
     found = follow_ups.filter(state__in=OPEN_FOLLOW_UP).aggregate(
@@ -529,14 +547,23 @@ def _open_and_late(follow_ups: QuerySet[FollowUp], now: dt.datetime) -> tuple[in
     return found["open"], found["late"]
 
 
-def _open_follow_ups(cases: QuerySet[Case], now: dt.datetime, *, every_case: bool) -> tuple[int, int]:
-    """The open follow-ups of `cases` and how many are past due, in index look-ups: the open
-    follow-ups (a few thousand among a million cases), and unless `cases` are every case, their
-    ratings and those of their cases in scope. (One join makes the planner read every rating of a
-    million cases.)"""
+def _open_follow_ups(
+    cases: QuerySet[Case],
+    now: dt.datetime,
+    *,
+    every_case: bool = False,
+    responsible: list[int] | None = None,
+) -> tuple[int, int]:
+    """The open follow-ups of `cases` (optionally only those `responsible` organisations answer for)
+    and how many are past due, in index look-ups: the open follow-ups (a few thousand among a
+    million cases), and unless `cases` are every case, their ratings and those of their cases in
+    scope. (Joined or as a semi-join, the planner reads every rating or every case of a million.)"""
+    open_ones = FollowUp.objects.filter(state__in=OPEN_FOLLOW_UP)
+    if responsible is not None:
+        open_ones = open_ones.filter(responsible_id__in=responsible)
     if every_case:
-        return _open_and_late(FollowUp.objects.all(), now)
-    rows = list(FollowUp.objects.filter(state__in=OPEN_FOLLOW_UP).values_list("rating_id", "due_at"))
+        return _open_and_late(open_ones, now)
+    rows = list(open_ones.values_list("rating_id", "due_at"))
     case_of = dict(
         Rating.objects.filter(pk__in=[rating for rating, _due in rows]).values_list("pk", "case_id")
     )

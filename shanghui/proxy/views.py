@@ -184,14 +184,14 @@ def case_list(request: HttpRequest) -> HttpResponseBase:
     current = next((q for q in queues if q.key == request.GET.get("queue")), queues[0])
     # A supervisor's scope can hold a million cases: its summaries name the organisations for the
     # filters and count the largest queues, so that only the cases shown are read.
-    keys = queries.summary_keys_for(user)
+    summary = queries.summary_for(user)
     form = CaseFilterForm(
-        request.GET, cases=scope, named=None if keys is None else queries.organisations_in(keys)
+        request.GET, cases=scope, named=None if summary is None else summary.organisations()
     )
     cases = form.apply(scope.filter(current.q), now)
     if request.GET.get("export") == "xlsx":
         return _export_cases(request, cases, form)
-    counts = queries.queue_counts(scope, queues, None if keys is None else queries.statuses_in(keys))
+    counts = queries.queue_counts(scope, queues, None if summary is None else summary.statuses())
     filtered = any(v for k, v in request.GET.items() if k not in ("page", "queue"))
     cases = cases.select_related("item", "proxy_point", "proxy_point__parent", "department", "window")
     page = paginate(

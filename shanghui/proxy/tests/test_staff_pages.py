@@ -686,8 +686,8 @@ def test_the_filters_offer_the_same_organisations_from_the_summaries_as_from_the
 
     _make_cases(staff, 6)
     user = getattr(staff, persona)
-    keys = queries.summary_keys_for(user)
-    assert keys is not None  # one organisation's summaries are each persona's scope
+    summary = queries.summary_for(user)
+    assert summary is not None  # one organisation's summaries are each persona's scope
 
     def choices(form: CaseFilterForm) -> dict[str, list[Any]]:
         names = ("department", "chamber", "point", "window")
@@ -695,14 +695,14 @@ def test_the_filters_offer_the_same_organisations_from_the_summaries_as_from_the
 
     scope = cases_for_user(user)
     counted = choices(CaseFilterForm({}, cases=scope))
-    summed = choices(CaseFilterForm({}, cases=scope, named=queries.organisations_in(keys)))
+    summed = choices(CaseFilterForm({}, cases=scope, named=summary.organisations()))
     assert {k: v for k, v in summed.items() if k != "window"} == {
         k: v for k, v in counted.items() if k != "window"
     }
     # Windows: those of the departments named, a superset of the windows that hold cases.
     assert set(counted["window"]) <= set(summed["window"])
     # And the summaries count the cases by status as the cases themselves do.
-    assert {status: n for status, n in queries.statuses_in(keys).items() if n} == _by_status(scope)
+    assert {status: n for status, n in summary.statuses().items() if n} == _by_status(scope)
 
 
 def _by_status(cases: Any) -> dict[str, int]:
