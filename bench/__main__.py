@@ -9,10 +9,10 @@ Starts the real server as production does (`shanghui serve`: uvicorn with --work
 task worker, on 127.0.0.1 and a free port) and drives it from a separate load generator process.
 
 Parts (docs/performance.md explains each figure):
-  1 workflow  workflow actions through /api/v1/ against the same transaction in psycopg (pending)
+  1 workflow  workflow actions through /api/v1/ against the same transaction in psycopg
   2 stats     the federation statistics page and the overdue queue from 10k to 1M cases vs count(*)
   3 search    catalogue search quality and latency vs a substring match
-  4 live      live messages across two server processes (pending)
+  4 live      live messages across two server processes sharing Redis vs Redis pub/sub
   5 memory    peak resident memory of each web worker and the task worker during the run
 
 Prints one table and writes bench/results/bench-<time>.json and bench/results/latest.json.

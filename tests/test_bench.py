@@ -56,3 +56,27 @@ def test_seeded_stories_follow_the_workflow() -> None:
     template = seed.make_template(rng, 5)
     assert template.status in Status.values and template.times
     assert seed._timestamp(86400 * 365 + 3661.5) == "1971-01-01 01:01:01+00"
+
+
+def test_the_websocket_load_generator_only_targets_this_machine() -> None:
+    from bench import load_ws
+
+    with pytest.raises(SystemExit):
+        load_ws.run({"servers": ["http://192.0.2.1:8000"], "conversations": [], "rate": 1, "seconds": 1})
+    with pytest.raises(SystemExit):
+        load_ws.run(
+            {
+                "servers": ["http://127.0.0.1:1"],
+                "conversations": [],
+                "rate": 1,
+                "seconds": 1,
+                "baseline": {"redis_url": "redis://192.0.2.1:6379/0", "seconds": 1},
+            }  # fmt: skip
+        )
+
+
+def test_the_live_conversations_hold_500_clients_in_threes_to_fives() -> None:
+    from bench import live
+
+    plan = live.sizes(500)
+    assert sum(plan) == 500 and set(plan) == {3, 4, 5}

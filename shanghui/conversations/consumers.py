@@ -18,11 +18,15 @@ server → client
 The handshake is refused (closed before accept: HTTP 403) when the viewer may not read. Every group
 event is checked again for this socket's viewer — a fresh user row, since the organisation scope is
 cached on the user object — so a person removed from the case is cut off at the next event with close
-code 4403, and internal notes never reach a viewer without `access.internal`. The event carries only the
-seq; the message is read from the database.
+code 4403, and internal notes never reach a viewer without `access.internal`. A message event carries
+the message as every client sees it (services.serialize, made once when it was stored), so a socket
+checks its viewer and sends, without reading the message again; the read receipt of a post's author
+rides on the same event and is sent right after it (as a separate event was before).
 
 Database access runs through channels' database_sync_to_async, which closes stale and broken
 connections before and after each call (close_old_connections), as the request cycle does for views.
+Every socket's calls in a process share one thread, one after another: on PostgreSQL, production's
+connection pool (DB_POOL_MAX_SIZE) keeps them from opening a connection each.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from dataclasses import asdict
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -63,6 +68,15 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
     mobile: str = ""
     citizen_until: float = 0.0
     refused = False  # closed by us: later group events for this socket are dropped
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' own dispatch first closes old connections in a hop of its own to the database
+        # thread, which queued every event behind the other sockets' database work; each
+        # database_sync_to_async call here does it anyway.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # --- connection ---------------------------------------------------------------------------
 
@@ -219,13 +233,19 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
             return
         if message is not None:
             await self.send_json({"type": "message", "message": message})
+        if "read" in event:  # the poster's receipt: for every reader, as conversation_read sends it
+            await self.send_json({"type": "read", **event["read"]})
 
     def _deliverable(self, event: dict[str, Any]) -> dict[str, Any] | None:
         _viewer, access = self._access()
         if event.get("internal") and not access.internal:
             return None
-        message = services.message_for(self.conversation, access, int(event["seq"]))
-        return services.serialize(message) if message is not None else None
+        if "message" in event:
+            message: dict[str, Any] = event["message"]
+            return message
+        # An event from a process that sends only the number (while a new version rolls out).
+        stored = services.message_for(self.conversation, access, int(event["seq"]))
+        return services.serialize(stored) if stored is not None else None
 
     async def conversation_read(self, event: dict[str, Any]) -> None:
         if self.refused:
