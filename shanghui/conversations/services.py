@@ -324,10 +324,10 @@ def _read_up_to(conversation: Conversation, viewer: Viewer, access: Access, seq:
     return True
 
 
-def _append_system(locked: Conversation, *, ref: str, body: str) -> Message:
+def _append_system(locked: Conversation, *, ref: str, body: str, fresh: bool = False) -> Message:
     """A system message on a conversation whose row the caller holds locked. The same `ref` is stored
-    once."""
-    existing = Message.objects.filter(conversation=locked, ref=ref[:60]).first()
+    once (`fresh`: the conversation was created in this transaction, it has no message yet)."""
+    existing = None if fresh else Message.objects.filter(conversation=locked, ref=ref[:60]).first()
     if existing is not None:
         return existing
     locked.last_seq += 1
@@ -340,12 +340,22 @@ def _append_system(locked: Conversation, *, ref: str, body: str) -> Message:
     return message
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # called inside the workflow's transaction: no savepoint of its own
 def post_system(*, owner_type: str, owner_id: int, ref: str, body: str) -> Message:
     """A system message (a status change of the case). The same `ref` is stored once."""
-    conversation = conversation_for(owner_type, owner_id)
-    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    return _append_system(locked, ref=ref, body=body)
+    # Found and locked in one statement: the sequence numbers are handed out under this lock.
+    locked = Conversation.objects.select_for_update().filter(owner_type=owner_type, owner_id=owner_id).first()
+    if locked is not None:
+        return _append_system(locked, ref=ref, body=body)
+    try:
+        with transaction.atomic():
+            # The new row is this transaction's until it commits: a concurrent first use waits on
+            # the unique owner, then fails and takes the row below.
+            created = Conversation.objects.create(owner_type=owner_type, owner_id=owner_id)
+    except IntegrityError:
+        locked = Conversation.objects.select_for_update().get(owner_type=owner_type, owner_id=owner_id)
+        return _append_system(locked, ref=ref, body=body)
+    return _append_system(created, ref=ref, body=body, fresh=True)
 
 
 @transaction.atomic

@@ -65,8 +65,13 @@ def enabled_channels(users: Iterable[User], event: str) -> dict[int, set[str]]:
 
 
 def _org_paths(orgs: Iterable[OrgRef]) -> dict[int, str]:
-    ids = list(dict.fromkeys(_org_id(o) for o in orgs if o))
-    paths = dict(Organisation.objects.filter(pk__in=ids).values_list("pk", "path")) if ids else {}
+    """Paths of the organisations, in the order given: those given as objects are not read again."""
+    orgs = [o for o in orgs if o]
+    ids = list(dict.fromkeys(_org_id(o) for o in orgs))
+    paths = {o.pk: o.path for o in orgs if isinstance(o, Organisation)}
+    missing = [pk for pk in ids if pk not in paths]
+    if missing:
+        paths |= dict(Organisation.objects.filter(pk__in=missing).values_list("pk", "path"))
     return {pk: paths[pk] for pk in ids if pk in paths}
 
 
@@ -95,19 +100,23 @@ def notify_users(
     url: str = "",
     subject: str = "",
     orgs: Iterable[OrgRef] = (),
+    deliver: bool = True,
 ) -> int:
     """Notify staff of a happening. `key` identifies it (e.g. "case:42:event:7"): the same key and
     recipient is stored once however often this is called. Each person gets it on the channels they
     chose for `event` (in-app by default; SMS to their mobile, e-mail to their address when they opted
     in). `orgs` are the organisations involved (a case's proxy point, its window): their group robots and
     those of the organisations above them that subscribe to `event` get one message each, @-mentioning
-    the people notified who work under the robot's organisation. Returns how many rows were written."""
+    the people notified who work under the robot's organisation. Returns how many rows were written.
+    `deliver=False`: the caller, writing several notifications in one transaction, calls
+    schedule_delivery() once itself."""
     now = timezone.now()
     people = [u for u in {u.pk: u for u in users}.values() if u.is_active]
     org_paths = _org_paths(orgs)
     robots = _robots(org_paths.values(), event)
     workplaces: dict[int, list[str]] = {}
-    if people and org_paths:
+    # Where people work matters for choosing among several organisations and for the robots' mentions.
+    if people and (len(org_paths) > 1 or robots):
         memberships = Membership.objects.filter(user__in=people).values_list("user_id", "organisation__path")
         for user_id, path in memberships:
             workplaces.setdefault(user_id, []).append(path)
@@ -149,7 +158,8 @@ def notify_users(
     if not rows:
         return 0
     created = OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
-    _schedule_delivery()
+    if deliver:
+        schedule_delivery()
     return len(created)
 
 
@@ -163,6 +173,7 @@ def notify_mobile(
     title: str,
     subject: str = "",
     organisation: OrgRef | None = None,
+    deliver: bool = True,
 ) -> None:
     """An SMS to a citizen's mobile number through a pre-approved template. `organisation` is the one
     the message is sent for (a case's proxy point): its administrators see it if it fails."""
@@ -184,10 +195,11 @@ def notify_mobile(
         ],
         ignore_conflicts=True,
     )
-    _schedule_delivery()
+    if deliver:
+        schedule_delivery()
 
 
-def _schedule_delivery() -> None:
+def schedule_delivery() -> None:
     """Enqueue a delivery run. With the database task backend the task row is written in the caller's
     transaction, so the worker sees it only once the outbox rows are committed; several enqueues in
     one transaction are harmless (a run delivers every due row and finds nothing left for the next)."""
@@ -387,5 +399,5 @@ def resend(*, actor: User, messages: QuerySet[OutboxMessage]) -> int:
     for pk in ids:
         record(actor=actor, action="notify.resend", object_type="notify.outboxmessage", object_id=str(pk),
                object_repr=f"通知 {pk}")  # fmt: skip
-    _schedule_delivery()
+    schedule_delivery()
     return len(ids)

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from shanghui.catalog.models import Delivery, LimitUnit, ServiceItem
 from shanghui.lib.workdays import add_calendar_days, add_working_days
-from shanghui.notify.services import notify_mobile, notify_users
+from shanghui.notify.services import notify_mobile, notify_users, schedule_delivery
 from shanghui.orgs.models import Organisation, OrgKind, Role
 from shanghui.proxy.models import Case, CaseEvent, Clock, PointSettings, Result, Status
 from shanghui.proxy.workflow import Transition, TransitionError
@@ -305,17 +305,18 @@ def after(case: Case, spec: Transition, event: CaseEvent) -> None:
     url = reverse("proxy:detail", args=[case.pk])
     recipients: list[Any] = []
     # The organisations involved: their group robots (and those above them) hear of it too.
-    orgs: list[int] = []
+    orgs: list[Organisation] = []
     if spec.action in NOTIFY_AGENTS:
         recipients += staff_of(case.proxy_point_id, Role.AGENT)
-        orgs.append(case.proxy_point_id)
+        orgs.append(case.proxy_point)
     if spec.action in NOTIFY_CLERKS and case.window_id:
         recipients += staff_of(case.window_id, Role.WINDOW_CLERK)
-        orgs.append(case.window_id)
+        orgs.append(case.window)  # type: ignore[arg-type]  # window_id is set
     recipients = [u for u in recipients if event.actor_id is None or u.pk != event.actor_id]
+    written = False
     if recipients or orgs:
-        notify_users(users=recipients, event=f"case.{spec.action}", key=key, title=title, body=body, url=url,
-                     subject=f"proxy.case:{case.pk}", orgs=orgs)  # fmt: skip
+        written = bool(notify_users(users=recipients, event=f"case.{spec.action}", key=key, title=title, body=body,
+                                    url=url, subject=f"proxy.case:{case.pk}", orgs=orgs, deliver=False))  # fmt: skip
     if spec.action in SMS_APPLICANT:
         notify_mobile(
             mobile=case.applicant_mobile,
@@ -330,7 +331,11 @@ def after(case: Case, spec: Transition, event: CaseEvent) -> None:
             title=title,
             subject=f"proxy.case:{case.pk}",
             organisation=case.proxy_point_id,
+            deliver=False,
         )
+        written = True
+    if written:
+        schedule_delivery()  # one delivery run for everything this action wrote
     tasks.schedule_for(case, spec.action)
 
 

@@ -292,6 +292,7 @@ class ForwardForm(ActionForm):
 
     def setup(self) -> None:
         windows = forward_windows(self.case)
+        self.windows = {str(w.pk): w for w in windows}
         self.fields["window"].choices = [(str(w.pk), w.name) for w in windows]  # type: ignore[attr-defined]
         if len(windows) == 1:
             self.initial.setdefault("window", str(windows[0].pk))
@@ -300,7 +301,8 @@ class ForwardForm(ActionForm):
 
     def params(self) -> dict[str, Any]:
         params = super().params()
-        params["window"] = int(params["window"])
+        # The window itself, as read for the choices: the transition need not read it again.
+        params["window"] = self.windows[params["window"]]
         return params
 
 

@@ -280,7 +280,7 @@ def missing_required(case: Case) -> list[str]:
 def rate_case(*, case: Case, level: int, comment: str = "") -> Rating:
     """好差评 by the applicant, once per case, after the result was delivered."""
     case = Case.objects.select_for_update().get(pk=case.pk)
-    if case.status not in (Status.DELIVERED, Status.CLOSED, Status.REFUSED):
+    if case.status not in summaries.RATED_STATUSES:
         raise ValidationError("办件办结送达后才能评价")
     if Rating.objects.filter(case=case).exists():
         raise ValidationError("该办件已经评价过了")

@@ -37,7 +37,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from shanghui.orgs.models import PATH_STEP, Organisation
-from shanghui.proxy.models import Case, CaseStat, FollowUp, Rating
+from shanghui.proxy.models import Case, CaseStat, FollowUp, Rating, Status
 
 ALL_CASES = 0  # viewer of every case (superusers)
 MARKER_VIEWER = -1  # holds the "stale" marker row
@@ -128,6 +128,24 @@ def _viewers_of(facts: Facts, paths: dict[int, str]) -> frozenset[tuple[int, boo
     return viewers(paths[facts.proxy_point_id], window, paths[facts.department_id])
 
 
+# Only cases in these statuses can have a rating (services.rate_case checks the same).
+RATED_STATUSES = frozenset({Status.DELIVERED, Status.CLOSED, Status.REFUSED})
+
+
+def _paths(case: Case, ids: set[int | None]) -> dict[int, str]:
+    """Paths of the organisations `ids`: those loaded with the case are taken from it, the rest read."""
+    paths: dict[int, str] = {}
+    for name in ("proxy_point", "window", "department"):
+        if Case._meta.get_field(name).is_cached(case):  # type: ignore[union-attr]
+            org = getattr(case, name)
+            if org is not None:
+                paths[org.pk] = org.path
+    missing = ids - set(paths) - {None}
+    if missing:
+        paths |= dict(Organisation.objects.filter(pk__in=missing).values_list("id", "path"))
+    return paths
+
+
 def record_change(before: Facts | None, case: Case) -> None:
     """Inside the transaction that changed `case` (created it when `before` is None)."""
     after = facts_of(case)
@@ -136,14 +154,14 @@ def record_change(before: Facts | None, case: Case) -> None:
     ids = {after.proxy_point_id, after.window_id, after.department_id}
     if before is not None:
         ids |= {before.proxy_point_id, before.window_id, before.department_id}
-    paths = dict(Organisation.objects.filter(pk__in=ids - {None}).values_list("id", "path"))
+    paths = _paths(case, ids)
     delta: Delta = Counter()
     seen_after = _viewers_of(after, paths)
     _add(delta, seen_after, _keys(after), 1)
     if before is not None:
         seen_before = _viewers_of(before, paths)
         _add(delta, seen_before, _keys(before), -1)
-        if seen_before != seen_after:
+        if seen_before != seen_after and parse_status_key(before.status_key)[0] in RATED_STATUSES:
             # Who sees the case changed (it was forwarded to a window): its rating moves with it.
             rated = Rating.objects.filter(case_id=case.pk).values_list("level", "follow_up__id").first()
             if rated is not None:

@@ -159,8 +159,15 @@ def transition(
 
     with transaction.atomic():
         # select_for_update: the row stays locked until commit, so concurrent actions queue here
-        # and each sees the status the previous one left.
-        case = Case.objects.select_for_update().select_related("item_version", "proxy_point").get(pk=case_id)
+        # and each sees the status the previous one left. Only the case's row (of=self): without it
+        # PostgreSQL locks every joined row too, the item version and the proxy point, and every
+        # action on any case of the same point or item would wait for this one. The organisations
+        # come along for the notifications and the statistics (their paths), without more queries.
+        case = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("item_version", "proxy_point", "department", "window")
+            .get(pk=case_id)
+        )
         if expected_status is not None and case.status != expected_status:
             raise Conflict(case, f"办件状态已变为“{case.get_status_display()}”，请刷新后再操作")
         if case.status not in spec.sources:
