@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from bench import harness, load, seed
+from bench import harness, load, load_actions, seed
 from bench.__main__ import main
 from shanghui.proxy.models import Status
 from shanghui.proxy.workflow import TRANSITIONS
@@ -37,6 +37,13 @@ def test_the_load_generator_only_targets_this_machine() -> None:
         load.get({"base_url": "http://192.0.2.1:8000", "path": "/", "requests": 1})
     with pytest.raises(ValueError, match="127.0.0.1"):
         harness.run_load({"mode": "get", "base_url": "http://example.org/"}, timeout=1)
+
+
+def test_the_workflow_load_and_its_baseline_only_target_this_machine() -> None:
+    with pytest.raises(SystemExit):
+        load_actions.run({"kind": "http", "base_url": "http://192.0.2.1:8000", "clients": []})
+    with pytest.raises(SystemExit):
+        load_actions.run({"kind": "psycopg", "dsn": "postgresql://postgres@192.0.2.1/x_bench", "clients": []})
 
 
 def test_seeded_stories_follow_the_workflow() -> None:
