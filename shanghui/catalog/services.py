@@ -271,8 +271,10 @@ def update_item(
 ) -> ServiceItem:
     """Change an item; `materials`, when given, replaces the whole list. `expected_version` is the
     version the editor saw: a concurrent edit in between is refused, never silently overwritten."""
-    # Lock the row: two editors must not both compute "version + 1" from the same state.
-    item = ServiceItem.objects.select_for_update().select_related("department").get(pk=item.pk)
+    # Lock the row: two editors must not both compute "version + 1" from the same state. Only the item's
+    # row (of=self): PostgreSQL would otherwise lock the department too, and every new case of that
+    # department (its foreign key check) would wait for this edit.
+    item = ServiceItem.objects.select_for_update(of=("self",)).select_related("department").get(pk=item.pk)
     if expected_version is not None and item.version != expected_version:
         raise StaleEdit(f"该事项已被他人修改（当前为第{item.version}版），请刷新页面后重新编辑")
     old_materials = materials_of(item)
@@ -321,7 +323,11 @@ def current_version(item: ServiceItem) -> ItemVersion:
         return version
     try:
         with transaction.atomic():
-            locked = ServiceItem.objects.select_for_update().select_related("department").get(pk=item.pk)
+            locked = (
+                ServiceItem.objects.select_for_update(of=("self",))
+                .select_related("department")
+                .get(pk=item.pk)
+            )
             version, _ = ItemVersion.objects.get_or_create(
                 item=locked,
                 number=locked.version,
