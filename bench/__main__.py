@@ -39,6 +39,7 @@ from bench.harness import (
     bench_database_url,
     database_name,
     drop_database,
+    login_sessions,
     postgres_reachable,
     recreate_database,
     redis_url,
@@ -50,20 +51,12 @@ PARTS = ("workflow", "stats", "search", "live")
 
 
 def session_cookie(user_id: int) -> dict[str, str]:
-    """A logged-in session for `user_id`, written where the server reads sessions (the database)."""
+    """A logged-in session cookie for `user_id`."""
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
     from shanghui.accounts.models import User
 
-    user = User.objects.get(pk=user_id)
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "shanghui.accounts.backends.UsernameOrMobileBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return {settings.SESSION_COOKIE_NAME: str(session.session_key)}
+    return {settings.SESSION_COOKIE_NAME: login_sessions([User.objects.get(pk=user_id)])[0]}
 
 
 def print_table(lines: Sequence[Line], header: str) -> None:

@@ -8,6 +8,7 @@ Nothing here talks to anything but 127.0.0.1 and the bench's own databases (name
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
@@ -23,11 +24,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.load import LOOPBACK
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/shanghui_bench"
-LOOPBACK = "127.0.0.1"
 
 
 # --- Databases ----------------------------------------------------------------------------------------
@@ -116,6 +118,34 @@ def redis_url() -> str:
         if sock.recv(16).startswith(b"+PONG"):
             return f"redis://{LOOPBACK}:6379/14"
     return ""
+
+
+# --- Logins ------------------------------------------------------------------------------------------
+
+
+def login_sessions(users: list[Any]) -> list[str]:
+    """A logged-in session per user, written where the server reads sessions (the database), in one
+    insert; their keys, for the session cookie."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    store = SessionStore()
+    expires = timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    rows = []
+    for user in users:
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "shanghui.accounts.backends.UsernameOrMobileBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+        rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
+    Session.objects.bulk_create(rows)
+    return [row.session_key for row in rows]
 
 
 # --- Processes and memory --------------------------------------------------------------------------------
@@ -327,4 +357,8 @@ def ms(value: float) -> str:
 
 
 def ratio(value: float, base: float) -> str:
-    return f"{value / base:.2f}×" if base else "—"
+    """value ÷ base; with three decimals when it is under 0.1, so that small ratios keep two digits."""
+    if not base:
+        return "—"
+    r = value / base
+    return f"{r:.3f}×" if r < 0.1 else f"{r:.2f}×"

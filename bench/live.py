@@ -20,13 +20,24 @@ when it has not arrived GRACE seconds after the last post.
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 import time
 from typing import Any
 
 from bench import seed
-from bench.harness import RESULTS, Context, Line, Server, latency, ms, ratio, redis_url, run_load, running
+from bench.harness import (
+    RESULTS,
+    Context,
+    Line,
+    Server,
+    latency,
+    login_sessions,
+    ms,
+    ratio,
+    redis_url,
+    run_load,
+    running,
+)
 
 ROUTE = "ws/conversations/proxy.case/1/"
 PATH = "/ws/conversations/proxy.case/{case_id}/"
@@ -62,31 +73,6 @@ def sizes(clients: int) -> list[int]:
     while sum(out) > clients:  # take the excess off the largest conversations, never below 3
         out[out.index(max(out))] -= 1
     return out
-
-
-def _sessions(users: list[Any]) -> list[str]:
-    """A logged-in database session per user, as bench.__main__.session_cookie writes them, in one
-    insert."""
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-    from django.utils.crypto import get_random_string
-
-    store = SessionStore()
-    expires = timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
-    rows = []
-    for user in users:
-        data = {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "shanghui.accounts.backends.UsernameOrMobileBackend",
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-        }
-        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-        rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
-    Session.objects.bulk_create(rows)
-    return [row.session_key for row in rows]
 
 
 def build_conversations(ctx: Context, rng: random.Random) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -130,7 +116,7 @@ def build_conversations(ctx: Context, rng: random.Random) -> tuple[list[dict[str
             for user, (role, organisation) in zip(users, roles, strict=True)
         ]
     )
-    sessions = _sessions(users)
+    sessions = login_sessions(users)
     conversations: list[dict[str, Any]] = []
     position = 0
     joined = 0

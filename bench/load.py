@@ -22,16 +22,22 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 LOOPBACK = "127.0.0.1"
 
 
+def loopback(url: str, schemes: tuple[str, ...] = ("http",)) -> SplitResult:
+    """`url`, split, when it points at 127.0.0.1 with one of `schemes`; every mode checks each address
+    it is given here, and refuses (exits) anything else."""
+    parts = urlsplit(url)
+    if parts.hostname != LOOPBACK or parts.scheme not in schemes:
+        raise SystemExit(f"refusing to load {url}: only {'/'.join(schemes)} on 127.0.0.1 is allowed")
+    return parts
+
+
 def _connection(base_url: str) -> http.client.HTTPConnection:
-    parts = urlsplit(base_url)
-    if parts.hostname != LOOPBACK or parts.scheme != "http":
-        raise SystemExit(f"refusing to load {base_url}: only http://127.0.0.1 is allowed")
-    return http.client.HTTPConnection(LOOPBACK, parts.port or 80, timeout=60)
+    return http.client.HTTPConnection(LOOPBACK, loopback(base_url).port or 80, timeout=60)
 
 
 def get(spec: dict[str, Any]) -> dict[str, Any]:

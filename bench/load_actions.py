@@ -37,9 +37,9 @@ import threading
 import time
 from collections import Counter
 from typing import Any
-from urllib.parse import urlsplit
 
-LOOPBACK = "127.0.0.1"
+from bench.load import LOOPBACK, loopback
+
 KEPT_ERRORS = 5
 
 
@@ -64,13 +64,6 @@ def _result(samples: list[float], statuses: Counter[Any], errors: list[str], n_e
 
 
 # --- HTTP ------------------------------------------------------------------------------------------------
-
-
-def _loopback_port(base_url: str) -> int:
-    parts = urlsplit(base_url)
-    if parts.hostname != LOOPBACK or parts.scheme != "http":
-        raise SystemExit(f"refusing to load {base_url}: only http://127.0.0.1 is allowed")
-    return parts.port or 80
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
@@ -108,7 +101,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool
 
 
 async def _http(spec: dict[str, Any]) -> dict[str, Any]:
-    port = _loopback_port(spec["base_url"])
+    port = loopback(spec["base_url"]).port or 80
     host = f"{LOOPBACK}:{port}"
     budget = int(spec.get("requests", 10**9))
     seconds = float(spec.get("seconds", 60))
@@ -185,13 +178,6 @@ OUTBOX = (
 )  # written as sent: the task worker must not deliver the baseline's rows during the next measurement
 
 
-def _check_dsn(dsn: str) -> str:
-    parts = urlsplit(dsn)
-    if parts.hostname != LOOPBACK:
-        raise SystemExit("refusing the baseline: the database must be on 127.0.0.1")
-    return dsn
-
-
 def _baseline_process(
     dsn: str, lists: list[list[list[int]]], ready: Any, start: Any, deadline_at: Any, out: Any
 ) -> None:
@@ -264,7 +250,8 @@ def _baseline_process(
 
 
 def baseline(spec: dict[str, Any]) -> dict[str, Any]:
-    dsn = _check_dsn(spec["dsn"])
+    dsn = spec["dsn"]
+    loopback(dsn, ("postgres", "postgresql"))
     lists: list[list[list[int]]] = spec["clients"]
     processes = max(1, min(int(spec.get("processes", 2)), len(lists)))
     context = multiprocessing.get_context("fork")

@@ -36,14 +36,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-LOOPBACK = "127.0.0.1"
+from bench.harness import percentile
+from bench.load import LOOPBACK, loopback
+
 PREFIX = "bench#"
-
-
-def _loopback(url: str, schemes: tuple[str, ...]) -> None:
-    parts = urlsplit(url)
-    if parts.hostname != LOOPBACK or parts.scheme not in schemes:
-        raise SystemExit(f"refusing to load {url}: only 127.0.0.1 is allowed")
 
 
 @dataclass
@@ -172,15 +168,13 @@ async def _loop_lag(samples: list[float]) -> None:
         samples.append(time.monotonic() - started - 0.01)
 
 
+PERCENTILES = {"p50_ms": 0.5, "p99_ms": 0.99, "max_ms": 1.0}
+
+
 def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    if not ordered:
+    if not samples:
         return {"n": 0}
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))] * 1000, 2)
-
-    return {"n": len(ordered), "p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": at(1.0)}
+    return {"n": len(samples), **{key: percentile(samples, q) for key, q in PERCENTILES.items()}}
 
 
 async def _load(spec: dict[str, Any]) -> dict[str, Any]:
@@ -328,7 +322,7 @@ async def _redis_baseline(spec: dict[str, Any], conversations: int) -> dict[str,
     import redis.asyncio as aioredis
 
     url = spec["redis_url"]
-    _loopback(url, ("redis",))
+    loopback(url, ("redis",))
     rate, seconds = float(spec["rate"]), float(spec["seconds"])
     token = secrets.token_hex(4)
     channels = [f"bench.live.{token}.{c}" for c in range(conversations)]
@@ -392,7 +386,7 @@ async def _redis_baseline(spec: dict[str, Any], conversations: int) -> dict[str,
 
 async def _main(spec: dict[str, Any]) -> dict[str, Any]:
     for url in spec["servers"]:
-        _loopback(url, ("http",))
+        loopback(url)
     result: dict[str, Any] = {}
     if spec.get("baseline"):
         baseline = dict(spec["baseline"], rate=spec["rate"], body_chars=spec.get("body_chars", 80))

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench import seed
-from bench.harness import Context, Line, latency, ms, run_load
+from bench.harness import Context, Line, latency, ms, ratio, run_load
 
 ENDPOINT = "/api/v1/cases/{case_id}/actions/{action}"
 TARGET_RATIO = 0.3
@@ -336,14 +336,6 @@ def outbox_rows() -> int:
     return OutboxMessage.objects.count()
 
 
-def _ratio(value: float, base: float) -> str:
-    """value ÷ base, with three decimals when it is small (harness.ratio shows two)."""
-    if not base:
-        return "—"
-    r = value / base
-    return f"{r:.3f}×" if r < 0.1 else f"{r:.2f}×"
-
-
 def _one(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
@@ -512,7 +504,7 @@ def run(ctx: Context) -> tuple[list[Line], dict[str, Any]]:
             capped = "" if b["connections"] == level else f" ({b['connections']} conns)"
             lines.append(
                 Line("1", f"actions/s, p50/p99 @{level} clients", f"{h['rate']:.0f}/s, {ms(h['p50_ms'])} / {ms(h['p99_ms'])}",
-                     f"psycopg{capped} {b['rate']:.0f}/s, p99 {ms(b['p99_ms'])}", _ratio(h["rate"], b["rate"]), target)
+                     f"psycopg{capped} {b['rate']:.0f}/s, p99 {ms(b['p99_ms'])}", ratio(h["rate"], b["rate"]), target)
             )  # fmt: skip
         data["errors"] = total_errors
         at = next((e for e in data["levels"] if e["clients"] == TARGET_CLIENTS), data["levels"][-1])
