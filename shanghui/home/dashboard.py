@@ -20,13 +20,11 @@ from shanghui.orgs.models import ADMIN_ROLES, Membership, Organisation, OrgKind,
 from shanghui.proxy.access import can_use_case_pages, cases_for_user
 from shanghui.proxy.queries import (
     is_supervisor,
+    open_follow_ups,
     queue_counts,
     queues_for,
     role_orgs,
     summary_for,
-)
-from shanghui.proxy.queries import (
-    open_follow_ups as open_follow_ups_of,
 )
 
 LIST_LIMIT = 8
@@ -76,7 +74,7 @@ def _case_queues(user: Any) -> list[Card]:
         return []
     queues = [q for q in queues_for(user, timezone.now()) if q.key != "all"]
     summary = summary_for(user)
-    counts = queue_counts(cases_for_user(user), queues, None if summary is None else summary.statuses())
+    counts = queue_counts(cases_for_user(user), queues, None if summary is None else summary.statuses)
     url = reverse("proxy:list")
     cards = [
         Card(q.label, str(counts[q.key]), url=f"{url}?queue={q.key}", note=q.help, key=f"cases-{q.key}")
@@ -87,11 +85,11 @@ def _case_queues(user: Any) -> list[Card]:
         # Agents and clerks answer for their own point or window, not for every case they see.
         points, windows = role_orgs(user)
         responsible = [*points, *windows]
-    open_follow_ups = open_follow_ups_of(user, timezone.now(), summary, responsible)
+    follow_ups_open = open_follow_ups(user, timezone.now(), summary, responsible)
     cards.append(
         Card(
             _("差评待整改"),
-            str(open_follow_ups),
+            str(follow_ups_open),
             url=reverse("proxy:followups"),
             note=_("差评整改尚未办结"),
             key="cases-followups",

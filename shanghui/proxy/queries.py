@@ -439,15 +439,8 @@ class ScopeSummary:
     """One organisation's summary counts by key, when they are exactly a user's cases."""
 
     keys: dict[str, int]
+    statuses: dict[str, int]  # cases by status
     every_case: bool  # the scope holds every case (a city federation's usually does)
-
-    def statuses(self) -> dict[str, int]:
-        """Cases by status."""
-        counts: dict[str, int] = {}
-        for key, n in self.keys.items():
-            if key.startswith("s|"):
-                _add(counts, summaries.parse_status_key(key)[0], n)
-        return counts
 
     def organisations(self) -> list[int]:
         """The departments and proxy points that the cases name."""
@@ -461,9 +454,12 @@ def summary_for(user: Any) -> ScopeSummary | None:
     found = _summary_keys(viewer) if viewer is not None else None
     if found is None:
         return None
-    summary = ScopeSummary(found[0], False)
-    summary.every_case = sum(summary.statuses().values()) == found[1]
-    return summary
+    keys, everything = found
+    statuses: dict[str, int] = {}
+    for key, n in keys.items():
+        if key.startswith("s|"):
+            _add(statuses, summaries.parse_status_key(key)[0], n)
+    return ScopeSummary(keys, statuses, sum(statuses.values()) == everything)
 
 
 def _counts_from_summaries(viewer: Viewer) -> tuple[Counts, bool] | None:

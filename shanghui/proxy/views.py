@@ -191,7 +191,7 @@ def case_list(request: HttpRequest) -> HttpResponseBase:
     cases = form.apply(scope.filter(current.q), now)
     if request.GET.get("export") == "xlsx":
         return _export_cases(request, cases, form)
-    counts = queries.queue_counts(scope, queues, None if summary is None else summary.statuses())
+    counts = queries.queue_counts(scope, queues, None if summary is None else summary.statuses)
     filtered = any(v for k, v in request.GET.items() if k not in ("page", "queue"))
     cases = cases.select_related("item", "proxy_point", "proxy_point__parent", "department", "window")
     page = paginate(

@@ -702,7 +702,7 @@ def test_the_filters_offer_the_same_organisations_from_the_summaries_as_from_the
     # Windows: those of the departments named, a superset of the windows that hold cases.
     assert set(counted["window"]) <= set(summed["window"])
     # And the summaries count the cases by status as the cases themselves do.
-    assert {status: n for status, n in summary.statuses().items() if n} == _by_status(scope)
+    assert {status: n for status, n in summary.statuses.items() if n} == _by_status(scope)
 
 
 def _by_status(cases: Any) -> dict[str, int]:
