@@ -294,7 +294,7 @@ def store_message(
 
 def _take_seq(conversation: Conversation) -> int:
     """Lock the conversation's row and take its next message number, in one statement (the caller's
-    transaction holds the lock until it commits)."""
+    transaction holds the lock until it commits). Every message, posted or system, is numbered here."""
     quote = connection.ops.quote_name
     table, column = quote(Conversation._meta.db_table), quote("last_seq")
     with connection.cursor() as cursor:
@@ -330,8 +330,7 @@ def _append_system(locked: Conversation, *, ref: str, body: str, fresh: bool = F
     existing = None if fresh else Message.objects.filter(conversation=locked, ref=ref[:60]).first()
     if existing is not None:
         return existing
-    locked.last_seq += 1
-    locked.save(update_fields=["last_seq"])
+    locked.last_seq = _take_seq(locked)
     message = Message.objects.create(
         conversation=locked, seq=locked.last_seq, kind=Message.Kind.SYSTEM, author_role=Message.AuthorRole.SYSTEM,
         author_name="系统", body=body[:MAX_BODY], ref=ref[:60],
