@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from shanghui.catalog import search
 from shanghui.catalog.models import Material, ProxyPointCatalog, ServiceItem, Synonym
+from shanghui.catalog.search import live
 from shanghui.orgs.models import Organisation, OrgKind
 from shanghui.orgs.tests.factories import make_org
 
@@ -226,7 +227,7 @@ def test_a_change_made_by_another_process_is_seen_through_the_stamp(
 ) -> None:
     """Another web process changes the catalogue: no signal reaches this one; the stamp (counts and
     latest change times, checked at most once a second) does."""
-    monkeypatch.setattr(search, "STAMP_INTERVAL", 3600)
+    monkeypatch.setattr(live, "STAMP_INTERVAL", 3600)
     index = search.get_index()
     assert search.get_index() is index  # nothing changed: no rebuild
     later = timezone.now() + dt.timedelta(seconds=5)
@@ -235,7 +236,7 @@ def test_a_change_made_by_another_process_is_seen_through_the_stamp(
     assert search.get_index() is index  # not checked again within the interval
     assert MARRIAGE not in names("小红本")
 
-    monkeypatch.setattr(search, "STAMP_INTERVAL", 0)
+    monkeypatch.setattr(live, "STAMP_INTERVAL", 0)
     assert MARRIAGE in names("小红本")
     assert search.get_index() is not index
     rebuilt = search.get_index()
@@ -275,8 +276,8 @@ def test_only_one_thread_builds_and_the_others_keep_the_old_index(monkeypatch: p
         time.sleep(0.2)
         return search.SearchIndex(items)
 
-    monkeypatch.setattr(search, "build_index", slow_build)
-    monkeypatch.setattr(search, "_index", None)
+    monkeypatch.setattr(live, "build_index", slow_build)
+    monkeypatch.setattr(live, "_index", None)
     results: list[search.SearchIndex] = []
     threads = [threading.Thread(target=lambda: results.append(search.get_index())) for _ in range(5)]
     for thread in threads:
