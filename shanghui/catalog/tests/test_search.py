@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -263,39 +262,81 @@ def test_material_names_are_searched(catalogue: SimpleNamespace) -> None:
     assert "材料含“婚前医学检查”" in hit.why
 
 
+class CountingLock:
+    """The index's build lock, counting the threads that have asked for it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.changed = threading.Condition()
+        self.asked = 0
+
+    def acquire(self, blocking: bool = True) -> bool:
+        with self.changed:
+            self.asked += 1
+            self.changed.notify_all()
+        return self.lock.acquire(blocking)
+
+    def release(self) -> None:
+        self.lock.release()
+
+    def wait_until_asked(self, times: int) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.asked >= times, timeout=30)
+
+
 def test_only_one_thread_builds_and_the_others_keep_the_old_index(monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[int] = []
+    building, finish = threading.Event(), threading.Event()
     items = [
         search.IndexedItem(
             id=1, code="A", name="户口迁移审批", item_type="1", department_id=1, department="公安"
         )
     ]
 
-    def slow_build() -> search.SearchIndex:
+    def held_build() -> search.SearchIndex:
+        # The build runs until the test lets it finish: what the other threads do meanwhile is seen.
         built.append(1)
-        time.sleep(0.2)
+        building.set()
+        finish.wait(timeout=30)
         return search.SearchIndex(items)
 
-    monkeypatch.setattr(live, "build_index", slow_build)
+    lock = CountingLock()
+    monkeypatch.setattr(live, "build_index", held_build)
     monkeypatch.setattr(live, "_index", None)
+    monkeypatch.setattr(live, "_build_lock", lock)
+    monkeypatch.setattr(live, "STAMP_INTERVAL", 3600)  # no stamp query: this test has no database
     results: list[search.SearchIndex] = []
     threads = [threading.Thread(target=lambda: results.append(search.get_index())) for _ in range(5)]
     for thread in threads:
         thread.start()
+    # All five ask for the lock while the first build runs: with no index yet, they wait for it.
+    asked = lock.wait_until_asked(5)
+    finish.set()
     for thread in threads:
         thread.join()
-    assert len(built) == 1 and len({id(r) for r in results}) == 1
+    assert asked
+    assert len(built) == 1 and len(results) == 5 and len({id(r) for r in results}) == 1
 
     old = results[0]
+    building.clear()
+    finish.clear()
     search.invalidate()
-    # While one thread rebuilds, a second one gets the old index at once instead of waiting.
+    # While one thread rebuilds, a second one gets the old index at once instead of waiting: it is
+    # answered while the rebuild is still held.
+    monkeypatch.setattr(live, "STAMP_INTERVAL", 0)  # the second thread goes for the lock, not the fast path
     first = threading.Thread(target=search.get_index)
     first.start()
-    time.sleep(0.05)
-    started = time.monotonic()
-    assert search.get_index() is old
-    assert time.monotonic() - started < 0.1
+    assert building.wait(timeout=30)
+    during: list[search.SearchIndex] = []
+    second = threading.Thread(target=lambda: during.append(search.get_index()))
+    second.start()
+    second.join(timeout=30)
+    answered_during_rebuild = not second.is_alive()
+    finish.set()
     first.join()
+    second.join()
+    assert answered_during_rebuild and len(during) == 1 and during[0] is old
+    monkeypatch.setattr(live, "STAMP_INTERVAL", 3600)
     assert search.get_index() is not old and len(built) == 2
 
 
