@@ -12,11 +12,11 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from typing import Any
+from typing import Any, Unpack
 
 from shanghui.catalog.search import rank
 from shanghui.catalog.search.index import IndexedItem, SearchIndex
-from shanghui.catalog.search.rank import SearchHit
+from shanghui.catalog.search.rank import SearchHit, SearchOptions
 from shanghui.catalog.search.text import normalise
 
 logger = logging.getLogger("shanghui.catalog.search")  # the package's name, as before the split
@@ -158,25 +158,12 @@ def connect_signals() -> None:
         post_delete.connect(_changed, sender=model, dispatch_uid=f"catalog-search-{model.__name__}-delete")
 
 
-def search(
-    query: str,
-    *,
-    limit: int = 10,
-    department_id: int | None = None,
-    proxy_only: bool = False,
-    include_offline: bool = False,
-) -> list[SearchHit]:
-    """Ranked items for what a citizen typed. Offline items only for staff (`include_offline`)."""
+def search(query: str, **options: Unpack[SearchOptions]) -> list[SearchHit]:
+    """Ranked items for what a citizen typed (`rank.search`: limit 10, every department, offline items
+    only for staff with `include_offline`), from this process's index."""
     if not normalise(query):
         return []
-    return rank.search(
-        get_index(),
-        query,
-        limit=limit,
-        department_id=department_id,
-        proxy_only=proxy_only,
-        include_offline=include_offline,
-    )
+    return rank.search(get_index(), query, **options)
 
 
 def suggest(prefix: str, limit: int = 8, *, include_offline: bool = False) -> list[SearchHit]:

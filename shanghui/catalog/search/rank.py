@@ -16,6 +16,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from shanghui.catalog.search.analyse import Analysis, QueryTerm, analyse
 from shanghui.catalog.search.index import Posting, SearchIndex
@@ -32,6 +33,15 @@ class SearchHit:
     item_type: str
     score: float
     why: list[str]
+
+
+class SearchOptions(TypedDict, total=False):
+    """What a caller may ask of `search` besides the query (the defaults are `search`'s)."""
+
+    limit: int
+    department_id: int | None
+    proxy_only: bool
+    include_offline: bool
 
 
 @dataclass
