@@ -14,7 +14,7 @@ import re
 import time
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -247,8 +247,6 @@ class SearchIndex:
             phrase.curated = phrase.curated or curated
             return phrase
 
-        # Abbreviations as Chinese forms them: the first character of each word and one character of
-        # the last (渔业船舶 → 渔船, 年度审验 → 年审, 公共租赁住房 → 公租房).
         abbreviations: dict[str, set[str]] = defaultdict(set)
         seen_titles: dict[str, set[str]] = {}
         for item in self.items:
@@ -264,28 +262,14 @@ class SearchIndex:
                         if not is_cjk(run):
                             continue
                         analysis = self.cut(run)
-                        edges = analysis.boundaries()
-                        spans = set(analysis.spans)
-                        tokens = analysis.tokens
-                        for a in range(len(tokens)):
-                            for b in range(a + 1, min(a + 5, len(edges))):
-                                # 扩建或, 及其 are not phrases anyone types.
-                                if tokens[a] not in STOP_WORDS and tokens[b - 1] not in STOP_WORDS:
-                                    spans.add((edges[a], edges[b]))
-                        for i, j in spans:
+                        for i, j in _phrase_spans(analysis):
                             if 2 <= j - i <= 12:
                                 text = run[i:j]
                                 if text not in phrases:
                                     add(text, analysis.syllables[i:j], analysis.letters[i:j])
                                 cached.add(text)
-                        for a in range(len(tokens)):
-                            for size in (2, 3):
-                                words = tokens[a : a + size]
-                                if len(words) < size or any(len(w) < 2 for w in words):
-                                    continue
-                                head = "".join(w[0] for w in words[:-1])
-                                for ch in set(words[-1]):
-                                    abbreviations[head + ch].add("".join(words))
+                        for short, phrase in _abbreviations(analysis.tokens):
+                            abbreviations[short].add(phrase)
                     seen_titles[normal] = cached
                 doc_phrases |= cached
             for text in doc_phrases:
@@ -308,3 +292,30 @@ class SearchIndex:
             for length in {len(t) for t in texts}:
                 keys_by_len[length].append(key)
         self.pinyin_keys_by_len = dict(keys_by_len)
+
+
+def _phrase_spans(analysis: RunAnalysis) -> set[tuple[int, int]]:
+    """The spans of a name's run that may be phrases: its dictionary words, and every sequence of one
+    to four words that neither starts nor ends with a filler word (扩建或, 及其 are not phrases anyone
+    types)."""
+    edges = analysis.boundaries()
+    spans = set(analysis.spans)
+    tokens = analysis.tokens
+    for a in range(len(tokens)):
+        for b in range(a + 1, min(a + 5, len(edges))):
+            if tokens[a] not in STOP_WORDS and tokens[b - 1] not in STOP_WORDS:
+                spans.add((edges[a], edges[b]))
+    return spans
+
+
+def _abbreviations(tokens: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """(abbreviation, phrase) as Chinese forms them of two or three words: the first character of each
+    word and one character of the last (渔业船舶 → 渔船, 年度审验 → 年审, 公共租赁住房 → 公租房)."""
+    for a in range(len(tokens)):
+        for size in (2, 3):
+            words = tokens[a : a + size]
+            if len(words) < size or any(len(w) < 2 for w in words):
+                continue
+            head = "".join(w[0] for w in words[:-1])
+            for ch in set(words[-1]):
+                yield head + ch, "".join(words)
