@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "shanghui.audit",
     "shanghui.orgs",
     "shanghui.workdays",
+    "shanghui.workflow",
     "shanghui.notify",
     "shanghui.proxy",
     "shanghui.conversations",

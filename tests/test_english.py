@@ -18,8 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from shanghui.proxy import otp
-from shanghui.proxy.access import CITIZEN_SESSION_KEY
+from shanghui.accounts.citizen import CITIZEN_SESSION_KEY, VERIFIED_AT_KEY
 from shanghui.proxy.tests.conftest import pw  # noqa: F401  (the proxy fixtures: an item and its cases)
 
 LOCALE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
@@ -172,7 +171,7 @@ def test_citizen_pages_in_english(pw: Any) -> None:  # noqa: F811
 
     session = client.session
     session[CITIZEN_SESSION_KEY] = pw.applicant.mobile
-    session[otp.VERIFIED_AT_KEY] = int(timezone.now().timestamp())
+    session[VERIFIED_AT_KEY] = int(timezone.now().timestamp())
     session.save()
     assert_english(page(client, reverse("citizen:cases")), "My cases", "Apply for another service")
     html = page(client, reverse("citizen:case", args=[case.pk]))

@@ -41,10 +41,11 @@ from shanghui.proxy.access import (
     get_case_for_user,
     intake_points,
 )
-from shanghui.proxy.effects import describe_event_data, running_clock
+from shanghui.proxy.clocks import CLOCKS
+from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.forms import ACTION_FORMS, IntakeForm, ReviewForm, forward_windows, local_day_start
-from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Clock, Rating, Result, Status
-from shanghui.proxy.views import EVENT_LABELS, clocks_of
+from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Result, Status
+from shanghui.proxy.views import EVENT_LABELS
 from shanghui.proxy.workflow import (
     ACTOR_LABELS,
     AGENT,
@@ -226,7 +227,7 @@ class CasePage(Schema):
 
 def summary_json(case: Case, now: dt.datetime) -> dict[str, Any]:
     """Needs item_version, proxy_point, department and window loaded (select_related)."""
-    clock, started, due = running_clock(case)
+    clock, started, due = CLOCKS.running(case)
     snapshot = case.item_version.snapshot
     return {
         "id": case.pk,
@@ -247,7 +248,7 @@ def summary_json(case: Case, now: dt.datetime) -> dict[str, Any]:
         "updated_at": case.updated_at,
         "running_clock": {
             "clock": clock,
-            "label": str(Clock(clock).label),
+            "label": str(CLOCKS[clock].label),
             "started_at": started,
             "due_at": due,
             "overdue": due is not None and due < now,
@@ -309,7 +310,7 @@ def case_json(case: Case, user: User, now: dt.datetime | None = None) -> dict[st
                 "finished_at": c.finished,
                 "state": c.state,
             }
-            for c in clocks_of(case, now)
+            for c in CLOCKS.states(case, now)
         ],
         "paused_at": case.paused_at,
         "submitted_at": case.submitted_at,
@@ -405,7 +406,7 @@ def _filtered(cases: QuerySet[Case], filters: CaseFilters, user: User, now: dt.d
         if value is not None:
             cases = cases.filter(**{lookup: value})
     if filters.overdue:
-        cases = cases.filter(queries.overdue_q(now))
+        cases = cases.filter(CLOCKS.overdue_q(now))
     if filters.created_from:
         cases = cases.filter(created_at__gte=local_day_start(filters.created_from))
     if filters.created_to:

@@ -23,7 +23,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
-from shanghui.proxy.workflow import Conflict, TransitionError
+from shanghui.workflow.machine import Conflict, TransitionError
 
 logger = logging.getLogger("shanghui.api")
 E = TypeVar("E", bound=Exception)
@@ -212,12 +212,8 @@ def install(api: NinjaAPI) -> None:
         return respond(request, 422, error_body("validation", first_message(fields), fields))
 
     def on_conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
-        case = exc.case
         body = error_body(
-            "conflict",
-            exc.message,
-            current_status=case.status,
-            current_status_label=str(case.get_status_display()),
+            "conflict", exc.message, current_status=exc.status, current_status_label=exc.status_label
         )
         return respond(request, 409, body)
 

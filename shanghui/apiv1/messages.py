@@ -15,8 +15,9 @@ from pydantic import ConfigDict
 
 from shanghui.apiv1.auth import user_of
 from shanghui.apiv1.errors import ApiError, with_errors
-from shanghui.conversations.owners import PROXY_CASE, Viewer
 from shanghui.conversations.services import history, mark_read, open_for, post_message, serialize
+from shanghui.lib.owners import Viewer
+from shanghui.proxy.owner import PROXY_CASE
 
 router = Router(tags=["代办群消息"])
 

@@ -42,11 +42,12 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
+from shanghui.accounts.citizen import citizen_session
 from shanghui.accounts.models import User
 from shanghui.conversations import services
-from shanghui.conversations.access import citizen_session, viewers_for
+from shanghui.conversations.access import viewers_for
 from shanghui.conversations.models import Conversation
-from shanghui.conversations.owners import Access, Viewer
+from shanghui.lib.owners import Access, Viewer
 
 # Close codes the page explains (4000–4999 are for applications).
 CLOSE_NO_ACCESS = 4403  # removed from the case, or the account was deactivated

@@ -25,7 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shanghui.conversations.models import Conversation, Message, Participant
-from shanghui.conversations.owners import NO_ACCESS, Access, OwnerAdapter, Viewer, adapter_for
+from shanghui.lib.owners import NO_ACCESS, Access, Owner, Viewer, owner_for
+from shanghui.lib.uploads import check_upload
 
 logger = logging.getLogger("shanghui.conversations")
 
@@ -53,7 +54,7 @@ def _participant_filter(viewer: Viewer) -> dict[str, Any]:
 
 
 def access_for(conversation: Conversation, viewer: Viewer) -> Access:
-    adapter = adapter_for(conversation.owner_type)
+    adapter = owner_for(conversation.owner_type)
     if adapter is None or (viewer.user is None and not viewer.mobile):
         return NO_ACCESS
     return _as_joined(
@@ -61,7 +62,7 @@ def access_for(conversation: Conversation, viewer: Viewer) -> Access:
     )
 
 
-def _as_joined(adapter: OwnerAdapter, conversation: Conversation, viewer: Viewer, access: Access) -> Access:
+def _as_joined(adapter: Owner, conversation: Conversation, viewer: Viewer, access: Access) -> Access:
     """`access` (asked as not joined) as it is for a viewer who joined. Having joined matters only to
     someone who may join (a supervisor): the agents and clerks who receive most events are answered
     without looking for their participant row."""
@@ -79,7 +80,7 @@ def _as_joined(adapter: OwnerAdapter, conversation: Conversation, viewer: Viewer
 def open_for(owner_type: str, owner_id: int, viewer: Viewer) -> tuple[Conversation, Access]:
     """The conversation and the viewer's access, or Http404 when they may not read it (never reveal
     that the record exists)."""
-    adapter = adapter_for(owner_type)
+    adapter = owner_for(owner_type)
     if adapter is None or (viewer.user is None and not viewer.mobile):
         raise Http404("会话不存在或无权查看")
     access = adapter.access(viewer, owner_id, joined=False)
@@ -161,7 +162,7 @@ def unread_count(conversation: Conversation, viewer: Viewer, access: Access) -> 
 def participants(conversation: Conversation) -> list[dict[str, Any]]:
     """Who takes part now, with how far each has read. Rows stay when someone leaves the case; their
     standing is asked of the owner again, so a removed agent drops out of the list."""
-    adapter = adapter_for(conversation.owner_type)
+    adapter = owner_for(conversation.owner_type)
     if adapter is None:
         return []
     result = []
@@ -229,8 +230,6 @@ def store_message(
 ) -> tuple[Message, bool]:
     """`post_message`, also saying whether the message is new (False: a re-send of a stored post, which
     is not broadcast again; the socket that re-sent it gets it directly)."""
-    from shanghui.proxy.services import check_upload
-
     access = access_for(conversation, viewer)
     if not access.read:
         raise Http404("会话不存在或无权查看")

@@ -39,6 +39,7 @@ from shanghui.accounts.models import ApiToken, User
 from shanghui.audit.services import record
 from shanghui.catalog.models import ServiceItem
 from shanghui.catalog.services import MaterialData, current_version
+from shanghui.lib.uploads import check_upload
 from shanghui.open311.access import Jurisdiction
 from shanghui.open311.errors import Open311Error
 from shanghui.open311.models import RequestToken
@@ -218,7 +219,7 @@ def clean_post(
             errors.append(f"attribute[{code}]（{material.name}）只能上传一个文件")
         elif files:
             try:
-                proxy_services.check_upload(files[0])
+                check_upload(files[0])
             except ValidationError as exc:
                 errors.append(f"attribute[{code}]（{material.name}）：{exc.messages[0]}")
             else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
+from shanghui.accounts.citizen import verified_mobile
 from shanghui.accounts.models import User
 from shanghui.orgs.access import scope_for
 from shanghui.orgs.models import Organisation, OrgKind, Role
@@ -25,7 +26,6 @@ CASE_ROLES = (
 )  # fmt: skip
 # Case roles that also see every case of a department below them (not only their points' and windows').
 DEPARTMENT_READER_ROLES = (Role.DEPARTMENT_ADMIN, Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF, Role.AUDITOR)
-CITIZEN_SESSION_KEY = "citizen_mobile"
 
 
 def cases_for_user(user: User) -> QuerySet[Case]:
@@ -71,12 +71,8 @@ def get_case_for_user(user: User, case_id: int, *, write: bool = False) -> Case:
     return case
 
 
-def citizen_mobile(request: HttpRequest) -> str:
-    return str(request.session.get(CITIZEN_SESSION_KEY, ""))
-
-
 def cases_for_citizen(request: HttpRequest) -> QuerySet[Case]:
-    mobile = citizen_mobile(request)
+    mobile = verified_mobile(request)
     if not mobile:
         return Case.objects.none()
     return Case.objects.filter(applicant_mobile=mobile)

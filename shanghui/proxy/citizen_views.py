@@ -2,7 +2,7 @@
 materials, submit, answer a correction request, withdraw, confirm delivery and rate; and the public
 tracking page (/my/track/: case number and query code, no login, no personal data).
 
-A citizen has no account: `otp.verified_mobile()` is who they are, and `access.get_case_for_citizen()`
+A citizen has no account: `citizen.verified_mobile()` is who they are, and `access.get_case_for_citizen()`
 shows them the cases of that number only (404 for any other). Status changes go through
 workflow.transition() as the applicant, with the status the page showed (a change in between is a
 Conflict: HTTP 409).
@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shanghui.accounts import citizen
 from shanghui.audit.services import client_ip, record
 from shanghui.catalog.models import Delivery, LimitUnit, MaterialForm, ServiceItem
 from shanghui.catalog.public_views import proxy_points_for
@@ -91,7 +92,7 @@ def citizen_required(view: View) -> View:
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if otp.verified_mobile(request):
+        if citizen.verified_mobile(request):
             return view(request, *args, **kwargs)
         back = request.get_full_path()
         if request.method != "GET":
@@ -125,7 +126,7 @@ def login(request: HttpRequest) -> HttpResponse:
         return _verify_step(request, context)
     if request.method == "POST" and step == "send":
         return _send_step(request, context)
-    if otp.verified_mobile(request) and next_url:
+    if citizen.verified_mobile(request) and next_url:
         return HttpResponseRedirect(_safe_next(request, next_url))
     context.update(form=MobileForm(), step="mobile")
     return render(request, "proxy/citizen/login.html", context)
@@ -158,7 +159,7 @@ def _verify_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
         except otp.OtpError as exc:
             form.add_error("code", exc.message)
         else:
-            otp.sign_in(request, mobile)
+            citizen.sign_in(request, mobile)
             record(actor=None, action="citizen.login", object_type="mobile",
                    object_repr=mask_mobile(mobile), request=request)  # fmt: skip
             return HttpResponseRedirect(_safe_next(request, context["next"]))
@@ -169,7 +170,7 @@ def _verify_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
-    otp.sign_out(request)
+    citizen.sign_out(request)
     messages.info(request, "您已退出。")
     return redirect("citizen:login")
 
@@ -189,7 +190,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "proxy/citizen/case_list.html",
-        {"cases": rows, "masked": mask_mobile(otp.verified_mobile(request))},
+        {"cases": rows, "masked": mask_mobile(citizen.verified_mobile(request))},
     )
 
 
@@ -236,7 +237,7 @@ def point_label(point: Organisation) -> str:
 @citizen_required
 def apply(request: HttpRequest) -> HttpResponse:
     item = _item_for_apply(request)
-    mobile = otp.verified_mobile(request)
+    mobile = citizen.verified_mobile(request)
     points = proxy_points_for(item)
     point_ids = {p.pk for p in points}
     form = ApplyForm(

@@ -44,7 +44,8 @@ from shanghui.lib.crypto import keyed_hash
 from shanghui.lib.validators import id_check_char
 from shanghui.lib.workdays import BEIJING, WorkCalendar, add_working_days, local_date
 from shanghui.orgs.models import Membership, Organisation, OrgKind, Role
-from shanghui.proxy import effects, summaries, tasks
+from shanghui.proxy import clocks, summaries, tasks
+from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.models import (
     Case,
     CaseEvent,
@@ -178,7 +179,7 @@ def _points() -> list[_Point]:
     ).select_related("user").order_by("user__username"):  # fmt: skip
         agents[membership.organisation_id].append(membership.user)
     return [
-        _Point(org, chamber, agents[org.pk], effects.review_days(org.pk))
+        _Point(org, chamber, agents[org.pk], clocks.review_days(org.pk))
         for chamber in REMOTE_CHAMBERS
         if (org := by_name.get(chamber.proxy_point)) is not None
     ]
@@ -553,7 +554,7 @@ class _Story:
         window = case.window
         assert window is not None
         number = f"{window.region_code}{case.department_id % 100:02d}{local_date(decided):%Y%m%d}{rng.randint(1, 9999):04d}"
-        due = effects.processing_due(case, decided)
+        due = clocks.processing_due(case, decided)
         if not self.step(decided, "accept", Status.ACCEPTED, "clerk", self.clerk(), data={"acceptance_number": number},
                          acceptance_number=number, accepted_at=decided, processing_due_at=due):  # fmt: skip
             return
@@ -811,7 +812,7 @@ def _schedule(world: _World, stories: list[_Story]) -> None:
     overdue stage for a clock already past its due time), automatic delivery and closing."""
     for story in stories:
         case = story.case
-        clock, started, due = effects.running_clock(case)
+        clock, started, due = CLOCKS.running(case)
         if clock and started and due:
             if due > world.now:
                 tasks.schedule_for(case, "")

@@ -1,75 +1,24 @@
-"""What each workflow action does to a case besides its status: fields, clocks, notifications and
-deadline checks. Called only by workflow.transition(), inside its transaction, with the row locked."""
+"""What each workflow action does to a case besides its status (the machine's `effects`), what it
+keeps on the timeline, and what follows it in the same transaction: the conversation's system message,
+notifications and the deadline checks of the clock it started. Called only by the workflow kernel's
+transition(), inside its transaction, with the case's row locked."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.db.models import F
 from django.urls import reverse
 
-from shanghui.catalog.models import Delivery, LimitUnit, ServiceItem
-from shanghui.lib.workdays import add_calendar_days, add_working_days
+from shanghui.catalog.models import Delivery, ServiceItem
 from shanghui.notify.services import notify_mobile, notify_users, schedule_delivery
 from shanghui.orgs.models import Organisation, OrgKind, Role
-from shanghui.proxy.models import Case, CaseEvent, Clock, PointSettings, Result, Status
-from shanghui.proxy.workflow import Transition, TransitionError
-from shanghui.workdays import calendar
+from shanghui.proxy.clocks import CLOCKS, acceptance_period, processing_period, review_period, staff_of
+from shanghui.proxy.models import Case, CaseEvent, Clock, Result, Status
+from shanghui.workflow.machine import Effect, Transition, TransitionError
 
-Handler = Callable[[Case, dict[str, Any], dt.datetime], list[str]]
-HANDLERS: dict[str, Handler] = {}
-
-
-def handles(action: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[action] = fn
-        return fn
-
-    return register
-
-
-def apply(case: Case, spec: Transition, params: dict[str, Any], now: dt.datetime) -> list[str]:
-    handler = HANDLERS.get(spec.action)
-    return handler(case, params, now) if handler else []
-
-
-# --- Clocks ----------------------------------------------------------------------------------------
-
-
-def review_days(point_id: int) -> int:
-    settings_row = PointSettings.objects.filter(proxy_point_id=point_id).values_list("review_days", flat=True)
-    return settings_row.first() or settings.PROXY_REVIEW_DAYS
-
-
-def processing_due(case: Case, start: dt.datetime) -> dt.datetime:
-    """The item's promised time limit (or the legal one) from acceptance, as the pinned version says."""
-    snapshot = case.item_version.snapshot
-    days = (
-        snapshot.get("promised_limit")
-        or snapshot.get("legal_limit")
-        or settings.PROXY_DEFAULT_PROCESSING_DAYS
-    )
-    unit = (
-        snapshot.get("promised_limit_unit")
-        if snapshot.get("promised_limit")
-        else snapshot.get("legal_limit_unit")
-    )
-    if unit == LimitUnit.CALENDAR_DAYS:
-        return add_calendar_days(calendar.current(), start, int(days))
-    return add_working_days(calendar.current(), start, int(days))
-
-
-def _shift(due: dt.datetime | None, paused_at: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
-    """A paused clock resumes with the paused time added to its due time."""
-    if due is None or paused_at is None:
-        return due
-    return due + (now - paused_at)
-
-
-# --- Handlers ---------------------------------------------------------------------------------------
+# --- Effects ----------------------------------------------------------------------------------------
 
 
 def _require_materials(case: Case) -> None:
@@ -80,14 +29,11 @@ def _require_materials(case: Case) -> None:
         raise TransitionError({"materials": f"请先上传必交材料：{'、'.join(missing)}"}, code="materials")
 
 
-@handles("submit")
 def _submit(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     _require_materials(case)
-    case.submitted_at = now
-    case.review_due_at = add_working_days(calendar.current(), now, review_days(case.proxy_point_id))
     # How often an item is asked for ranks it in search; not a catalogue edit, so updated_at stays.
     ServiceItem.objects.filter(pk=case.item_id).update(usage_count=F("usage_count") + 1)
-    return ["submitted_at", "review_due_at"]
+    return CLOCKS.start(case, Clock.REVIEW, now, review_period(case))
 
 
 def _correction_items(params: dict[str, Any]) -> list[str]:
@@ -100,38 +46,28 @@ def _correction_items(params: dict[str, Any]) -> list[str]:
     return items
 
 
-@handles("request_correction")
 def _request_correction(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     case.correction_items = _correction_items(params)
     case.return_status = Status.SUBMITTED
-    case.paused_at = now
-    return ["correction_items", "return_status", "paused_at"]
+    return ["correction_items", "return_status", *CLOCKS.pause(case, now)]
 
 
-@handles("window_correction")
 def _window_correction(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     case.correction_items = _correction_items(params)
     case.return_status = case.status
-    case.paused_at = now
-    return ["correction_items", "return_status", "paused_at"]
+    return ["correction_items", "return_status", *CLOCKS.pause(case, now)]
 
 
-@handles("resubmit")
 def _resubmit(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     _require_materials(case)
-    clock_field = {
-        Status.SUBMITTED: "review_due_at",
-        Status.FORWARDED: "acceptance_due_at",
-        Status.ACCEPTED: "processing_due_at",
-    }[Status(case.return_status)]
-    setattr(case, clock_field, _shift(getattr(case, clock_field), case.paused_at, now))
-    case.paused_at = None
+    # The clock of the status the case returns to runs again, its due time moved by the pause.
+    clock = next(spec.name for spec in CLOCKS if case.return_status in spec.runs_in)
+    resumed = CLOCKS.resume(case, clock, now)
     case.correction_items = []
     case.return_status = ""
-    return [clock_field, "paused_at", "correction_items", "return_status"]
+    return [*resumed, "correction_items", "return_status"]
 
 
-@handles("forward")
 def _forward(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     window = params["window"]
     if not isinstance(window, Organisation):
@@ -141,50 +77,41 @@ def _forward(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     if window.region_code and window.region_code != case.home_region_code:
         raise TransitionError({"window": "请选择申请人户籍所在区县的受理窗口"})
     case.window = window
-    case.forwarded_at = now
     case.forward_tracking_number = str(params.get("tracking_number") or "")[:40]
-    case.acceptance_due_at = add_working_days(calendar.current(), now, settings.PROXY_ACCEPTANCE_DAYS)
-    return ["window", "forwarded_at", "forward_tracking_number", "acceptance_due_at"]
+    # Forwarding ends the review (forwarded_at) and starts the acceptance clock at the same moment.
+    return [
+        "window",
+        "forward_tracking_number",
+        *CLOCKS.start(case, Clock.ACCEPTANCE, now, acceptance_period()),
+    ]
 
 
-@handles("accept")
 def _accept(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     case.acceptance_number = str(params["acceptance_number"]).strip()[:40]
-    case.accepted_at = now
-    case.processing_due_at = processing_due(case, now)
-    return ["acceptance_number", "accepted_at", "processing_due_at"]
+    return ["acceptance_number", *CLOCKS.start(case, Clock.PROCESSING, now, processing_period(case))]
 
 
-@handles("refuse")
 def _refuse(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     case.refusal_reason = str(params["reason"]).strip()
     case.closed_at = now
     return ["refusal_reason", "closed_at"]
 
 
-@handles("suspend")
 def _suspend(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     case.suspension_reason = str(params["reason"]).strip()
-    case.paused_at = now
-    return ["suspension_reason", "paused_at"]
+    return ["suspension_reason", *CLOCKS.pause(case, now)]
 
 
-@handles("resume")
 def _resume(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
-    case.processing_due_at = _shift(case.processing_due_at, case.paused_at, now)
-    case.paused_at = None
-    return ["processing_due_at", "paused_at"]
+    return CLOCKS.resume(case, Clock.PROCESSING, now)
 
 
-@handles("terminate")
 def _terminate(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     case.termination_reason = str(params["reason"]).strip()
-    case.paused_at = None
     case.closed_at = now
-    return ["termination_reason", "paused_at", "closed_at"]
+    return ["termination_reason", *CLOCKS.clear_pause(case), "closed_at"]
 
 
-@handles("complete")
 def _complete(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     result = params["result"]
     if result not in Result.values:
@@ -199,27 +126,31 @@ def _complete(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]
     case.result_note = str(params.get("result_note") or "").strip()
     case.delivery_method = method
     case.result_tracking_number = tracking[:40]
-    case.completed_at = now
-    return ["result", "result_note", "delivery_method", "result_tracking_number", "completed_at"]
+    return ["result", "result_note", "delivery_method", "result_tracking_number",
+            *CLOCKS.stop(case, Clock.PROCESSING, now)]  # fmt: skip
 
 
-@handles("deliver")
 def _deliver(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     case.delivered_at = now
     return ["delivered_at"]
 
 
-@handles("close")
 def _close(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     case.closed_at = now
     return ["closed_at"]
 
 
-@handles("withdraw")
 def _withdraw(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
-    case.paused_at = None
     case.closed_at = now
-    return ["paused_at", "closed_at"]
+    return [*CLOCKS.clear_pause(case), "closed_at"]
+
+
+EFFECTS: dict[str, Effect] = {
+    "submit": _submit, "request_correction": _request_correction, "resubmit": _resubmit, "forward": _forward,
+    "accept": _accept, "refuse": _refuse, "window_correction": _window_correction, "suspend": _suspend,
+    "resume": _resume, "terminate": _terminate, "complete": _complete, "deliver": _deliver, "close": _close,
+    "withdraw": _withdraw,
+}  # fmt: skip
 
 
 # --- Event data ----------------------------------------------------------------------------------
@@ -270,22 +201,10 @@ SMS_APPLICANT = {"submit", "request_correction", "window_correction", "forward",
                  "resume", "terminate", "complete"}  # fmt: skip
 
 
-def staff_of(org_id: int | None, role: str) -> list[Any]:
-    from shanghui.accounts.models import User
-
-    if org_id is None:
-        return []
-    return list(
-        User.objects.filter(
-            memberships__organisation_id=org_id, memberships__role=role, is_active=True
-        ).distinct()
-    )
-
-
-def after(case: Case, spec: Transition, event: CaseEvent) -> None:
-    from shanghui.conversations.owners import PROXY_CASE
+def after(case: Case, spec: Transition, event: CaseEvent, before: Any = None) -> None:
     from shanghui.conversations.services import post_system
     from shanghui.proxy import tasks
+    from shanghui.proxy.owner import PROXY_CASE
     from shanghui.proxy.workflow import ACTOR_LABELS
 
     # The case's conversation (代办群) shows every status change, in order, as a system message.
@@ -337,16 +256,3 @@ def after(case: Case, spec: Transition, event: CaseEvent) -> None:
     if written:
         schedule_delivery()  # one delivery run for everything this action wrote
     tasks.schedule_for(case, spec.action)
-
-
-def running_clock(case: Case) -> tuple[str, dt.datetime | None, dt.datetime | None]:
-    """(clock, started, due) of the clock running in the case's status, or ("", None, None)."""
-    if case.paused_at is not None:
-        return "", None, None
-    if case.status == Status.SUBMITTED:
-        return Clock.REVIEW, case.submitted_at, case.review_due_at
-    if case.status == Status.FORWARDED:
-        return Clock.ACCEPTANCE, case.forwarded_at, case.acceptance_due_at
-    if case.status == Status.ACCEPTED:
-        return Clock.PROCESSING, case.accepted_at, case.processing_due_at
-    return "", None, None

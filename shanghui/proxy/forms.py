@@ -17,8 +17,8 @@ from shanghui.catalog.models import Delivery
 from shanghui.lib.widgets import PlainSelect
 from shanghui.orgs.forms import BootstrapForm, IdNumberField, MobileField
 from shanghui.orgs.models import FederationLevel, Organisation, OrgKind
+from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.models import Case, CaseMaterial, Result, Status
-from shanghui.proxy.queries import overdue_q
 
 REQUIRED = "此项为必填项"
 
@@ -122,7 +122,7 @@ class CaseFilterForm(BootstrapForm):
         if data.get("created_to"):
             cases = cases.filter(created_at__lt=local_day_start(data["created_to"] + dt.timedelta(days=1)))
         if data.get("overdue"):
-            cases = cases.filter(overdue_q(now))
+            cases = cases.filter(CLOCKS.overdue_q(now))
         return cases
 
     def audit_detail(self) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shanghui.lib.crypto import EncryptedTextField
 from shanghui.lib.masking import mask_id_number, mask_mobile, mask_name
+from shanghui.workflow.models import EventBase
 
 
 class Status(models.TextChoices):
@@ -207,21 +208,11 @@ class CaseMaterial(models.Model):
         ordering = ["case_id", "slot", "uploaded_at"]
 
 
-class CaseEvent(models.Model):
-    """The timeline: one append-only row per change of a case, written in the same transaction."""
+class CaseEvent(EventBase):
+    """The timeline: one append-only row per change of a case, written in the same transaction.
+    A null actor with actor_kind "applicant" is the citizen; with "system", a task."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField("操作", max_length=30)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    # Null actor with actor_kind "applicant" is the citizen; with "system", a task.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_kind = models.CharField(max_length=12)
-    note = models.TextField("说明", blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(db_index=True)
 
     class Meta:
         verbose_name = "办件记录"

@@ -10,7 +10,7 @@ outbox: the outbox keeps its parameters in clear text in the database (a code mu
 hashed), and its retries (30 s, 2 min, 10 min, 1 h) outlive a five-minute code. A failed send gives
 the citizen an error at once and does not count against the limits.
 
-A proved number is kept in the session (`CITIZEN_SESSION_KEY`) for `SESSION_SECONDS`.
+A proved number is kept in the session by shanghui/accounts/citizen.py.
 """
 
 from __future__ import annotations
@@ -21,15 +21,12 @@ import logging
 import secrets
 
 from django.db import transaction
-from django.http import HttpRequest
-from django.middleware.csrf import rotate_token
 from django.utils import timezone
 
 from shanghui.lib.crypto import keyed_hash
 from shanghui.lib.masking import mask_mobile
 from shanghui.lib.validators import is_valid_mobile, normalize_mobile
 from shanghui.notify import sms
-from shanghui.proxy.access import CITIZEN_SESSION_KEY
 from shanghui.proxy.models import MobileCode
 
 logger = logging.getLogger("shanghui.proxy")
@@ -43,8 +40,6 @@ SEND_LIMITS = (
     (dt.timedelta(hours=1), 5, "验证码发送次数过多，请{wait}分钟后再试"),
     (dt.timedelta(days=1), 10, "该号码今日获取验证码次数已达上限，请明天再试"),
 )
-SESSION_SECONDS = 2 * 3600
-VERIFIED_AT_KEY = "citizen_verified_at"
 
 
 class OtpError(Exception):
@@ -146,35 +141,3 @@ def verify_code(mobile: str, code: str) -> None:
         row.save()
     if error is not None:
         raise OtpError(error)
-
-
-# --- The citizen's session -----------------------------------------------------------------------
-
-
-def sign_in(request: HttpRequest, mobile: str) -> None:
-    """Remember the proved number. A new session key (and CSRF token), as at any login, so a session
-    id planted before the login is worth nothing after it."""
-    request.session.cycle_key()
-    rotate_token(request)
-    request.session[CITIZEN_SESSION_KEY] = mobile
-    request.session[VERIFIED_AT_KEY] = int(timezone.now().timestamp())
-    if not request.user.is_authenticated:
-        # Staff sessions keep their own lifetime; the citizen mark expires on its own (verified_mobile).
-        request.session.set_expiry(SESSION_SECONDS)
-
-
-def sign_out(request: HttpRequest) -> None:
-    request.session.pop(CITIZEN_SESSION_KEY, None)
-    request.session.pop(VERIFIED_AT_KEY, None)
-
-
-def verified_mobile(request: HttpRequest) -> str:
-    """The number proved in this session within SESSION_SECONDS, or "" (and the mark is dropped)."""
-    mobile = str(request.session.get(CITIZEN_SESSION_KEY, ""))
-    if not mobile:
-        return ""
-    verified_at = request.session.get(VERIFIED_AT_KEY)
-    if not isinstance(verified_at, int) or timezone.now().timestamp() - verified_at > SESSION_SECONDS:
-        sign_out(request)
-        return ""
-    return mobile

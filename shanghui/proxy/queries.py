@@ -4,9 +4,9 @@ Everything here takes a queryset already limited to what the user may see (acces
 costs a fixed number of queries whatever the number of cases: counts are conditional aggregates in one
 statement, lists are sliced.
 
-"Running clock" follows effects.running_clock as a database filter: the clock of the case's status
-(submitted → review, forwarded → acceptance, accepted → processing), unless the case is paused (waiting
-for a correction, or suspended). "Due soon" means due within the next DUE_SOON_HOURS.
+"Running clock", "overdue" and "due soon" are the clocks' database filters (clocks.CLOCKS, declared with
+the workflow kernel): the clock of the case's status (submitted → review, forwarded → acceptance,
+accepted → processing), unless the case is paused (waiting for a correction, or suspended).
 """
 
 from __future__ import annotations
@@ -29,49 +29,15 @@ from shanghui.orgs.access import scope_for
 from shanghui.orgs.models import Organisation, OrgKind, Role
 from shanghui.proxy import summaries
 from shanghui.proxy.access import CASE_ROLES, DEPARTMENT_READER_ROLES, cases_for_user
+from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.models import Case, CaseStat, Clock, FollowUp, Rating, Status
+from shanghui.workflow.clocks import ON_TIME, UNFINISHED
 
-DUE_SOON_HOURS = 24
-
-# The status in which each clock runs, and the field holding its due time.
-CLOCK_FIELDS: dict[str, tuple[str, str]] = {
-    Clock.REVIEW: (Status.SUBMITTED, "review_due_at"),
-    Clock.ACCEPTANCE: (Status.FORWARDED, "acceptance_due_at"),
-    Clock.PROCESSING: (Status.ACCEPTED, "processing_due_at"),
-}
-ALL_CLOCKS = frozenset(CLOCK_FIELDS)
 # Cases someone is working on (drafts and finished cases excluded).
 IN_PROGRESS = (
     Status.SUBMITTED, Status.NEEDS_CORRECTION, Status.FORWARDED, Status.ACCEPTED, Status.SUSPENDED,
 )  # fmt: skip
 OPEN_FOLLOW_UP = (FollowUp.State.OPEN, FollowUp.State.ANSWERED, FollowUp.State.APPEALED)
-
-
-def running_q(
-    *,
-    clocks: frozenset[str] = ALL_CLOCKS,
-    due_before: dt.datetime | None = None,
-    due_from: dt.datetime | None = None,
-) -> Q:
-    """Cases whose running clock is one of `clocks`, optionally with its due time in [due_from, due_before)."""
-    q = Q(pk__in=[])
-    for clock in sorted(clocks):
-        status, due_field = CLOCK_FIELDS[clock]
-        part = Q(status=status, **{f"{due_field}__isnull": False})
-        if due_before is not None:
-            part &= Q(**{f"{due_field}__lt": due_before})
-        if due_from is not None:
-            part &= Q(**{f"{due_field}__gte": due_from})
-        q |= part
-    return Q(paused_at__isnull=True) & q
-
-
-def overdue_q(now: dt.datetime, clocks: frozenset[str] = ALL_CLOCKS) -> Q:
-    return running_q(clocks=clocks, due_before=now)
-
-
-def due_soon_q(now: dt.datetime, clocks: frozenset[str] = ALL_CLOCKS) -> Q:
-    return running_q(clocks=clocks, due_from=now, due_before=now + dt.timedelta(hours=DUE_SOON_HOURS))
 
 
 # --- Queues ------------------------------------------------------------------------------------------
@@ -113,8 +79,8 @@ def queues_for(user: Any, now: dt.datetime | None = None) -> list[Queue]:
             Queue("review", "待预审", mine & Q(status=Status.SUBMITTED), "已提交、等待本代办点预审"),
             Queue("correction", "待补正", mine & Q(status=Status.NEEDS_CORRECTION), "等待申请人补正材料"),
         ]
-        soon |= mine & due_soon_q(now, frozenset({Clock.REVIEW}))
-        late |= mine & overdue_q(now, frozenset({Clock.REVIEW}))
+        soon |= mine & CLOCKS.due_soon_q(now, [Clock.REVIEW])
+        late |= mine & CLOCKS.overdue_q(now, [Clock.REVIEW])
     if windows:
         mine = Q(window_id__in=windows)
         window_clocks = frozenset({Clock.ACCEPTANCE, Clock.PROCESSING})
@@ -127,14 +93,14 @@ def queues_for(user: Any, now: dt.datetime | None = None) -> list[Queue]:
                 "本窗口已受理、尚未办结（含中止）",
             ),
         ]
-        soon |= mine & due_soon_q(now, window_clocks)
-        late |= mine & overdue_q(now, window_clocks)
+        soon |= mine & CLOCKS.due_soon_q(now, window_clocks)
+        late |= mine & CLOCKS.overdue_q(now, window_clocks)
     if is_supervisor(user):
         queues.append(Queue("open", "在办", Q(status__in=IN_PROGRESS), "已提交、尚未办结的办件"))
-        soon |= due_soon_q(now)
-        late |= overdue_q(now)
+        soon |= CLOCKS.due_soon_q(now)
+        late |= CLOCKS.overdue_q(now)
     queues += [
-        Queue("due_soon", "即将超期", soon, f"{DUE_SOON_HOURS}小时内到期"),
+        Queue("due_soon", "即将超期", soon, f"{CLOCKS.due_soon_hours}小时内到期"),
         Queue("overdue", "已超期", late, "计时中且已超过时限"),
     ]
     return queues
@@ -182,12 +148,6 @@ STEPS = (
     ("办理（受理→办结）", "accepted_at", "completed_at"),
     ("送达（办结→送达）", "completed_at", "delivered_at"),
     ("全程（提交→办结）", "submitted_at", "completed_at"),
-)
-# Which finished-step timestamp each clock is measured against (the order of summaries.CLOCK_OUTCOMES).
-ON_TIME = (
-    (Clock.REVIEW, "forwarded_at", "review_due_at"),
-    (Clock.ACCEPTANCE, "accepted_at", "acceptance_due_at"),
-    (Clock.PROCESSING, "completed_at", "processing_due_at"),
 )
 
 
@@ -334,15 +294,12 @@ def case_statistics(cases: QuerySet[Case], now: dt.datetime | None = None) -> St
         _add(counts.months, (local.year, local.month), n)
 
     aggregates: dict[str, Any] = {}
-    for clock, done_field, due_field in ON_TIME:
-        finished = Q(**{f"{done_field}__isnull": False, f"{due_field}__isnull": False})
-        aggregates[f"{clock}_finished"] = Count("pk", filter=finished)
-        aggregates[f"{clock}_on_time"] = Count(
-            "pk", filter=finished & Q(**{f"{done_field}__lte": F(due_field)})
-        )
+    for spec in CLOCKS:
+        aggregates[f"{spec.name}_finished"] = Count("pk", filter=CLOCKS.finished_q(spec))
+        aggregates[f"{spec.name}_on_time"] = Count("pk", filter=CLOCKS.on_time_q(spec))
     totals = cases.aggregate(**aggregates)
     counts.finished = {
-        clock: (totals[f"{clock}_finished"], totals[f"{clock}_on_time"]) for clock, _d, _due in ON_TIME
+        spec.name: (totals[f"{spec.name}_finished"], totals[f"{spec.name}_on_time"]) for spec in CLOCKS
     }
     counts.levels = dict(
         Rating.objects.filter(case__in=cases.values("pk"))
@@ -470,7 +427,7 @@ def _counts_from_summaries(viewer: Viewer) -> tuple[Counts, bool] | None:
         return None
     keys, everything = found
     counts = Counts()
-    finished = {clock: [0, 0] for clock, _done, _due in ON_TIME}
+    finished = {spec.name: [0, 0] for spec in CLOCKS}
     departments: dict[int, int] = {}
     items: dict[int, int] = {}
     points: dict[int, int] = {}
@@ -481,10 +438,11 @@ def _counts_from_summaries(viewer: Viewer) -> tuple[Counts, bool] | None:
             _add(counts.status, status, n)
             year, month_number = month.split("-")
             _add(counts.months, (int(year), int(month_number)), n)
-            for (clock, _done, _due), outcome in zip(ON_TIME, outcomes, strict=True):
-                if outcome != "0":
-                    finished[clock][0] += n
-                    finished[clock][1] += n if outcome == "1" else 0
+            # One outcome digit per clock, in CLOCKS' order (summaries.facts_of).
+            for spec, outcome in zip(CLOCKS, outcomes, strict=True):
+                if outcome != UNFINISHED:
+                    finished[spec.name][0] += n
+                    finished[spec.name][1] += n if outcome == ON_TIME else 0
         elif family == "d":
             _add(departments, int(rest), n)
         elif family == "i":
@@ -625,12 +583,12 @@ def _statistics(
     )
     by_month = [Row(f"{y}-{m:02d}", counts.months.get((y, m), 0)) for y, m in _months(now)]
 
-    overdue = cases.filter(overdue_q(now)).aggregate(
-        **{str(clock): Count("pk", filter=overdue_q(now, frozenset({clock}))) for clock, _d, _due in ON_TIME}
+    overdue = cases.filter(CLOCKS.overdue_q(now)).aggregate(
+        **{str(spec.name): Count("pk", filter=CLOCKS.overdue_q(now, [spec.name])) for spec in CLOCKS}
     )
     on_time = [
-        OnTime(str(Clock(clock).label), *counts.finished.get(clock, (0, 0)), overdue[clock] or 0)
-        for clock, _done, _due in ON_TIME
+        OnTime(str(spec.label), *counts.finished.get(spec.name, (0, 0)), overdue[spec.name] or 0)
+        for spec in CLOCKS
     ]
 
     medians, sample_size = _step_medians(cases, now)

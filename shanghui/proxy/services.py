@@ -3,7 +3,6 @@ intake, materials, material review, rating and bad-rating follow-up."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from shanghui.audit.services import record
 from shanghui.catalog.models import ServiceItem
 from shanghui.catalog.services import current_version, items_offered_by
 from shanghui.lib.crypto import keyed_hash
+from shanghui.lib.uploads import check_upload, sha256_of
 from shanghui.lib.validators import id_number_error, is_valid_mobile, normalize_id_number, normalize_mobile
 from shanghui.lib.workdays import add_working_days, local_date
 from shanghui.notify.services import notify_users
@@ -177,48 +177,6 @@ def create_case(
 
 # --- Materials -----------------------------------------------------------------------------------
 
-# Accepted file types, recognised by their first bytes, never by name or the browser's word.
-SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-    (b"%PDF-", "application/pdf", ".pdf"),
-)
-
-
-def sniff(head: bytes) -> tuple[str, str] | None:
-    for magic, content_type, extension in SIGNATURES:
-        if head.startswith(magic):
-            return content_type, extension
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", ".webp"
-    return None
-
-
-def check_upload(upload: UploadedFile) -> tuple[str, str]:
-    """(content type, extension) of an acceptable upload, or ValidationError in Chinese."""
-    limit = settings.PROXY_MAX_UPLOAD_MB * 1024 * 1024
-    if not upload.size:
-        raise ValidationError("文件是空的，请重新选择", code="empty")
-    if upload.size > limit:
-        raise ValidationError(f"文件超过 {settings.PROXY_MAX_UPLOAD_MB} MB，请压缩后再上传", code="too_large")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    kind = sniff(head)
-    if kind is None:
-        raise ValidationError("只能上传 JPG、PNG、WebP 图片或 PDF 文件", code="bad_type")
-    return kind
-
-
-def _sha256(upload: UploadedFile) -> str:
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.hexdigest()
-
-
 # Who may add files in which status: the citizen while preparing or correcting; the clerk's results.
 UPLOAD_STATUSES = {Status.DRAFT, Status.SUBMITTED, Status.NEEDS_CORRECTION}
 
@@ -243,7 +201,7 @@ def add_material(
         case.materials.filter(slot=slot, is_current=True, is_result=False).update(is_current=False)
     material = CaseMaterial(
         case=case, slot=slot, name=name, original_name=(upload.name or "")[:200], content_type=content_type,
-        size=upload.size or 0, sha256=_sha256(upload), uploaded_by=actor, is_result=is_result,
+        size=upload.size or 0, sha256=sha256_of(upload), uploaded_by=actor, is_result=is_result,
     )  # fmt: skip
     material.file.save(f"{case.number}-{secrets.token_hex(8)}{extension}", upload, save=False)
     material.save()
@@ -296,7 +254,7 @@ def rate_case(*, case: Case, level: int, comment: str = "") -> Rating:
         responsible: Organisation = case.window if case.window is not None else case.proxy_point
         due = add_working_days(calendar.current(), timezone.now(), settings.PROXY_FOLLOW_UP_DAYS)
         follow_up = FollowUp.objects.create(rating=rating, responsible=responsible, due_at=due)
-        from shanghui.proxy.effects import staff_of
+        from shanghui.proxy.clocks import staff_of
 
         role = Role.WINDOW_CLERK if case.window_id else Role.AGENT
         notify_users(

@@ -30,34 +30,21 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case as CaseWhen
-from django.db.models import Count, F, IntegerField, Q, Value, When
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django_tasks import task
 
 from shanghui.orgs.models import PATH_STEP, Organisation
-from shanghui.proxy.models import Case, CaseStat, FollowUp, Rating, Status
+from shanghui.proxy.clocks import CLOCKS
+from shanghui.proxy.models import Case, CaseStat, Clock, FollowUp, Rating, Status
 
 ALL_CASES = 0  # viewer of every case (superusers)
 MARKER_VIEWER = -1  # holds the "stale" marker row
 STALE_KEY = "stale"
 
-# (finished-step timestamp, due time) of the review, acceptance and processing clocks, in key order.
-CLOCK_OUTCOMES = (
-    ("forwarded_at", "review_due_at"),
-    ("accepted_at", "acceptance_due_at"),
-    ("completed_at", "processing_due_at"),
-)
 
 Delta = Counter[tuple[int, bool, str]]
-
-
-def _outcome(done: dt.datetime | None, due: dt.datetime | None) -> str:
-    """0: not finished against a due time; 1: finished on time; 2: finished late."""
-    if done is None or due is None:
-        return "0"
-    return "1" if done <= due else "2"
 
 
 def month_key(created_at: dt.datetime) -> str:
@@ -86,7 +73,8 @@ class Facts:
 
 
 def facts_of(case: Case) -> Facts:
-    outcomes = "".join(_outcome(getattr(case, done), getattr(case, due)) for done, due in CLOCK_OUTCOMES)
+    # One digit per clock, in CLOCKS' order: 0 not finished against a due time, 1 on time, 2 late.
+    outcomes = "".join(CLOCKS.outcome(case, spec) for spec in CLOCKS)
     return Facts(
         proxy_point_id=case.proxy_point_id,
         window_id=case.window_id,
@@ -222,15 +210,6 @@ def is_stale() -> bool:
     return CaseStat.objects.filter(viewer_id=MARKER_VIEWER, key=STALE_KEY).exists()
 
 
-def _outcome_expression(done: str, due: str) -> CaseWhen:
-    return CaseWhen(
-        When(Q(**{f"{done}__isnull": True}) | Q(**{f"{due}__isnull": True}), then=Value(0)),
-        When(**{f"{done}__lte": F(due)}, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-
-
 def _month_text(month: dt.datetime | dt.date) -> str:
     if isinstance(month, dt.datetime) and timezone.is_aware(month):
         month = timezone.localtime(month, ZoneInfo(settings.TIME_ZONE))
@@ -254,9 +233,9 @@ def compute() -> Delta:
         Case.objects.order_by()
         .annotate(
             month=TruncMonth("created_at", tzinfo=tz),
-            o0=_outcome_expression(*CLOCK_OUTCOMES[0]),
-            o1=_outcome_expression(*CLOCK_OUTCOMES[1]),
-            o2=_outcome_expression(*CLOCK_OUTCOMES[2]),
+            o0=CLOCKS.outcome_expression(CLOCKS[Clock.REVIEW]),
+            o1=CLOCKS.outcome_expression(CLOCKS[Clock.ACCEPTANCE]),
+            o2=CLOCKS.outcome_expression(CLOCKS[Clock.PROCESSING]),
         )
         .values_list("proxy_point_id", "window_id", "department_id", "status", "month", "o0", "o1", "o2")
         .annotate(n=Count("pk"))

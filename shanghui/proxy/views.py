@@ -8,7 +8,6 @@ case that moved on since the page was shown is a 409 with a message (workflow.Co
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,7 +50,8 @@ from shanghui.proxy.access import (
     get_follow_up_for_user,
     intake_points,
 )
-from shanghui.proxy.effects import describe_event_data, running_clock
+from shanghui.proxy.clocks import CLOCKS
+from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.forms import (
     ACTION_FORMS,
     POA_TEXT,
@@ -67,7 +67,6 @@ from shanghui.proxy.models import (
     Case,
     CaseEvent,
     CaseMaterial,
-    Clock,
     FollowUp,
     Rating,
     Status,
@@ -105,72 +104,6 @@ def _back_to_case(request: HttpRequest, case: Case, anchor: str = "") -> HttpRes
     return redirect(url)
 
 
-# --- Clocks --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class ClockView:
-    key: str
-    label: str
-    started: dt.datetime | None
-    due: dt.datetime | None
-    finished: dt.datetime | None
-    state: str
-    css: str  # Bootstrap colour: the warning colours of the page
-
-
-CLOCK_STEPS = (
-    (Clock.REVIEW, "submitted_at", "review_due_at", "forwarded_at"),
-    (Clock.ACCEPTANCE, "forwarded_at", "acceptance_due_at", "accepted_at"),
-    (Clock.PROCESSING, "accepted_at", "processing_due_at", "completed_at"),
-)
-# The clock a paused case stopped: the one of the status it returns to, or processing when suspended.
-PAUSED_CLOCK: dict[str, str] = {
-    Status.SUBMITTED: Clock.REVIEW,
-    Status.FORWARDED: Clock.ACCEPTANCE,
-    Status.ACCEPTED: Clock.PROCESSING,
-}
-
-
-def clock_state(case: Case, now: dt.datetime) -> tuple[str, str]:
-    """(label, colour) of the running clock, for the list: "" when no clock runs."""
-    clock, _started, due = running_clock(case)
-    if not clock or due is None:
-        return "", ""
-    if due < now:
-        return "已超期", "danger"
-    if due < now + dt.timedelta(hours=queries.DUE_SOON_HOURS):
-        return "即将超期", "warning"
-    return "计时中", "primary"
-
-
-def clocks_of(case: Case, now: dt.datetime) -> list[ClockView]:
-    running, _s, _d = running_clock(case)
-    paused = ""
-    if case.paused_at is not None:
-        paused = (
-            Clock.PROCESSING if case.status == Status.SUSPENDED else PAUSED_CLOCK.get(case.return_status, "")
-        )
-    views = []
-    for clock, start_field, due_field, end_field in CLOCK_STEPS:
-        started, due = getattr(case, start_field), getattr(case, due_field)
-        finished = getattr(case, end_field)
-        if clock == Clock.ACCEPTANCE and finished is None and case.status == Status.REFUSED:
-            finished = case.closed_at  # refusal ends the acceptance step too
-        if due is None:
-            state, css = "未开始", "secondary"
-        elif clock == running:
-            state, css = clock_state(case, now)
-        elif clock == paused:
-            state, css = "已暂停（等待补正或中止中）", "secondary"
-        elif finished is not None:
-            state, css = ("按时完成", "success") if finished <= due else ("超时完成", "danger")
-        else:
-            state, css = "已结束", "secondary"
-        views.append(ClockView(clock, str(Clock(clock).label), started, due, finished, state, css))
-    return views
-
-
 # --- Case list and export ------------------------------------------------------------------------------
 
 
@@ -197,7 +130,7 @@ def case_list(request: HttpRequest) -> HttpResponseBase:
     page = paginate(
         request, cases.order_by("-created_at", "-pk"), count=None if filtered else counts[current.key]
     )
-    rows = [(case, *clock_state(case, now)) for case in page.object_list]
+    rows = [(case, *CLOCKS.running_state(case, now)) for case in page.object_list]
     context = {
         "form": form,
         "page": page,
@@ -227,8 +160,8 @@ def _export_cases(request: HttpRequest, cases: Any, form: CaseFilterForm) -> Htt
         ).order_by("-created_at", "-pk")
         for case in qs.iterator(chunk_size=EXPORT_CHUNK):
             exported += 1
-            _clock, _started, due = running_clock(case)
-            state, _css = clock_state(case, now)
+            _clock, _started, due = CLOCKS.running(case)
+            state, _css = CLOCKS.running_state(case, now)
             yield [
                 case.number, case.item.name, case.department.name, case.proxy_point.parent.name if case.proxy_point.parent else "",
                 case.proxy_point.name, case.window.name if case.window else "", case.masked_applicant, case.masked_mobile,
@@ -341,7 +274,7 @@ def _detail_context(
         "kinds": kinds,
         "kind_labels": [ACTOR_LABELS[k] for k in sorted(kinds)],
         "county_name": _county_name(case.home_region_code),
-        "clocks": clocks_of(case, now),
+        "clocks": CLOCKS.states(case, now),
         "slots": slots,
         "extra": extra,
         "results": results,
@@ -481,7 +414,7 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
             )
     except Conflict as exc:
         _discard(stored)
-        return _conflict(request, exc.case, exc.message, action)
+        return _conflict(request, exc.record, exc.message, action)
     except TransitionError as exc:
         _discard(stored)
         attach_errors(form, exc)
@@ -684,7 +617,7 @@ def case_stats(request: HttpRequest) -> HttpResponseBase:
     return render(
         request,
         "proxy/stats.html",
-        {"stats": stats, "charts": stats.charts(), "due_soon_hours": queries.DUE_SOON_HOURS},
+        {"stats": stats, "charts": stats.charts(), "due_soon_hours": CLOCKS.due_soon_hours},
     )
 
 

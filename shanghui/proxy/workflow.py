@@ -1,4 +1,5 @@
-"""The proxy case state machine: the transition table and the one function that moves a case.
+"""The proxy case state machine, declared with the workflow kernel (shanghui/workflow/machine.py):
+the transition table, and the machine that moves a case with this programme's effects.
 
 Who acts (`actor_kind`):
   applicant  the citizen (after the one-time-code check), or an agent entering for them
@@ -11,103 +12,43 @@ docs/workflow.md draws the diagram; keep it in step with TRANSITIONS.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
-
 from shanghui.accounts.models import User
+from shanghui.proxy import effects, summaries
 from shanghui.proxy.models import Case, CaseEvent, Status
+from shanghui.workflow.machine import SYSTEM, Conflict, Machine, Transition, TransitionError, action, table
 
-APPLICANT, AGENT, CLERK, SYSTEM = "applicant", "agent", "clerk", "system"
+__all__ = [
+    "ACTOR_LABELS", "AGENT", "APPLICANT", "BEFORE_ACCEPTANCE", "CLERK", "MACHINE", "SYSTEM", "TRANSITIONS",
+    "Conflict", "Transition", "TransitionError", "allowed_actions", "blocked", "transition",
+]  # fmt: skip
+
+APPLICANT, AGENT, CLERK = "applicant", "agent", "clerk"
 ACTOR_LABELS = {APPLICANT: "申请人", AGENT: "代办员", CLERK: "窗口人员", SYSTEM: "系统"}
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str
-    sources: frozenset[str]
-    # The target status; None means "decided by the action" (resubmit returns where it came from).
-    target: str | None
-    actors: frozenset[str]
-    # Fields the action must be given (checked before the row is locked).
-    required: tuple[str, ...] = ()
-    # Whether the action stays available after the status the user saw has changed (only `rate`).
-    needs_expected: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _t(
-    action: str, label: str, sources: set[str], target: str | None, actors: set[str], **kw: Any
-) -> Transition:
-    return Transition(action, label, frozenset(sources), target, frozenset(actors), **kw)
-
 
 BEFORE_ACCEPTANCE: set[str] = {Status.DRAFT, Status.SUBMITTED, Status.NEEDS_CORRECTION, Status.FORWARDED}
 
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in [
-        _t("submit", "提交申请", {Status.DRAFT}, Status.SUBMITTED, {APPLICANT, AGENT}),
-        _t(
-            "request_correction",
-            "要求补正",
-            {Status.SUBMITTED},
-            Status.NEEDS_CORRECTION,
-            {AGENT},
-            required=("correction_items",),
-        ),  # fmt: skip
-        _t("resubmit", "补正后重新提交", {Status.NEEDS_CORRECTION}, None, {APPLICANT, AGENT}),
-        _t("forward", "预审通过并转递", {Status.SUBMITTED}, Status.FORWARDED, {AGENT}, required=("window",)),
-        _t("accept", "受理", {Status.FORWARDED}, Status.ACCEPTED, {CLERK}, required=("acceptance_number",)),
-        _t("refuse", "不予受理", {Status.FORWARDED}, Status.REFUSED, {CLERK}, required=("reason",)),
-        _t(
-            "window_correction",
-            "窗口要求补正",
-            {Status.FORWARDED, Status.ACCEPTED},
-            Status.NEEDS_CORRECTION,
-            {CLERK},
-            required=("correction_items",),
-        ),  # fmt: skip
-        _t("suspend", "中止办理", {Status.ACCEPTED}, Status.SUSPENDED, {CLERK}, required=("reason",)),
-        _t("resume", "恢复办理", {Status.SUSPENDED}, Status.ACCEPTED, {CLERK}),
-        _t(
-            "terminate",
-            "终止办理",
-            {Status.ACCEPTED, Status.SUSPENDED},
-            Status.TERMINATED,
-            {CLERK},
-            required=("reason",),
-        ),  # fmt: skip
-        _t(
-            "complete",
-            "办结",
-            {Status.ACCEPTED},
-            Status.COMPLETED,
-            {CLERK},
-            required=("result", "delivery_method"),
-        ),  # fmt: skip
-        _t("deliver", "确认送达", {Status.COMPLETED}, Status.DELIVERED, {APPLICANT, AGENT, SYSTEM}),
-        _t("close", "归档", {Status.DELIVERED}, Status.CLOSED, {AGENT, SYSTEM}),
-        _t("withdraw", "撤回申请", BEFORE_ACCEPTANCE, Status.WITHDRAWN, {APPLICANT, AGENT}),
-    ]
-}
-
-
-class TransitionError(ValidationError):
-    """The action is not allowed for this actor, or its input is invalid (HTTP 400/403/422)."""
-
-
-class Conflict(Exception):
-    """Someone else changed the case first (HTTP 409). Nothing was changed by this request."""
-
-    def __init__(self, case: Case, message: str) -> None:
-        super().__init__(message)
-        self.case = case
-        self.message = message
+TRANSITIONS = table(
+    action("submit", "提交申请", {Status.DRAFT}, Status.SUBMITTED, {APPLICANT, AGENT}),
+    action("request_correction", "要求补正", {Status.SUBMITTED}, Status.NEEDS_CORRECTION, {AGENT},
+           required=("correction_items",)),
+    # No fixed target: a resubmission returns to where the correction was asked from.
+    action("resubmit", "补正后重新提交", {Status.NEEDS_CORRECTION}, None, {APPLICANT, AGENT}),
+    action("forward", "预审通过并转递", {Status.SUBMITTED}, Status.FORWARDED, {AGENT}, required=("window",)),
+    action("accept", "受理", {Status.FORWARDED}, Status.ACCEPTED, {CLERK}, required=("acceptance_number",)),
+    action("refuse", "不予受理", {Status.FORWARDED}, Status.REFUSED, {CLERK}, required=("reason",)),
+    action("window_correction", "窗口要求补正", {Status.FORWARDED, Status.ACCEPTED}, Status.NEEDS_CORRECTION,
+           {CLERK}, required=("correction_items",)),
+    action("suspend", "中止办理", {Status.ACCEPTED}, Status.SUSPENDED, {CLERK}, required=("reason",)),
+    action("resume", "恢复办理", {Status.SUSPENDED}, Status.ACCEPTED, {CLERK}),
+    action("terminate", "终止办理", {Status.ACCEPTED, Status.SUSPENDED}, Status.TERMINATED, {CLERK},
+           required=("reason",)),
+    action("complete", "办结", {Status.ACCEPTED}, Status.COMPLETED, {CLERK}, required=("result", "delivery_method")),
+    action("deliver", "确认送达", {Status.COMPLETED}, Status.DELIVERED, {APPLICANT, AGENT, SYSTEM}),
+    action("close", "归档", {Status.DELIVERED}, Status.CLOSED, {AGENT, SYSTEM}),
+    action("withdraw", "撤回申请", BEFORE_ACCEPTANCE, Status.WITHDRAWN, {APPLICANT, AGENT}),
+)  # fmt: skip
 
 
 def blocked(case: Case, spec: Transition) -> str:
@@ -119,12 +60,35 @@ def blocked(case: Case, spec: Transition) -> str:
     return ""
 
 
+def _return_status(case: Case, spec: Transition) -> str:
+    return case.return_status
+
+
+def _record_statistics(case: Case, spec: Transition, event: CaseEvent, counted_as: Any) -> None:
+    # Last in the transaction: the statistics rows it updates stay locked only until the commit.
+    summaries.record_change(counted_as, case)
+
+
+MACHINE: Machine[Case] = Machine(
+    model=Case,
+    events=CaseEvent,
+    event_fk="case",
+    table=TRANSITIONS,
+    actor_labels=ACTOR_LABELS,
+    noun="办件",
+    # The organisations come along for the notifications and the statistics (their paths).
+    select_related=("item_version", "proxy_point", "department", "window"),
+    effects=effects.EFFECTS,
+    blocked=blocked,
+    target_of=_return_status,
+    event_data=effects.event_data,
+    snapshot=summaries.facts_of,
+    after=[effects.after, _record_statistics],
+)
+
+
 def allowed_actions(case: Case, actor_kinds: set[str]) -> list[Transition]:
-    return [
-        t
-        for t in TRANSITIONS.values()
-        if case.status in t.sources and t.actors & actor_kinds and not blocked(case, t)
-    ]
+    return MACHINE.allowed(case, actor_kinds)
 
 
 def transition(
@@ -137,63 +101,9 @@ def transition(
     note: str = "",
     params: dict[str, Any] | None = None,
 ) -> Case:
-    """Move a case by one action, or raise. Locks the case row for the whole transaction, so two
-    people acting at once are serialised: the second sees the first one's result and gets Conflict.
-
-    `expected_status` is the status the person saw when they chose the action (pages always send it):
-    if it has changed, the action is refused even when it would still be possible from the new status.
-    """
-    from shanghui.proxy import effects, summaries
-
-    params = dict(params or {})
-    spec = TRANSITIONS.get(action)
-    if spec is None:
-        raise TransitionError(f"未知的操作：{action}")
-    if actor_kind not in spec.actors:
-        raise TransitionError(
-            f"{ACTOR_LABELS.get(actor_kind, actor_kind)}不能执行“{spec.label}”", code="forbidden"
-        )
-    missing = [name for name in spec.required if not params.get(name)]
-    if missing:
-        raise TransitionError({name: "此项为必填项" for name in missing}, code="required")
-
-    with transaction.atomic():
-        # select_for_update: the row stays locked until commit, so concurrent actions queue here
-        # and each sees the status the previous one left. Only the case's row (of=self): without it
-        # PostgreSQL locks every joined row too, the item version and the proxy point, and every
-        # action on any case of the same point or item would wait for this one. The organisations
-        # come along for the notifications and the statistics (their paths), without more queries.
-        case = (
-            Case.objects.select_for_update(of=("self",))
-            .select_related("item_version", "proxy_point", "department", "window")
-            .get(pk=case_id)
-        )
-        if expected_status is not None and case.status != expected_status:
-            raise Conflict(case, f"办件状态已变为“{case.get_status_display()}”，请刷新后再操作")
-        if case.status not in spec.sources:
-            raise Conflict(case, f"办件当前状态为“{case.get_status_display()}”，不能执行“{spec.label}”")
-        if reason := blocked(case, spec):
-            raise Conflict(case, reason)
-        now = timezone.now()
-        counted_as = summaries.facts_of(case)
-        from_status = case.status
-        # resubmit has no fixed target: it returns to where the correction was asked from.
-        target = spec.target or case.return_status
-        changed = effects.apply(case, spec, params, now)
-        case.status = target
-        case.save(update_fields=sorted({*changed, "status", "updated_at"}))
-        event = CaseEvent.objects.create(
-            case=case,
-            action=action,
-            from_status=from_status,
-            to_status=case.status,
-            actor=actor,
-            actor_kind=actor_kind,
-            note=note or params.get("reason", "") or "",
-            data=effects.event_data(spec, params),
-            created_at=now,
-        )
-        effects.after(case, spec, event)
-        # Last in the transaction: the statistics rows it updates stay locked only until the commit.
-        summaries.record_change(counted_as, case)
-    return case
+    """Move a case by one action, or raise TransitionError / Conflict having changed nothing
+    (workflow.machine.Machine.transition)."""
+    return MACHINE.transition(
+        pk=case_id, action=action, actor=actor, actor_kind=actor_kind, expected_status=expected_status,
+        note=note, params=params,
+    )  # fmt: skip

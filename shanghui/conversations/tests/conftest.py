@@ -9,9 +9,8 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
+from shanghui.accounts.citizen import CITIZEN_SESSION_KEY, VERIFIED_AT_KEY
 from shanghui.accounts.models import User
-from shanghui.proxy.access import CITIZEN_SESSION_KEY
-from shanghui.proxy.otp import VERIFIED_AT_KEY
 from shanghui.proxy.tests.conftest import pw  # noqa: F401
 
 ORIGIN = b"http://testserver"

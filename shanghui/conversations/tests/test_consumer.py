@@ -14,14 +14,15 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from shanghui.accounts.citizen import SESSION_SECONDS
 from shanghui.asgi import application
 from shanghui.conversations import services
 from shanghui.conversations.consumers import CLOSE_EXPIRED, CLOSE_NO_ACCESS
 from shanghui.conversations.models import Message
-from shanghui.conversations.owners import PROXY_CASE, Viewer
 from shanghui.conversations.tests.conftest import ORIGIN, citizen_session, staff_session
+from shanghui.lib.owners import Viewer
 from shanghui.orgs.models import Membership, Role
-from shanghui.proxy.otp import SESSION_SECONDS
+from shanghui.proxy.owner import PROXY_CASE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,8 @@ from django.http import Http404
 
 from shanghui.conversations import services
 from shanghui.conversations.models import Message
-from shanghui.conversations.owners import PROXY_CASE, Viewer
+from shanghui.lib.owners import Viewer
+from shanghui.proxy.owner import PROXY_CASE
 
 
 def test_status_changes_appear_as_system_messages_in_order(pw):

@@ -26,8 +26,8 @@ import pytest
 from django.db import connection
 
 from shanghui.conversations.models import Conversation
-from shanghui.conversations.owners import PROXY_CASE
 from shanghui.conversations.tests.conftest import citizen_session, staff_session
+from shanghui.proxy.owner import PROXY_CASE
 from shanghui.proxy.services import add_material
 from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import AGENT

@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from shanghui.conversations import services
 from shanghui.conversations.models import Message, Participant
-from shanghui.conversations.owners import PROXY_CASE, Viewer
 from shanghui.conversations.tests.conftest import citizen_client, staff_client
+from shanghui.lib.owners import Viewer
+from shanghui.proxy.owner import PROXY_CASE
 from shanghui.proxy.tests.conftest import PDF, PNG
 
 

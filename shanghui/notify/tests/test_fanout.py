@@ -18,7 +18,7 @@ from shanghui.notify.services import notify_users
 from shanghui.notify.tests.factories import make_robot
 from shanghui.proxy import services as proxy_services
 from shanghui.proxy import tasks
-from shanghui.proxy.effects import running_clock
+from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.models import Case
 from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
@@ -158,7 +158,7 @@ def test_deadline_reminders_reach_the_robots_of_the_clocks_owner_and_escalation_
     dept = make_robot(actor=pw.dept_admin, organisation=pw.dept, webhook=HOOK + "d", events=events)
     make_robot(actor=pw.chamber_admin_b, organisation=pw.point_b, webhook=HOOK + "o", events=events)
     case = pw.submitted()  # the pre-review clock runs at the point
-    clock, _, due = running_clock(case)
+    clock, _, due = CLOCKS.running(case)
     assert clock is not None and due is not None
 
     # When the warning check and then the overdue check run

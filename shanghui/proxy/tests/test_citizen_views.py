@@ -15,11 +15,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from shanghui.accounts import citizen
+from shanghui.accounts.citizen import CITIZEN_SESSION_KEY
 from shanghui.audit.models import AuditEntry
 from shanghui.catalog.services import update_item
 from shanghui.notify.sms import ConsoleSmsBackend
-from shanghui.proxy import otp, services
-from shanghui.proxy.access import CITIZEN_SESSION_KEY
+from shanghui.proxy import services
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Status
 from shanghui.proxy.tests.conftest import PDF, PNG, pdf_upload
 from shanghui.proxy.workflow import AGENT, CLERK
@@ -38,10 +39,10 @@ def _fresh_limits() -> Iterator[None]:
 
 
 def as_citizen(client: Client, mobile: str = MOBILE) -> Client:
-    """A client whose session holds a number proved just now (as otp.sign_in leaves it)."""
+    """A client whose session holds a number proved just now (as citizen.sign_in leaves it)."""
     session = client.session
     session[CITIZEN_SESSION_KEY] = mobile
-    session[otp.VERIFIED_AT_KEY] = int(timezone.now().timestamp())
+    session[citizen.VERIFIED_AT_KEY] = int(timezone.now().timestamp())
     session.save()
     return client
 
@@ -161,7 +162,7 @@ def test_next_must_stay_on_this_site(client, db):
 def test_the_citizen_session_expires(client, pw, monkeypatch):
     as_citizen(client)
     assert client.get("/my/").status_code == 200
-    later = timezone.now() + dt.timedelta(seconds=otp.SESSION_SECONDS + 1)
+    later = timezone.now() + dt.timedelta(seconds=citizen.SESSION_SECONDS + 1)
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert client.get("/my/").status_code == 302
     assert CITIZEN_SESSION_KEY not in client.session

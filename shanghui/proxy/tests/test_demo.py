@@ -23,8 +23,8 @@ from shanghui.demo.loader import Demo
 from shanghui.lib.validators import id_number_error, is_valid_mobile
 from shanghui.lib.workdays import add_working_days, local_date
 from shanghui.orgs.models import OrgKind
+from shanghui.proxy import clocks, services
 from shanghui.proxy import demo as proxy_demo
-from shanghui.proxy import effects, services
 from shanghui.proxy.models import (
     FINAL_STATUSES,
     Case,
@@ -150,7 +150,7 @@ def test_the_demo_tells_a_year_of_cases_in_every_state(quzhou_world):
         if case.forwarded_at:
             assert case.acceptance_due_at == add_working_days(cal, case.forwarded_at, 2)
         if case.accepted_at:
-            assert case.processing_due_at == effects.processing_due(case, case.accepted_at)
+            assert case.processing_due_at == clocks.processing_due(case, case.accepted_at)
     forwarded = [c for c in cases if c.forwarded_at]
     assert 0.85 < on_time(forwarded, "forwarded_at", "review_due_at") < 0.99
     completed = [c for c in cases if c.completed_at]

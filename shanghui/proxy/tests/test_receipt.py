@@ -7,10 +7,9 @@ import pytest
 from django.test import RequestFactory
 from django.utils import timezone
 
+from shanghui.accounts.citizen import CITIZEN_SESSION_KEY, VERIFIED_AT_KEY
 from shanghui.orgs.models import Organisation
 from shanghui.proxy import receipt
-from shanghui.proxy.access import CITIZEN_SESSION_KEY
-from shanghui.proxy.otp import VERIFIED_AT_KEY
 from shanghui.proxy.tests.conftest import pdf_upload
 
 

@@ -19,9 +19,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from shanghui.catalog import demo as catalog_demo
-from shanghui.conversations import demo as conversations_demo
 from shanghui.demo import people, quzhou
 from shanghui.demo.loader import Demo, Login
+from shanghui.proxy import conversation_demo as conversations_demo
 from shanghui.proxy import demo as proxy_demo
 
 

@@ -9,12 +9,13 @@ import io
 from django.core.management.base import OutputWrapper
 from django.utils import timezone
 
-from shanghui.conversations import demo as conversations_demo
 from shanghui.conversations import services
 from shanghui.conversations.models import Conversation, Message
-from shanghui.conversations.owners import PROXY_CASE, Viewer
 from shanghui.demo.loader import Demo
+from shanghui.lib.owners import Viewer
+from shanghui.proxy import conversation_demo as conversations_demo
 from shanghui.proxy.models import CaseEvent
+from shanghui.proxy.owner import PROXY_CASE
 from shanghui.proxy.workflow import AGENT
 
 

@@ -1,70 +1,18 @@
-"""Who may do what in a conversation, decided by the record that owns it.
-
-Each owner type registers an adapter; `access(viewer, owner_id)` is asked on every connection, every
-message sent and every message delivered, so a person removed from a case stops receiving at once.
-The proxy case's adapter uses the case's own access rules (shanghui/proxy/access.py).
-"""
+"""A proxy case as the owner of shared engines' records (its conversation, the 代办群): who may read,
+post, see internal notes and join, from the case's own access rules (access.py). Registered in
+ProxyConfig.ready() (shanghui/lib/owners.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from django.urls import reverse
 
-from shanghui.accounts.models import User
 from shanghui.lib.masking import mask_name
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """A staff user (logged in) or a citizen (who proved `mobile` with a one-time code)."""
-
-    user: User | None = None
-    mobile: str = ""
-
-    @property
-    def is_citizen(self) -> bool:
-        return self.user is None
-
-
-@dataclass(frozen=True)
-class Access:
-    read: bool = False
-    post: bool = False
-    # Staff: reads and writes internal notes (the citizen never does).
-    internal: bool = False
-    # Sees the record without taking part (a supervisor): may join, and posts once joined.
-    can_join: bool = False
-    # How the person appears in the conversation: "代办员 李四", "申请人 张*".
-    name: str = ""
-    title: str = ""  # what the conversation is about, for page headings
-
-
-NO_ACCESS = Access()
-
-
-class OwnerAdapter(Protocol):
-    def access(self, viewer: Viewer, owner_id: int, *, joined: bool) -> Access: ...
-
-    def url(self, viewer: Viewer, owner_id: int) -> str: ...
-
-
-ADAPTERS: dict[str, OwnerAdapter] = {}
-
-
-def register(owner_type: str, adapter: OwnerAdapter) -> None:
-    ADAPTERS[owner_type] = adapter
-
-
-def adapter_for(owner_type: str) -> OwnerAdapter | None:
-    return ADAPTERS.get(owner_type)
-
-
-# --- Proxy cases -------------------------------------------------------------------------------------
+from shanghui.lib.owners import NO_ACCESS, Access, Viewer
 
 PROXY_CASE = "proxy.case"
 
 
-class ProxyCaseAdapter:
+class CaseOwner:
     """Applicant (by proved mobile), the agents of the proxy point and, once forwarded, the clerks of
     the window take part; everyone else who sees the case (federation and chamber staff, department
     admins) reads it and may join; auditors only read. The citizen posts until the case is final."""
@@ -116,11 +64,6 @@ class ProxyCaseAdapter:
         )  # fmt: skip
 
     def url(self, viewer: Viewer, owner_id: int) -> str:
-        from django.urls import reverse
-
         if viewer.user is None:
             return reverse("citizen:case", args=[owner_id])
         return reverse("proxy:detail", args=[owner_id])
-
-
-register(PROXY_CASE, ProxyCaseAdapter())

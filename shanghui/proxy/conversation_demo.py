@@ -20,11 +20,13 @@ from django.utils import timezone
 from shanghui.accounts.models import User
 from shanghui.conversations import services
 from shanghui.conversations.models import Message
-from shanghui.conversations.owners import PROXY_CASE, Viewer
 from shanghui.demo.loader import Demo
+from shanghui.lib.owners import Viewer
 from shanghui.orgs.models import Organisation, Role
-from shanghui.proxy.effects import describe_event_data, staff_of
+from shanghui.proxy.clocks import staff_of
+from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.models import Case, Status
+from shanghui.proxy.owner import PROXY_CASE
 from shanghui.proxy.workflow import ACTOR_LABELS, TRANSITIONS
 
 LABEL = "代办群消息"
