@@ -32,9 +32,9 @@ from shanghui.workflow.tests.example import (
 
 @pytest.fixture(scope="module")
 def errand_tables(django_db_setup: Any, django_db_blocker: Any) -> None:
-    # The example's tables exist only in test databases: `migrate` creates them with the tables of
-    # apps without migrations; should the kernel's app get migrations, they are made here (outside any
-    # test transaction: SQLite's schema editor cannot run inside one).
+    # The example's tables exist only in test databases, made here once per test database (outside
+    # any test transaction: SQLite's schema editor cannot run inside one). The kernel's app has a
+    # migrations package, so `migrate` does not make them (before accounts_user exists, on PostgreSQL).
     with django_db_blocker.unblock():
         existing = set(connection.introspection.table_names())
         with connection.schema_editor() as editor:
