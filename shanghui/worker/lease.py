@@ -182,13 +182,10 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{worker_id}", daemon=True)
 
     def start(self) -> None:
-        """In the worker's main thread, before its first claim: rows left by an earlier process with this
-        id, and any other dead worker's, go back to the queue; then the first beat."""
+        """In the worker's main thread, before its first claim: the first sweep, the first beat, then the
+        thread."""
         now = timezone.now()
-        swept = sweep(lease=self.lease, now=now, alive=self.worker_id, orphans_of=self.worker_id)
-        if swept.requeued or swept.failed:
-            logger.info("worker %s: %s task(s) queued again, %s given up", self.worker_id, swept.requeued,
-                        swept.failed)  # fmt: skip
+        self.first_sweep(now=now)
         WorkerHeartbeat.objects.update_or_create(
             worker_id=self.worker_id,
             defaults={
@@ -199,6 +196,16 @@ class Heartbeat:
             },
         )
         self._thread.start()
+
+    def first_sweep(self, *, now: dt.datetime | None = None) -> Swept:
+        """Rows left by an earlier process with this worker's id, and any other dead worker's, go back to
+        the queue (a batch worker then runs them too)."""
+        swept = sweep(lease=self.lease, now=now, alive=self.worker_id, orphans_of=self.worker_id)
+        if swept.requeued or swept.failed:
+            logger.info(
+                "worker %s: %s task(s) queued again, %s given up", self.worker_id, swept.requeued, swept.failed
+            )  # fmt: skip
+        return swept
 
     def beat(self) -> None:
         now = timezone.now()
