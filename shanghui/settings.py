@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "django_tasks",
+    # Before django_tasks_db: its `db_worker` command (a lease on running tasks) replaces the package's.
+    "shanghui.worker",
     "django_tasks_db",
     # ninja's templates and static files: the API documentation page is served from here, no CDN.
     "ninja",
@@ -167,6 +169,11 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A running task whose worker has not been heard of for this long (a worker's heartbeat thread writes
+# every few seconds, whatever the task) runs again; after TASK_MAX_ATTEMPTS runs cut off so, it fails.
+# See shanghui/worker/lease.py and docs/architecture.md, "Background tasks".
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 60)
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
 
 # --- Auth ----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -285,6 +292,9 @@ NOTIFY_EXTERNAL_ENABLED = env_bool("NOTIFY_EXTERNAL_ENABLED", False)
 # The site's address, for links in e-mails and robot messages.
 NOTIFY_SITE_URL = env_str("NOTIFY_SITE_URL", "http://127.0.0.1:8000")
 NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 10)  # seconds per provider request
+# How long a delivery run holds an outbox row (must exceed a provider request by far): a row whose
+# worker died is sent again (or looked up at the provider) after this.
+NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 300)
 # Group robots: a webhook must lie under these bases (the server posts nowhere else; tests point them
 # at local servers).
 DINGTALK_API_BASE = env_str("DINGTALK_API_BASE", "https://oapi.dingtalk.com")

@@ -69,6 +69,7 @@ from shanghui.catalog.services import SNAPSHOT_LABELS, changed_keys
 from shanghui.lib.listing import paginate
 from shanghui.lib.xlsx import xlsx_response
 from shanghui.orgs.forms import attach_errors
+from shanghui.worker.lease import task_interrupted
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Lazy labels: shown in the language of each request.
@@ -361,6 +362,8 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
     return {
         "job": job,
         "running": running,
+        # Its worker died: the task runs again once the worker's lease has run out (worker/lease.py).
+        "interrupted": job.status == ImportJob.Status.RUNNING and task_interrupted(job.task_id),
         "writing": job.status == ImportJob.Status.RUNNING
         and job.total_rows
         and job.processed_rows >= job.total_rows,
