@@ -29,11 +29,16 @@ def audit_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
 @checks.register(checks.Tags.security, deploy=True)
 def audit_production_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     problems: list[checks.CheckMessage] = []
-    if any(entry.partition(":")[2].strip().startswith("dev-only-") for entry in settings.AUDIT_HMAC_KEYS):
+    # Only the newest key matters: an older one (the development key a first migration used, say) may stay
+    # listed to verify its rows, and can never write again once the chain was rotated away from it.
+    newest = settings.AUDIT_HMAC_KEYS[0] if settings.AUDIT_HMAC_KEYS else ""
+    if newest.partition(":")[2].strip().startswith("dev-only-"):
         problems.append(
             checks.Warning(
-                "AUDIT_HMAC_KEYS holds the development key: anyone who reads the source can rewrite the audit log",
-                hint="python -c \"import secrets; print('k1:' + secrets.token_urlsafe(32))\"",
+                "AUDIT_HMAC_KEYS starts with the development key: anyone who reads the source can rewrite the "
+                "audit log",
+                hint="Put a key of your own in front, restart, run `shanghui audit rotate-key`; make one with "
+                "python -c \"import secrets; print('k1:' + secrets.token_urlsafe(32))\"",
                 id="audit.W001",
             )
         )

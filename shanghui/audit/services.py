@@ -18,6 +18,7 @@ from django.utils.ipv6 import clean_ipv6_address
 from shanghui.audit import anchors, chain
 from shanghui.audit.anchors import Anchor, Head
 from shanghui.audit.models import CITIZEN_LABEL, GENESIS_HASH, AuditEntry
+from shanghui.audit.tasks import schedule_anchor
 
 logger = logging.getLogger("shanghui.audit")
 
@@ -99,8 +100,6 @@ def _append(
         )
         entry.hash = entry.compute_hash()
         entry.save()
-        from shanghui.audit.tasks import schedule_anchor
-
         schedule_anchor(previous=last["created_at"] if last else None, now=now)
     return entry
 
