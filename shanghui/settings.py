@@ -54,6 +54,10 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY", "hmRHq3S5h8DQb4oBBcYkq6
 # Key for the keyed hash stored beside each encrypted ID number (exact look-up). Never rotate it
 # without re-hashing every row (`shanghui rotate_keys --rehash`).
 FIELD_HASH_KEY = env_str("FIELD_HASH_KEY", "dev-only-hash-key-change-me")
+# Keys of the audit log's hash chain (HMAC-SHA256), "id:secret" pairs, newest first; the database never
+# holds them. Rotate by putting a new key in front on every process, then `shanghui audit rotate-key`;
+# keep every older key for verifying the rows it made (docs/architecture.md, "Audit log").
+AUDIT_HMAC_KEYS = env_list("AUDIT_HMAC_KEYS", "dev:dev-only-audit-hmac-key-change-me-in-production")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -270,6 +274,27 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- Audit anchors (shanghui/audit/anchors.py) --------------------------------------------------------
+# Where the head of the audit chain (its newest row's number and hash) is written, outside the database,
+# on every `shanghui audit verify` and at most AUDIT_ANCHOR_INTERVAL seconds after a new row (0: only on
+# verify). Comma-separated, each written to: "file:<path>" (appended and fsync'd, one JSON line per head;
+# make it append-only with `chattr +a`), "syslog:" (/dev/log, or "syslog:<socket path>"), "syslog://host:514"
+# (UDP) — write-only —,
+# "s3://bucket/prefix" (one object per head under S3 Object Lock, settings below).
+AUDIT_ANCHOR = env_list("AUDIT_ANCHOR", f"file:{DATA_DIR / 'audit-anchors.log'}")
+AUDIT_ANCHOR_INTERVAL = env_int("AUDIT_ANCHOR_INTERVAL", 600)
+# An S3-compatible store (AWS S3, MinIO, Ceph…) with Object Lock enabled on the bucket. Path-style
+# addresses (endpoint/bucket/key) unless AUDIT_ANCHOR_S3_VIRTUAL_HOSTED (bucket.endpoint/key).
+AUDIT_ANCHOR_S3_ENDPOINT = env_str("AUDIT_ANCHOR_S3_ENDPOINT", "https://s3.amazonaws.com")
+AUDIT_ANCHOR_S3_VIRTUAL_HOSTED = env_bool("AUDIT_ANCHOR_S3_VIRTUAL_HOSTED", False)
+AUDIT_ANCHOR_S3_REGION = env_str("AUDIT_ANCHOR_S3_REGION", "us-east-1")
+AUDIT_ANCHOR_S3_ACCESS_KEY_ID = env_str("AUDIT_ANCHOR_S3_ACCESS_KEY_ID", "")
+AUDIT_ANCHOR_S3_SECRET_ACCESS_KEY = env_str("AUDIT_ANCHOR_S3_SECRET_ACCESS_KEY", "")
+# COMPLIANCE: nobody, not even the bucket's owner, deletes an anchor before its retention ends.
+AUDIT_ANCHOR_S3_LOCK_MODE = env_str("AUDIT_ANCHOR_S3_LOCK_MODE", "COMPLIANCE")
+AUDIT_ANCHOR_S3_RETAIN_DAYS = env_int("AUDIT_ANCHOR_S3_RETAIN_DAYS", 3650)
+AUDIT_ANCHOR_S3_TIMEOUT = env_int("AUDIT_ANCHOR_S3_TIMEOUT", 10)  # seconds per request
 
 # --- REST API (/api/v1/, shanghui/apiv1) ------------------------------------------------------------
 # Requests per token (or per logged-in user) and period: "600/min", "20/s", "10000/h"; "0" turns it off.

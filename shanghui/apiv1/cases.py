@@ -31,17 +31,18 @@ from shanghui.apiv1.cursor import PageParams, keyset_page, page_of
 from shanghui.apiv1.errors import NON_FIELD, ApiError, fields_of_django, first_message, with_errors
 from shanghui.audit.services import record
 from shanghui.catalog.models import Delivery
-from shanghui.lib.files import private_file_response
 from shanghui.orgs.models import Organisation
 from shanghui.proxy import queries, services
 from shanghui.proxy.access import (
     actor_kinds,
     can_use_case_pages,
     cases_for_user,
+    get_case_files_for_user,
     get_case_for_user,
     intake_points,
 )
 from shanghui.proxy.clocks import CLOCKS
+from shanghui.proxy.downloads import material_response
 from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.forms import ACTION_FORMS, IntakeForm, ReviewForm, forward_windows, local_day_start
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Result, Status
@@ -762,7 +763,7 @@ MATERIAL_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/webp")
     "/{case_id}/materials/{material_id}/file",
     response=with_errors({}),
     summary="下载材料文件",
-    description="只有该办件的代办员和受理窗口人员可以下载（文件含个人信息）。",
+    description="只有该办件的代办员和受理窗口人员可以下载（文件含个人信息）；能查看办件的其他人得到 403。每次下载记入审计日志。",
     openapi_extra={
         "responses": {
             "200": {
@@ -773,13 +774,9 @@ MATERIAL_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/webp")
     },
 )
 def download_material(request: HttpRequest, case_id: int, material_id: int) -> FileResponse:
-    case = get_case_for_user(user_of(request), case_id, write=True)
-    material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
-    if material is None:
-        raise Http404("文件不存在")
-    return private_file_response(
-        material.file, content_type=material.content_type, filename=material.original_name
-    )
+    user = user_of(request)
+    case = get_case_files_for_user(user, case_id)
+    return material_response(request, case, material_id, actor=user, via="api")
 
 
 class ReviewIn(Schema):

@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from shanghui.audit.downloads import audited_file_response
 from shanghui.conversations import services
 from shanghui.conversations.access import viewers_for
 from shanghui.conversations.models import Conversation
-from shanghui.lib.files import private_file_response
 from shanghui.lib.owners import Access, Viewer
 
 
@@ -35,6 +35,9 @@ def _seq(raw: str | None) -> int | None:
     """A sequence number from the query or form, or None (absent or not a small non-negative number)."""
     raw = (raw or "").strip()
     return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+
+
+FILES_REFUSED = "文件含个人信息，您可以看到发送了文件，但不能打开"
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -80,20 +83,27 @@ def upload(request: HttpRequest, owner_type: str, owner_id: int) -> JsonResponse
     )
 
 
+FILE_DOWNLOAD = "conversation.file.download"
+
+
 @require_GET
 def download(request: HttpRequest, owner_type: str, owner_id: int, seq: int) -> FileResponse:
-    """A message's file after the access check (internal notes' files only for staff). Images open in
-    the page; other files download under their original name."""
-    conversation, access, _viewer = _open(request, owner_type, owner_id)
+    """A message's file after the access checks — the reader's (internal notes' files only for staff),
+    then the owner's rule for its files (403 for a reader without it) — and audited. Images open in the
+    page; other files download under their original name."""
+    conversation, access, viewer = _open(request, owner_type, owner_id)
     message = services.message_for(conversation, access, seq)
     if message is None or not message.file:
         raise Http404("文件不存在")
-    return private_file_response(
-        message.file,
+    if not access.files:
+        raise PermissionDenied(FILES_REFUSED)
+    return audited_file_response(
+        request, message.file, actor=viewer.user, citizen=viewer.is_citizen, action=FILE_DOWNLOAD, obj=message,
+        object_repr=f"{owner_type}:{owner_id} 第 {message.seq} 条消息",
+        detail={"owner_type": owner_type, "owner_id": owner_id, "seq": message.seq, "internal": message.internal},
         content_type=message.file_type or "application/octet-stream",
-        as_attachment=not message.file_type.startswith("image/"),
-        filename=message.file_name,
-    )
+        as_attachment=not message.file_type.startswith("image/"), filename=message.file_name,
+    )  # fmt: skip
 
 
 @never_cache

@@ -36,12 +36,12 @@ from shanghui.accounts import citizen
 from shanghui.audit.services import client_ip, record
 from shanghui.catalog.models import Delivery, LimitUnit, MaterialForm, ServiceItem
 from shanghui.catalog.public_views import proxy_points_for
-from shanghui.lib.files import private_file_response
 from shanghui.lib.masking import mask_mobile
 from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
 from shanghui.proxy import otp, receipt, services
 from shanghui.proxy.access import case_by_query_code, cases_for_citizen, get_case_for_citizen
 from shanghui.proxy.citizen_forms import ApplyForm, CodeForm, MobileForm, RatingForm, TrackForm
+from shanghui.proxy.downloads import material_response
 from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Status
 from shanghui.proxy.workflow import (
@@ -503,15 +503,10 @@ def rate(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 @citizen_required
 def material_file(request: HttpRequest, case_id: int, material_id: int) -> FileResponse:
-    """A file of the citizen's own case (their uploads, the result documents). Media files are never
-    served publicly: every download passes the access check."""
+    """A file of the citizen's own case (their uploads, the result documents), audited. Media files are
+    never served publicly: every download passes the access check."""
     case = _citizen_case(request, case_id)
-    material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
-    if material is None:
-        raise Http404("文件不存在")
-    return private_file_response(
-        material.file, content_type=material.content_type, filename=material.original_name
-    )
+    return material_response(request, case, material_id, actor=None, citizen=True, via="citizen")
 
 
 @require_GET

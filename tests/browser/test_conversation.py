@@ -172,3 +172,33 @@ def test_an_agent_of_another_point_cannot_open_the_socket(pw, new_page, server_u
         server_url.replace("http", "ws") + f"/ws/conversations/proxy.case/{case.pk}/",
     )
     assert outcome == "closed:1006"
+
+
+def test_a_supervisor_sees_that_a_photo_was_sent_but_the_agent_sees_the_photo(pw, new_page):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shanghui.conversations import services as conversations
+    from shanghui.lib.owners import Viewer
+    from shanghui.proxy.owner import PROXY_CASE
+
+    case = pw.submitted()
+    conversations.store_message(
+        conversation=conversations.conversation_for(PROXY_CASE, case.pk), viewer=Viewer(mobile=case.applicant_mobile),
+        body="身份证照片", upload=SimpleUploadedFile("身份证.png", proxy_fixtures.PNG, content_type="image/png"),
+    )  # fmt: skip
+    supervisor = new_page()
+    errors = watch_console(supervisor)
+    login(supervisor, "fed_staff", pw.password)
+    supervisor.goto(f"/cases/{case.pk}/")
+    connected(supervisor)
+    photo = messages(supervisor).filter(has_text="身份证照片")
+    expect(photo.get_by_test_id("conversation-file-closed")).to_contain_text("身份证.png")
+    expect(photo.locator("img")).to_have_count(0)  # the browser never asks for the file (403)
+
+    agent = new_page()
+    watch_console(agent, errors)
+    login(agent, "agent", pw.password)
+    agent.goto(f"/cases/{case.pk}/")
+    connected(agent)
+    expect(messages(agent).filter(has_text="身份证照片").locator("img.conv-thumb")).to_have_count(1)
+    assert errors == []

@@ -63,7 +63,10 @@
       this.me = data.me;
       this.citizen = data.citizen === "1";
       this.maxBytes = parseInt(data.maxMb || "10", 10) * 1024 * 1024;
-      this.access = { post: data.canPost === "1", internal: data.internal === "1", can_join: data.canJoin === "1" };
+      this.access = {
+        post: data.canPost === "1", internal: data.internal === "1", can_join: data.canJoin === "1", files: data.files === "1",
+      };
+      this.filesRefused = data.filesRefused || "";
       this.messages = new Map(); // seq → message
       this.synced = 0;
       this.oldest = null;
@@ -398,7 +401,14 @@
         quote.dataset.quote = String(message.reply_to.seq);
         bubble.append(quote);
       }
-      if (message.file) {
+      if (message.file && !this.access.files) {
+        // Supervisors and auditors see that a file was sent, not its content (the server answers 403).
+        const icon = message.kind === "image" ? "🖼" : "📄";
+        const note = el("span", "conv-file text-muted", `${icon} ${message.file.name}（${size(message.file.size)}）`);
+        note.title = this.filesRefused;
+        note.dataset.testid = "conversation-file-closed";
+        bubble.append(note);
+      } else if (message.file) {
         const link = el("a", message.kind === "image" ? null : "conv-file");
         link.href = message.file.url;
         link.target = "_blank";
