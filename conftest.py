@@ -3,9 +3,11 @@ and one user per role, plus an outsider who holds no role anywhere."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 
 from shanghui.orgs.models import OrgKind, Role
 from shanghui.orgs.tests.factories import PASSWORD, UserFactory, grant, make_org
@@ -15,6 +17,15 @@ from shanghui.orgs.tests.factories import PASSWORD, UserFactory, grant, make_org
 def _fast_password_hasher(settings: object) -> None:
     # Argon2 is the production hasher (tested in accounts); tests hash hundreds of passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_windows() -> Iterator[None]:
+    # Rate windows (shanghui/lib/ratelimit.py) live in the cache, which outlives a test's database: each
+    # test starts with none, or one test's posts would count against the next one's.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
