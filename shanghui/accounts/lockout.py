@@ -69,4 +69,6 @@ def lockout_response(
     cool_off = get_cool_off(request)
     minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
     context = {"minutes": minutes, "address_blocked": getattr(request, ADDRESS_BLOCKED, False)}
-    return render(request, "accounts/locked.html", context, status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429))
+    return render(
+        request, "accounts/locked.html", context, status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429)
+    )

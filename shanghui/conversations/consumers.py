@@ -214,7 +214,12 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
             raise Refused(CLOSE_NO_ACCESS) from None
         except RateLimited as exc:
             return [
-                {"type": "wait", "client_id": client_id, "retry_after": exc.retry_after, "message": exc.message}
+                {
+                    "type": "wait",
+                    "client_id": client_id,
+                    "retry_after": exc.retry_after,
+                    "message": exc.message,
+                }
             ]
         except PermissionDenied as exc:
             return [{"type": "error", "client_id": client_id, "message": str(exc) or "您不能在此会话中发言"}]

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 from shanghui.conversations import services
 from shanghui.conversations.access import viewers_for
 from shanghui.conversations.models import Conversation
-from shanghui.lib.ratelimit import RateLimited
 from shanghui.lib.files import private_file_response
 from shanghui.lib.owners import Access, Viewer
+from shanghui.lib.ratelimit import RateLimited
 
 
 def _open(request: HttpRequest, owner_type: str, owner_id: int) -> tuple[Conversation, Access, Viewer]:

@@ -198,7 +198,10 @@ def add_material(
         raise ValidationError("没有这一项材料")
     # Without an actor the applicant uploads (the citizen pages): their quotas, by their mobile number.
     check_upload_quota(
-        case_id=case.pk, user=actor, mobile=case.applicant_mobile if actor is None else "", size=upload.size or 0
+        case_id=case.pk,
+        user=actor,
+        mobile=case.applicant_mobile if actor is None else "",
+        size=upload.size or 0,
     )
     name = "办理结果" if is_result else (materials[slot]["name"] if slot is not None else "其他材料")
     if slot is not None and not is_result:

@@ -229,7 +229,9 @@ def test_one_address_trying_many_accounts_is_blocked_at_the_address_limit(world,
     attacker = Client()
     accounts = ["agent", "clerk", "fed_admin", "chamber_admin", "dept_admin", "agent_b"]
     per_account = settings.AXES_FAILURE_LIMIT - 1  # under every account's own limit
-    tries = [(name, n) for n in range(per_account) for name in accounts][: settings.LOGIN_ADDRESS_FAILURE_LIMIT]
+    tries = [(name, n) for n in range(per_account) for name in accounts][
+        : settings.LOGIN_ADDRESS_FAILURE_LIMIT
+    ]
     for name, n in tries[:-1]:
         assert login(attacker, name, f"guess-{n}", address=ATTACKER).status_code == 200
     blocked = login(attacker, *tries[-1], address=ATTACKER)

@@ -105,7 +105,9 @@ def test_staff_may_post_faster_than_citizens_by_default(pw, settings, clock):
     assert citizen_rate is not None and staff_rate is not None and staff_rate.limit > citizen_rate.limit
     citizen_person = ratelimit.parse_rate(settings.CITIZEN_MESSAGES_PER_PERSON)
     staff_person = ratelimit.parse_rate(settings.STAFF_MESSAGES_PER_PERSON)
-    assert citizen_person is not None and staff_person is not None and staff_person.limit > citizen_person.limit
+    assert (
+        citizen_person is not None and staff_person is not None and staff_person.limit > citizen_person.limit
+    )
     burst = citizen_rate.limit + 1
     case = pw.submitted()
     citizen_key, agent_key = citizen_session(case.applicant_mobile), staff_session(pw.agent)

@@ -129,7 +129,9 @@ def test_demo_loads_a_believable_quzhou() -> None:
     assert len(set(mobiles)) == len(mobiles)
     # No public contact number is anyone's login mobile (the service guide shows them: anyone could
     # fail logins with it), and every proxy point gives an office number.
-    public = {normalize_phone(p) for p in orgs.exclude(contact_phone="").values_list("contact_phone", flat=True)}
+    public = {
+        normalize_phone(p) for p in orgs.exclude(contact_phone="").values_list("contact_phone", flat=True)
+    }
     assert not public & set(mobiles)
     for point in orgs.filter(kind=OrgKind.PROXY_POINT):
         assert phone_error(point.contact_phone) is None and not is_valid_mobile(point.contact_phone), point

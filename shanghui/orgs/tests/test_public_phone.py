@@ -24,8 +24,13 @@ def edit_point(client: Client, world: SimpleNamespace, phone: str) -> Any:
     client.force_login(world.chamber_admin)
     return client.post(
         reverse("orgs:edit", args=[world.point_a.pk]),
-        {"name": world.point_a.name, "parent": world.chamber_a.pk, "contact_name": "李代办", "contact_phone": phone,
-         "is_active": "on"},  # fmt: skip
+        {
+            "name": world.point_a.name,
+            "parent": world.chamber_a.pk,
+            "contact_name": "李代办",
+            "contact_phone": phone,
+            "is_active": "on",
+        },  # fmt: skip
     )
 
 

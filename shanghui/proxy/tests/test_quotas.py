@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -18,7 +17,7 @@ from shanghui.conversations.models import Message
 from shanghui.proxy.owner import PROXY_CASE
 from shanghui.conversations.tests.conftest import citizen_client, staff_client
 from shanghui.orgs.models import Role
-from shanghui.orgs.tests.factories import UserFactory, grant
+from shanghui.orgs.tests.factories import grant, make_user
 from shanghui.proxy.models import Case, CaseMaterial
 from shanghui.proxy.tests.conftest import PDF, pdf_upload
 from shanghui.proxy.tests.test_citizen_views import MOBILE, OTHER, as_citizen, citizen_case, upload
@@ -73,7 +72,10 @@ def test_the_cases_conversation_files_count_with_its_materials(pw, settings):
     by_chat = conversation_upload(client, case, pdf_upload("再补充.pdf"), as_citizen=True)
     by_page = upload(client, case, 1, pdf_upload("照片.pdf"), **HTMX)
 
-    assert by_chat.status_code == 422 and by_chat.json()["error"] == "本办件已存有 2 个文件，达到上限 2 个，不能再上传"
+    assert (
+        by_chat.status_code == 422
+        and by_chat.json()["error"] == "本办件已存有 2 个文件，达到上限 2 个，不能再上传"
+    )
     assert by_page.status_code == 422 and "达到上限 2 个" in card_error(by_page)
     assert Message.objects.exclude(file="").count() == 1 and case.materials.count() == 1
 
@@ -133,7 +135,12 @@ def test_a_staff_members_day_counts_their_uploads_everywhere(pw, settings):
     settings.STAFF_DAILY_UPLOAD_MB = 1
     first, second = pw.new_case(), pw.new_case()
     agent = staff_client(pw.agent)
-    assert agent.post(reverse("proxy:upload", args=[first.pk]), {"slot": 0, "file": pdf_of(600 * KB)}).status_code == 302
+    assert (
+        agent.post(
+            reverse("proxy:upload", args=[first.pk]), {"slot": 0, "file": pdf_of(600 * KB)}
+        ).status_code
+        == 302
+    )
 
     by_chat = conversation_upload(agent, second, pdf_of(600 * KB), as_citizen=False)
 
@@ -141,6 +148,9 @@ def test_a_staff_members_day_counts_their_uploads_everywhere(pw, settings):
     assert by_chat.json()["error"].startswith("您今天已上传 0.6 MB")
     assert not Message.objects.exclude(file="").exists()
     # A colleague's day is their own.
-    colleague = grant(UserFactory(username="agent2"), pw.point_a, Role.AGENT)
-    assert conversation_upload(staff_client(colleague), second, pdf_of(600 * KB), as_citizen=False).status_code == 201
+    colleague = grant(make_user(username="agent2"), pw.point_a, Role.AGENT)
+    assert (
+        conversation_upload(staff_client(colleague), second, pdf_of(600 * KB), as_citizen=False).status_code
+        == 201
+    )
     assert CaseMaterial.objects.count() == 1
