@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from shanghui.accounts.models import User
 from shanghui.conversations.models import Message
-from shanghui.proxy.owner import PROXY_CASE
 from shanghui.lib.quotas import MB, megabytes, quotas_for
 from shanghui.proxy.models import Case, CaseMaterial
+from shanghui.proxy.owner import PROXY_CASE
 
 QUOTA = "quota"  # the ValidationError code of a refusal (the API reports it on the file field)
 

@@ -14,10 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from shanghui.conversations.models import Message
-from shanghui.proxy.owner import PROXY_CASE
 from shanghui.conversations.tests.conftest import citizen_client, citizen_session, staff_session
 from shanghui.conversations.tests.test_consumer import join, next_frame, post, run
 from shanghui.lib import ratelimit
+from shanghui.proxy.owner import PROXY_CASE
 from shanghui.proxy.tests.conftest import PNG
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -14,11 +14,11 @@ from django.test import Client
 from django.urls import reverse
 
 from shanghui.conversations.models import Message
-from shanghui.proxy.owner import PROXY_CASE
 from shanghui.conversations.tests.conftest import citizen_client, staff_client
 from shanghui.orgs.models import Role
 from shanghui.orgs.tests.factories import grant, make_user
 from shanghui.proxy.models import Case, CaseMaterial
+from shanghui.proxy.owner import PROXY_CASE
 from shanghui.proxy.tests.conftest import PDF, pdf_upload
 from shanghui.proxy.tests.test_citizen_views import MOBILE, OTHER, as_citizen, citizen_case, upload
 

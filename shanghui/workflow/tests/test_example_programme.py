@@ -92,7 +92,11 @@ def test_opening_starts_the_clock_on_working_days_and_finishing_stops_it_on_time
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(timezone, "now", lambda: finished)
         errand = MACHINE.transition(
-            pk=errand.pk, action="finish", actor=errands.helper, actor_kind=HELPER, params={"result": "办好了"}
+            pk=errand.pk,
+            action="finish",
+            actor=errands.helper,
+            actor_kind=HELPER,
+            params={"result": "办好了"},
         )
     assert CLOCKS.running(errand) == ("", None, None)
     assert [(s.key, s.state) for s in CLOCKS.states(errand, finished)] == [("reply", "按时完成")]
