@@ -209,14 +209,25 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Log-in lock-out (shanghui/accounts/lockout.py). Failures count per account *and* client address:
+# AXES_FAILURE_LIMIT of them lock that account from that address only, so someone who knows a staff
+# member's login cannot lock the owner out from their own address. Separately, one address may fail
+# LOGIN_ADDRESS_FAILURE_LIMIT times across all accounts before it is blocked (that address only), so it
+# cannot try many accounts. A lock lasts AXES_COOLOFF_MINUTES after the last failure. Not per address
+# alone at the account limit: a county office shares one NAT address, and one person's typos must not
+# shut out every colleague. Unlock: `shanghui axes_reset_username <username>`, `axes_reset_ip <address>`.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "shanghui.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "shanghui.accounts.lockout.lockout_response"
+# The address the audit log records (REMOTE_ADDR, set by the reverse proxy; see audit.services.client_ip).
+AXES_CLIENT_IP_CALLABLE = "shanghui.audit.services.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 # Count failures per account, whatever case or mobile spelling was typed (see the function's docstring).
 AXES_USERNAME_CALLABLE = "shanghui.accounts.backends.lockout_key"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
@@ -301,12 +312,27 @@ AUDIT_ANCHOR_S3_TIMEOUT = env_int("AUDIT_ANCHOR_S3_TIMEOUT", 10)  # seconds per 
 # Counted in the cache: shared by every web process when REDIS_URL is set.
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
 
+# --- Quotas: what one person may post (shanghui/lib/quotas.py) ------------------------------------
+# Citizens (a one-time-code login, no account) are held to stricter limits than staff. 0 = no limit.
+# Messages in a case's conversation, per WebSocket and per person (every socket, page and API call of
+# theirs together): "20/min". Over the rate nothing is dropped: the sender is told when to send again
+# and the page sends it again itself.
+CITIZEN_MESSAGES_PER_SOCKET = env_str("CITIZEN_MESSAGES_PER_SOCKET", "20/min")
+CITIZEN_MESSAGES_PER_PERSON = env_str("CITIZEN_MESSAGES_PER_PERSON", "30/min")
+STAFF_MESSAGES_PER_SOCKET = env_str("STAFF_MESSAGES_PER_SOCKET", "60/min")
+STAFF_MESSAGES_PER_PERSON = env_str("STAFF_MESSAGES_PER_PERSON", "120/min")
+# Files one case may hold (its materials, replaced versions included, and its conversation's files),
+# as counted when the next file is added by a citizen or by staff; and MB one person may upload in a
+# day (Beijing time), everywhere together. One file stays limited by PROXY_MAX_UPLOAD_MB.
+CITIZEN_CASE_MAX_FILES = env_int("CITIZEN_CASE_MAX_FILES", 30)
+CITIZEN_CASE_MAX_MB = env_int("CITIZEN_CASE_MAX_MB", 60)
+CITIZEN_DAILY_UPLOAD_MB = env_int("CITIZEN_DAILY_UPLOAD_MB", 100)
+STAFF_CASE_MAX_FILES = env_int("STAFF_CASE_MAX_FILES", 100)
+STAFF_CASE_MAX_MB = env_int("STAFF_CASE_MAX_MB", 300)
+STAFF_DAILY_UPLOAD_MB = env_int("STAFF_DAILY_UPLOAD_MB", 1000)
+
 # Page size of every staff list.
 PAGE_SIZE = env_int("PAGE_SIZE", 20)
-
-# Lock-out is per account (username), not per IP: a county office shares one NAT address, and an
-# IP lock would shut out every colleague after one person's typos.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- Notification channels (shanghui/notify; docs/architecture.md, "Notifications") ---------------
 # Off (the default): the outbox sends nothing outside the server — SMS go to the console backend,

@@ -720,7 +720,7 @@ def list_materials(request: HttpRequest, case_id: int) -> dict[str, Any]:
     }
 
 
-FILE_CODES = {"empty", "too_large", "bad_type"}
+FILE_CODES = {"empty", "too_large", "bad_type", "quota"}
 
 
 @router.post(
@@ -728,7 +728,8 @@ FILE_CODES = {"empty", "too_large", "bad_type"}
     response=with_errors({201: MaterialOut}),
     summary="上传材料（multipart/form-data）",
     description="代办员在草稿、待预审、待补正时上传申请材料（slot 为事项材料清单中的序号，不填为其他材料；同一 slot "
-    "再次上传会替换）；窗口人员在办理中上传结果文书（result=true）。只接受 JPG、PNG、WebP 图片和 PDF，按内容识别。",
+    "再次上传会替换）；窗口人员在办理中上传结果文书（result=true）。只接受 JPG、PNG、WebP 图片和 PDF，按内容识别。"
+    "超过配额（每个办件的文件数和总大小、每人每天的上传量）返回 422，错误在 fields.file，什么也不保存。",
 )
 def upload_material(
     request: HttpRequest,

@@ -14,9 +14,10 @@ from ninja.responses import Status as WithStatus
 from pydantic import ConfigDict
 
 from shanghui.apiv1.auth import user_of
-from shanghui.apiv1.errors import ApiError, with_errors
+from shanghui.apiv1.errors import ApiError, json_error, with_errors
 from shanghui.conversations.services import history, mark_read, open_for, post_message, serialize
 from shanghui.lib.owners import Viewer
+from shanghui.lib.ratelimit import RateLimited
 from shanghui.proxy.owner import PROXY_CASE
 
 router = Router(tags=["代办群消息"])
@@ -99,17 +100,28 @@ class PostIn(Schema):
     )
 
 
-@router.post("/{case_id}/messages", response=with_errors({201: MessageOut}), summary="在代办群发言")
+@router.post(
+    "/{case_id}/messages",
+    response=with_errors({201: MessageOut}),
+    summary="在代办群发言",
+    description="发言过快（每人每分钟条数，见 STAFF_MESSAGES_PER_PERSON）返回 429，带 Retry-After："
+    "消息没有保存，等待后用同一 client_id 重发即可，不会重复。",
+)
 def post(request: HttpRequest, case_id: int, payload: PostIn) -> Any:
     conversation, _access, viewer = _open(request, case_id)
-    message = post_message(
-        conversation=conversation,
-        viewer=viewer,
-        body=payload.body,
-        reply_to=payload.reply_to,
-        internal=payload.internal,
-        client_id=payload.client_id,
-    )
+    try:
+        message = post_message(
+            conversation=conversation,
+            viewer=viewer,
+            body=payload.body,
+            reply_to=payload.reply_to,
+            internal=payload.internal,
+            client_id=payload.client_id,
+        )
+    except RateLimited as exc:
+        response = json_error(429, exc.message, retry_after=exc.retry_after)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     return WithStatus(201, serialize(message))
 
 

@@ -23,6 +23,7 @@ from shanghui.conversations import services
 from shanghui.conversations.access import viewers_for
 from shanghui.conversations.models import Conversation
 from shanghui.lib.owners import Access, Viewer
+from shanghui.lib.ratelimit import RateLimited
 
 
 def _open(request: HttpRequest, owner_type: str, owner_id: int) -> tuple[Conversation, Access, Viewer]:
@@ -76,8 +77,13 @@ def upload(request: HttpRequest, owner_type: str, owner_id: int) -> JsonResponse
         )  # fmt: skip
     except PermissionDenied as exc:
         return _error(str(exc) or "您不能在此会话中发言", 403)
-    except ValidationError as exc:
+    except ValidationError as exc:  # the file (type, size) or a quota (files per case, MB per day)
         return _error("；".join(exc.messages), 422)
+    except RateLimited as exc:  # nothing stored: the page sends the same client_id again after the wait
+        return JsonResponse(
+            {"error": exc.message, "retry_after": exc.retry_after}, status=429,
+            headers={"Retry-After": str(exc.retry_after)}, json_dumps_params={"ensure_ascii": False},
+        )  # fmt: skip
     return JsonResponse(
         {"message": services.serialize(message), "created": created}, status=201 if created else 200
     )

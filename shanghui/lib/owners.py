@@ -55,6 +55,11 @@ class Owner(Protocol):
 
     def url(self, viewer: Viewer, owner_id: int) -> str: ...
 
+    def check_upload(self, viewer: Viewer, owner_id: int, size: int) -> None:
+        """Raise ValidationError (in Chinese) when a file of `size` bytes from `viewer` would exceed a
+        quota of the record (files it may hold, what one person may upload in a day)."""
+        ...
+
 
 _OWNERS: dict[str, Owner] = {}
 

@@ -22,7 +22,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -36,6 +35,7 @@ from shanghui.accounts import citizen
 from shanghui.audit.services import client_ip, record
 from shanghui.catalog.models import Delivery, LimitUnit, MaterialForm, ServiceItem
 from shanghui.catalog.public_views import proxy_points_for
+from shanghui.lib import ratelimit
 from shanghui.lib.masking import mask_mobile
 from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
 from shanghui.proxy import otp, receipt, services
@@ -77,14 +77,8 @@ RATEABLE = {Status.DELIVERED, Status.CLOSED, Status.REFUSED}
 
 def _over_limit(request: HttpRequest, scope: str, limit: int, seconds: int) -> bool:
     """Count one hit for the client's address; True once more than `limit` fell in this window."""
-    key = f"citizen-limit:{scope}:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window expired between add() and incr()
-        cache.set(key, 1, seconds)
-        count = 1
-    return count > limit
+    key = f"citizen:{scope}:{client_ip(request) or 'unknown'}"
+    return ratelimit.hit(key, ratelimit.Rate(limit, seconds)) is not None
 
 
 def citizen_required(view: View) -> View:

@@ -69,6 +69,12 @@ class CaseOwner:
             name=f"督办 {user.display_name}", title=title,
         )  # fmt: skip
 
+    def check_upload(self, viewer: Viewer, owner_id: int, size: int) -> None:
+        """The case's upload quotas (proxy/quotas.py): its files count together with its materials."""
+        from shanghui.proxy.quotas import check_upload_quota
+
+        check_upload_quota(case_id=owner_id, user=viewer.user, mobile=viewer.mobile, size=size)
+
     def url(self, viewer: Viewer, owner_id: int) -> str:
         if viewer.user is None:
             return reverse("citizen:case", args=[owner_id])

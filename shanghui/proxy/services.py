@@ -34,6 +34,7 @@ from shanghui.proxy.models import (
     Rating,
     Status,
 )
+from shanghui.proxy.quotas import check_upload_quota
 from shanghui.workdays import calendar
 
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
@@ -195,6 +196,13 @@ def add_material(
     materials = case.item_version.snapshot.get("materials", [])
     if slot is not None and not 0 <= slot < len(materials):
         raise ValidationError("没有这一项材料")
+    # Without an actor the applicant uploads (the citizen pages): their quotas, by their mobile number.
+    check_upload_quota(
+        case_id=case.pk,
+        user=actor,
+        mobile=case.applicant_mobile if actor is None else "",
+        size=upload.size or 0,
+    )
     name = "办理结果" if is_result else (materials[slot]["name"] if slot is not None else "其他材料")
     if slot is not None and not is_result:
         # A re-upload replaces the slot's file; the old one stays on record, no longer current.

@@ -454,7 +454,8 @@ def material_upload(request: HttpRequest, case_id: int) -> HttpResponse:
     else:
         slot = _int_or_none(request.POST.get("slot"))
         error = "；".join(str(e) for errors in form.errors.values() for e in errors)
-    return _detail(request, case, upload_error=(slot, error))
+    # The page again, the reason under the material that was refused (type, size, a quota).
+    return _detail(request, case, upload_error=(slot, error), status=422)
 
 
 def _int_or_none(raw: str | None) -> int | None:

@@ -84,3 +84,7 @@ class ErrandOwner:
 
     def url(self, viewer: Viewer, owner_id: int) -> str:
         return f"/errands/{owner_id}/"
+
+    def check_upload(self, viewer: Viewer, owner_id: int, size: int) -> None:
+        """Its quotas: none beyond the size of one file (a real programme counts its files, as
+        proxy/quotas.py does)."""
