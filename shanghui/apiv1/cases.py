@@ -589,7 +589,7 @@ def create_case(
         raise ApiError(422, "该代办点不受理此事项", fields={"item": ["该代办点不受理此事项"]})
     cleaned = form.cleaned_data
     try:
-        case = services.create_case(
+        case, created = services.create_case_once(
             actor=user, channel=Channel.AGENT, item=item, proxy_point=point,
             applicant=services.Applicant(
                 name=cleaned["name"], id_number=cleaned["id_number"], mobile=cleaned["mobile"],
@@ -601,7 +601,8 @@ def create_case(
     except ValidationError as exc:
         fields = _intake_fields(fields_of_django(exc))
         raise ApiError(422, first_message(fields), fields=fields) from None
-    return WithStatus(201, case_json(get_case_for_user(user, case.pk), user))
+    # Not created: the same key's first request won a race with this one (the check above missed it).
+    return WithStatus(201 if created else 200, case_json(get_case_for_user(user, case.pk), user))
 
 
 # --- Workflow actions -------------------------------------------------------------------------------------
