@@ -203,7 +203,7 @@ def _item_for_apply(request: HttpRequest) -> ServiceItem:
         ServiceItem.objects.filter(pk=int(raw), is_online=True, proxy_eligible=True)
         .select_related("department")
         .first()
-        if raw.isdigit() and len(raw) <= 12
+        if raw.isascii() and raw.isdigit() and len(raw) <= 12
         else None
     )
     if item is None:
