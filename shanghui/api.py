@@ -118,7 +118,8 @@ class RestApi(GuardedApi):
                 )
             urls.append(pattern)
         # Anything else under /api/v1/ is a JSON 404, not the HTML error page.
-        urls.append(re_path(r"^(?P<rest>.*)$", self.guard(_unknown)))
+        # [\s\S], not ".": a path with a newline (%0A) is still ours.
+        urls.append(re_path(r"^(?P<rest>[\s\S]*)$", self.guard(_unknown)))
         return urls
 
 

@@ -106,7 +106,8 @@ def citizen_required(view: View) -> View:
 
 
 def _safe_next(request: HttpRequest, value: str) -> str:
-    if value and url_has_allowed_host_and_scheme(
+    # A path of this site only: redirect() would take "0" or "citizen:cases" for a view name.
+    if value.startswith("/") and url_has_allowed_host_and_scheme(
         value, {request.get_host()}, require_https=request.is_secure()
     ):
         return value

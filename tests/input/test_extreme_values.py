@@ -258,3 +258,30 @@ def test_pages_refuse_nul_with_a_400_page_before_the_view_reads_it(pw: Any, clie
     assert NUL_MESSAGE in response.content.decode()
     assert Message.objects.count() == before
     assert client.get("/s/", {"city": "上海\x00"}).status_code == 400
+
+
+# --- Found by the fuzz tests ------------------------------------------------------------------------------
+
+
+def test_a_next_that_looks_like_a_view_name_is_not_followed(pw: Any, client: Client) -> None:
+    # redirect("0") looks "0" up as a view name: NoReverseMatch, a 500.
+    from shanghui.notify.models import OutboxMessage
+    from shanghui.notify.services import notify_users
+
+    notify_users(users=[pw.agent], event="case.submit", key="k:1", title="t", body="b")
+    row = OutboxMessage.objects.get()
+    OutboxMessage.objects.filter(pk=row.pk).update(state=OutboxMessage.State.DEAD)
+    client.force_login(pw.fed_admin)
+    response = client.post(f"/notifications/failed/{row.pk}/resend/", {"next": "0"})
+    assert response.status_code == 302
+    assert response["Location"] == "/notifications/failed/"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/%0A", "/open311/v2/requests/.%0A"])
+def test_a_path_with_a_newline_is_still_answered_in_the_apis_shape(
+    db: None, client: Client, path: str
+) -> None:
+    # The catch-all patterns' "." did not match a newline: Django's HTML 404 page answered.
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith(("application/json", "text/xml"))
