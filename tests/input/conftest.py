@@ -16,19 +16,19 @@ from django.conf import settings as django_settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
+from shanghui.accounts.citizen import CITIZEN_SESSION_KEY, VERIFIED_AT_KEY
 from shanghui.accounts.models import ApiToken
 from shanghui.accounts.tokens import create_token
 from shanghui.catalog.models import ImportJob
 from shanghui.catalog.services import create_synonym, current_version
 from shanghui.conversations import services as conversations
-from shanghui.conversations.owners import PROXY_CASE, Viewer
+from shanghui.lib.owners import Viewer
 from shanghui.notify.models import Notification, OutboxMessage
 from shanghui.notify.services import notify_users, save_channel_config
 from shanghui.orgs.models import Membership
 from shanghui.proxy import services
-from shanghui.proxy.access import CITIZEN_SESSION_KEY
 from shanghui.proxy.models import FollowUp
-from shanghui.proxy.otp import VERIFIED_AT_KEY
+from shanghui.proxy.owner import PROXY_CASE
 from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
 from tests.api.conftest import _fresh_rate_limits, api_as, make_token, pw  # noqa: F401  (fixtures re-exported)

@@ -22,7 +22,7 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 from shanghui.asgi import application
-from shanghui.conversations.owners import PROXY_CASE
+from shanghui.proxy.owner import PROXY_CASE
 from tests.input.hostile import fuzz_settings, hostile_json, text_values
 
 pytestmark = pytest.mark.django_db(transaction=True)
