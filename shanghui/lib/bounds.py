@@ -20,6 +20,7 @@ from django import forms
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
+from django.http.request import RawPostDataException
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
@@ -169,6 +170,9 @@ def unreadable_body(exc: BaseException) -> tuple[int, str] | None:
         if "header size" in str(exc):
             return 400, "上传内容无法读取：文件名或字段名过长，请改短文件名后重试"
         return 400, "上传内容无法读取：请求体不是有效的 multipart/form-data"
+    if isinstance(exc, RawPostDataException):
+        # A multipart body (read as a form by the input checks) sent where a JSON body is expected.
+        return 400, "请求体应为 JSON（Content-Type: application/json）"
     if isinstance(exc, UNREADABLE_BODY):
         return 400, "请求格式不正确"
     return None

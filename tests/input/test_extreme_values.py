@@ -285,3 +285,17 @@ def test_a_path_with_a_newline_is_still_answered_in_the_apis_shape(
     response = client.get(path)
     assert response.status_code == 404
     assert response["Content-Type"].startswith(("application/json", "text/xml"))
+
+
+def test_a_multipart_body_where_json_is_expected_is_a_400(pw: Any, api_as: Any) -> None:
+    # The input checks read a multipart body as a form; the endpoint then cannot read it as JSON.
+    api = _api(pw, api_as)
+    case = pw.submitted()
+    response = api.client.post(
+        f"/api/v1/cases/{case.pk}/messages/read",
+        _multipart("a.pdf"),
+        content_type="multipart/form-data; boundary=b0undary",
+        headers={"Authorization": f"Bearer {api.token}"},
+    )
+    assert response.status_code == 400
+    assert "JSON" in error_of(response)["message"]

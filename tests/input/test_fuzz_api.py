@@ -21,7 +21,7 @@ from urllib.parse import quote
 import pytest
 from django.db import transaction
 from django.test import Client
-from hypothesis import given
+from hypothesis import given, note
 from hypothesis import strategies as st
 
 from shanghui.api import api, api_v1
@@ -147,6 +147,7 @@ def send(land: SimpleNamespace, client: Client, method: str, template: str, requ
         path = path.replace("{" + name + "}", quote(value, safe=""))
     if request["query"]:
         path += "?" + "&".join(f"{quote(k)}={quote(v)}" for k, vs in request["query"].items() for v in vs)
+    note(f"{method} {path[:300]} as {request['persona']}, body {str(request['body'])[:300]}")
     headers = {"Authorization": f"Bearer {land.tokens[request['persona']]}"}
     if request["idempotency_key"] is not None and "\n" not in request["idempotency_key"]:
         headers["Idempotency-Key"] = request["idempotency_key"]
