@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from types import SimpleNamespace
-from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -39,12 +38,11 @@ def _headers(session_key: str | None) -> list[tuple[bytes, bytes]]:
     return headers
 
 
-async def _drain(socket: WebsocketCommunicator) -> list[dict[str, Any]]:
-    """Every frame the server sends within QUIET; an exception inside the consumer is raised here."""
-    frames = []
+async def _drain(socket: WebsocketCommunicator) -> None:
+    """Take the frames the server sends until it is quiet for a moment; an exception inside the consumer
+    is raised here. (Quiet is not finished on a busy machine: a late answer is taken later.)"""
     while not await socket.receive_nothing(timeout=QUIET):
-        frames.append(await socket.receive_output(timeout=TIMEOUT))
-    return frames
+        await socket.receive_output(timeout=TIMEOUT)
 
 
 paths = st.one_of(
@@ -109,8 +107,9 @@ def test_no_frame_breaks_a_live_conversation(land: SimpleNamespace) -> None:
                 await socket.send_input({"type": "websocket.receive", "text": frame})
                 await _drain(socket)
             await socket.send_json_to({"type": "sync", "after": 0})
-            answers = await _drain(socket)
-            assert any(json.loads(a.get("text", "{}")).get("type") == "history" for a in answers), answers
+            # Still serving: a history comes (after any answers still on their way), however long it takes.
+            while (await socket.receive_json_from(timeout=TIMEOUT)).get("type") != "history":
+                pass
             await socket.disconnect()
 
         async_to_sync(scenario)()
