@@ -21,6 +21,7 @@ from shanghui.catalog import search as catalog_search
 from shanghui.catalog.access import can_read_catalogue, get_item_for_user, get_point_for_user, items_for_user
 from shanghui.catalog.models import Delivery, ItemType, MaterialForm, ServiceItem
 from shanghui.catalog.services import zh_labels
+from shanghui.lib.bounds import Int
 from shanghui.proxy.services import offered_items
 
 router = Router(tags=["事项目录"])
@@ -82,11 +83,11 @@ class ItemPage(Schema):
 
 class ItemFilters(PageParams):
     q: str = Field("", max_length=100, description="名称或实施编码包含")
-    department: int | None = Field(None, description="实施部门 id")
+    department: Int | None = Field(None, description="实施部门 id")
     item_type: ItemType | None = None
     proxy_eligible: bool | None = Field(None, description="只看可代办（true）或不可代办（false）的事项")
     online: bool | None = Field(None, description="只看在线（true）或下线（false）的事项")
-    point: int | None = Field(
+    point: Int | None = Field(
         None, description="只看该代办点受理的事项（代办点 id）：代办员录入办件时选事项用"
     )
 
@@ -139,7 +140,7 @@ def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> dict[str, A
 
 
 @router.get("/items/{item_id}", response=with_errors({200: ItemDetailOut}), summary="事项详情（含申请材料）")
-def get_item(request: HttpRequest, item_id: int) -> dict[str, Any]:
+def get_item(request: HttpRequest, item_id: Int) -> dict[str, Any]:
     _require_reader(request)
     item = get_item_for_user(user_of(request), item_id)
     forms = zh_labels(MaterialForm)
@@ -170,7 +171,7 @@ class SearchParams(Schema):
         ..., min_length=1, max_length=100, description="群众的说法：事项名称、口语、拼音、拼音首字母"
     )
     limit: int = Field(10, ge=1, le=50, description="返回条数，1–50")
-    department: int | None = Field(None, description="只搜该部门的事项（部门 id）")
+    department: Int | None = Field(None, description="只搜该部门的事项（部门 id）")
     proxy_only: bool = Field(False, description="只返回可由商会代办的事项")
     include_offline: bool = Field(False, description="也返回已下线的事项")
 

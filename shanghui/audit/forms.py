@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shanghui.audit.models import ACTION_LABELS, AuditEntry
+from shanghui.lib.bounds import DayField
 
 
 def _start_of_day(day: dt.date) -> dt.datetime:
@@ -23,12 +24,8 @@ class AuditFilterForm(forms.Form):
         max_length=150,
         widget=forms.TextInput(attrs={"placeholder": "用户名或姓名", "type": "search"}),
     )
-    date_from = forms.DateField(
-        label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = DayField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DayField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from shanghui.conversations.models import Conversation, Message, Participant
 from shanghui.lib import ratelimit
+from shanghui.lib.bounds import NUL, NUL_MESSAGE
 from shanghui.lib.crypto import keyed_hash
 from shanghui.lib.owners import NO_ACCESS, Access, Owner, Viewer, owner_for
 from shanghui.lib.quotas import quotas_for
@@ -239,6 +240,11 @@ def store_message(
     if not access.read:
         raise Http404("会话不存在或无权查看")
     client_id = (client_id or "").strip()[:64]
+    # The socket reaches this without a form or the pages' middleware (lib.bounds): PostgreSQL cannot
+    # store NUL, and the client id is looked up before anything else.
+    for name, text in (("body", body or ""), ("client_id", client_id)):
+        if NUL in text:
+            raise ValidationError({name: NUL_MESSAGE})
     mine = author_key_of(viewer)
     # The number first: it locks the conversation's row, so posts to it are numbered in commit order, and
     # under the lock a re-send of a stored post (a retry after a reconnect, or two sends of one post that

@@ -35,7 +35,8 @@ def _open(request: HttpRequest, owner_type: str, owner_id: int) -> tuple[Convers
 def _seq(raw: str | None) -> int | None:
     """A sequence number from the query or form, or None (absent or not a small non-negative number)."""
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+    # isascii: "²".isdigit() is true, and int("²") fails.
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
 
 
 FILES_REFUSED = "文件含个人信息，您可以看到发送了文件，但不能打开"

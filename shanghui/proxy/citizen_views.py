@@ -100,7 +100,8 @@ def citizen_required(view: View) -> View:
 
 
 def _safe_next(request: HttpRequest, value: str) -> str:
-    if value and url_has_allowed_host_and_scheme(
+    # A path of this site only: redirect() would take "0" or "citizen:cases" for a view name.
+    if value.startswith("/") and url_has_allowed_host_and_scheme(
         value, {request.get_host()}, require_https=request.is_secure()
     ):
         return value
@@ -197,7 +198,7 @@ def _item_for_apply(request: HttpRequest) -> ServiceItem:
         ServiceItem.objects.filter(pk=int(raw), is_online=True, proxy_eligible=True)
         .select_related("department")
         .first()
-        if raw.isdigit() and len(raw) <= 12
+        if raw.isascii() and raw.isdigit() and len(raw) <= 12
         else None
     )
     if item is None:

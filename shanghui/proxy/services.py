@@ -107,7 +107,6 @@ CREATED_NOTES = {
 }
 
 
-@transaction.atomic
 def create_case(
     *,
     actor: User | None,
@@ -121,10 +120,32 @@ def create_case(
 ) -> Case:
     """A new case in draft, pinned to the item's current version. With an `idempotency_key` (one per
     intake form), a repeated submission returns the case the first one created."""
+    case, _created = create_case_once(
+        actor=actor, channel=channel, item=item, proxy_point=proxy_point, applicant=applicant,
+        poa_confirmed=poa_confirmed, note=note, idempotency_key=idempotency_key,
+    )  # fmt: skip
+    return case
+
+
+@transaction.atomic
+def create_case_once(
+    *,
+    actor: User | None,
+    channel: str,
+    item: ServiceItem,
+    proxy_point: Organisation,
+    applicant: Applicant,
+    poa_confirmed: bool,
+    note: str = "",
+    idempotency_key: str = "",
+) -> tuple[Case, bool]:
+    """create_case, and whether this call created the case: False when the `idempotency_key` had already
+    created it — a retry, or a duplicate that raced the first request and lost (the API answers 200
+    instead of 201 then)."""
     if idempotency_key:
         existing = Case.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return existing
+            return existing, False
     applicant = applicant.cleaned()
     if proxy_point.kind != OrgKind.PROXY_POINT or not proxy_point.is_active:
         raise ValidationError({"proxy_point": "请选择一个代办点"})
@@ -166,14 +187,14 @@ def create_case(
         existing = Case.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
         if existing is None:
             raise
-        return existing
+        return existing, False
     CaseEvent.objects.create(
         case=case, action="create", to_status=Status.DRAFT, actor=actor,
         actor_kind="applicant" if channel == Channel.CITIZEN else "agent",
         note=CREATED_NOTES[Channel(channel)], created_at=now,
     )  # fmt: skip
     summaries.record_change(None, case)
-    return case
+    return case, True
 
 
 # --- Materials -----------------------------------------------------------------------------------
