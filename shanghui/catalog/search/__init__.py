@@ -38,16 +38,19 @@ analyse → rank → live → synonyms.
 
 from shanghui.catalog.search.analyse import MAX_QUERY_CHARS
 from shanghui.catalog.search.index import IndexedItem, SearchIndex
-from shanghui.catalog.search.live import connect_signals, get_index, invalidate, search, suggest
-from shanghui.catalog.search.rank import SearchHit
+from shanghui.catalog.search.live import connect_signals, find, get_index, invalidate, search, suggest
+from shanghui.catalog.search.rank import Closest, Results, SearchHit
 from shanghui.catalog.search.synonyms import seed_default_synonyms
 
 __all__ = [
     "MAX_QUERY_CHARS",
+    "Closest",
     "IndexedItem",
+    "Results",
     "SearchHit",
     "SearchIndex",
     "connect_signals",
+    "find",
     "get_index",
     "invalidate",
     "search",
