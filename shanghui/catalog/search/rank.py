@@ -181,9 +181,10 @@ def closeness(
     fallback: bool,
 ) -> dict[tuple[int, str], float]:
     """How close each group (or department) is to the query, by what the citizen typed only: the
-    typed words and character pairs of two characters or more found in the candidates (a synonym's
-    word in a department's name says nothing about the department). A department whose own name holds
-    a typed word is offered whole. With no word in common at all, the shared characters' scores."""
+    typed words, single characters and character pairs found in the candidates (a synonym's word in a
+    department's name says nothing about the department; a pinyin pair is only a sound). A department
+    whose own name holds a typed word is offered whole. With no word in common at all, the shared
+    characters' scores."""
     close: dict[tuple[int, str], float] = defaultdict(float)
     for score, doc in pool:
         item, group = index.items[doc], index.groups[doc]
@@ -193,12 +194,14 @@ def closeness(
         value = 0.0
         in_department = False
         for term, (docs, values) in used:
-            if term.read or term.ns == "p" or len(term.text) < 2:
+            if term.read or term.ns == "p":
                 continue
             k = bisect_left(docs, doc)
             if k < len(docs) and docs[k] == doc:
                 value += values[k] * term.weight
-                in_department = in_department or term.text in index.texts[doc].department
+                in_department = in_department or (
+                    len(term.text) > 1 and term.text in index.texts[doc].department
+                )
         if value:
             close[(item.department_id, "" if in_department else group)] += value
     return close
