@@ -124,7 +124,7 @@ def search(
     wanted = found.matchable.bit_count()
     items = index.items
     pool: list[tuple[float, int]] = []
-    direct: set[int] = set()
+    named: set[int] = set()  # the query is (part of) the name: a real match without looking further
     for doc, score in heapq.nlargest(max(50, limit * 3), candidates, key=lambda kv: kv[1]):
         if wanted:
             coverage = (found.masks.get(doc, 0) & found.matchable).bit_count() / wanted
@@ -134,8 +134,8 @@ def search(
         if not index.proxy[doc]:
             score *= W_NOT_PROXY
         pool.append((score * boost, doc))
-        if not fallback and (boost > 1.0 or is_direct(index, doc, found.used)):
-            direct.add(doc)
+        if boost > 1.0:
+            named.add(doc)
     pool.sort(key=lambda r: (-r[0], len(items[r[1]].name), r[1]))
 
     def hit(score: float, doc: int) -> SearchHit:
@@ -143,8 +143,17 @@ def search(
             return make_hit(index, doc, score, explain_chars(index, doc, fallback))
         return make_hit(index, doc, score, explain(index, doc, analysis, found.used))
 
-    if direct:
-        return Results([hit(score, doc) for score, doc in pool if doc in direct][:limit], matched=True)
+    # The real matches, best first, looked for only until there are enough (shared characters never
+    # are one).
+    shown: list[tuple[float, int]] = []
+    if not fallback:
+        for score, doc in pool:
+            if doc in named or is_direct(index, doc, found.used):
+                shown.append((score, doc))
+                if len(shown) == limit:
+                    break
+    if shown:
+        return Results([hit(score, doc) for score, doc in shown], matched=True)
     # Nothing really matches: where a typed word (or, failing every word, shared characters) led.
     typed = closeness(index, pool, found.used, fallback=bool(fallback))
     return Results(

@@ -147,6 +147,8 @@ def test_citizens_see_the_proxy_badge_and_no_reasons(client: Client, catalogue: 
 
 def test_staff_switch_the_reasons_on_for_the_visit(client: Client, catalogue: SimpleNamespace) -> None:
     client.force_login(catalogue.world.fed_staff)
+    # The staff catalogue pages link to the citizens' search.
+    assert 'data-testid="tab-public-search"' in client.get("/catalog/manage/").content.decode()
     html = client.get("/s/", {"q": "sfz"}).content.decode()
     assert 'data-testid="why-toggle"' in html and 'aria-checked="false"' in html
     assert 'data-testid="result-why"' not in html
