@@ -17,6 +17,7 @@ from shanghui.catalog.access import departments_for_user, editable_departments, 
 from shanghui.catalog.importer import MAX_FILE_BYTES
 from shanghui.catalog.models import Delivery, ImportJob, ItemType, LimitUnit, MaterialForm, ServiceItem
 from shanghui.catalog.services import MaterialData
+from shanghui.lib.bounds import ModelsField
 from shanghui.orgs.forms import BootstrapForm, OrgChoiceField
 from shanghui.orgs.models import Organisation
 
@@ -368,14 +369,12 @@ class PointOfferForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    items = forms.ModelMultipleChoiceField(
-        label=_("选中的事项"), queryset=ServiceItem.objects.none(), required=False
-    )
+    items = ModelsField(label=_("选中的事项"), queryset=ServiceItem.objects.none(), required=False)
 
     def __init__(self, *args: Any, items: QuerySet[ServiceItem], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["items"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
+        assert isinstance(field, ModelsField)
         field.queryset = items
         field.error_messages["invalid_choice"] = "所选事项中有不可代办或已下线的事项，请刷新页面后重新选择"
         self.fields["offers"].error_messages["required"] = "请选择提供哪些事项"

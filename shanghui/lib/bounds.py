@@ -65,6 +65,23 @@ class DayField(forms.DateField):
     default_validators = [validate_date]
 
 
+class ModelsField(forms.ModelMultipleChoiceField):
+    """Django's ModelMultipleChoiceField, refusing ids beyond 64 bits as invalid choices before its
+    `pk__in` query: Django guards `pk=` lookups against overflow, not `__in` (OverflowError on SQLite)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value or ():
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # Django says it is not a valid id
+            if not int_in_range(number):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)  # type: ignore[misc]  # private in Django, not in django-stubs
+
+
 def parse_int(raw: str | None) -> int | None:
     """An integer typed by someone (a query or form value), or None when it is not one or out of range."""
     text = (raw or "").strip()

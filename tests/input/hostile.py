@@ -14,16 +14,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, note, settings
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 
 from shanghui.lib.bounds import MAX_INT
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+
+
+def say(text: str) -> None:
+    """hypothesis.note(), also where the same request is sent outside a generated example (the sweeps),
+    where it would raise: there the assertion message says it."""
+    if currently_in_test_context():
+        note(text)
 
 
 def fuzz_settings(examples: int = EXAMPLES) -> settings:
@@ -115,6 +124,10 @@ SPECIAL = [
     "张三",
     "上海",
 ]
+# The values that broke the server before (issue #11), drawn often: a bounded run must meet them.
+EXTREME_DATES = ["0001-01-01", "9999-12-31", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"]
+EXTREME_INTS = [str(MAX_INT + 1), str(-MAX_INT - 2), "9" * 40]
+EXTREMES = [*EXTREME_DATES, *EXTREME_INTS, "\x00", "a\x00b"]
 CONTROL = "".join(chr(c) for c in range(32)) + "\x7f\x85\u2028\u2029"
 
 _any_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=30)
@@ -131,6 +144,7 @@ _datetimes = st.builds(
 def text_values(known: Sequence[str] = ()) -> st.SearchStrategy[str]:
     """One query or form value: hostile, random, or one of `known` (real ids, a form's options)."""
     parts = [
+        st.sampled_from(EXTREMES),
         st.sampled_from(SPECIAL),
         st.sampled_from(["x", "长", "9"]).flatmap(lambda c: st.integers(100, 5000).map(lambda n: c * n)),
         _big_ints.map(str),
@@ -164,15 +178,56 @@ def params(names: Sequence[str] = (), known: Sequence[str] = ()) -> st.SearchStr
     return st.dictionaries(keys, st.lists(text_values(known), min_size=1, max_size=3), max_size=8)
 
 
+_DATEISH = re.compile(r"date|_from$|_to$|_after$|_before$|^start|^end|_at$")
+
+
+def kind_of(name: str, offered: set[str], kind: str = "") -> str:
+    """date, int or text: told by the input's type, the field's name (created_from, start_date, …) or the
+    values the page offers (ids)."""
+    if kind in ("date", "datetime-local", "month") or _DATEISH.search(name):
+        return "date"
+    if kind == "number" or (offered - {""} and all(v.isdigit() for v in offered - {""})):
+        return "int"
+    return "text"
+
+
+def field_values(
+    name: str, offered: set[str], known: Sequence[str] = (), kind: str = ""
+) -> st.SearchStrategy[str]:
+    """Values for one field, biased towards the extremes of its kind."""
+    values = text_values([*offered, *known])
+    if kind_of(name, offered, kind) == "date":
+        extremes = st.sampled_from(EXTREME_DATES)
+        return st.one_of(extremes, extremes, _dates.map(dt.date.isoformat), values)
+    if kind_of(name, offered, kind) == "int":
+        extremes = st.sampled_from(EXTREME_INTS)
+        return st.one_of(extremes, _big_ints.map(str), values)
+    return values
+
+
+def sweeps(kinds: dict[str, str], base: dict[str, list[str]] | None = None) -> list[dict[str, list[str]]]:
+    """The known extremes, deterministically, before the random examples: each extreme date in every
+    date field at once, each extreme integer in every integer field, NUL in every field (the others as
+    in `base`, e.g. the values a form offers). `kinds`: field → date, int or text."""
+    found: list[dict[str, list[str]]] = []
+    for kind, extremes in (("date", EXTREME_DATES), ("int", EXTREME_INTS), ("text", ["a\x00b"])):
+        names = [name for name, k in kinds.items() if k == kind or kind == "text"]
+        if names:
+            found.extend({**(base or {}), **{name: [value] for name in names}} for value in extremes)
+    return found
+
+
 def form_data(
-    fields: dict[str, set[str]], known: Sequence[str] = ()
+    fields: dict[str, set[str]], known: Sequence[str] = (), kinds: dict[str, str] | None = None
 ) -> st.SearchStrategy[dict[str, list[str]]]:
     """A form's fields (each with the values the page offers as well as hostile ones), some left out,
     plus a few that are not the form's."""
     own = st.fixed_dictionaries(
         {},
         optional={
-            name: st.lists(text_values([*values, *known]), min_size=1, max_size=2)
+            name: st.lists(
+                field_values(name, values, known, (kinds or {}).get(name, "")), min_size=1, max_size=2
+            )
             for name, values in fields.items()
             if name
         },
@@ -307,6 +362,10 @@ class JsonSchemas:
             return st.floats(allow_nan=True, allow_infinity=True) | _big_ints
         if kind == "boolean":
             return st.booleans()
+        if kind == "string" and schema.get("format") in ("date", "date-time"):
+            return st.one_of(
+                st.sampled_from(EXTREME_DATES), _datetimes.map(dt.datetime.isoformat), text_values()
+            )
         if kind == "string":
             return text_values()
         return hostile_json()

@@ -65,6 +65,7 @@ class Form:
     action: str  # a path on this site
     fields: dict[str, set[str]] = field(default_factory=dict)  # name → values the page offers
     files: set[str] = field(default_factory=set)
+    kinds: dict[str, str] = field(default_factory=dict)  # name → the input's type (date, number, …)
 
 
 class _FormParser(HTMLParser):
@@ -110,7 +111,10 @@ class _FormParser(HTMLParser):
             return
         values = self._form.fields.setdefault(name, set()) if name else set()
         if tag == "input" and name:
-            if (attrs.get("type") or "").lower() == "file":
+            kind = (attrs.get("type") or "").lower()
+            if kind:
+                self._form.kinds[name] = kind
+            if kind == "file":
                 self._form.files.add(name)
                 self._form.fields.pop(name, None)
             elif attrs.get("value") is not None:

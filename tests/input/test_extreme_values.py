@@ -299,3 +299,13 @@ def test_a_multipart_body_where_json_is_expected_is_a_400(pw: Any, api_as: Any) 
     )
     assert response.status_code == 400
     assert "JSON" in error_of(response)["message"]
+
+
+def test_a_point_offer_with_an_item_id_beyond_64_bits_is_an_invalid_choice(pw: Any, client: Client) -> None:
+    # Django guards pk= against overflow, not pk__in: the offer form's item list reached SQLite.
+    client.force_login(pw.fed_admin)
+    response = client.post(
+        f"/catalog/manage/points/{pw.point_a.pk}/", {"offers": "chosen", "items": [BEYOND_64_BITS]}
+    )
+    assert response.status_code == 200
+    assert "所选事项中有不可代办或已下线的事项" in response.content.decode()

@@ -21,16 +21,19 @@ from urllib.parse import quote
 import pytest
 from django.db import transaction
 from django.test import Client
-from hypothesis import given, note
+from hypothesis import given
 from hypothesis import strategies as st
 
 from shanghui.api import api, api_v1
 from tests.input.hostile import (
+    EXTREME_DATES,
+    EXTREME_INTS,
     JsonSchemas,
     fuzz_settings,
     json_bytes,
     params,
     raw_bodies,
+    say,
     text_values,
     uploads,
 )
@@ -147,7 +150,7 @@ def send(land: SimpleNamespace, client: Client, method: str, template: str, requ
         path = path.replace("{" + name + "}", quote(value, safe=""))
     if request["query"]:
         path += "?" + "&".join(f"{quote(k)}={quote(v)}" for k, vs in request["query"].items() for v in vs)
-    note(f"{method} {path[:300]} as {request['persona']}, body {str(request['body'])[:300]}")
+    say(f"{method} {path[:300]} as {request['persona']}, body {str(request['body'])[:300]}")
     headers = {"Authorization": f"Bearer {land.tokens[request['persona']]}"}
     if request["idempotency_key"] is not None and "\n" not in request["idempotency_key"]:
         headers["Idempotency-Key"] = request["idempotency_key"]
@@ -166,8 +169,10 @@ def send(land: SimpleNamespace, client: Client, method: str, template: str, requ
             transaction.set_rollback(True)
 
 
-def check_shape(path: str, response: Any) -> None:
-    assert response.status_code < 500, f"{response.status_code}: {response.content[:500]!r}"
+def check_shape(path: str, response: Any, sent: object = "") -> None:
+    assert response.status_code < 500, (
+        f"{str(sent)[:500]} → {response.status_code}: {response.content[:500]!r}"
+    )
     if response.status_code < 400:
         return
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
@@ -182,10 +187,80 @@ def check_shape(path: str, response: Any) -> None:
         assert "detail" in body, body
 
 
+def _kind(schemas: JsonSchemas, schema: dict[str, Any]) -> str:
+    schema = schemas.resolve(schema)
+    for option in schema.get("anyOf", []):
+        if schemas.resolve(option).get("type") != "null":
+            return _kind(schemas, option)
+    if schema.get("format") in ("date", "date-time"):
+        return "date"
+    return {"integer": "int", "string": "text", "object": "object", "array": "array"}.get(
+        schema.get("type", ""), ""
+    )
+
+
+def _filled(schemas: JsonSchemas, schema: dict[str, Any], kind: str, value: Any) -> Any:
+    """A document with `value` in every leaf of `kind` (None: nothing of that kind in it)."""
+    schema = schemas.resolve(schema)
+    for option in schema.get("anyOf", []):
+        if schemas.resolve(option).get("type") != "null":
+            return _filled(schemas, option, kind, value)
+    own = _kind(schemas, schema)
+    if own == "object":
+        filled = {n: _filled(schemas, s, kind, value) for n, s in schema.get("properties", {}).items()}
+        return {n: v for n, v in filled.items() if v is not None} or None
+    if own == "array":
+        item = _filled(schemas, schema.get("items", {}), kind, value)
+        return None if item is None else [item]
+    return value if own == kind else None
+
+
+def sweeps_of(
+    land: SimpleNamespace, operation: dict[str, Any], document: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The known extremes in every query parameter, path parameter and body field of their kind."""
+    schemas = JsonSchemas(document)
+    parameters = operation.get("parameters", [])
+    path = {
+        p["name"]: str(land.values.get(p["name"], "accept" if p["name"] == "action" else 1))
+        for p in parameters
+        if p["in"] == "path"
+    }
+    body_schema = (
+        operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    )
+    found = []
+    for kind, extremes in (("date", EXTREME_DATES), ("int", EXTREME_INTS), ("text", ["a\x00b"])):
+        for extreme in extremes:
+            value: Any = int(extreme) if kind == "int" else extreme
+            query = {
+                p["name"]: [extreme]
+                for p in parameters
+                if p["in"] == "query" and _kind(schemas, p["schema"]) == kind
+            }
+            paths = {
+                **path,
+                **{
+                    p["name"]: extreme
+                    for p in parameters
+                    if p["in"] == "path" and _kind(schemas, p["schema"]) == kind
+                },
+            }
+            body = _filled(schemas, body_schema, kind, value) if body_schema else None
+            if query or paths != path or body is not None:
+                found.append({
+                    "persona": "agent", "path": paths, "query": query, "idempotency_key": None,
+                    "body": ("none", None) if body is None else ("json", body),
+                })  # fmt: skip
+    return found
+
+
 def attack(
     land: SimpleNamespace, method: str, template: str, operation: dict[str, Any], document: dict[str, Any]
 ) -> None:
     client = Client()
+    for request in sweeps_of(land, operation, document):
+        check_shape(template, send(land, client, method, template, request), (method, template, request))
 
     @fuzz_settings(examples=2 * fuzz_settings().max_examples)
     @given(request=request_for(land, method, template, operation, document))

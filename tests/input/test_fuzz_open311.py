@@ -17,13 +17,23 @@ from urllib.parse import quote
 import pytest
 from django.db import transaction
 from django.test import Client
-from hypothesis import given, note
+from hypothesis import given
 from hypothesis import strategies as st
 
 from shanghui.accounts.models import ApiToken
 from shanghui.accounts.tokens import create_token
 from shanghui.open311.models import RequestToken
-from tests.input.hostile import form_data, fuzz_settings, params, raw_bodies, text_values, uploads
+from tests.input.hostile import (
+    form_data,
+    fuzz_settings,
+    kind_of,
+    params,
+    raw_bodies,
+    say,
+    sweeps,
+    text_values,
+    uploads,
+)
 from tests.input.surface import Route, routes, url_of
 
 FORMATS = ("json", "xml", "html")
@@ -77,9 +87,11 @@ def _template(route: Route) -> str:
     return path
 
 
-def check_shape(fmt: str, response: Any) -> None:
-    note(f"{response.status_code} {response['Content-Type']}: {response.content[:300]!r}")
-    assert response.status_code < 500
+def check_shape(fmt: str, response: Any, sent: object = "") -> None:
+    say(f"{response.status_code} {response['Content-Type']}: {response.content[:300]!r}")
+    assert response.status_code < 500, (
+        f"{str(sent)[:500]} → {response.status_code}: {response.content[:300]!r}"
+    )
     if response.status_code < 400:
         return
     answer_in = fmt if fmt in ("json", "xml") else "xml"
@@ -142,7 +154,7 @@ def send(client: Client, template: str, request: dict[str, Any]) -> Any:
         path = path.replace("{" + name + "}", quote(value, safe=""))
     if request["query"]:
         path += "?" + "&".join(f"{quote(k)}={quote(v)}" for k, vs in request["query"].items() for v in vs)
-    note(f"{request['method']} {path[:300]}")
+    say(f"{request['method']} {path[:300]}")
     headers = {} if request["header_key"] is None else {"Idempotency-Key": request["header_key"]}
     kind, body = request["body"]
     with transaction.atomic():
@@ -163,6 +175,20 @@ def test_no_open311_endpoint_answers_5xx_and_errors_keep_the_spec_shape(
 ) -> None:
     template = endpoints()[name]
     client = Client()
+    values = o311_land.open311_values
+    kwargs = {n: str(values[n]) for n in ("code", "number", "token") if "{" + n + "}" in template}
+    query_kinds = {n: "int" if n.startswith("page") else kind_of(n, set()) for n in QUERY}
+    for fmt in ("json", "xml"):
+        for query in sweeps(query_kinds, {"jurisdiction_id": [KECHENG]}):
+            request: dict[str, Any] = {"fmt": fmt, "kwargs": kwargs, "method": "GET", "query": query, "body": ("none", None),
+                       "header_key": None}  # fmt: skip
+            check_shape(fmt, send(client, template, request), (template, request))
+        post_kinds = {n: "text" for n in POST + o311_land.attributes}
+        base = {n: [str(values[n])] for n in POST if n in values}
+        for body in sweeps(post_kinds, base):
+            request = {"fmt": fmt, "kwargs": kwargs, "method": "POST", "query": {}, "body": ("form", body),
+                       "header_key": None}  # fmt: skip
+            check_shape(fmt, send(client, template, request), (template, request))
 
     @fuzz_settings(examples=3 * fuzz_settings().max_examples)
     @given(request=requests_for(o311_land, template))

@@ -28,7 +28,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.input.conftest import PERSONAS, client_for
-from tests.input.hostile import form_data, fuzz_settings, params, raw_bodies, uploads
+from tests.input.hostile import form_data, fuzz_settings, kind_of, params, raw_bodies, sweeps, uploads
 from tests.input.surface import Form, Route, forms_in, routes, url_of
 
 SHARDS = 4
@@ -46,6 +46,7 @@ class Target:
     url: str
     fields: dict[str, set[str]] = field(default_factory=dict)
     files: set[str] = field(default_factory=set)
+    kinds: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.method.upper()} {self.url} as {self.persona}"
@@ -79,6 +80,7 @@ def _merge(targets: dict[tuple[str, str, str], Target], target: Target) -> None:
         for name, values in target.fields.items():
             targets[key].fields.setdefault(name, set()).update(values)
         targets[key].files |= target.files
+        targets[key].kinds.update(target.kinds)
     else:
         targets[key] = target
 
@@ -134,8 +136,12 @@ def _add_form(targets: dict[tuple[str, str, str], Target], page: Target, form: F
     if form.method == "get" and form.action == page.url:
         for name, values in form.fields.items():
             page.fields.setdefault(name, set()).update(values)
+        page.kinds.update(form.kinds)
         return
-    _merge(targets, Target(persona, form.method, form.action, dict(form.fields), set(form.files)))
+    _merge(
+        targets,
+        Target(persona, form.method, form.action, dict(form.fields), set(form.files), dict(form.kinds)),
+    )
 
 
 def send(land: SimpleNamespace, target: Target, kind: str, data: Any) -> Any:
@@ -153,7 +159,7 @@ def send(land: SimpleNamespace, target: Target, kind: str, data: Any) -> Any:
 
 
 def requests_for(land: SimpleNamespace, target: Target) -> st.SearchStrategy[tuple[str, Any]]:
-    fields = form_data(target.fields, land.known)
+    fields = form_data(target.fields, land.known, target.kinds)
     if target.method == "get":
         return st.tuples(st.just("query"), st.one_of(fields, params(list(target.fields), land.known)))
     file_names = sorted(target.files) or ["file"]
@@ -171,6 +177,18 @@ def requests_for(land: SimpleNamespace, target: Target) -> st.SearchStrategy[tup
 
 
 def attack(land: SimpleNamespace, target: Target) -> None:
+    kinds = {
+        name: kind_of(name, values, target.kinds.get(name, ""))
+        for name, values in target.fields.items()
+        if name
+    }
+    # A form's other fields as the page fills them, so that the extreme one is what fails, if anything.
+    base = {} if target.method == "get" else {n: [min(v)] for n, v in target.fields.items() if n and v}
+    for data in sweeps(kinds, base):
+        kind = "query" if target.method == "get" else "multipart"
+        response = send(land, target, kind, data)
+        assert response.status_code < 500, f"{target} with {data} answered {response.status_code}"
+
     @fuzz_settings()
     @given(request=requests_for(land, target))
     def never_5xx(request: tuple[str, Any]) -> None:
