@@ -6,12 +6,23 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.core.cache import cache
 
 from shanghui.orgs.models import OrgKind, Role
 from shanghui.orgs.tests.factories import PASSWORD, UserFactory, grant, make_org
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    # The workflow kernel's example programme has models no migration makes (its tests import them, and
+    # then a deleted user cascades to them in any test): its tables are in every test database.
+    from shanghui.workflow.tests.example import create_tables
+
+    with django_db_blocker.unblock():
+        create_tables()
 
 
 @pytest.fixture(autouse=True)

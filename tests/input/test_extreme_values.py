@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
@@ -25,6 +24,7 @@ from shanghui.home.consumers import CLOSE_UNKNOWN_PATH
 from shanghui.lib.bounds import DATE_MESSAGE, MAX_INT, NUL_MESSAGE
 from shanghui.notify.models import Notification
 from shanghui.proxy.models import CaseMaterial
+from shanghui.testing.aio import run_async
 from tests.api.conftest import ApiClient, error_of
 
 BEYOND_64_BITS = str(MAX_INT + 1)  # 9223372036854775808
@@ -220,7 +220,7 @@ def test_a_websocket_to_an_unknown_path_is_closed_with_4404(path: str) -> None:
         await socket.wait()
         return closing
 
-    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": CLOSE_UNKNOWN_PATH}
+    assert run_async(scenario) == {"type": "websocket.close", "code": CLOSE_UNKNOWN_PATH}
 
 
 # --- NUL characters -------------------------------------------------------------------------------------

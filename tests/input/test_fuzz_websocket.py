@@ -15,13 +15,13 @@ from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from hypothesis import given, note
 from hypothesis import strategies as st
 
 from shanghui.asgi import application
 from shanghui.proxy.owner import PROXY_CASE
+from shanghui.testing.aio import run_async
 from tests.input.hostile import fuzz_settings, hostile_json, text_values
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,7 +66,7 @@ def test_no_websocket_path_fails_the_handshake(land: SimpleNamespace) -> None:
                 await _drain(socket)
                 await socket.disconnect()
 
-        async_to_sync(scenario)()
+        run_async(scenario)
 
     never_an_error()
 
@@ -112,6 +112,6 @@ def test_no_frame_breaks_a_live_conversation(land: SimpleNamespace) -> None:
                 pass
             await socket.disconnect()
 
-        async_to_sync(scenario)()
+        run_async(scenario)
 
     socket_survives()

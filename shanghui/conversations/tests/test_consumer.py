@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
@@ -23,6 +22,7 @@ from shanghui.conversations.tests.conftest import ORIGIN, citizen_session, staff
 from shanghui.lib.owners import Viewer
 from shanghui.orgs.models import Membership, Role
 from shanghui.proxy.owner import PROXY_CASE
+from shanghui.testing.aio import run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +30,7 @@ TIMEOUT = 10  # seconds a frame may take on a busy machine; never a measurement
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 async def open_socket(case_id: int, session_key: str = "", *, as_citizen: bool = False) -> tuple[Any, bool]:

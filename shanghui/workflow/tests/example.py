@@ -1,5 +1,7 @@
 """A whole programme on the kernel, as small as one can be: an errand (跑腿) a requester asks for and a
-helper does within two working days, with its own conversation. Tables are made by the tests."""
+helper does within two working days, with its own conversation. No migration makes its tables: the root
+conftest makes them in every test database (create_tables), since once this module is imported its
+models are Django's like any other (deleting a user cascades to them)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 
 from shanghui.lib.owners import NO_ACCESS, Access, Viewer
 from shanghui.workflow.clocks import Clocks, ClockSpec, Period
@@ -88,3 +90,12 @@ class ErrandOwner:
     def check_upload(self, viewer: Viewer, owner_id: int, size: int) -> None:
         """Its quotas: none beyond the size of one file (a real programme counts its files, as
         proxy/quotas.py does)."""
+
+
+def create_tables() -> None:
+    """Outside any transaction (SQLite's schema editor cannot run inside one)."""
+    existing = set(connection.introspection.table_names())
+    with connection.schema_editor() as editor:
+        for model in (Errand, ErrandEvent):
+            if model._meta.db_table not in existing:
+                editor.create_model(model)

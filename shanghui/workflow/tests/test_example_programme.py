@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
-from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
@@ -25,26 +23,12 @@ from shanghui.workflow.tests.example import (
     MACHINE,
     REQUESTER,
     Errand,
-    ErrandEvent,
     ErrandOwner,
 )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def errand_tables(django_db_setup: Any, django_db_blocker: Any) -> None:
-    # The example's tables exist only in test databases, made here once per test database (outside
-    # any test transaction: SQLite's schema editor cannot run inside one). The kernel's app has a
-    # migrations package, so `migrate` does not make them (before accounts_user exists, on PostgreSQL).
-    with django_db_blocker.unblock():
-        existing = set(connection.introspection.table_names())
-        with connection.schema_editor() as editor:
-            for model in (Errand, ErrandEvent):
-                if model._meta.db_table not in existing:
-                    editor.create_model(model)
-
-
 @pytest.fixture
-def errands(errand_tables: Any, world: SimpleNamespace) -> SimpleNamespace:
+def errands(world: SimpleNamespace) -> SimpleNamespace:
     calendar.seed_from_package()
     calendar.invalidate()
     world.requester, world.helper = world.chamber_staff, world.agent

@@ -1,0 +1,1 @@
+"""The test kit: helpers every app's tests share."""
