@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shanghui.accounts.models import ApiToken, User
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.orgs.models import Organisation
 
@@ -54,7 +55,12 @@ def create_token(
         scope=scope,
         expires_at=expires_at,
     )
-    record(actor=actor, action="api_token.create", obj=token, detail={"scope": scope, "name": token.name})
+    record(
+        actor=actor,
+        action=AuditAction.API_TOKEN_CREATE,
+        obj=token,
+        detail={"scope": scope, "name": token.name},
+    )
     return token, raw
 
 
@@ -63,7 +69,7 @@ def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record(actor=actor, action="api_token.revoke", obj=token)
+        record(actor=actor, action=AuditAction.API_TOKEN_REVOKE, obj=token)
     return token
 
 

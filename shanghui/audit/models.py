@@ -15,39 +15,9 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-GENESIS_HASH = "0" * 64
+from shanghui.audit.actions import action_label
 
-# How each action reads in the audit page and export; an action missing here is shown as its code.
-ACTION_LABELS = {
-    "auth.login": "登录",
-    "auth.logout": "退出登录",
-    "auth.login_failed": "登录失败",
-    "user.create": "新建用户",
-    "user.update": "修改用户",
-    "role.grant": "授予角色",
-    "role.revoke": "撤销角色",
-    "org.create": "新建组织",
-    "org.update": "修改组织",
-    "pii.reveal": "查看完整身份证号",
-    "org.export": "导出组织",
-    "member.export": "导出成员",
-    "audit.export": "导出审计日志",
-    "catalog.item.create": "新建服务事项",
-    "catalog.item.update": "修改服务事项",
-    "catalog.import.start": "上传事项目录",
-    "catalog.import": "导入事项目录",
-    "catalog.export": "导出事项目录",
-    "catalog.synonym.create": "新增同义词",
-    "catalog.synonym.update": "修改同义词",
-    "catalog.synonym.delete": "删除同义词",
-    "catalog.offer.update": "修改代办点事项设置",
-    "case.export": "导出代办件",
-    "notify.channel.create": "新建群机器人",
-    "notify.channel.update": "修改群机器人",
-    "notify.resend": "重发失败的通知",
-    "api_token.create": "创建 API 令牌",
-    "api_token.revoke": "吊销 API 令牌",
-}
+GENESIS_HASH = "0" * 64
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):
@@ -96,7 +66,7 @@ class AuditEntry(models.Model):
 
     @property
     def action_label(self) -> str:
-        return ACTION_LABELS.get(self.action, self.action)
+        return action_label(self.action)
 
     @property
     def actor_username(self) -> str:

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.models import GENESIS_HASH, AuditEntry
 
 # An arbitrary constant naming the advisory lock that serialises appends on PostgreSQL.
@@ -36,7 +37,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 def record(
     *,
     actor: Any,
-    action: str,
+    action: AuditAction,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str = "",
@@ -46,8 +47,10 @@ def record(
 ) -> AuditEntry:
     """Append one row to the audit chain, in the caller's transaction if there is one.
 
-    `actor` is a User, None for the system, or an unsaved/anonymous user (failed logins).
+    `actor` is a User, None for the system, or an unsaved/anonymous user (failed logins). `action` is one
+    of AuditAction (a ValueError otherwise, before anything is written): every row has a label.
     """
+    code = AuditAction(action).value
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -72,7 +75,7 @@ def record(
             created_at=timezone.now(),
             actor_id=actor_id,
             actor_label=actor_label,
-            action=action,
+            action=code,
             object_type=object_type,
             object_id=object_id,
             object_repr=object_repr,
