@@ -3,9 +3,12 @@ and one user per role, plus an outsider who holds no role anywhere."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
+from django.core.cache import cache
 
 from shanghui.orgs.models import OrgKind, Role
 from shanghui.orgs.tests.factories import PASSWORD, UserFactory, grant, make_org
@@ -15,6 +18,27 @@ from shanghui.orgs.tests.factories import PASSWORD, UserFactory, grant, make_org
 def _fast_password_hasher(settings: object) -> None:
     # Argon2 is the production hasher (tested in accounts); tests hash hundreds of passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+_anchor_files = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchors_of_this_test(settings: object, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Each test's database starts empty: its audit anchors must not meet another test's (nor the
+    # developer's var/audit-anchors.log). Periodic anchors only where a test turns them on.
+    path = tmp_path_factory.getbasetemp() / f"audit-anchors-{next(_anchor_files)}.log"
+    settings.AUDIT_ANCHOR = [f"file:{path}"]  # type: ignore[attr-defined]
+    settings.AUDIT_ANCHOR_INTERVAL = 0  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_windows() -> Iterator[None]:
+    # Rate windows (shanghui/lib/ratelimit.py) live in the cache, which outlives a test's database: each
+    # test starts with none, or one test's posts would count against the next one's.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

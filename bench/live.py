@@ -79,9 +79,10 @@ def build_conversations(ctx: Context, rng: random.Random) -> tuple[list[dict[str
     """The conversations of the run with their members' sessions and servers; what was set up."""
     from shanghui.accounts.models import User
     from shanghui.conversations import services
-    from shanghui.conversations.owners import PROXY_CASE, Viewer
+    from shanghui.lib.owners import Viewer
     from shanghui.orgs.models import Membership, Role
     from shanghui.proxy.models import Case
+    from shanghui.proxy.owner import PROXY_CASE
 
     started = time.perf_counter()
     plan = sizes(CLIENTS)

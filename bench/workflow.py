@@ -391,7 +391,7 @@ def cleanup(first_id: int, emptied: bool) -> None:
 def run(ctx: Context) -> tuple[list[Line], dict[str, Any]]:
     from django.db.models import Max
 
-    from shanghui.apiv1.throttle import parse_rate
+    from shanghui.lib.ratelimit import parse_rate
     from shanghui.proxy import summaries
     from shanghui.proxy.models import Case
 
@@ -399,7 +399,7 @@ def run(ctx: Context) -> tuple[list[Line], dict[str, Any]]:
         reason = "pending: /api/v1 not available"
         return [Line("1", "workflow actions/s, p50/p99 @8/32/128 clients", reason)], {"status": reason}
     rate_limit = server_rate_limit(ctx)
-    if parse_rate(rate_limit)[0]:
+    if parse_rate(rate_limit) is not None:
         reason = f"not run: the server limits each token to {rate_limit} (start it with API_RATE_LIMIT=0)"
         return [Line("1", "workflow actions/s, p50/p99", reason)], {"status": reason}
 

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
@@ -23,8 +23,49 @@ from shanghui.apiv1.errors import install as install_error_handlers
 from shanghui.apiv1.errors import json_error
 from shanghui.apiv1.throttle import TokenRateThrottle
 from shanghui.catalog.api import router as catalog_router
+from shanghui.lib.bounds import NUL_MESSAGE, UNREADABLE_BODY, checks_own_input, nul_inputs, unreadable_body
 
-api = NinjaAPI(title="商会+ API", version="1", urls_namespace="api", docs_url="/docs")
+
+class GuardedApi(NinjaAPI):
+    """A NinjaAPI whose every view first refuses what no schema should have to see: a body Django cannot
+    read (400/413) and NUL characters anywhere in the input (422, lib.bounds), answered in the API's own
+    error shape (django-ninja's by default) instead of the pages' HTML."""
+
+    def refuse(
+        self, request: HttpRequest, status: int, message: str, fields: dict[str, list[str]]
+    ) -> HttpResponse:
+        if fields:
+            detail = [
+                {"type": "nul", "loc": ["request", name], "msg": m} for name, ms in fields.items() for m in ms
+            ]
+            return JsonResponse({"detail": detail}, status=status, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
+
+    def guard(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                names = nul_inputs(request)
+            except UNREADABLE_BODY as exc:
+                status, message = unreadable_body(exc) or (400, "请求格式不正确")
+                return self.refuse(request, status, message, {})
+            if names:
+                fields = {name: [NUL_MESSAGE] for name in names}
+                return self.refuse(request, 422, f"输入有误：{names[0]} {NUL_MESSAGE}", fields)
+            return view(request, *args, **kwargs)
+
+        return checks_own_input(guarded)
+
+    def _get_urls(self) -> list[URLPattern | URLResolver]:
+        return [
+            URLPattern(p.pattern, self.guard(p.callback), p.default_args, p.name)
+            if isinstance(p, URLPattern)
+            else p
+            for p in super()._get_urls()
+        ]
+
+
+api = GuardedApi(title="商会+ API", version="1", urls_namespace="api", docs_url="/docs")
 api.add_router("/catalog/", catalog_router)
 
 
@@ -57,20 +98,28 @@ def _unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
     return json_error(404, "没有这个接口，请查看 /api/v1/docs")
 
 
-class RestApi(NinjaAPI):
+class RestApi(GuardedApi):
+    def refuse(
+        self, request: HttpRequest, status: int, message: str, fields: dict[str, list[str]]
+    ) -> HttpResponse:
+        return json_error(status, message, fields=fields)
+
     def _get_urls(self) -> list[URLPattern | URLResolver]:
         urls: list[URLPattern | URLResolver] = []
         for pattern in super()._get_urls():
             if isinstance(pattern, URLPattern) and pattern.name == "api-root":
                 # ninja reverses "api-root" to prefix the paths of the OpenAPI document: keep the name.
-                pattern = URLPattern(pattern.pattern, _api_root, pattern.default_args, pattern.name)
+                pattern = URLPattern(
+                    pattern.pattern, self.guard(_api_root), pattern.default_args, pattern.name
+                )
             elif isinstance(pattern, URLPattern):
                 pattern = URLPattern(
                     pattern.pattern, _json_not_allowed(pattern.callback), pattern.default_args, pattern.name
                 )
             urls.append(pattern)
         # Anything else under /api/v1/ is a JSON 404, not the HTML error page.
-        urls.append(re_path(r"^(?P<rest>.*)$", _unknown))
+        # [\s\S], not ".": a path with a newline (%0A) is still ours.
+        urls.append(re_path(r"^(?P<rest>[\s\S]*)$", self.guard(_unknown)))
         return urls
 
 

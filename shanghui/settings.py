@@ -54,6 +54,10 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY", "hmRHq3S5h8DQb4oBBcYkq6
 # Key for the keyed hash stored beside each encrypted ID number (exact look-up). Never rotate it
 # without re-hashing every row (`shanghui rotate_keys --rehash`).
 FIELD_HASH_KEY = env_str("FIELD_HASH_KEY", "dev-only-hash-key-change-me")
+# Keys of the audit log's hash chain (HMAC-SHA256), "id:secret" pairs, newest first; the database never
+# holds them. Rotate by putting a new key in front on every process, then `shanghui audit rotate-key`;
+# keep every older key for verifying the rows it made (docs/architecture.md, "Audit log").
+AUDIT_HMAC_KEYS = env_list("AUDIT_HMAC_KEYS", "dev:dev-only-audit-hmac-key-change-me-in-production")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -68,6 +72,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "django_tasks",
+    # Before django_tasks_db: its `db_worker` command (a lease on running tasks) replaces the package's.
+    "shanghui.worker",
     "django_tasks_db",
     # ninja's templates and static files: the API documentation page is served from here, no CDN.
     "ninja",
@@ -97,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "shanghui.home.middleware.ContentSecurityPolicyMiddleware",
+    "shanghui.home.middleware.RefuseNulMiddleware",
     # Axes last, as its documentation asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -167,6 +174,11 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# A running task whose worker has not been heard of for this long (a worker's heartbeat thread writes
+# every few seconds, whatever the task) runs again; after TASK_MAX_ATTEMPTS runs cut off so, it fails.
+# See shanghui/worker/lease.py and docs/architecture.md, "Background tasks".
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 60)
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 5)
 
 # --- Auth ----------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -198,14 +210,25 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Log-in lock-out (shanghui/accounts/lockout.py). Failures count per account *and* client address:
+# AXES_FAILURE_LIMIT of them lock that account from that address only, so someone who knows a staff
+# member's login cannot lock the owner out from their own address. Separately, one address may fail
+# LOGIN_ADDRESS_FAILURE_LIMIT times across all accounts before it is blocked (that address only), so it
+# cannot try many accounts. A lock lasts AXES_COOLOFF_MINUTES after the last failure. Not per address
+# alone at the account limit: a county office shares one NAT address, and one person's typos must not
+# shut out every colleague. Unlock: `shanghui axes_reset_username <username>`, `axes_reset_ip <address>`.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "shanghui.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "shanghui.accounts.lockout.lockout_response"
+# The address the audit log records (REMOTE_ADDR, set by the reverse proxy; see audit.services.client_ip).
+AXES_CLIENT_IP_CALLABLE = "shanghui.audit.services.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 # Count failures per account, whatever case or mobile spelling was typed (see the function's docstring).
 AXES_USERNAME_CALLABLE = "shanghui.accounts.backends.lockout_key"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
@@ -264,17 +287,53 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# --- Audit anchors (shanghui/audit/anchors.py) --------------------------------------------------------
+# Where the head of the audit chain (its newest row's number and hash) is written, outside the database,
+# on every `shanghui audit verify` and at most AUDIT_ANCHOR_INTERVAL seconds after a new row (0: only on
+# verify). Comma-separated, each written to: "file:<path>" (appended and fsync'd, one JSON line per head;
+# make it append-only with `chattr +a`), "syslog:" (/dev/log, or "syslog:<socket path>"), "syslog://host:514"
+# (UDP) — write-only —,
+# "s3://bucket/prefix" (one object per head under S3 Object Lock, settings below).
+AUDIT_ANCHOR = env_list("AUDIT_ANCHOR", f"file:{DATA_DIR / 'audit-anchors.log'}")
+AUDIT_ANCHOR_INTERVAL = env_int("AUDIT_ANCHOR_INTERVAL", 600)
+# An S3-compatible store (AWS S3, MinIO, Ceph…) with Object Lock enabled on the bucket. Path-style
+# addresses (endpoint/bucket/key) unless AUDIT_ANCHOR_S3_VIRTUAL_HOSTED (bucket.endpoint/key).
+AUDIT_ANCHOR_S3_ENDPOINT = env_str("AUDIT_ANCHOR_S3_ENDPOINT", "https://s3.amazonaws.com")
+AUDIT_ANCHOR_S3_VIRTUAL_HOSTED = env_bool("AUDIT_ANCHOR_S3_VIRTUAL_HOSTED", False)
+AUDIT_ANCHOR_S3_REGION = env_str("AUDIT_ANCHOR_S3_REGION", "us-east-1")
+AUDIT_ANCHOR_S3_ACCESS_KEY_ID = env_str("AUDIT_ANCHOR_S3_ACCESS_KEY_ID", "")
+AUDIT_ANCHOR_S3_SECRET_ACCESS_KEY = env_str("AUDIT_ANCHOR_S3_SECRET_ACCESS_KEY", "")
+# COMPLIANCE: nobody, not even the bucket's owner, deletes an anchor before its retention ends.
+AUDIT_ANCHOR_S3_LOCK_MODE = env_str("AUDIT_ANCHOR_S3_LOCK_MODE", "COMPLIANCE")
+AUDIT_ANCHOR_S3_RETAIN_DAYS = env_int("AUDIT_ANCHOR_S3_RETAIN_DAYS", 3650)
+AUDIT_ANCHOR_S3_TIMEOUT = env_int("AUDIT_ANCHOR_S3_TIMEOUT", 10)  # seconds per request
+
 # --- REST API (/api/v1/, shanghui/apiv1) ------------------------------------------------------------
 # Requests per token (or per logged-in user) and period: "600/min", "20/s", "10000/h"; "0" turns it off.
 # Counted in the cache: shared by every web process when REDIS_URL is set.
 API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/min")
 
+# --- Quotas: what one person may post (shanghui/lib/quotas.py) ------------------------------------
+# Citizens (a one-time-code login, no account) are held to stricter limits than staff. 0 = no limit.
+# Messages in a case's conversation, per WebSocket and per person (every socket, page and API call of
+# theirs together): "20/min". Over the rate nothing is dropped: the sender is told when to send again
+# and the page sends it again itself.
+CITIZEN_MESSAGES_PER_SOCKET = env_str("CITIZEN_MESSAGES_PER_SOCKET", "20/min")
+CITIZEN_MESSAGES_PER_PERSON = env_str("CITIZEN_MESSAGES_PER_PERSON", "30/min")
+STAFF_MESSAGES_PER_SOCKET = env_str("STAFF_MESSAGES_PER_SOCKET", "60/min")
+STAFF_MESSAGES_PER_PERSON = env_str("STAFF_MESSAGES_PER_PERSON", "120/min")
+# Files one case may hold (its materials, replaced versions included, and its conversation's files),
+# as counted when the next file is added by a citizen or by staff; and MB one person may upload in a
+# day (Beijing time), everywhere together. One file stays limited by PROXY_MAX_UPLOAD_MB.
+CITIZEN_CASE_MAX_FILES = env_int("CITIZEN_CASE_MAX_FILES", 30)
+CITIZEN_CASE_MAX_MB = env_int("CITIZEN_CASE_MAX_MB", 60)
+CITIZEN_DAILY_UPLOAD_MB = env_int("CITIZEN_DAILY_UPLOAD_MB", 100)
+STAFF_CASE_MAX_FILES = env_int("STAFF_CASE_MAX_FILES", 100)
+STAFF_CASE_MAX_MB = env_int("STAFF_CASE_MAX_MB", 300)
+STAFF_DAILY_UPLOAD_MB = env_int("STAFF_DAILY_UPLOAD_MB", 1000)
+
 # Page size of every staff list.
 PAGE_SIZE = env_int("PAGE_SIZE", 20)
-
-# Lock-out is per account (username), not per IP: a county office shares one NAT address, and an
-# IP lock would shut out every colleague after one person's typos.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- Notification channels (shanghui/notify; docs/architecture.md, "Notifications") ---------------
 # Off (the default): the outbox sends nothing outside the server — SMS go to the console backend,
@@ -285,6 +344,9 @@ NOTIFY_EXTERNAL_ENABLED = env_bool("NOTIFY_EXTERNAL_ENABLED", False)
 # The site's address, for links in e-mails and robot messages.
 NOTIFY_SITE_URL = env_str("NOTIFY_SITE_URL", "http://127.0.0.1:8000")
 NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 10)  # seconds per provider request
+# How long a delivery run holds an outbox row (must exceed a provider request by far): a row whose
+# worker died is sent again (or looked up at the provider) after this.
+NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 300)
 # Group robots: a webhook must lie under these bases (the server posts nowhere else; tests point them
 # at local servers).
 DINGTALK_API_BASE = env_str("DINGTALK_API_BASE", "https://oapi.dingtalk.com")

@@ -9,6 +9,7 @@ import secrets
 from enum import Enum
 
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from shanghui.accounts.models import ApiToken, User
@@ -42,6 +43,7 @@ def create_token(
     scope: str = ApiToken.Scope.READ,
     expires_at: dt.datetime | None = None,
     organisation: Organisation | None = None,
+    request: HttpRequest | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token for `user` (people create their own: actor == user). Returns the row and the raw
     token, which is never stored and cannot be shown again."""
@@ -59,17 +61,18 @@ def create_token(
         actor=actor,
         action=AuditAction.API_TOKEN_CREATE,
         obj=token,
+        request=request,
         detail={"scope": scope, "name": token.name},
     )
     return token, raw
 
 
 @transaction.atomic
-def revoke_token(*, actor: User, token: ApiToken) -> ApiToken:
+def revoke_token(*, actor: User, token: ApiToken, request: HttpRequest | None = None) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record(actor=actor, action=AuditAction.API_TOKEN_REVOKE, obj=token)
+        record(actor=actor, action=AuditAction.API_TOKEN_REVOKE, obj=token, request=request)
     return token
 
 

@@ -108,6 +108,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
             scope=form.cleaned_data["scope"],
             expires_at=form.expires_at(),
             organisation=form.cleaned_data.get("organisation"),
+            request=request,
         )
         form = TokenForm(user=user)
     now = timezone.now()
@@ -128,6 +129,6 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = ApiToken.objects.filter(user=user, pk=token_id).first()
     if token is None:
         raise Http404("令牌不存在")
-    revoke_token(actor=user, token=token)
+    revoke_token(actor=user, token=token, request=request)
     messages.success(request, f"已吊销令牌“{token.name}”，使用它的系统将无法再访问")
     return redirect("accounts:tokens")

@@ -32,17 +32,19 @@ from shanghui.apiv1.errors import NON_FIELD, ApiError, fields_of_django, first_m
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.catalog.models import Delivery
-from shanghui.lib.files import private_file_response
+from shanghui.lib.bounds import DATE_RANGE, Day, Int, Moment
 from shanghui.orgs.models import Organisation
 from shanghui.proxy import queries, services
 from shanghui.proxy.access import (
     actor_kinds,
     can_use_case_pages,
     cases_for_user,
+    get_case_files_for_user,
     get_case_for_user,
     intake_points,
 )
 from shanghui.proxy.clocks import CLOCKS
+from shanghui.proxy.downloads import material_response
 from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.forms import ACTION_FORMS, IntakeForm, ReviewForm, forward_windows, local_day_start
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Result, Status
@@ -370,15 +372,17 @@ class CaseFilters(PageParams):
     )
     status: Status | None = None
     q: str = Field("", max_length=40, description="办件编号（或其开头）、申请人姓名，或手机尾号 4 位")
-    item: int | None = Field(None, description="事项 id")
-    department: int | None = Field(None, description="受理部门 id")
-    chamber: int | None = Field(None, description="商会 id")
-    point: int | None = Field(None, description="代办点 id")
-    window: int | None = Field(None, description="受理窗口 id")
+    item: Int | None = Field(None, description="事项 id")
+    department: Int | None = Field(None, description="受理部门 id")
+    chamber: Int | None = Field(None, description="商会 id")
+    point: Int | None = Field(None, description="代办点 id")
+    window: Int | None = Field(None, description="受理窗口 id")
     overdue: bool = Field(False, description="只看计时中且已超期的办件")
-    created_from: dt.date | None = Field(None, description="创建日期从（北京时间，含）")
-    created_to: dt.date | None = Field(None, description="创建日期至（北京时间，含）")
-    updated_after: dt.datetime | None = Field(None, description="只看此时间之后有变化的办件（增量同步用）")
+    created_from: Day | None = Field(None, description=f"创建日期从（北京时间，含；{DATE_RANGE}）")
+    created_to: Day | None = Field(None, description=f"创建日期至（北京时间，含；{DATE_RANGE}）")
+    updated_after: Moment | None = Field(
+        None, description=f"只看此时间之后有变化的办件（增量同步用；须带时区；{DATE_RANGE}）"
+    )
 
 
 def _filtered(cases: QuerySet[Case], filters: CaseFilters, user: User, now: dt.datetime) -> QuerySet[Case]:
@@ -445,7 +449,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     response=with_errors({200: CaseDetailOut}),
     summary="办件详情（含办理记录、材料、可执行的操作）",
 )
-def get_case(request: HttpRequest, case_id: int) -> dict[str, Any]:
+def get_case(request: HttpRequest, case_id: Int) -> dict[str, Any]:
     user = user_of(request)
     case = get_case_for_user(user, case_id)
     materials = list(case.materials.order_by("slot", "-uploaded_at", "pk"))
@@ -476,7 +480,7 @@ class RevealOut(Schema):
 @router.post(
     "/{case_id}/reveal", response=with_errors({200: RevealOut}), summary="查看申请人完整身份证号（记入审计）"
 )
-def reveal_id_number(request: HttpRequest, case_id: int) -> Any:
+def reveal_id_number(request: HttpRequest, case_id: Int) -> Any:
     user = user_of(request)
     case = get_case_for_user(user, case_id, write=True)
     record(
@@ -506,10 +510,10 @@ class ApplicantIn(Schema):
 class IntakeIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    proxy_point: int | None = Field(
+    proxy_point: Int | None = Field(
         None, description="代办点 id；不填时用令牌的代表机构，或您唯一所在的代办点"
     )
-    item: int = Field(..., description="事项 id（该代办点受理的事项）")
+    item: Int = Field(..., description="事项 id（该代办点受理的事项）")
     applicant: ApplicantIn
     note: str = Field("", max_length=1000, description="申请说明")
     poa_confirmed: bool = Field(..., description="申请人已阅读并确认委托书（须为 true）")
@@ -590,7 +594,7 @@ def create_case(
         raise ApiError(422, "该代办点不受理此事项", fields={"item": ["该代办点不受理此事项"]})
     cleaned = form.cleaned_data
     try:
-        case = services.create_case(
+        case, created = services.create_case_once(
             actor=user, channel=Channel.AGENT, item=item, proxy_point=point,
             applicant=services.Applicant(
                 name=cleaned["name"], id_number=cleaned["id_number"], mobile=cleaned["mobile"],
@@ -602,7 +606,8 @@ def create_case(
     except ValidationError as exc:
         fields = _intake_fields(fields_of_django(exc))
         raise ApiError(422, first_message(fields), fields=fields) from None
-    return WithStatus(201, case_json(get_case_for_user(user, case.pk), user))
+    # Not created: the same key's first request won a race with this one (the check above missed it).
+    return WithStatus(201 if created else 200, case_json(get_case_for_user(user, case.pk), user))
 
 
 # --- Workflow actions -------------------------------------------------------------------------------------
@@ -614,7 +619,7 @@ class ActionParams(Schema):
     correction_items: list[str] | None = Field(
         None, max_length=50, description="需要补正的内容，每项一条（request_correction、window_correction）"
     )
-    window: int | None = Field(
+    window: Int | None = Field(
         None, description="受理窗口 id（forward；可选值见 allowed_actions 的 choices）"
     )
     tracking_number: str | None = Field(
@@ -672,7 +677,7 @@ def _refresh_from(case: Case, moved: Case) -> None:
     "correction_items；forward：window、tracking_number；accept：acceptance_number；refuse、suspend、terminate："
     "reason；complete：result、delivery_method、tracking_number（邮寄时）、result_note。",
 )
-def act(request: HttpRequest, case_id: int, action: ActionName, payload: ActionIn) -> dict[str, Any]:
+def act(request: HttpRequest, case_id: Int, action: ActionName, payload: ActionIn) -> dict[str, Any]:
     user = user_of(request)
     case = get_case_for_user(user, case_id, write=True)
     spec = TRANSITIONS[action.value]
@@ -709,7 +714,7 @@ class MaterialList(Schema):
 
 
 @router.get("/{case_id}/materials", response=with_errors({200: MaterialList}), summary="申请材料和结果文书")
-def list_materials(request: HttpRequest, case_id: int) -> dict[str, Any]:
+def list_materials(request: HttpRequest, case_id: Int) -> dict[str, Any]:
     case = get_case_for_user(user_of(request), case_id)
     materials = list(case.materials.order_by("slot", "-uploaded_at", "pk"))
     return {
@@ -720,7 +725,7 @@ def list_materials(request: HttpRequest, case_id: int) -> dict[str, Any]:
     }
 
 
-FILE_CODES = {"empty", "too_large", "bad_type"}
+FILE_CODES = {"empty", "too_large", "bad_type", "quota"}
 
 
 @router.post(
@@ -728,13 +733,14 @@ FILE_CODES = {"empty", "too_large", "bad_type"}
     response=with_errors({201: MaterialOut}),
     summary="上传材料（multipart/form-data）",
     description="代办员在草稿、待预审、待补正时上传申请材料（slot 为事项材料清单中的序号，不填为其他材料；同一 slot "
-    "再次上传会替换）；窗口人员在办理中上传结果文书（result=true）。只接受 JPG、PNG、WebP 图片和 PDF，按内容识别。",
+    "再次上传会替换）；窗口人员在办理中上传结果文书（result=true）。只接受 JPG、PNG、WebP 图片和 PDF，按内容识别。"
+    "超过配额（每个办件的文件数和总大小、每人每天的上传量）返回 422，错误在 fields.file，什么也不保存。",
 )
 def upload_material(
     request: HttpRequest,
-    case_id: int,
+    case_id: Int,
     file: File[UploadedFile],
-    slot: Form[int | None] = None,
+    slot: Form[Int | None] = None,
     result: Form[bool] = False,
 ) -> Any:
     user = user_of(request)
@@ -763,7 +769,7 @@ MATERIAL_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/webp")
     "/{case_id}/materials/{material_id}/file",
     response=with_errors({}),
     summary="下载材料文件",
-    description="只有该办件的代办员和受理窗口人员可以下载（文件含个人信息）。",
+    description="只有该办件的代办员和受理窗口人员可以下载（文件含个人信息）；能查看办件的其他人得到 403。每次下载记入审计日志。",
     openapi_extra={
         "responses": {
             "200": {
@@ -773,14 +779,10 @@ MATERIAL_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/webp")
         }
     },
 )
-def download_material(request: HttpRequest, case_id: int, material_id: int) -> FileResponse:
-    case = get_case_for_user(user_of(request), case_id, write=True)
-    material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
-    if material is None:
-        raise Http404("文件不存在")
-    return private_file_response(
-        material.file, content_type=material.content_type, filename=material.original_name
-    )
+def download_material(request: HttpRequest, case_id: Int, material_id: Int) -> FileResponse:
+    user = user_of(request)
+    case = get_case_files_for_user(user, case_id)
+    return material_response(request, case, material_id, actor=user, via="api")
 
 
 class ReviewIn(Schema):
@@ -796,7 +798,7 @@ class ReviewIn(Schema):
     summary="预审材料（合格 / 需补正）",
 )
 def review_material(
-    request: HttpRequest, case_id: int, material_id: int, payload: ReviewIn
+    request: HttpRequest, case_id: Int, material_id: Int, payload: ReviewIn
 ) -> dict[str, Any]:
     user = user_of(request)
     case = get_case_for_user(user, case_id, write=True)

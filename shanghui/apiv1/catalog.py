@@ -21,6 +21,7 @@ from shanghui.catalog import search as catalog_search
 from shanghui.catalog.access import can_read_catalogue, get_item_for_user, get_point_for_user, items_for_user
 from shanghui.catalog.models import Delivery, ItemType, MaterialForm, ServiceItem
 from shanghui.catalog.services import zh_labels
+from shanghui.lib.bounds import Int
 from shanghui.proxy.services import offered_items
 
 router = Router(tags=["事项目录"])
@@ -82,11 +83,11 @@ class ItemPage(Schema):
 
 class ItemFilters(PageParams):
     q: str = Field("", max_length=100, description="名称或实施编码包含")
-    department: int | None = Field(None, description="实施部门 id")
+    department: Int | None = Field(None, description="实施部门 id")
     item_type: ItemType | None = None
     proxy_eligible: bool | None = Field(None, description="只看可代办（true）或不可代办（false）的事项")
     online: bool | None = Field(None, description="只看在线（true）或下线（false）的事项")
-    point: int | None = Field(
+    point: Int | None = Field(
         None, description="只看该代办点受理的事项（代办点 id）：代办员录入办件时选事项用"
     )
 
@@ -139,7 +140,7 @@ def list_items(request: HttpRequest, filters: Query[ItemFilters]) -> dict[str, A
 
 
 @router.get("/items/{item_id}", response=with_errors({200: ItemDetailOut}), summary="事项详情（含申请材料）")
-def get_item(request: HttpRequest, item_id: int) -> dict[str, Any]:
+def get_item(request: HttpRequest, item_id: Int) -> dict[str, Any]:
     _require_reader(request)
     item = get_item_for_user(user_of(request), item_id)
     forms = zh_labels(MaterialForm)
@@ -170,7 +171,7 @@ class SearchParams(Schema):
         ..., min_length=1, max_length=100, description="群众的说法：事项名称、口语、拼音、拼音首字母"
     )
     limit: int = Field(10, ge=1, le=50, description="返回条数，1–50")
-    department: int | None = Field(None, description="只搜该部门的事项（部门 id）")
+    department: Int | None = Field(None, description="只搜该部门的事项（部门 id）")
     proxy_only: bool = Field(False, description="只返回可由商会代办的事项")
     include_offline: bool = Field(False, description="也返回已下线的事项")
 
@@ -182,27 +183,48 @@ class SearchHitOut(Schema):
     department: DepartmentRef
     item_type: str
     score: float
+    proxy_eligible: bool = Field(description="可由商会代办")
     why: list[str] = Field(description="为什么匹配，如 拼音首字母 sfz→身份证")
+
+
+class ClosestOut(Schema):
+    department: DepartmentRef
+    group: str = Field(description="主项名称；空字符串表示整个部门")
+    items: int = Field(description="其中在线事项的数量")
+    related: bool = Field(description="true：由输入的词找到的相近分类；false：没有相近分类时列出的常用部门")
 
 
 class SearchOut(Schema):
     query: str
+    matched: bool = Field(
+        description="是否有真正匹配的事项（输入的词出现在事项名称、主项或材料中）。"
+        "为 false 时 results 为空：目录中没有这样的事项，closest 给出最接近的主项或部门"
+    )
     results: list[SearchHitOut]
+    closest: list[ClosestOut] = Field(
+        description="matched 为 false 时最接近的主项或部门（本人可见的），否则为空"
+    )
 
 
 @router.get("/search", response=with_errors({200: SearchOut}), summary="搜索事项（同义词、拼音、错别字）")
 def search_items(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
     _require_reader(request)
-    hits = catalog_search.search(
+    found = catalog_search.find(
         params.q,
         limit=params.limit,
         department_id=params.department,
         proxy_only=params.proxy_only,
         include_offline=params.include_offline,
     )
+    hits = found.hits
     # The index holds every city's catalogue; a reader sees their own city's (items_for_user).
-    visible = set(
-        items_for_user(user_of(request)).filter(pk__in=[h.id for h in hits]).values_list("pk", flat=True)
+    readable = items_for_user(user_of(request))
+    visible = set(readable.filter(pk__in=[h.id for h in hits]).values_list("pk", flat=True))
+    departments = {c.department_id for c in found.closest}
+    visible_departments = (
+        set(readable.filter(department_id__in=departments).values_list("department_id", flat=True))
+        if departments
+        else set()
     )
     results = [
         {
@@ -212,9 +234,22 @@ def search_items(request: HttpRequest, params: Query[SearchParams]) -> dict[str,
             "department": {"id": hit.department_id, "name": hit.department},
             "item_type": hit.item_type,
             "score": hit.score,
+            "proxy_eligible": hit.proxy_eligible,
             "why": hit.why,
         }
         for hit in hits
         if hit.id in visible
     ]
-    return {"query": params.q, "results": results}
+    closest = [
+        {
+            "department": {"id": c.department_id, "name": c.department},
+            "group": c.group,
+            "items": c.items,
+            "related": c.related,
+        }
+        for c in found.closest
+        if c.department_id in visible_departments
+    ]
+    # Real matches all in other cities' catalogues are none for this reader.
+    matched = found.matched and bool(results)
+    return {"query": params.q, "matched": matched, "results": results, "closest": closest}

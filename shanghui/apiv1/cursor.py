@@ -17,6 +17,7 @@ from django.db.models import Model, Q, QuerySet
 from ninja import Field, Schema
 
 from shanghui.apiv1.errors import ApiError
+from shanghui.lib.bounds import NUL, date_in_range, int_in_range
 
 M = TypeVar("M", bound=Model)
 
@@ -50,15 +51,15 @@ def _decode(cursor: str, kinds: Sequence[type]) -> list[Any]:
         try:
             if kind is dt.datetime:
                 parsed = dt.datetime.fromisoformat(value)
-                if parsed.tzinfo is None:
+                if parsed.tzinfo is None or not date_in_range(parsed):
                     raise ValueError
                 decoded.append(parsed)
             elif kind is int:
-                if not isinstance(value, int) or isinstance(value, bool):
+                if not isinstance(value, int) or isinstance(value, bool) or not int_in_range(value):
                     raise ValueError
                 decoded.append(value)
             else:
-                if not isinstance(value, str):
+                if not isinstance(value, str) or NUL in value:
                     raise ValueError
                 decoded.append(value)
         except (TypeError, ValueError):

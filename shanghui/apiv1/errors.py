@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
@@ -23,6 +23,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
+from shanghui.lib.bounds import unreadable_body
 from shanghui.workflow.machine import Conflict, TransitionError
 
 logger = logging.getLogger("shanghui.api")
@@ -249,10 +250,11 @@ def install(api: NinjaAPI) -> None:
         return respond(request, 403, error_body("forbidden", message))
 
     def on_exception(request: HttpRequest, exc: Exception) -> HttpResponse:
-        if isinstance(exc, RequestDataTooBig):
-            return respond(request, 413, error_body("payload_too_large", "请求体过大"))
-        if isinstance(exc, TooManyFieldsSent | SuspiciousOperation):
-            return respond(request, 400, error_body("bad_request", "请求格式不正确"))
+        # A body Django could not read (malformed multipart, a file name over 1 KB, too many fields, too
+        # large): the client's fault, said so.
+        if unreadable := unreadable_body(exc):
+            status, message = unreadable
+            return respond(request, status, error_body(CODES_BY_STATUS[status], message))
         # Never the exception text: it may carry personal data or internals.
         logger.exception("API %s %s failed", request.method, request.path)
         return respond(request, 500, error_body("server_error", "服务器内部错误，请稍后再试"))

@@ -13,6 +13,7 @@ from pydantic import ConfigDict
 from shanghui.apiv1.auth import user_of
 from shanghui.apiv1.cursor import PageParams, keyset_page, page_of
 from shanghui.apiv1.errors import with_errors
+from shanghui.lib.bounds import Int
 from shanghui.notify.models import Notification
 from shanghui.notify.services import mark_read, unread_count
 
@@ -44,7 +45,7 @@ class UnreadOut(Schema):
 class ReadIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int] | None = Field(None, max_length=500, description="要标为已读的消息 id；不填为全部")
+    ids: list[Int] | None = Field(None, max_length=500, description="要标为已读的消息 id；不填为全部")
 
 
 class ReadOut(Schema):
@@ -87,7 +88,7 @@ def read_many(request: HttpRequest, payload: ReadIn) -> dict[str, Any]:
 
 
 @router.post("/{notification_id}/read", response=with_errors({200: ReadOut}), summary="标记一条为已读")
-def read_one(request: HttpRequest, notification_id: int) -> dict[str, Any]:
+def read_one(request: HttpRequest, notification_id: Int) -> dict[str, Any]:
     user = user_of(request)
     if not Notification.objects.filter(user=user, pk=notification_id).exists():
         raise Http404("消息不存在")

@@ -17,6 +17,7 @@ from shanghui.accounts.models import User
 from shanghui.apiv1.auth import user_of
 from shanghui.apiv1.cursor import PageParams, keyset_page, page_of
 from shanghui.apiv1.errors import with_errors
+from shanghui.lib.bounds import Int
 from shanghui.orgs.access import (
     can_view_members,
     get_member_for_user,
@@ -70,7 +71,7 @@ class OrgPage(Schema):
 class OrgFilters(PageParams):
     q: str = Field("", max_length=100, description="名称、简称或统一社会信用代码包含")
     kind: OrgKind | None = None
-    under: int | None = Field(None, description="只看该组织及其下级（组织 id）")
+    under: Int | None = Field(None, description="只看该组织及其下级（组织 id）")
     active: bool | None = None
 
 
@@ -118,7 +119,7 @@ def list_orgs(request: HttpRequest, filters: Query[OrgFilters]) -> dict[str, Any
 
 
 @router.get("/orgs/{org_id}", response=with_errors({200: OrgOut}), summary="组织详情")
-def get_org(request: HttpRequest, org_id: int) -> dict[str, Any]:
+def get_org(request: HttpRequest, org_id: Int) -> dict[str, Any]:
     return org_json(get_organisation_for_user(user_of(request), org_id))
 
 
@@ -148,7 +149,7 @@ class MemberPage(Schema):
 
 class MemberFilters(PageParams):
     q: str = Field("", max_length=100, description="姓名、用户名或手机号（首 3 位、尾 4 位或完整号码）")
-    org: int | None = Field(None, description="只看在该组织（含下级）任职的成员")
+    org: Int | None = Field(None, description="只看在该组织（含下级）任职的成员")
     role: Role | None = None
     active: bool | None = None
 
@@ -213,7 +214,7 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[st
 @router.get(
     "/orgs/{org_id}/members", response=with_errors({200: MemberPage}), summary="某组织（含下级）的成员"
 )
-def list_org_members(request: HttpRequest, org_id: int, filters: Query[MemberFilters]) -> dict[str, Any]:
+def list_org_members(request: HttpRequest, org_id: Int, filters: Query[MemberFilters]) -> dict[str, Any]:
     user = user_of(request)
     org = get_organisation_for_user(user, org_id)
     _require_member_reader(user)
@@ -222,7 +223,7 @@ def list_org_members(request: HttpRequest, org_id: int, filters: Query[MemberFil
 
 
 @router.get("/members/{member_id}", response=with_errors({200: MemberOut}), summary="成员详情")
-def get_member(request: HttpRequest, member_id: int) -> dict[str, Any]:
+def get_member(request: HttpRequest, member_id: Int) -> dict[str, Any]:
     user = user_of(request)
     _require_member_reader(user)
     member = get_member_for_user(user, member_id)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from shanghui.audit.actions import AuditAction, action_label
 from shanghui.audit.models import AuditEntry
+from shanghui.lib.bounds import DayField
 from shanghui.ui.forms import FilterForm
 
 
@@ -27,12 +28,8 @@ class AuditFilterForm(FilterForm):
         max_length=150,
         widget=forms.TextInput(attrs={"placeholder": "用户名或姓名", "type": "search"}),
     )
-    date_from = forms.DateField(
-        label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = DayField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DayField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,23 +1,29 @@
-"""The audit log: append-only, hash-chained.
+"""The audit log: append-only, hash-chained, keyed, anchored outside the database.
 
 Each row stores the hash of the row before it and its own hash over its content and that previous
-hash, so changing, deleting or inserting a row anywhere breaks the chain from that row on.
-`shanghui audit verify` walks the chain and names the first broken row.
+hash, so changing, deleting or inserting a row anywhere breaks the chain from that row on. The hash is
+an HMAC under a key the database does not hold (chain.py), so the chain cannot be recomputed by whoever
+can write the database; the newest row is written now and then to a place outside it (anchors.py), so
+that deleting the newest rows is found too. `shanghui audit verify` walks the chain, checks the anchors
+and names the first broken row.
 Never store personal data in clear here: mask it or store a keyed hash.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 
+from shanghui.audit import chain
 from shanghui.audit.actions import action_label
 
 GENESIS_HASH = "0" * 64
+# actor_label of what a citizen did (no account: the proved mobile is personal data and stays out).
+CITIZEN_LABEL = "citizen"
+
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):
@@ -49,6 +55,8 @@ class AuditEntry(models.Model):
     detail = models.JSONField("详情", default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
+    # Which key of AUDIT_HMAC_KEYS made `hash`; "" for rows written before keys existed (plain SHA-256).
+    key_id = models.CharField("密钥", max_length=16, blank=True, default="", editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -80,30 +88,17 @@ class AuditEntry(models.Model):
 
     @property
     def actor_display(self) -> str:
-        if self.actor_label and self.actor_label != "anonymous":
+        if self.actor_label and self.actor_label not in ("anonymous", CITIZEN_LABEL):
             return self.actor_username
+        if self.actor_label == CITIZEN_LABEL:
+            return "申请人"
         if self.actor_label == "anonymous" or self.action.startswith("auth."):
             return "未登录用户"
         return "系统"
 
     def compute_hash(self) -> str:
-        payload = {
-            "seq": self.seq,
-            "created_at": self.created_at.isoformat(),
-            "actor_id": self.actor_id,
-            "actor_label": self.actor_label,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "object_repr": self.object_repr,
-            "ip": self.ip,
-            "detail": self.detail,
-            "prev_hash": self.prev_hash,
-        }
-        canonical = json.dumps(
-            payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
-        )
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """The row's hash under its `key_id` (chain.UnknownKey when that key is not configured)."""
+        return chain.row_hash(chain.hashed_fields(self), self.key_id)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

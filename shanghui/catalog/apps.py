@@ -8,6 +8,8 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         # The search index is rebuilt when items, materials, synonyms or departments change.
-        from shanghui.catalog import search
+        from shanghui.catalog import search, tasks
 
         search.connect_signals()
+        # An import whose task failed for good is marked failed (its page would say 导入中 for ever).
+        tasks.connect_signals()

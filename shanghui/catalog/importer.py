@@ -599,6 +599,9 @@ class ImportResult:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     applied: bool = False
+    # Another run of the same job finished it first (a task run again after its worker's lease ran out
+    # while the first run was alive after all): this run wrote nothing.
+    superseded: bool = False
     departments_created: list[str] = field(default_factory=list)
 
     @property
@@ -710,6 +713,9 @@ def _apply(
 ) -> None:  # fmt: skip
     # Serialise imports into one federation: two at once would both create the same department.
     Organisation.objects.select_for_update().filter(pk=owner.pk).first()
+    if job is not None and not _lock_running(job.pk):
+        result.superseded = True
+        raise _Rollback
     departments = find_departments(owner, {r.department for r in rows})
     # Departments not found yet: an unsaved stand-in for comparing; created below if a row needs it.
     pending: dict[str, Organisation] = {}
@@ -926,11 +932,28 @@ def finish_job(job: ImportJob, result: ImportResult, *, file_error: str = "") ->
     )  # fmt: skip
 
 
-def run_import(job_id: int) -> ImportJob:
-    """Run a queued import job to its end (the background task calls this; tests may call it directly)."""
-    # Claim the job: a task delivered twice must not import twice.
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.PENDING).update(
-        status=ImportJob.Status.RUNNING
+UNFINISHED = [ImportJob.Status.PENDING, ImportJob.Status.RUNNING]
+INTERNAL_ERROR = "导入时发生内部错误，没有导入任何数据，请联系系统管理员"
+WORKER_LOST = "导入任务多次中断（任务进程停止），没有导入任何数据；请重新上传，如仍不成功请联系系统管理员"
+
+
+def _lock_running(job_id: int, statuses: Sequence[str] = (ImportJob.Status.RUNNING,)) -> bool:
+    """Inside the transaction that finishes a job: lock its row and say whether it still waits to be
+    finished (no other run of it finished it first)."""
+    return ImportJob.objects.select_for_update().filter(pk=job_id, status__in=statuses).exists()
+
+
+def run_import(job_id: int, *, task_id: str = "") -> ImportJob:
+    """Run a queued import job to its end (the background task calls this; tests may call it directly).
+
+    Safe to run again after a crash at any point, as the task worker does once a dead worker's lease has
+    run out (shanghui/worker/lease.py): nothing is written before the one transaction that writes the
+    items, the audit row and the job's outcome, so a job left 导入中 starts over from its file (progress
+    from zero); a finished job is left as it is; and of two runs at once only the first to commit writes
+    (each checks the job under its row lock). `task_id` is the task running it, for the job page."""
+    # Claim the job, or claim it again after a run that died: never one that finished.
+    claimed = ImportJob.objects.filter(pk=job_id, status__in=UNFINISHED).update(
+        status=ImportJob.Status.RUNNING, processed_rows=0, task_id=task_id
     )
     job = ImportJob.objects.select_related("owner", "created_by").get(pk=job_id)
     if not claimed:
@@ -958,16 +981,40 @@ def run_import(job_id: int) -> ImportJob:
         result, file_error = ImportResult(), str(exc)
     except Exception:
         logger.exception("catalogue import %s failed", job_id)
-        result, file_error = ImportResult(), "导入时发生内部错误，没有导入任何数据，请联系系统管理员"
-    if not result.applied:
+        result, file_error = ImportResult(), INTERNAL_ERROR
+    if not result.applied and not result.superseded:
         job.refresh_from_db(fields=["total_rows"])
         result.total_rows = result.total_rows or job.total_rows
-        with transaction.atomic():
-            finish_job(job, result, file_error=file_error)
-            record(
-                actor=job.created_by, action=AuditAction.CATALOG_IMPORT, obj=job,
-                detail={"owner_id": job.owner_id, "mode": job.mode, "rows": result.total_rows,
-                        "error_rows": result.error_rows, "applied": False},
-            )  # fmt: skip
+        _finish_unapplied(job, result, file_error=file_error)
     job.refresh_from_db()
     return job
+
+
+def _finish_unapplied(
+    job: ImportJob,
+    result: ImportResult,
+    *,
+    file_error: str = "",
+    statuses: Sequence[str] = (ImportJob.Status.RUNNING,),
+) -> bool:
+    with transaction.atomic():
+        if not _lock_running(job.pk, statuses):
+            return False
+        finish_job(job, result, file_error=file_error)
+        record(
+            actor=job.created_by, action=AuditAction.CATALOG_IMPORT, obj=job,
+            detail={"owner_id": job.owner_id, "mode": job.mode, "rows": result.total_rows,
+                    "error_rows": result.error_rows, "applied": False},
+        )  # fmt: skip
+    return True
+
+
+def give_up(job_id: int, *, worker_lost: bool) -> bool:
+    """The job's task failed and will not run again: a job it left unfinished is marked failed (nothing
+    of it was written), so its page stops saying 导入中. Returns whether it did so."""
+    job = ImportJob.objects.select_related("owner", "created_by").filter(pk=job_id).first()
+    if job is None or job.status not in UNFINISHED:
+        return False
+    result = ImportResult(total_rows=job.total_rows)
+    message = WORKER_LOST if worker_lost else INTERNAL_ERROR
+    return _finish_unapplied(job, result, file_error=message, statuses=UNFINISHED)

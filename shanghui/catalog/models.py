@@ -223,6 +223,8 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The task (django-tasks result id) running the job: its page tells a run cut off by a dead worker.
+    task_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = "导入任务"

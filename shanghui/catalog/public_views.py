@@ -1,7 +1,14 @@
 """The citizen pages: find a service item in one's own words, read its service guide (办事指南), and
-find a chamber proxy point that takes it. Public: citizens are not logged in; only online items."""
+find a chamber proxy point that takes it. Public: citizens are not logged in; only online items.
+
+The results show what an item is and whether a chamber can do it (可代办), not why it matched: the
+search's reasons are for staff who tune synonyms, behind a switch (`?why=1`, kept by the search form
+for the rest of the visit). When nothing really matches, the page says so and offers the closest
+groups (主项) or departments, each a list of its items (`?department=<id>&group=<name>`)."""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,7 +16,9 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
+from shanghui.accounts.models import User
 from shanghui.catalog import search as catalog_search
+from shanghui.catalog.access import can_read_catalogue
 from shanghui.catalog.models import Delivery, Material, ServiceItem
 from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
 
@@ -18,6 +27,7 @@ from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
 CASE_NEW_URL = "/cases/new/"
 RESULTS = 20
 SUGGESTIONS = 8
+BROWSE = 100  # items listed for a group or department
 # Shown when nothing matched, and on the empty search page: ways people really ask.
 EXAMPLES = ["换身份证", "社保卡", "sfz", "开无犯罪证明", "提公积金", "营业执照丢了", "退休办手续"]
 
@@ -73,15 +83,59 @@ def point_city(point: Organisation) -> str:
     return point.city or (point.parent.city if point.parent else "") or ""
 
 
+def is_catalogue_staff(request: HttpRequest) -> bool:
+    """Staff who work with the catalogue may see why each result matched."""
+    user = request.user
+    return isinstance(user, User) and user.is_active and can_read_catalogue(user)
+
+
+def closest_url(closest: catalog_search.Closest) -> str:
+    url = f"{reverse('catalog_public:search')}?department={closest.department_id}"
+    return f"{url}&group={quote(closest.group)}" if closest.group else url
+
+
+def browse(department: str, group: str) -> tuple[str, list[ServiceItem]] | None:
+    """The online items of a department (and one of its groups), those a chamber can do first, then
+    the ones citizens use most; None when the department is not a number."""
+    try:
+        department_id = int(department)
+    except ValueError:
+        return None
+    items = public_items().filter(department_id=department_id, department__kind=OrgKind.DEPARTMENT)
+    if group:
+        items = items.filter(group_name=group)
+    found = list(
+        items.select_related("department").order_by("-proxy_eligible", "-usage_count", "name", "pk")[:BROWSE]
+    )
+    title = found[0].department.name if found else ""
+    return (f"{title} · {group}" if title and group else title), found
+
+
 @require_GET
 def search_page(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[: catalog_search.MAX_QUERY_CHARS]
-    hits = catalog_search.search(query, limit=RESULTS) if query else []
-    return render(
-        request,
-        "catalog/public/search.html",
-        {"query": query, "hits": hits, "examples": EXAMPLES},
-    )
+    staff = is_catalogue_staff(request)
+    show_why = staff and request.GET.get("why") == "1"
+    context: dict[str, object] = {
+        "query": query,
+        "examples": EXAMPLES,
+        "staff": staff,
+        "show_why": show_why,
+    }
+    if query:
+        found = catalog_search.find(query, limit=RESULTS)
+        context.update(
+            hits=found.hits,
+            matched=found.matched,
+            closest=[(c, closest_url(c)) for c in found.closest],
+            related=any(c.related for c in found.closest),
+            weak=found.weak if show_why else [],
+        )
+    elif department := request.GET.get("department", "").strip():
+        browsed = browse(department, request.GET.get("group", "").strip()[:200])
+        if browsed is not None:
+            context.update(browse_title=browsed[0], browse_items=browsed[1], browsing=True)
+    return render(request, "catalog/public/search.html", context)
 
 
 @require_GET

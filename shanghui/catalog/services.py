@@ -42,6 +42,7 @@ from shanghui.catalog.models import (
     Synonym,
 )
 from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
+from shanghui.worker.durable import enqueue_with_change
 
 # The fields a service call may set. `usage_count` and `version` are the system's.
 ITEM_FIELDS = (
@@ -472,7 +473,7 @@ def start_import(
     mode: str,
     request: HttpRequest | None = None,
 ) -> ImportJob:
-    """Store the uploaded file as a queued job and have the task worker run it after commit."""
+    """Store the uploaded file as a queued job and have the task worker run it once this commits."""
     # Imported here: the task module imports the importer, which imports this module.
     from shanghui.catalog.tasks import import_catalogue
 
@@ -488,5 +489,5 @@ def start_import(
         actor=actor, action=AuditAction.CATALOG_IMPORT_START, obj=job, request=request,
         detail={"owner_id": owner.pk, "mode": mode, "file": name},
     )  # fmt: skip
-    transaction.on_commit(lambda: import_catalogue.enqueue(job.pk))
+    enqueue_with_change(import_catalogue, job.pk)
     return job

@@ -69,6 +69,7 @@ from shanghui.catalog.services import SNAPSHOT_LABELS, changed_keys
 from shanghui.lib.xlsx import CONTENT_TYPE, Sheet, xlsx_response
 from shanghui.ui.forms import attach_errors
 from shanghui.ui.listing import Export, Listing, paginate
+from shanghui.worker.lease import task_interrupted
 
 # Lazy labels: shown in the language of each request.
 DELIVERY_LABELS = dict(Delivery.choices)
@@ -343,6 +344,8 @@ def _job_context(job: ImportJob) -> dict[str, Any]:
     return {
         "job": job,
         "running": running,
+        # Its worker died: the task runs again once the worker's lease has run out (worker/lease.py).
+        "interrupted": job.status == ImportJob.Status.RUNNING and task_interrupted(job.task_id),
         "writing": job.status == ImportJob.Status.RUNNING
         and job.total_rows
         and job.processed_rows >= job.total_rows,

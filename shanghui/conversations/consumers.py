@@ -8,7 +8,12 @@ client → server
   {"type": "post", "body", "reply_to": seq|null, "internal": bool, "client_id"}
                                          → {"type": "ack", "client_id", "seq"}, and the message itself
                                            arrives by broadcast like everyone else's; a refusal is
-                                           {"type": "error", "client_id", "message": "<Chinese>"}
+                                           {"type": "error", "client_id", "message": "<Chinese>"};
+                                           over the rate (per socket, per person: settings
+                                           *_MESSAGES_PER_*) nothing is stored and the answer is
+                                           {"type": "wait", "client_id", "retry_after": seconds,
+                                           "message": "<Chinese>"}: the client keeps the post and
+                                           sends it again (same client_id) after that many seconds
   {"type": "read", "seq": N}
 server → client
   {"type": "hello", "me", "access": {...}, "participants": [{name, key, last_read_seq}], "last_seq"}
@@ -48,6 +53,7 @@ from shanghui.conversations import services
 from shanghui.conversations.access import viewers_for
 from shanghui.conversations.models import Conversation
 from shanghui.lib.owners import Access, Viewer
+from shanghui.lib.ratelimit import RateLimited
 
 # Close codes the page explains (4000–4999 are for applications).
 CLOSE_NO_ACCESS = 4403  # removed from the case, or the account was deactivated
@@ -202,10 +208,19 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
         try:
             message, created = services.store_message(
                 conversation=self.conversation, viewer=viewer, body=body, reply_to=reply_to,
-                internal=internal is True, client_id=client_id,
+                internal=internal is True, client_id=client_id, socket=self.channel_name,
             )  # fmt: skip
         except Http404:
             raise Refused(CLOSE_NO_ACCESS) from None
+        except RateLimited as exc:
+            return [
+                {
+                    "type": "wait",
+                    "client_id": client_id,
+                    "retry_after": exc.retry_after,
+                    "message": exc.message,
+                }
+            ]
         except PermissionDenied as exc:
             return [{"type": "error", "client_id": client_id, "message": str(exc) or "您不能在此会话中发言"}]
         except ValidationError as exc:

@@ -25,7 +25,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shanghui.conversations.models import Conversation, Message, Participant
+from shanghui.lib import ratelimit
+from shanghui.lib.bounds import NUL, NUL_MESSAGE
+from shanghui.lib.crypto import keyed_hash
 from shanghui.lib.owners import NO_ACCESS, Access, Owner, Viewer, owner_for
+from shanghui.lib.quotas import quotas_for
 from shanghui.lib.uploads import check_upload
 
 logger = logging.getLogger("shanghui.conversations")
@@ -209,7 +213,7 @@ def post_message(
     client_id: str = "",
 ) -> Message:
     """Store a message from a person and broadcast it after commit. Re-sending the same `client_id`
-    returns the stored message and changes nothing."""
+    returns the stored message and changes nothing. RateLimited when the person posts too fast."""
     message, _created = store_message(
         conversation=conversation, viewer=viewer, body=body, upload=upload, reply_to=reply_to,
         internal=internal, client_id=client_id,
@@ -227,13 +231,20 @@ def store_message(
     reply_to: int | None = None,
     internal: bool = False,
     client_id: str = "",
+    socket: str = "",
 ) -> tuple[Message, bool]:
     """`post_message`, also saying whether the message is new (False: a re-send of a stored post, which
-    is not broadcast again; the socket that re-sent it gets it directly)."""
+    is not broadcast again; the socket that re-sent it gets it directly). `socket` names the live
+    connection that sent it, whose own rate applies besides the person's (check_rate)."""
     access = access_for(conversation, viewer)
     if not access.read:
         raise Http404("会话不存在或无权查看")
     client_id = (client_id or "").strip()[:64]
+    # The socket reaches this without a form or the pages' middleware (lib.bounds): PostgreSQL cannot
+    # store NUL, and the client id is looked up before anything else.
+    for name, text in (("body", body or ""), ("client_id", client_id)):
+        if NUL in text:
+            raise ValidationError({name: NUL_MESSAGE})
     mine = author_key_of(viewer)
     # The number first: it locks the conversation's row, so posts to it are numbered in commit order, and
     # under the lock a re-send of a stored post (a retry after a reconnect, or two sends of one post that
@@ -268,6 +279,11 @@ def store_message(
     if upload is not None:
         file_type, extension = check_upload(upload)
         kind = Message.Kind.IMAGE if file_type.startswith("image/") else Message.Kind.FILE
+        owner = owner_for(conversation.owner_type)
+        if owner is not None:
+            owner.check_upload(viewer, conversation.owner_id, upload.size or 0)
+    # Last, so that only a post that would be stored counts against the rate.
+    check_rate(viewer, socket=socket)
 
     message = Message(
         conversation=conversation, seq=seq, kind=kind, internal=internal, author=viewer.user,
@@ -289,6 +305,22 @@ def store_message(
         event["read"] = _read_receipt(viewer, access, message.seq)
     _broadcast_on_commit(conversation, event)
     return message, True
+
+
+def check_rate(viewer: Viewer, *, socket: str = "") -> None:
+    """Count a post against its socket's rate and its author's (every socket, page and API call of
+    theirs together; settings *_MESSAGES_PER_SOCKET and *_MESSAGES_PER_PERSON, citizens stricter than
+    staff), or raise RateLimited saying when to send again. Nothing is dropped: the client is told and
+    sends the same post (same client_id) again."""
+    limits = quotas_for(citizen=viewer.is_citizen)
+    person = f"citizen:{keyed_hash(viewer.mobile)[:24]}" if viewer.is_citizen else f"user:{viewer.user.pk}"  # type: ignore[union-attr]
+    windows = [(f"messages:person:{person}", limits.messages_per_person)]
+    if socket:
+        windows.insert(0, (f"messages:socket:{socket}", limits.messages_per_socket))
+    for key, rate in windows:
+        wait = ratelimit.hit(key, rate)
+        if wait is not None:
+            raise ratelimit.RateLimited("发送太频繁，请 {seconds} 秒后再发", wait)
 
 
 def _take_seq(conversation: Conversation) -> int:

@@ -18,11 +18,12 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from shanghui.audit.downloads import audited_file_response
 from shanghui.conversations import services
 from shanghui.conversations.access import viewers_for
 from shanghui.conversations.models import Conversation
-from shanghui.lib.files import private_file_response
 from shanghui.lib.owners import Access, Viewer
+from shanghui.lib.ratelimit import RateLimited
 
 
 def _open(request: HttpRequest, owner_type: str, owner_id: int) -> tuple[Conversation, Access, Viewer]:
@@ -34,7 +35,11 @@ def _open(request: HttpRequest, owner_type: str, owner_id: int) -> tuple[Convers
 def _seq(raw: str | None) -> int | None:
     """A sequence number from the query or form, or None (absent or not a small non-negative number)."""
     raw = (raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+    # isascii: "²".isdigit() is true, and int("²") fails.
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
+
+
+FILES_REFUSED = "文件含个人信息，您可以看到发送了文件，但不能打开"
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -73,27 +78,39 @@ def upload(request: HttpRequest, owner_type: str, owner_id: int) -> JsonResponse
         )  # fmt: skip
     except PermissionDenied as exc:
         return _error(str(exc) or "您不能在此会话中发言", 403)
-    except ValidationError as exc:
+    except ValidationError as exc:  # the file (type, size) or a quota (files per case, MB per day)
         return _error("；".join(exc.messages), 422)
+    except RateLimited as exc:  # nothing stored: the page sends the same client_id again after the wait
+        return JsonResponse(
+            {"error": exc.message, "retry_after": exc.retry_after}, status=429,
+            headers={"Retry-After": str(exc.retry_after)}, json_dumps_params={"ensure_ascii": False},
+        )  # fmt: skip
     return JsonResponse(
         {"message": services.serialize(message), "created": created}, status=201 if created else 200
     )
 
 
+FILE_DOWNLOAD = "conversation.file.download"
+
+
 @require_GET
 def download(request: HttpRequest, owner_type: str, owner_id: int, seq: int) -> FileResponse:
-    """A message's file after the access check (internal notes' files only for staff). Images open in
-    the page; other files download under their original name."""
-    conversation, access, _viewer = _open(request, owner_type, owner_id)
+    """A message's file after the access checks — the reader's (internal notes' files only for staff),
+    then the owner's rule for its files (403 for a reader without it) — and audited. Images open in the
+    page; other files download under their original name."""
+    conversation, access, viewer = _open(request, owner_type, owner_id)
     message = services.message_for(conversation, access, seq)
     if message is None or not message.file:
         raise Http404("文件不存在")
-    return private_file_response(
-        message.file,
+    if not access.files:
+        raise PermissionDenied(FILES_REFUSED)
+    return audited_file_response(
+        request, message.file, actor=viewer.user, citizen=viewer.is_citizen, action=FILE_DOWNLOAD, obj=message,
+        object_repr=f"{owner_type}:{owner_id} 第 {message.seq} 条消息",
+        detail={"owner_type": owner_type, "owner_id": owner_id, "seq": message.seq, "internal": message.internal},
         content_type=message.file_type or "application/octet-stream",
-        as_attachment=not message.file_type.startswith("image/"),
-        filename=message.file_name,
-    )
+        as_attachment=not message.file_type.startswith("image/"), filename=message.file_name,
+    )  # fmt: skip
 
 
 @never_cache

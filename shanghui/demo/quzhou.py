@@ -185,6 +185,7 @@ def load(demo: Demo) -> None:
         )  # fmt: skip
 
     chambers: list[tuple[Organisation, str, tuple[str, ...]]] = []  # (chamber, its county, trades)
+    point_rng = demo.rng("quzhou.points")
     for rc in REMOTE_CHAMBERS:
         secretary = demo.person(f"{rc.name}/秘书长")
         chamber = demo.org(
@@ -194,12 +195,14 @@ def load(demo: Demo) -> None:
             contact_name=secretary.name, contact_phone=fake.landline(rng, rc.area_code, rc.local_digits),
             description=f"在{rc.city}创业就业的衢州籍人士组成的异地商会，设政会联通代办点。",
         )  # fmt: skip
-        # The first agent, who gets a login in people.py under the same key.
+        # The first agent, who gets a login in people.py under the same key. The point's public number
+        # is the office's, never the agent's login mobile (anyone could fail logins with it); drawn from
+        # a generator of its own, so that the other organisations' numbers stay as they were.
         first_agent = demo.person(f"{rc.proxy_point}/代办员1")
         demo.org(
             chamber, rc.proxy_point, kind=OrgKind.PROXY_POINT, short_name=f"{rc.city}代办点", city=rc.city,
             region_code=rc.home, address=rc.address, contact_name=first_agent.name,
-            contact_phone=first_agent.mobile,
+            contact_phone=fake.landline(point_rng, rc.area_code, rc.local_digits),
             description=f"为在{rc.city}的衢州人代办家乡政务服务事项（零跑腿办成家乡事）。",
         )  # fmt: skip
         chambers.append((chamber, rc.home, TRADES))

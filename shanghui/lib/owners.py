@@ -37,6 +37,9 @@ class Access:
     internal: bool = False
     # Sees the record without taking part (a supervisor): may join, and posts once joined.
     can_join: bool = False
+    # Opens the files attached to messages (they carry personal data: the owner's rule for its files);
+    # without it the person sees that a file was sent — name, size — but not its content.
+    files: bool = False
     # How the person appears to others: "代办员 李四", "申请人 张*".
     name: str = ""
     title: str = ""  # what the record is, for page headings: "办件330802…"
@@ -51,6 +54,11 @@ class Owner(Protocol):
     def access(self, viewer: Viewer, owner_id: int, *, joined: bool) -> Access: ...
 
     def url(self, viewer: Viewer, owner_id: int) -> str: ...
+
+    def check_upload(self, viewer: Viewer, owner_id: int, size: int) -> None:
+        """Raise ValidationError (in Chinese) when a file of `size` bytes from `viewer` would exceed a
+        quota of the record (files it may hold, what one person may upload in a day)."""
+        ...
 
 
 _OWNERS: dict[str, Owner] = {}

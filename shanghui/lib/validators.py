@@ -141,3 +141,35 @@ def is_valid_mobile(value: str) -> bool:
 def validate_mobile(value: str) -> None:
     if not is_valid_mobile(value):
         raise ValidationError("请输入有效的11位手机号码（以1开头）", code="invalid_mobile")
+
+
+# --- Public telephone numbers (an organisation's contact number) ---------------------------------
+
+# Area code (010, 02x; otherwise four digits) and a local number of 7 or 8 digits that never starts with
+# 0 or 1 (trunk and service prefixes), with an optional extension.
+_LANDLINE_RE = re.compile(r"(0[12][0-9]|0[3-9][0-9]{2})-?([2-9][0-9]{6,7})(?:(?:-|转|ext\.?)([0-9]{1,6}))?")
+_SERVICE_RE = re.compile(r"([48]00)-?([0-9]{3})-?([0-9]{4})")  # 400 and 800 numbers
+_HOTLINE_RE = re.compile(r"1[0-9]{4}|95[0-9]{3,4}")  # 12345, 12315; 95xxx
+PHONE_ERROR = "请填写有效的电话号码：固定电话带区号（如 0570-3012345），或手机号、400/800 号码"
+
+
+def normalize_phone(value: str) -> str:
+    """One spelling per number, so that equal numbers compare equal: a mobile as 11 digits, a landline
+    as 0570-3012345(-8001), a 400/800 number as 400-123-4567; anything else as typed, without spaces."""
+    compact = re.sub(r"[\s()（）]", "", _halfwidth(value)).lower()
+    mobile = normalize_mobile(compact)
+    if is_valid_mobile(mobile):
+        return mobile
+    if match := _LANDLINE_RE.fullmatch(compact):
+        area, local, extension = match.groups()
+        return f"{area}-{local}" + (f"-{extension}" if extension else "")
+    if match := _SERVICE_RE.fullmatch(compact):
+        return "-".join(match.groups())
+    return compact
+
+
+def phone_error(value: str) -> str | None:
+    """Why a normalised phone number is not one, or None."""
+    if is_valid_mobile(value) or any(p.fullmatch(value) for p in (_LANDLINE_RE, _SERVICE_RE, _HOTLINE_RE)):
+        return None
+    return PHONE_ERROR

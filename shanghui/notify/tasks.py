@@ -1,7 +1,7 @@
 """Delivery of the outbox.
 
 A run claims one due row at a time with a row lock (SKIP LOCKED on PostgreSQL, so several workers share
-the work) and a five-minute lease, then for that row:
+the work) and a lease (NOTIFY_LEASE_SECONDS, five minutes by default), then for that row:
 
 1. if an earlier attempt's outcome is unknown (`attempt_started_at` still set: its worker died during
    the network call), asks the provider whether it has the message, where the provider can tell (SMS:
@@ -47,7 +47,7 @@ from shanghui.notify.services import BACKOFF, MAX_ATTEMPTS
 logger = logging.getLogger("shanghui.notify")
 
 BATCH = 200
-LEASE = dt.timedelta(minutes=5)
+LEASE = dt.timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
 WAITING = [OutboxMessage.State.PENDING, OutboxMessage.State.FAILED]
 
 

@@ -232,6 +232,7 @@ def failed_resend(request: HttpRequest, message_id: int) -> HttpResponse:
     else:
         messages.info(request, "这条通知已不在失败状态，无需重新发送。")
     back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    # A path of this site only: redirect() would take "0" or "notify:inbox" for a view name.
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
     return redirect("notify:failed_list")

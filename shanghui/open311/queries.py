@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.dateparse import parse_date, parse_datetime
 
+from shanghui.lib.bounds import DATE_MESSAGE, date_in_range, parse_int
 from shanghui.open311.errors import Open311Error
 from shanghui.open311.serializers import BEIJING, CLOSED_LABEL, OPEN_LABEL
 from shanghui.proxy.models import OPEN_STATUSES, Case
@@ -42,6 +43,8 @@ def parse_w3(name: str, raw: str) -> dt.datetime:
         value = dt.datetime.combine(day, dt.time.min)
     if value is None:
         raise Open311Error(400, f"{name} 不是有效的日期时间，请使用 W3C 格式，如 2026-01-01T00:00:00+08:00")
+    if not date_in_range(value):
+        raise Open311Error(400, f"{name} 超出范围：{DATE_MESSAGE}")
     return value if value.tzinfo else value.replace(tzinfo=BEIJING)
 
 
@@ -53,9 +56,10 @@ def _positive(params: QueryDict, name: str, default: int, maximum: int) -> int:
     raw = (params.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    value = parse_int(raw)
+    if value is None or not 1 <= value <= maximum:
         raise Open311Error(400, f"{name} 应为 1 到 {maximum} 之间的整数")
-    return int(raw)
+    return value
 
 
 @dataclass

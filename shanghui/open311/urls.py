@@ -13,5 +13,6 @@ urlpatterns = [
     re_path(r"^requests" + FORMAT, views.requests, name="requests"),
     re_path(r"^requests/(?P<number>[^/]{1,40})" + FORMAT, views.request_detail, name="request"),
     re_path(r"^tokens/(?P<token>[^/]{1,40})" + FORMAT, views.token_detail, name="token"),
-    re_path(r"^(?P<rest>.*)$", views.not_found),
+    # [\s\S], not ".": a path with a newline (%0A) is still ours.
+    re_path(r"^(?P<rest>[\s\S]*)$", views.not_found),
 ]

@@ -5,13 +5,14 @@ itself is unknown: XML is the format the spec requires)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from shanghui.accounts.tokens import TokenProblem, check_token
 from shanghui.catalog.models import ProxyPointCatalog, ServiceItem, Synonym
 from shanghui.catalog.services import current_version
+from shanghui.lib.bounds import NUL_MESSAGE, UNREADABLE_BODY, checks_own_input, nul_inputs, unreadable_body
 from shanghui.open311 import access
 from shanghui.open311.errors import Open311Error
 from shanghui.open311.models import RequestToken
@@ -38,16 +40,31 @@ from shanghui.open311.services import PostedRequest, submit_request
 from shanghui.orgs.models import FederationLevel, Organisation, OrgKind
 from shanghui.proxy.forms import POA_TEXT
 
+logger = logging.getLogger("shanghui.open311")
 View = Callable[..., HttpResponse]
 REQUEST_RELATED = ("item", "item_version", "department", "proxy_point", "proxy_point__parent")
 
 
+def _check_input(request: HttpRequest) -> None:
+    """A body Django cannot read, or a NUL character anywhere in the input (lib.bounds): a 400 in the
+    spec's error document, before any view reads a parameter."""
+    try:
+        names = nul_inputs(request)
+    except UNREADABLE_BODY as exc:
+        status, message = unreadable_body(exc) or (400, "请求格式不正确")
+        raise Open311Error(status, message) from None
+    if names:
+        raise Open311Error(400, [f"{name[:40]} {NUL_MESSAGE}" for name in names])
+
+
 def endpoint(*methods: str) -> Callable[[View], View]:
-    """Format check, method check, Open311Error → the spec's error document. No CSRF: a POST carries its
+    """Format check, method check, input check, Open311Error → the spec's error document; an unexpected
+    failure is a 500 in that document too, never the HTML error page. No CSRF: a POST carries its
     api_key, never a session cookie. Public data: any origin may read it (CORS)."""
     allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
 
     def decorate(view: View) -> View:
+        @checks_own_input
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
@@ -57,9 +74,17 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                     raise Open311Error(404, f"不支持的格式 .{fmt[:10]}，请使用 .xml 或 .json")
                 if request.method not in allowed:
                     raise Open311Error(400, f"此接口不支持 {request.method} 方法")
+                _check_input(request)
                 response = view(request, fmt, *args, **kwargs)
             except Open311Error as exc:
                 response = render(answer_in, "errors", exc.as_list(), status=exc.status)
+            except Http404:
+                response = render(answer_in, "errors", Open311Error(404, "资源不存在").as_list(), status=404)
+            except Exception:
+                # Never the exception text: it may carry personal data or internals.
+                logger.exception("Open311 %s %s failed", request.method, request.path)
+                error = Open311Error(500, "服务器内部错误，请稍后再试")
+                response = render(answer_in, "errors", error.as_list(), status=500)
             response["Access-Control-Allow-Origin"] = "*"
             return response
 
@@ -202,6 +227,7 @@ def token_detail(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     return render(fmt, "service_requests", [{"service_request_id": row.case.number, "token": row.token}])
 
 
+@checks_own_input
 @csrf_exempt
 def not_found(request: HttpRequest, rest: str) -> HttpResponse:
     fmt = "json" if rest.endswith(".json") else "xml"

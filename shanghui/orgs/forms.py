@@ -118,6 +118,9 @@ class OrganisationForm(BootstrapForm):
                 help_text=_("6位数字，如 330802（柯城区）"),
             )
         fields["description"].widget.attrs["rows"] = 3
+        fields["contact_phone"].help_text = _(
+            "对外公开（办事指南、回执）：请填写办公电话，不要填写工作人员登录用的手机号"
+        )
         for name in REQUIRED_BY_KIND.get(kind, set()):
             fields[name].required = True
         for name, choices in (

@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from shanghui.lib.validators import validate_credit_code
+from shanghui.lib.validators import is_valid_mobile, normalize_phone, phone_error, validate_credit_code
 
 PATH_STEP = 10  # digits per level: room for 10**10 organisations
 
@@ -56,6 +56,25 @@ ALLOWED_PARENTS: dict[str, set[str | None]] = {
     OrgKind.ENTERPRISE: {OrgKind.CHAMBER},
     OrgKind.VILLAGE: {OrgKind.FEDERATION},
 }
+
+
+PUBLIC_PHONE_IS_LOGIN = "联系电话会公开显示（办事指南、回执），不能使用工作人员登录用的手机号，请填写办公电话"
+LOGIN_IS_PUBLIC_PHONE = "该手机号是组织对外公开的联系电话，不能用作登录手机号"
+
+
+def public_phone_error(phone: str) -> str | None:
+    """Why `phone` (normalised) may not be an organisation's public contact number: it is someone's login
+    mobile. Anyone who reads the service guide could otherwise use it as a login and fail on purpose."""
+    from django.contrib.auth import get_user_model
+
+    if is_valid_mobile(phone) and get_user_model().objects.filter(mobile=phone).exists():
+        return PUBLIC_PHONE_IS_LOGIN
+    return None
+
+
+def is_public_phone(mobile: str) -> bool:
+    """Whether a mobile number is some organisation's public contact number (so no login may use it)."""
+    return bool(mobile) and Organisation.objects.filter(contact_phone=mobile).exists()
 
 
 class Organisation(models.Model):
@@ -130,6 +149,10 @@ class Organisation(models.Model):
             raise ValidationError({"chamber_kind": "请选择商会类型"})
         if self.kind == OrgKind.ENTERPRISE and not self.credit_code:
             raise ValidationError({"credit_code": "会员企业必须填写统一社会信用代码"})
+        if self.contact_phone:
+            self.contact_phone = normalize_phone(self.contact_phone)
+            if error := phone_error(self.contact_phone) or public_phone_error(self.contact_phone):
+                raise ValidationError({"contact_phone": error})
         if self.region_code and (len(self.region_code) != 6 or not self.region_code.isdigit()):
             raise ValidationError({"region_code": "行政区划代码应为6位数字"})
         if self.pk and self.parent_id and self.parent and self.parent.path.startswith(self.path):

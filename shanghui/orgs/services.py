@@ -12,7 +12,7 @@ from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.lib.crypto import keyed_hash
-from shanghui.orgs.models import PATH_STEP, Membership, Organisation
+from shanghui.orgs.models import LOGIN_IS_PUBLIC_PHONE, PATH_STEP, Membership, Organisation, is_public_phone
 
 
 def _path_for(org: Organisation) -> str:
@@ -127,6 +127,8 @@ def create_member(
         raise ValidationError({"username": "该用户名已被使用"})
     if mobile and User.objects.filter(mobile=mobile).exists():
         raise ValidationError({"mobile": "该手机号已被其他账号使用"})
+    if mobile and is_public_phone(mobile):
+        raise ValidationError({"mobile": LOGIN_IS_PUBLIC_PHONE})
     user = User(username=username, name=name, mobile=mobile or None, email=email)
     _set_id_number(user, id_number)
     user.set_password(password)
@@ -162,6 +164,8 @@ def update_member(
         changed.append("password")
     if member.mobile and User.objects.filter(mobile=member.mobile).exclude(pk=member.pk).exists():
         raise ValidationError({"mobile": "该手机号已被其他账号使用"})
+    if "mobile" in changed and member.mobile and is_public_phone(member.mobile):
+        raise ValidationError({"mobile": LOGIN_IS_PUBLIC_PHONE})
     if changed:
         member.save()
         # Field names only: the values may be personal data.

@@ -6,10 +6,13 @@ point's, a window clerk what was forwarded to their window, a department admin t
 Who may act is narrower: agents of the case's point act as "agent", clerks of its window as "clerk".
 Everyone else who sees a case reads it (auditors, federation and chamber staff, department admins).
 Citizens see the cases of the mobile number they proved with a one-time code (session key below).
+A case's files — materials, result documents, conversation attachments — carry personal data (ID card
+scans): one rule for all of them, `can_open_case_files`.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -26,6 +29,7 @@ CASE_ROLES = (
 )  # fmt: skip
 # Case roles that also see every case of a department below them (not only their points' and windows').
 DEPARTMENT_READER_ROLES = (Role.DEPARTMENT_ADMIN, Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF, Role.AUDITOR)
+FILES_REFUSED = "办件的文件含个人信息，只有该办件的代办员、受理窗口人员和申请人可以打开"
 
 
 def cases_for_user(user: User) -> QuerySet[Case]:
@@ -65,9 +69,26 @@ def get_case_for_user(user: User, case_id: int, *, write: bool = False) -> Case:
     if case is None:
         raise Http404("办件不存在或无权查看")
     if write and not actor_kinds(user, case):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied("您只能查看该办件，不能办理")
+    return case
+
+
+def can_open_case_files(user: User, case: Case) -> bool:
+    """Who opens a case's files (materials, result documents, conversation attachments alike): the agents
+    of its proxy point and the clerks of its window — the people who handle it. The applicant opens the
+    files of their own case on the citizen pages (internal notes never reach them). Everyone else who sees
+    the case (federation and chamber staff, department admins, auditors, superusers) sees that a file
+    exists — its name, size and time — but not its content: supervising a case does not need the ID card
+    scan, and every file opened is one more copy of it."""
+    return bool(actor_kinds(user, case))
+
+
+def get_case_files_for_user(user: User, case_id: int) -> Case:
+    """The case whose files this user may open: 404 when the case is not visible, 403 when it is but its
+    files are not for this user."""
+    case = get_case_for_user(user, case_id)
+    if not can_open_case_files(user, case):
+        raise PermissionDenied(FILES_REFUSED)
     return case
 
 

@@ -22,7 +22,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -37,12 +36,13 @@ from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import client_ip, record
 from shanghui.catalog.models import Delivery, LimitUnit, MaterialForm, ServiceItem
 from shanghui.catalog.public_views import proxy_points_for
-from shanghui.lib.files import private_file_response
+from shanghui.lib import ratelimit
 from shanghui.lib.masking import mask_mobile
 from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
 from shanghui.proxy import otp, receipt, services
 from shanghui.proxy.access import case_by_query_code, cases_for_citizen, get_case_for_citizen
 from shanghui.proxy.citizen_forms import ApplyForm, CodeForm, MobileForm, RatingForm, TrackForm
+from shanghui.proxy.downloads import material_response
 from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Status
 from shanghui.proxy.workflow import (
@@ -81,14 +81,8 @@ RATEABLE = {Status.DELIVERED, Status.CLOSED, Status.REFUSED}
 
 def _over_limit(request: HttpRequest, scope: str, limit: int, seconds: int) -> bool:
     """Count one hit for the client's address; True once more than `limit` fell in this window."""
-    key = f"citizen-limit:{scope}:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window expired between add() and incr()
-        cache.set(key, 1, seconds)
-        count = 1
-    return count > limit
+    key = f"citizen:{scope}:{client_ip(request) or 'unknown'}"
+    return ratelimit.hit(key, ratelimit.Rate(limit, seconds)) is not None
 
 
 def citizen_required(view: View) -> View:
@@ -110,7 +104,8 @@ def citizen_required(view: View) -> View:
 
 
 def _safe_next(request: HttpRequest, value: str) -> str:
-    if value and url_has_allowed_host_and_scheme(
+    # A path of this site only: redirect() would take "0" or "citizen:cases" for a view name.
+    if value.startswith("/") and url_has_allowed_host_and_scheme(
         value, {request.get_host()}, require_https=request.is_secure()
     ):
         return value
@@ -207,7 +202,7 @@ def _item_for_apply(request: HttpRequest) -> ServiceItem:
         ServiceItem.objects.filter(pk=int(raw), is_online=True, proxy_eligible=True)
         .select_related("department")
         .first()
-        if raw.isdigit() and len(raw) <= 12
+        if raw.isascii() and raw.isdigit() and len(raw) <= 12
         else None
     )
     if item is None:
@@ -506,15 +501,10 @@ def rate(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 @citizen_required
 def material_file(request: HttpRequest, case_id: int, material_id: int) -> FileResponse:
-    """A file of the citizen's own case (their uploads, the result documents). Media files are never
-    served publicly: every download passes the access check."""
+    """A file of the citizen's own case (their uploads, the result documents), audited. Media files are
+    never served publicly: every download passes the access check."""
     case = _citizen_case(request, case_id)
-    material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
-    if material is None:
-        raise Http404("文件不存在")
-    return private_file_response(
-        material.file, content_type=material.content_type, filename=material.original_name
-    )
+    return material_response(request, case, material_id, actor=None, citizen=True, via="citizen")
 
 
 @require_GET

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shanghui.catalog.models import Delivery
+from shanghui.lib.bounds import DayField
 from shanghui.orgs.models import FederationLevel, Organisation, OrgKind
 from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.models import Case, CaseMaterial, Result, Status
@@ -49,8 +50,8 @@ class CaseFilterForm(FilterForm):
     chamber = forms.ChoiceField(label="商会", required=False, widget=PlainSelect)
     point = forms.ChoiceField(label="代办点", required=False, widget=PlainSelect)
     window = forms.ChoiceField(label="受理窗口", required=False, widget=PlainSelect)
-    created_from = forms.DateField(label="创建日期从", required=False, widget=_date_input())
-    created_to = forms.DateField(label="创建日期至", required=False, widget=_date_input())
+    created_from = DayField(label="创建日期从", required=False, widget=_date_input())
+    created_to = DayField(label="创建日期至", required=False, widget=_date_input())
     overdue = forms.BooleanField(label="仅看已超期", required=False)
     queue = forms.CharField(required=False, widget=forms.HiddenInput)
 

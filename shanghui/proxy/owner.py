@@ -1,5 +1,5 @@
 """A proxy case as the owner of shared engines' records (its conversation, the 代办群): who may read,
-post, see internal notes and join, from the case's own access rules (access.py). Registered in
+post, see internal notes, join and open files, from the case's own access rules (access.py). Registered in
 ProxyConfig.ready() (shanghui/lib/owners.py)."""
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ PROXY_CASE = "proxy.case"
 class CaseOwner:
     """Applicant (by proved mobile), the agents of the proxy point and, once forwarded, the clerks of
     the window take part; everyone else who sees the case (federation and chamber staff, department
-    admins) reads it and may join; auditors only read. The citizen posts until the case is final."""
+    admins) reads it and may join; auditors only read. The citizen posts until the case is final.
+    Files open under the case's one rule for its files (proxy.access.can_open_case_files): the agents,
+    the clerks and the applicant; supervisors and auditors see that a file was sent, not its content."""
 
     def access(self, viewer: Viewer, owner_id: int, *, joined: bool) -> Access:
         from shanghui.orgs.access import scope_for
@@ -33,8 +35,8 @@ class CaseOwner:
             if case is None or not viewer.mobile:
                 return NO_ACCESS
             return Access(
-                read=True, post=case.status not in FINAL_STATUSES, name=f"申请人 {mask_name(case.applicant_name)}",
-                title=f"办件{case.number}",
+                read=True, post=case.status not in FINAL_STATUSES, files=True,
+                name=f"申请人 {mask_name(case.applicant_name)}", title=f"办件{case.number}",
             )  # fmt: skip
         user = viewer.user
         if not user.is_active:
@@ -49,19 +51,29 @@ class CaseOwner:
             return NO_ACCESS
         title = f"办件{case.number}"
         kinds = case_access.actor_kinds(user, case)
+        files = case_access.can_open_case_files(user, case)
         if kinds:
             label = "代办员" if AGENT in kinds else "窗口人员"
             return Access(
-                read=True, post=True, internal=True, name=f"{label} {user.display_name}", title=title
-            )
+                read=True, post=True, internal=True, files=files, name=f"{label} {user.display_name}",
+                title=title,
+            )  # fmt: skip
         scope = scope_for(user)
         auditor_only = not scope.is_superuser and all(g.role == Role.AUDITOR for g in scope.grants)
         if auditor_only:
-            return Access(read=True, internal=True, name=f"审计 {user.display_name}", title=title)
+            return Access(
+                read=True, internal=True, files=files, name=f"审计 {user.display_name}", title=title
+            )
         return Access(
-            read=True, post=joined, internal=True, can_join=not joined, name=f"督办 {user.display_name}",
-            title=title,
+            read=True, post=joined, internal=True, can_join=not joined, files=files,
+            name=f"督办 {user.display_name}", title=title,
         )  # fmt: skip
+
+    def check_upload(self, viewer: Viewer, owner_id: int, size: int) -> None:
+        """The case's upload quotas (proxy/quotas.py): its files count together with its materials."""
+        from shanghui.proxy.quotas import check_upload_quota
+
+        check_upload_quota(case_id=owner_id, user=viewer.user, mobile=viewer.mobile, size=size)
 
     def url(self, viewer: Viewer, owner_id: int) -> str:
         if viewer.user is None:

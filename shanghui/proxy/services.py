@@ -35,6 +35,7 @@ from shanghui.proxy.models import (
     Status,
 )
 from shanghui.proxy.workflow import MACHINE
+from shanghui.proxy.quotas import check_upload_quota
 from shanghui.workdays import calendar
 
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
@@ -107,7 +108,6 @@ CREATED_NOTES = {
 }
 
 
-@transaction.atomic
 def create_case(
     *,
     actor: User | None,
@@ -121,10 +121,32 @@ def create_case(
 ) -> Case:
     """A new case in draft, pinned to the item's current version. With an `idempotency_key` (one per
     intake form), a repeated submission returns the case the first one created."""
+    case, _created = create_case_once(
+        actor=actor, channel=channel, item=item, proxy_point=proxy_point, applicant=applicant,
+        poa_confirmed=poa_confirmed, note=note, idempotency_key=idempotency_key,
+    )  # fmt: skip
+    return case
+
+
+@transaction.atomic
+def create_case_once(
+    *,
+    actor: User | None,
+    channel: str,
+    item: ServiceItem,
+    proxy_point: Organisation,
+    applicant: Applicant,
+    poa_confirmed: bool,
+    note: str = "",
+    idempotency_key: str = "",
+) -> tuple[Case, bool]:
+    """create_case, and whether this call created the case: False when the `idempotency_key` had already
+    created it — a retry, or a duplicate that raced the first request and lost (the API answers 200
+    instead of 201 then)."""
     if idempotency_key:
         existing = Case.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            return existing
+            return existing, False
     applicant = applicant.cleaned()
     if proxy_point.kind != OrgKind.PROXY_POINT or not proxy_point.is_active:
         raise ValidationError({"proxy_point": "请选择一个代办点"})
@@ -166,14 +188,14 @@ def create_case(
         existing = Case.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
         if existing is None:
             raise
-        return existing
+        return existing, False
     MACHINE.record_event(
         case, action="create", to_status=Status.DRAFT, actor=actor,
         actor_kind="applicant" if channel == Channel.CITIZEN else "agent",
         note=CREATED_NOTES[Channel(channel)], created_at=now,
     )  # fmt: skip
     summaries.record_change(None, case)
-    return case
+    return case, True
 
 
 # --- Materials -----------------------------------------------------------------------------------
@@ -196,6 +218,13 @@ def add_material(
     materials = case.item_version.snapshot.get("materials", [])
     if slot is not None and not 0 <= slot < len(materials):
         raise ValidationError("没有这一项材料")
+    # Without an actor the applicant uploads (the citizen pages): their quotas, by their mobile number.
+    check_upload_quota(
+        case_id=case.pk,
+        user=actor,
+        mobile=case.applicant_mobile if actor is None else "",
+        size=upload.size or 0,
+    )
     name = "办理结果" if is_result else (materials[slot]["name"] if slot is not None else "其他材料")
     if slot is not None and not is_result:
         # A re-upload replaces the slot's file; the old one stays on record, no longer current.

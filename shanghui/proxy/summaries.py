@@ -38,6 +38,7 @@ from django_tasks import task
 from shanghui.orgs.models import PATH_STEP, Organisation
 from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.models import Case, CaseStat, Clock, FollowUp, Rating, Status
+from shanghui.worker.durable import enqueue_with_change
 
 ALL_CASES = 0  # viewer of every case (superusers)
 MARKER_VIEWER = -1  # holds the "stale" marker row
@@ -296,4 +297,4 @@ def organisation_path_saved(organisation_id: int) -> None:
     """An organisation's path was rewritten (a move). If cases lie under it, who sees them changed:
     mark the summaries stale and rebuild them in the background after the move commits."""
     if CaseStat.objects.filter(viewer_id=organisation_id).exists() and mark_stale():
-        transaction.on_commit(lambda: rebuild_case_stats.enqueue())
+        enqueue_with_change(rebuild_case_stats)

@@ -31,21 +31,23 @@ from shanghui.audit.services import record
 from shanghui.catalog.models import ServiceItem
 from shanghui.catalog.search import search
 from shanghui.catalog.services import current_version
-from shanghui.lib.files import private_file_response
 from shanghui.lib.xlsx import Sheet, xlsx_response
 from shanghui.orgs.models import Organisation, OrgKind
 from shanghui.proxy import queries, services
 from shanghui.proxy.access import (
     actor_kinds,
+    can_open_case_files,
     can_use_case_pages,
     cases_for_user,
     follow_up_moves,
     follow_ups_for_user,
+    get_case_files_for_user,
     get_case_for_user,
     get_follow_up_for_user,
     intake_points,
 )
 from shanghui.proxy.clocks import CLOCKS
+from shanghui.proxy.downloads import material_response
 from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.forms import (
     ACTION_FORMS,
@@ -257,7 +259,7 @@ def _detail_context(
         "missing": services.missing_required(case) if case.status in services.UPLOAD_STATUSES else [],
         "can_upload": is_agent and case.status in services.UPLOAD_STATUSES,
         "can_review": is_agent and case.status == Status.SUBMITTED,
-        "can_download": bool(kinds),
+        "can_download": can_open_case_files(user, case),
         "review_error": review_error,
         "review_choices": ReviewForm.base_fields["review"].choices,  # type: ignore[attr-defined]
         "upload_error": upload_error,
@@ -321,15 +323,10 @@ def case_reveal(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 def case_file(request: HttpRequest, case_id: int, material_id: int) -> FileResponse:
     """A material or result document, streamed from storage after the access check (never a public
-    media URL). Files carry personal data (ID card scans): only the case's agents and clerks open them."""
+    media URL) and audited. Files carry personal data (ID card scans): access.can_open_case_files."""
     user = _user(request)
-    case = get_case_for_user(user, case_id, write=True)
-    material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
-    if material is None:
-        raise Http404("文件不存在")
-    return private_file_response(
-        material.file, content_type=material.content_type, filename=material.original_name
-    )
+    case = get_case_files_for_user(user, case_id)
+    return material_response(request, case, material_id, actor=user, via="staff")
 
 
 # --- Workflow actions ---------------------------------------------------------------------------------
@@ -437,7 +434,8 @@ def material_upload(request: HttpRequest, case_id: int) -> HttpResponse:
     else:
         slot = _int_or_none(request.POST.get("slot"))
         error = "；".join(str(e) for errors in form.errors.values() for e in errors)
-    return _detail(request, case, upload_error=(slot, error))
+    # The page again, the reason under the material that was refused (type, size, a quota).
+    return _detail(request, case, upload_error=(slot, error), status=422)
 
 
 def _int_or_none(raw: str | None) -> int | None:

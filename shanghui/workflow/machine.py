@@ -39,6 +39,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from shanghui.workflow.models import EventBase
+
 SYSTEM = "system"  # a background task: no person acted
 
 R = TypeVar("R", bound=models.Model)
@@ -119,7 +121,7 @@ class Machine(Generic[R]):
 
     model: type[R]
     # The event model: a subclass of workflow.models.EventBase with a foreign key `event_fk` to `model`.
-    events: type[models.Model]
+    events: type[EventBase]
     event_fk: str
     table: Mapping[str, Transition]
     actor_labels: Mapping[str, str]

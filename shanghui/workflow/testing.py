@@ -106,12 +106,12 @@ class Walks:
             if not isinstance(target, str):
                 assert action not in [t.action for t in machine.allowed(record, {kind})]
                 with pytest.raises(Conflict):
-                    machine.transition(**act)  # type: ignore[arg-type]
+                    machine.transition(**act)
                 assert walks._snapshot(record) == before
                 return
             assert action in [t.action for t in machine.allowed(record, {kind})]
 
-            moved = machine.transition(**act)  # type: ignore[arg-type]
+            moved = machine.transition(**act)
 
             assert machine.status_of(moved) == target
             row, events = walks._snapshot(record)

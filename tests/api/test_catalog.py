@@ -79,3 +79,22 @@ def test_people_outside_the_catalogue_get_404(pw: Any, api_as: Any) -> None:
             response = api.get(path)
             assert response.status_code == 404, (user.username, path)
             assert error_of(response)["code"] == "not_found"
+
+
+def test_search_says_when_nothing_matches_with_the_readers_departments(pw: Any, api_as: Any) -> None:
+    other_city = make_org(OrgKind.FEDERATION, "丽水市工商联", region_code="331100")
+    other_dept = make_org(OrgKind.DEPARTMENT, "丽水市公安局", other_city)
+    make_item(other_dept, "居民身份证办理（丽水）", usage_count=10_000)
+    catalog_search.invalidate()
+    body = api_as(pw.agent).get("/api/v1/catalog/search", {"q": "火星移民"}).json()
+    assert body["matched"] is False and body["results"] == []
+    departments = [c["department"]["id"] for c in body["closest"]]
+    assert pw.dept.pk in departments and other_dept.pk not in departments
+    assert {"group", "items", "related"} <= set(body["closest"][0])
+
+    body = api_as(pw.agent).get("/api/v1/catalog/search", {"q": "sfz"}).json()
+    assert body["matched"] is True and body["closest"] == []
+    assert body["results"][0]["proxy_eligible"] is True
+    # Real matches only in another city's catalogue are none for this reader.
+    body = api_as(pw.agent).get("/api/v1/catalog/search", {"q": "丽水"}).json()
+    assert body["matched"] is False and body["results"] == []

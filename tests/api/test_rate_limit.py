@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from shanghui.apiv1.throttle import parse_rate
+from shanghui.lib.ratelimit import Rate, parse_rate
 from tests.api.conftest import error_of
 
 
@@ -32,10 +32,11 @@ def test_no_limit_when_turned_off(world: Any, api_as: Any, settings: Any) -> Non
 
 
 def test_rate_format() -> None:
-    assert parse_rate("600/min") == (600, 60)
-    assert parse_rate("100/5m") == (100, 300)
-    assert parse_rate("20/s") == (20, 1)
-    assert parse_rate("10000/h") == (10000, 3600)
-    assert parse_rate("") == (0, 0)
-    with pytest.raises(ValueError):
-        parse_rate("many/min")
+    assert parse_rate("600/min") == Rate(600, 60)
+    assert parse_rate("100/5m") == Rate(100, 300)
+    assert parse_rate("20/s") == Rate(20, 1)
+    assert parse_rate("10000/h") == Rate(10000, 3600)
+    assert parse_rate("") is None and parse_rate("0") is None and parse_rate("0/min") is None
+    for bad in ("many/min", "5/fortnight", "5/0s", "5/x1m"):
+        with pytest.raises(ValueError):
+            parse_rate(bad)

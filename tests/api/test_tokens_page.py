@@ -31,6 +31,7 @@ def test_create_shows_the_token_once_and_it_works(world: Any) -> None:
     response = browser.post(
         "/accounts/tokens/",
         {"name": "市民服务系统", "scope": "write", "expiry": "30", "organisation": str(world.point_a.pk)},
+        REMOTE_ADDR="10.20.30.40",
     )
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -42,7 +43,8 @@ def test_create_shows_the_token_once_and_it_works(world: Any) -> None:
     assert token.scope == "write" and token.organisation_id == world.point_a.pk
     assert token.expires_at is not None
     assert abs(token.expires_at - (timezone.now() + dt.timedelta(days=30))) < dt.timedelta(minutes=1)
-    assert AuditEntry.objects.filter(action="api_token.create", actor=world.agent).count() == 1
+    [created] = AuditEntry.objects.filter(action="api_token.create", actor=world.agent)
+    assert created.ip == "10.20.30.40"  # who made a token, and from where
     assert 'data-copy-target="new-token-value"' in response.content.decode()
     assert "/static/js/tokens.js" in response.content.decode()
 
@@ -75,14 +77,15 @@ def test_revoke_own_token_only(world: Any, make_token: Any) -> None:
     assert browser.post(f"/accounts/tokens/{other.pk}/revoke/").status_code == 404
     assert browser.get(f"/accounts/tokens/{token.pk}/revoke/").status_code == 405
 
-    response = browser.post(f"/accounts/tokens/{token.pk}/revoke/", follow=True)
+    response = browser.post(f"/accounts/tokens/{token.pk}/revoke/", follow=True, REMOTE_ADDR="2001:db8::7")
     assert "已吊销令牌“报表”" in response.content.decode()
     assert "已吊销" in response.content.decode()
     token.refresh_from_db()
     assert token.revoked_at is not None
     other.refresh_from_db()
     assert other.revoked_at is None
-    assert AuditEntry.objects.filter(action="api_token.revoke").count() == 1
+    [revoked] = AuditEntry.objects.filter(action="api_token.revoke")
+    assert (revoked.actor_id, revoked.object_id, revoked.ip) == (world.agent.pk, str(token.pk), "2001:db8::7")
     assert ApiClient(raw).get("/api/v1/me").status_code == 401
 
 

@@ -131,6 +131,9 @@ EXPECTED_CONSOLE_ERRORS = (
     "htmx:afterRequest",
     "htmx:sendAbort",
 )
+# Chromium names the offline failure inside a longer message for a WebSocket ("WebSocket connection to
+# 'ws://…' failed: … net::ERR_INTERNET_DISCONNECTED"): the socket's reconnect attempts while offline.
+OFFLINE = "net::ERR_INTERNET_DISCONNECTED"
 
 
 def watch_console(page: Any, errors: list[str] | None = None) -> list[str]:
@@ -139,7 +142,8 @@ def watch_console(page: Any, errors: list[str] | None = None) -> list[str]:
     errors = [] if errors is None else errors
 
     def on_console(message: Any) -> None:
-        if message.type == "error" and not message.text.startswith(EXPECTED_CONSOLE_ERRORS):
+        text = message.text
+        if message.type == "error" and not (text.startswith(EXPECTED_CONSOLE_ERRORS) or OFFLINE in text):
             errors.append(message.text)
 
     page.on("console", on_console)

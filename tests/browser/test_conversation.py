@@ -172,3 +172,62 @@ def test_an_agent_of_another_point_cannot_open_the_socket(pw, new_page, server_u
         server_url.replace("http", "ws") + f"/ws/conversations/proxy.case/{case.pk}/",
     )
     assert outcome == "closed:1006"
+
+
+def test_a_supervisor_sees_that_a_photo_was_sent_but_the_agent_sees_the_photo(pw, new_page):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shanghui.conversations import services as conversations
+    from shanghui.lib.owners import Viewer
+    from shanghui.proxy.owner import PROXY_CASE
+
+    case = pw.submitted()
+    conversations.store_message(
+        conversation=conversations.conversation_for(PROXY_CASE, case.pk), viewer=Viewer(mobile=case.applicant_mobile),
+        body="身份证照片", upload=SimpleUploadedFile("身份证.png", proxy_fixtures.PNG, content_type="image/png"),
+    )  # fmt: skip
+    supervisor = new_page()
+    errors = watch_console(supervisor)
+    login(supervisor, "fed_staff", pw.password)
+    supervisor.goto(f"/cases/{case.pk}/")
+    connected(supervisor)
+    photo = messages(supervisor).filter(has_text="身份证照片")
+    expect(photo.get_by_test_id("conversation-file-closed")).to_contain_text("身份证.png")
+    expect(photo.locator("img")).to_have_count(0)  # the browser never asks for the file (403)
+
+    agent = new_page()
+    watch_console(agent, errors)
+    login(agent, "agent", pw.password)
+    agent.goto(f"/cases/{case.pk}/")
+    connected(agent)
+    expect(messages(agent).filter(has_text="身份证照片").locator("img.conv-thumb")).to_have_count(1)
+
+
+def test_posts_over_the_rate_wait_in_the_page_and_then_land_once_each_in_order(pw, new_page, settings):
+    # Three a window of five seconds: seven posts typed at once cross at most one window's end, so the
+    # server refuses at least one and the page must send it again by itself.
+    settings.STAFF_MESSAGES_PER_SOCKET = "3/5s"
+    case = pw.submitted()
+    agent = new_page()
+    errors = watch_console(agent)
+    frames: list[str] = []
+
+    def on_frame(payload: Any) -> None:
+        frames.append(str(payload))
+
+    agent.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+    login(agent, "agent", pw.password)
+    agent.goto(f"/cases/{case.pk}/")
+    connected(agent)
+
+    texts = [f"第{n}条：请补充材料" for n in range(1, 8)]
+    for text in texts:
+        send(agent, text)
+
+    expect(messages(agent).filter(has_text="第7条")).to_have_count(1, timeout=30_000)
+    expect(agent.get_by_test_id("conversation-pending")).to_have_count(0)
+    assert any('"type": "wait"' in frame for frame in frames)
+    assert bodies(agent) == texts
+    stored = Message.objects.filter(conversation__owner_id=case.pk, kind="text").order_by("seq")
+    assert [m.body for m in stored] == texts
+    assert errors == []

@@ -3,11 +3,14 @@ typed login, lock-out after repeated failures, and the session and hashing setti
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 import shanghui.settings as production_settings
@@ -19,10 +22,12 @@ LOGOUT = reverse("accounts:logout")
 HOME = reverse("home:index")
 WRONG_LOGIN = "用户名（或手机号）或密码不正确"
 LOCKED = "账号已暂时锁定"
+ADDRESS_BLOCKED = "本网络登录失败次数过多"
+ATTACKER, OFFICE, ELSEWHERE = "203.0.113.7", "198.51.100.20", "192.0.2.44"
 
 
-def login(client, username, password):
-    return client.post(LOGIN, {"username": username, "password": password})
+def login(client, username, password, address="127.0.0.1"):
+    return client.post(LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def logged_in_user_id(client) -> int | None:
@@ -182,6 +187,93 @@ def test_lock_out_table_holds_no_typed_mobile_number(client, world, settings):
         assert world.clerk.mobile not in attempt.username + attempt.post_data
         assert "13812345678" not in attempt.username + attempt.post_data
     assert AccessAttempt.objects.filter(username="clerk").exists()
+
+
+def test_lock_out_page_says_for_how_long_in_chinese(client, world, settings):
+    settings.AXES_COOLOFF_TIME = 15 / 60
+    fail_until_locked(client, ["clerk"], settings.AXES_FAILURE_LIMIT)
+    html = login(client, "clerk", world.password).content.decode()
+    assert LOCKED in html and "15 分钟后再试" in html
+    assert "PT15M" not in html
+
+
+# --- lock-out by account and address (a public phone number must not lock its owner out) -------------
+
+
+def test_failures_from_another_address_do_not_lock_the_owner_out(world, settings):
+    # Someone who knows the agent's login mobile (e.g. from a public page) tries passwords from their
+    # own address until that pair is locked, and keeps trying.
+    attacker, agent = Client(), Client()
+    for n in range(settings.AXES_FAILURE_LIMIT * 2):
+        login(attacker, world.agent.mobile, f"guess-{n}", address=ATTACKER)
+    assert login(attacker, world.agent.mobile, world.password, address=ATTACKER).status_code == 429
+
+    # The agent, from the office, logs in as ever.
+    response = login(agent, world.agent.mobile, world.password, address=OFFICE)
+    assert response.status_code == 302
+    assert logged_in_user_id(agent) == world.agent.pk
+    # And the agent's success leaves the attacker's lock where it is.
+    assert login(attacker, "agent", world.password, address=ATTACKER).status_code == 429
+
+
+def test_the_owner_is_still_locked_by_their_own_failures(world, settings):
+    office = Client()
+    fail_until_locked(office, ["agent"], settings.AXES_FAILURE_LIMIT)  # from 127.0.0.1
+    assert login(office, "agent", world.password).status_code == 429
+    # Elsewhere the same account logs in: the lock belongs to the pair.
+    assert login(Client(), "agent", world.password, address=ELSEWHERE).status_code == 302
+
+
+def test_one_address_trying_many_accounts_is_blocked_at_the_address_limit(world, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 12
+    attacker = Client()
+    accounts = ["agent", "clerk", "fed_admin", "chamber_admin", "dept_admin", "agent_b"]
+    per_account = settings.AXES_FAILURE_LIMIT - 1  # under every account's own limit
+    tries = [(name, n) for n in range(per_account) for name in accounts][
+        : settings.LOGIN_ADDRESS_FAILURE_LIMIT
+    ]
+    for name, n in tries[:-1]:
+        assert login(attacker, name, f"guess-{n}", address=ATTACKER).status_code == 200
+    blocked = login(attacker, *tries[-1], address=ATTACKER)
+    assert blocked.status_code == 429
+    # Now nobody logs in from that address, not even with a right password for an untried account...
+    response = login(attacker, "auditor", world.password, address=ATTACKER)
+    assert response.status_code == 429
+    assert ADDRESS_BLOCKED in response.content.decode() and LOCKED not in response.content.decode()
+    assert logged_in_user_id(attacker) is None
+    # ...while every one of those accounts logs in from anywhere else.
+    for name in accounts:
+        assert login(Client(), name, world.password, address=OFFICE).status_code == 302, name
+
+
+def test_the_address_limit_is_well_above_a_shared_office_typos(world, settings):
+    # A county office behind one NAT address: a few colleagues mistype, then log in.
+    assert settings.LOGIN_ADDRESS_FAILURE_LIMIT >= 4 * settings.AXES_FAILURE_LIMIT
+    office = Client()
+    for name in ("agent", "clerk", "fed_staff"):
+        for n in range(settings.AXES_FAILURE_LIMIT - 1):
+            login(office, name, f"typo-{n}", address=OFFICE)
+        assert login(office, name, world.password, address=OFFICE).status_code == 302, name
+        office.post(LOGOUT)
+
+
+def test_axes_reset_username_unlocks_an_account_everywhere(world, settings):
+    fail_until_locked(Client(), ["clerk"], settings.AXES_FAILURE_LIMIT)
+    fail_until_locked(Client(), [world.clerk.mobile], settings.AXES_FAILURE_LIMIT)  # the mobile, too
+    login(Client(), "clerk", "wrong", address=ATTACKER)
+    call_command("axes_reset_username", "clerk", stdout=io.StringIO())
+    assert not AccessAttempt.objects.filter(username="clerk").exists()
+    assert login(Client(), "clerk", world.password).status_code == 302
+
+
+def test_axes_reset_ip_lifts_an_address_block(world, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    attacker = Client()
+    for name in ("agent", "clerk", "fed_admin"):
+        login(attacker, name, "guess", address=ATTACKER)
+    assert login(attacker, "auditor", world.password, address=ATTACKER).status_code == 429
+    call_command("axes_reset_ip", ATTACKER, stdout=io.StringIO())
+    assert login(attacker, "auditor", world.password, address=ATTACKER).status_code == 302
 
 
 def test_a_successful_login_resets_the_failure_count(client, world, settings):

@@ -245,3 +245,26 @@ def test_verify_names_the_broken_row(client, world):
     html = as_user(client, world.fed_admin).get(VERIFY_URL).content.decode()
     assert 'data-testid="verify-broken"' in html
     assert "第 4 行断开" in html
+
+
+def test_verify_anchors_the_head_and_then_finds_a_deleted_tail(client, world):
+    as_user(client, world.auditor)
+    html = client.get(VERIFY_URL).content.decode()
+    head = AuditEntry.objects.order_by("-seq").first()
+    assert head is not None
+    assert f"已把第 {head.seq} 行写入锚点" in html and "与 0 个锚点相符" in html
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {connection.ops.quote_name(AuditEntry._meta.db_table)} WHERE seq = %s",  # noqa: S608
+            [head.seq],
+        )
+    html = client.get(VERIFY_URL).content.decode()
+    assert 'data-testid="verify-broken"' in html
+    assert f"第 {head.seq} 行缺失" in html and "末尾的行被删除" in html
+
+
+def test_verify_reports_an_anchor_store_it_cannot_write(client, world, settings, tmp_path):
+    settings.AUDIT_ANCHOR = [f"file:{tmp_path}"]
+    html = as_user(client, world.auditor).get(VERIFY_URL).content.decode()
+    assert 'data-testid="verify-ok"' in html
+    assert 'data-testid="verify-anchor-problem"' in html and "无法写入锚点文件" in html

@@ -3,7 +3,8 @@
 Citizens do not type official item names. They type 换身份证, sfz, shebao转移, 身分证 or
 身份证丢了怎么办. A query goes through these steps (`analyse.analyse`):
 
-1. **Normalise**: NFKC (full-width letters and brackets become ASCII), lower case (`text`).
+1. **Normalise**: NFKC (full-width letters and brackets become ASCII), lower case (`text`); pinyin
+   typed with spaces (ju min shen fen zheng) becomes one run (juminshenfenzheng).
 2. **Latin runs** are read as pinyin. A run that parses as syllables (shenfenzheng, shebao) is
    matched against the full pinyin of the catalogue's phrases; anything else (sfz, sbk, wfzjl) against
    their first letters, exactly, as a prefix, or split into several phrases (`phrases`). The best
@@ -20,11 +21,18 @@ Citizens do not type official item names. They type 换身份证, sfz, shebao转
    If nothing at all matches, items sharing at least two characters with the query are offered.
 
 Ranking (`rank`) is BM25F: one precomputed score per (term, item) over the item's name (weighted
-highest), its group (主项), materials, description and department (`index`), so a query is a sum over
-a few posting lists. The sum is then scaled by how many of the query's concepts the item covers,
-boosted for exact, prefix and substring name matches and for items citizens use often (log-damped
-usage_count). Each hit carries a short Chinese explanation of why it matched. Every ranking constant
-is in `weights`.
+highest; with the words that only exist once its bracketed inserts are left out, as citizens leave them
+out: 居民身份证(含临时)办理 is found by 居民身份证办理), its group (主项), materials, description and
+department (`index`), so a query is a sum over a few posting lists. The sum is then scaled by how many
+of the query's concepts the item covers, boosted for exact, prefix and substring name matches and for
+items citizens use often (log-damped usage_count), and lowered a little for items no proxy point can
+take. Each hit carries a short Chinese explanation of why it matched. Every ranking constant is in
+`weights`.
+
+Only real matches are answered (`find`): a word of the query in the item's name, group or materials
+(or typed in its description). When only weak signals matched (a synonym's word in a department's
+name, single characters, sounds, shared characters), the search says nothing matches and offers the
+closest groups or departments instead (`rank`'s docstring has the rule).
 
 The index lives in memory, one per process, built from the database (`live`). A cheap stamp of the
 catalogue (counts and latest change times) is checked at most once a second; signal receivers make
@@ -38,16 +46,19 @@ analyse → rank → live → synonyms.
 
 from shanghui.catalog.search.analyse import MAX_QUERY_CHARS
 from shanghui.catalog.search.index import IndexedItem, SearchIndex
-from shanghui.catalog.search.live import connect_signals, get_index, invalidate, search, suggest
-from shanghui.catalog.search.rank import SearchHit
+from shanghui.catalog.search.live import connect_signals, find, get_index, invalidate, search, suggest
+from shanghui.catalog.search.rank import Closest, Results, SearchHit
 from shanghui.catalog.search.synonyms import seed_default_synonyms
 
 __all__ = [
     "MAX_QUERY_CHARS",
+    "Closest",
     "IndexedItem",
+    "Results",
     "SearchHit",
     "SearchIndex",
     "connect_signals",
+    "find",
     "get_index",
     "invalidate",
     "search",

@@ -2,6 +2,7 @@
 
 The steps, in order (each a function below, saying why):
 
+0. `join_spaced_pinyin` (text): pinyin typed syllable by syllable (ju min shen fen zheng) is one run.
 1. `read_working_text`: Latin runs become the Chinese they stand for (`join_pinyin`, `read_latin_run`:
    pinyin and first letters) and Chinese runs are corrected (`correct`), so that the later steps see
    Chinese as the catalogue writes it.
@@ -31,7 +32,14 @@ from shanghui.catalog.search.phrases import (
     rank_phrases,
     read_latin,
 )
-from shanghui.catalog.search.text import STOP_WORDS, is_cjk, normalise, parse_pinyin, runs
+from shanghui.catalog.search.text import (
+    STOP_WORDS,
+    is_cjk,
+    join_spaced_pinyin,
+    normalise,
+    parse_pinyin,
+    runs,
+)
 from shanghui.catalog.search.weights import (
     W_ABBREVIATION,
     W_BIGRAM,
@@ -62,6 +70,9 @@ class QueryTerm:
     # 渔船 may abbreviate) share a `choice`; an item scores its best alternative, not their sum.
     choice: int = 0
     alt: int = 0
+    # Read into the query (a synonym's terms, the phrases an abbreviation or a Latin run may stand for
+    # beyond the first), not typed: such a word alone does not make a match one can be sure of.
+    read: bool = False
 
 
 @dataclass
@@ -126,7 +137,7 @@ class _Query:
 
 def analyse(index: SearchIndex, raw: str) -> Analysis:
     """The query terms of what a citizen typed, with what was read into it."""
-    q = _Query(index, normalise(raw)[:MAX_QUERY_CHARS])
+    q = _Query(index, join_spaced_pinyin(normalise(raw)[:MAX_QUERY_CHARS]))
     read_working_text(q)
     find_concepts(q)
     add_typed_words(q)
@@ -318,6 +329,7 @@ def add_text(
     bigrams: bool = True,
     choice: int = 0,
     alt: int = 0,
+    read: bool = False,
 ) -> None:
     """Terms of `text`, which sits at `start` in the working text (when `concepts` is None): every
     dictionary word inside it (so the way a sentence happens to be cut never hides a word), its
@@ -333,7 +345,7 @@ def add_text(
             c = q.concepts_of(i, j)
         else:
             c = concepts
-        q.terms.append(QueryTerm(ns, term, w * factor, c, reason, group, alt if group == choice else 0))
+        q.terms.append(QueryTerm(ns, term, w * factor, c, reason, group, alt if group == choice else 0, read))
 
     for offset, _, run in runs(text):
         base = start + offset
@@ -370,7 +382,17 @@ def add_reading(
     a synonym's terms): the words only, standing for the concepts they were read from. Their
     characters were not typed, so their bigrams would only add noise."""
     add_text(
-        q, text, start, weight, why, concepts=concepts, pinyin=False, bigrams=False, choice=choice, alt=alt
+        q,
+        text,
+        start,
+        weight,
+        why,
+        concepts=concepts,
+        pinyin=False,
+        bigrams=False,
+        choice=choice,
+        alt=alt,
+        read=True,
     )
 
 
@@ -492,17 +514,19 @@ def synonym_matches(
 
 
 def merge_terms(terms: list[QueryTerm]) -> list[QueryTerm]:
-    """One term per (namespace, text, choice, alternative): the highest weight, the union of concepts."""
+    """One term per (namespace, text, choice, alternative): the highest weight, the union of concepts;
+    typed if any of them was."""
     merged: dict[tuple[str, str, int, int], QueryTerm] = {}
     for term in terms:
         key = (term.ns, term.text, term.choice, term.alt)
         seen = merged.get(key)
         if seen is None:
             merged[key] = QueryTerm(
-                term.ns, term.text, term.weight, term.concepts, term.why, term.choice, term.alt
+                term.ns, term.text, term.weight, term.concepts, term.why, term.choice, term.alt, term.read
             )
             continue
         seen.concepts = seen.concepts | term.concepts
+        seen.read = seen.read and term.read  # typed as well as read: typed
         if term.weight > seen.weight:
             seen.weight = term.weight
             seen.why = term.why or seen.why

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from shanghui.catalog.search.segment import RunAnalysis, analyse_run, segmenter
-from shanghui.catalog.search.text import STOP_WORDS, is_cjk, normalise, runs, split_parts
+from shanghui.catalog.search.text import STOP_WORDS, is_cjk, normalise, runs, split_parts, without_inserts
 from shanghui.catalog.search.weights import FIELD_B, FIELD_WEIGHTS, K1
 
 # A term's posting list: the documents (ascending) that have it, and each one's precomputed BM25F score.
@@ -42,6 +42,16 @@ class IndexedItem:
     usage_count: int = 0
     is_online: bool = True
     proxy_eligible: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ItemTexts:
+    """An item's texts, normalised, for telling a real match from a weak one (`rank.is_direct`)."""
+
+    title: str  # name, name without inserts, group: one per line
+    materials: str
+    description: str
+    department: str
 
 
 @dataclass(slots=True)
@@ -71,6 +81,21 @@ def _field_terms(
         bigrams.update(analysis.bigrams())
         if pinyin:
             pinyin_bigrams.update(analysis.pinyin_bigrams())
+    return words, bigrams, pinyin_bigrams
+
+
+def _name_terms(
+    cut: Callable[[str], RunAnalysis], name: str
+) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """A name's terms, and once each the terms that only exist once its bracketed inserts are taken
+    out: 居民身份证(含临时)办理 also has 身份证办理, 档案查(借)阅 also has 查阅. Citizens leave the
+    insert out; its words still count where they stand."""
+    words, bigrams, pinyin_bigrams = _field_terms(cut, name, pinyin=True)
+    plain = without_inserts(normalise(name))
+    if plain and plain != normalise(name):
+        joined = _field_terms(cut, plain, pinyin=True)
+        for counter, more in zip((words, bigrams, pinyin_bigrams), joined, strict=True):
+            counter.update({term: 1 for term in more if term not in counter})
     return words, bigrams, pinyin_bigrams
 
 
@@ -104,6 +129,22 @@ class SearchIndex:
         self.online = [item.is_online for item in self.items]
         self.proxy = [item.proxy_eligible for item in self.items]
         self.names = [normalise(item.name) for item in self.items]
+        # The names as citizens read them, without bracketed inserts (the name itself if it has none).
+        self.plain_names = [without_inserts(name) or name for name in self.names]
+        # The group (主项) an item belongs to; "" for none (the portal writes 未分类).
+        self.groups = [item.group if item.group != "未分类" else "" for item in self.items]
+        self.texts = [
+            ItemTexts(
+                title="\n".join((name, plain, normalise(group))),
+                materials="\n".join(normalise(m) for m in item.materials),
+                description=normalise(item.description[:400]),
+                department=normalise(item.department),
+            )
+            for item, name, plain, group in zip(
+                self.items, self.names, self.plain_names, self.groups, strict=True
+            )
+        ]
+        self._count_groups()
         # Staff paste implementation codes (实施编码); a code names one item.
         self.codes = {normalise(item.code): doc for doc, item in enumerate(self.items) if item.code}
         char_docs: dict[str, list[int]] = defaultdict(list)
@@ -146,6 +187,27 @@ class SearchIndex:
 
     # -- building ----------------------------------------------------------------------------------
 
+    def _count_groups(self) -> None:
+        """Online items per group (主项) of a department and per department (group ""), department
+        names, and the departments citizens use most (by their items' usage, then their size): what
+        is offered when nothing really matches."""
+        sizes: Counter[tuple[int, str]] = Counter()
+        usage: Counter[int] = Counter()
+        self.department_names: dict[int, str] = {}
+        for item, group in zip(self.items, self.groups, strict=True):
+            self.department_names[item.department_id] = item.department
+            if not item.is_online:
+                continue
+            sizes[(item.department_id, "")] += 1
+            if group:
+                sizes[(item.department_id, group)] += 1
+            usage[item.department_id] += item.usage_count
+        self.group_sizes = dict(sizes)
+        self.popular_departments = sorted(
+            (d for (d, group) in sizes if not group),
+            key=lambda d: (-usage[d], -sizes[(d, "")], self.department_names[d], d),
+        )
+
     def _dictionary_terms(self) -> set[str]:
         terms: set[str] = set()
         for item in self.items:
@@ -153,6 +215,9 @@ class SearchIndex:
                 normal = normalise(text)
                 terms.add(normal)
                 terms.update(split_parts(normal))
+            plain = without_inserts(normalise(item.name))
+            terms.add(plain)
+            terms.update(split_parts(plain))
         for phrase, values in self.synonyms.items():
             terms.add(phrase)
             terms.update(values)
@@ -160,13 +225,17 @@ class SearchIndex:
 
     def _build_postings(self) -> None:
         n = len(self.items)
-        cache: dict[tuple[str, bool], tuple[Counter[str], Counter[str], Counter[str]]] = {}
+        cache: dict[tuple[str, str], tuple[Counter[str], Counter[str], Counter[str]]] = {}
 
-        def terms_of(text: str, pinyin: bool) -> tuple[Counter[str], Counter[str], Counter[str]]:
-            key = (text, pinyin)
+        def terms_of(text: str, field: str) -> tuple[Counter[str], Counter[str], Counter[str]]:
+            key = (text, field)
             found = cache.get(key)
             if found is None:
-                found = cache[key] = _field_terms(self.cut, text, pinyin=pinyin)
+                if field == "name":
+                    found = _name_terms(self.cut, text)
+                else:
+                    found = _field_terms(self.cut, text, pinyin=field == "group")
+                cache[key] = found
             return found
 
         # Per field: per document (term counters per namespace, length).
@@ -180,9 +249,7 @@ class SearchIndex:
         }
         for name, values in texts.items():
             fields[name] = [
-                (terms_of(text, name in ("name", "group")), max(len(text), 1))
-                if text
-                else ((Counter(), Counter(), Counter()), 1)
+                (terms_of(text, name), max(len(text), 1)) if text else ((Counter(), Counter(), Counter()), 1)
                 for text in values
             ]
         average = {}
@@ -251,7 +318,9 @@ class SearchIndex:
         seen_titles: dict[str, set[str]] = {}
         for item in self.items:
             doc_phrases: set[str] = set()
-            for title in (item.name, item.group):
+            # The name without its inserts is a title too: its phrases (身份证办理) are what pinyin
+            # and typo correction may resolve to.
+            for title in (item.name, without_inserts(normalise(item.name)), item.group):
                 if not title or title == "未分类":
                     continue
                 normal = normalise(title)

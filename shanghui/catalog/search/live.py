@@ -16,7 +16,7 @@ from typing import Any, Unpack
 
 from shanghui.catalog.search import rank
 from shanghui.catalog.search.index import IndexedItem, SearchIndex
-from shanghui.catalog.search.rank import SearchHit, SearchOptions
+from shanghui.catalog.search.rank import Results, SearchHit, SearchOptions
 from shanghui.catalog.search.text import normalise
 
 logger = logging.getLogger("shanghui.catalog.search")  # the package's name, as before the split
@@ -158,12 +158,18 @@ def connect_signals() -> None:
         post_delete.connect(_changed, sender=model, dispatch_uid=f"catalog-search-{model.__name__}-delete")
 
 
-def search(query: str, **options: Unpack[SearchOptions]) -> list[SearchHit]:
-    """Ranked items for what a citizen typed (`rank.search`: limit 10, every department, offline items
-    only for staff with `include_offline`), from this process's index."""
+def find(query: str, **options: Unpack[SearchOptions]) -> Results:
+    """What a citizen typed, looked up (`rank.search`: limit 10, every department, offline items only
+    for staff with `include_offline`) in this process's index: the items that really match, or, when
+    none does, `matched` false and the closest groups and departments."""
     if not normalise(query):
-        return []
+        return Results([], matched=False)
     return rank.search(get_index(), query, **options)
+
+
+def search(query: str, **options: Unpack[SearchOptions]) -> list[SearchHit]:
+    """The items that really match what a citizen typed, best first (`find`); none when nothing does."""
+    return find(query, **options).hits
 
 
 def suggest(prefix: str, limit: int = 8, *, include_offline: bool = False) -> list[SearchHit]:

@@ -1,11 +1,22 @@
-"""Ranking: `search(index, raw)` scores the items for a query's terms and says why each matched.
+"""Ranking: `search(index, raw)` scores the items for a query's terms, says why each matched, and
+whether any of them really does.
 
 An item's score is the sum of its BM25F scores (precomputed per term and item in the index) times
 each term's weight, where alternative readings of one thing count once, with the best of them. The
 sum is then scaled by how many of the query's concepts the item covers, boosted for items citizens use
-often (log-damped usage_count) and for exact, prefix and substring name matches. If no word matches at
-all, items sharing at least two characters with the query are offered. Each hit carries at most three
-short Chinese reasons.
+often (log-damped usage_count) and for exact, prefix and substring name matches, and lowered for items
+no proxy point can take (`W_NOT_PROXY`: among comparable matches the ones a chamber can do come first).
+If no word matches at all, items sharing at least two characters with the query are candidates. Each
+hit carries at most three short Chinese reasons.
+
+**A real match** (`is_direct`): the query is the item's name or part of it, or a word of two
+characters or more (typed, read from pinyin, corrected, or from a synonym) or a typed character pair
+stands in the item's name (with or without its bracketed inserts), its group (主项) or its materials,
+or a typed word stands in its description. Everything else is a weak signal: a word only in the
+department's name (拖拉机 → synonym 联合收割机 → 联合 in 残疾人联合会), a single character, a pinyin
+syllable pair (a homophone), characters shared with the name. Only real matches are shown; when there
+is none, `Results.matched` is false, the weak candidates are kept aside for staff, and the closest
+groups (主项) or departments are offered instead (`closest`).
 """
 
 from __future__ import annotations
@@ -21,6 +32,12 @@ from typing import TypedDict
 from shanghui.catalog.search.analyse import Analysis, QueryTerm, analyse
 from shanghui.catalog.search.index import Posting, SearchIndex
 from shanghui.catalog.search.text import normalise
+from shanghui.catalog.search.weights import W_NOT_PROXY
+
+# Groups and departments offered when nothing really matches: those a typed word found first, then
+# the departments citizens use most, up to this many.
+CLOSEST = 6
+CLOSEST_RELATED = 4
 
 
 @dataclass
@@ -33,6 +50,30 @@ class SearchHit:
     item_type: str
     score: float
     why: list[str]
+    proxy_eligible: bool = True
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class Closest:
+    """A group (主项) of a department, or a whole department (group ""), that may hold what was asked."""
+
+    department_id: int
+    department: str
+    group: str
+    items: int  # online items in it
+    related: bool  # found through a word the citizen typed (else: a department citizens use most)
+
+
+@dataclass
+class Results:
+    """What a search found. `hits` are real matches only; when there is none, `matched` is false,
+    `closest` says where to look instead and `weak` holds the candidates that were withheld."""
+
+    hits: list[SearchHit]
+    matched: bool
+    closest: list[Closest] = field(default_factory=list)
+    weak: list[SearchHit] = field(default_factory=list)
 
 
 class SearchOptions(TypedDict, total=False):
@@ -62,13 +103,13 @@ def search(
     department_id: int | None = None,
     proxy_only: bool = False,
     include_offline: bool = False,
-) -> list[SearchHit]:
+) -> Results:
     allowed = _filter(
         index, department_id=department_id, proxy_only=proxy_only, include_offline=include_offline
     )
     by_code = index.codes.get(normalise(raw))
     if by_code is not None and allowed(by_code):
-        return [make_hit(index, by_code, 100.0, ["实施编码一致"])]
+        return Results([make_hit(index, by_code, 100.0, ["实施编码一致"])], matched=True)
     analysis = analyse(index, raw)
     found = bm25f(index, analysis)
     scores = found.scores
@@ -76,32 +117,130 @@ def search(
     if not scores:
         scores, fallback = shared_characters(index, analysis)
         if not scores:
-            return []
+            return Results([], matched=False, closest=closest(index, {}))
     candidates: Iterable[tuple[int, float]] = scores.items()
     if not include_offline or proxy_only or department_id is not None:
         candidates = ((doc, score) for doc, score in candidates if allowed(doc))
     wanted = found.matchable.bit_count()
     items = index.items
     pool: list[tuple[float, int]] = []
+    named: set[int] = set()  # the query is (part of) the name: a real match without looking further
     for doc, score in heapq.nlargest(max(50, limit * 3), candidates, key=lambda kv: kv[1]):
         if wanted:
             coverage = (found.masks.get(doc, 0) & found.matchable).bit_count() / wanted
             score *= 0.3 + 0.7 * coverage * coverage
         boost, _ = name_boost(index, doc, analysis)
         score *= usage_boost(items[doc].usage_count)
+        if not index.proxy[doc]:
+            score *= W_NOT_PROXY
         pool.append((score * boost, doc))
+        if boost > 1.0:
+            named.add(doc)
     pool.sort(key=lambda r: (-r[0], len(items[r[1]].name), r[1]))
-    return [
-        make_hit(
-            index,
-            doc,
-            score,
-            explain(index, doc, analysis, found.used)
-            if not fallback
-            else explain_chars(index, doc, fallback),
-        )
-        for score, doc in pool[:limit]
-    ]
+
+    def hit(score: float, doc: int) -> SearchHit:
+        if fallback:
+            return make_hit(index, doc, score, explain_chars(index, doc, fallback))
+        return make_hit(index, doc, score, explain(index, doc, analysis, found.used))
+
+    # The real matches, best first, looked for only until there are enough (shared characters never
+    # are one).
+    shown: list[tuple[float, int]] = []
+    if not fallback:
+        for score, doc in pool:
+            if doc in named or is_direct(index, doc, found.used):
+                shown.append((score, doc))
+                if len(shown) == limit:
+                    break
+    if shown:
+        return Results([hit(score, doc) for score, doc in shown], matched=True)
+    # Nothing really matches: where a typed word (or, failing every word, shared characters) led.
+    typed = closeness(index, pool, found.used, fallback=bool(fallback))
+    return Results(
+        [],
+        matched=False,
+        closest=closest(index, typed),
+        weak=[hit(score, doc) for score, doc in pool[:limit]],
+    )
+
+
+def is_direct(index: SearchIndex, doc: int, used: list[tuple[QueryTerm, Posting]]) -> bool:
+    """Whether a word of the query really stands in the item (see the module's docstring): in its
+    name (or the name without inserts), group or materials, or, typed, in its description."""
+    texts = index.texts[doc]
+    for term, (docs, _values) in used:
+        if term.ns == "p" or len(term.text) < 2:
+            continue
+        k = bisect_left(docs, doc)
+        if k >= len(docs) or docs[k] != doc:
+            continue
+        text = term.text
+        if text in texts.title or (term.ns == "w" and text in texts.materials):
+            return True
+        if term.ns == "w" and not term.read and text in texts.description:
+            return True
+    return False
+
+
+def closeness(
+    index: SearchIndex,
+    pool: list[tuple[float, int]],
+    used: list[tuple[QueryTerm, Posting]],
+    *,
+    fallback: bool,
+) -> dict[tuple[int, str], float]:
+    """How close each group (or department) is to the query, by what the citizen typed only: the
+    typed words, single characters and character pairs found in the candidates (a synonym's word in a
+    department's name says nothing about the department; a pinyin pair is only a sound). A department
+    whose own name holds a typed word is offered whole. With no word in common at all, the shared
+    characters' scores."""
+    close: dict[tuple[int, str], float] = defaultdict(float)
+    for score, doc in pool:
+        item, group = index.items[doc], index.groups[doc]
+        if fallback:
+            close[(item.department_id, group)] += score
+            continue
+        value = 0.0
+        in_department = False
+        for term, (docs, values) in used:
+            if term.read or term.ns == "p":
+                continue
+            k = bisect_left(docs, doc)
+            if k < len(docs) and docs[k] == doc:
+                value += values[k] * term.weight
+                in_department = in_department or (
+                    len(term.text) > 1 and term.text in index.texts[doc].department
+                )
+        if value:
+            close[(item.department_id, "" if in_department else group)] += value
+    return close
+
+
+def closest(index: SearchIndex, close: dict[tuple[int, str], float]) -> list[Closest]:
+    """Up to `CLOSEST_RELATED` groups or departments by closeness, then the departments citizens use
+    most (`SearchIndex.popular_departments`), up to `CLOSEST` in all."""
+    offered: list[Closest] = []
+    seen: set[tuple[int, str]] = set()
+    for (department_id, group), _ in sorted(close.items(), key=lambda kv: (-kv[1], kv[0])):
+        if len(offered) >= CLOSEST_RELATED:
+            break
+        key = (department_id, group)
+        if key in seen or (department_id, "") in seen:
+            continue
+        count = index.group_sizes.get(key, 0)
+        if not count:
+            continue
+        seen.add(key)
+        offered.append(Closest(department_id, index.department_names[department_id], group, count, True))
+    for department_id in index.popular_departments:
+        if len(offered) >= CLOSEST:
+            break
+        if (department_id, "") in seen:
+            continue
+        seen.add((department_id, ""))
+        count = index.group_sizes.get((department_id, ""), 0)
+        offered.append(Closest(department_id, index.department_names[department_id], "", count, False))
+    return offered
 
 
 def _filter(
@@ -178,20 +317,28 @@ def usage_boost(usage: int) -> float:
 
 
 def name_boost(index: SearchIndex, doc: int, analysis: Analysis) -> tuple[float, str | None]:
-    """The name is the query (the cleaned, working or typed text), starts with it or contains it;
-    or the typed Latin is the start of the name's first letters or pinyin."""
-    name = index.names[doc]
+    """The name is the query (the cleaned, working or typed text), starts with it or contains it,
+    with or without its bracketed inserts (居民身份证办理 is 居民身份证(含临时)办理); or the typed
+    Latin is the start of the name's first letters or pinyin."""
+    name, plain = index.names[doc], index.plain_names[doc]
+    best: tuple[float, str | None] = (1.0, None)
     for text in dict.fromkeys(
         (analysis.cleaned, analysis.working.replace(" ", ""), analysis.query.replace(" ", ""))
     ):
+        # The best of the three: 居民身份证办理 is a name without its insert even though its
+        # cleaned text (居民身份证, 办理 being filler) only starts it.
         if len(text) < 2:
             continue
         if name == text:
             return 2.0, "名称完全一致"
-        if name.startswith(text):
-            return 1.35, f"名称以“{text}”开头"
-        if text in name:
-            return 1.2, f"名称包含“{text}”"
+        if plain == text:
+            best = (2.0, "名称一致（不计括号内容）")
+        elif (name.startswith(text) or plain.startswith(text)) and best[0] < 1.35:
+            best = (1.35, f"名称以“{text}”开头")
+        elif (text in name or text in plain) and best[0] < 1.2:
+            best = (1.2, f"名称包含“{text}”")
+    if best[1] is not None:
+        return best
     for run in analysis.latin:
         if len(run) >= 2 and (
             index.name_letters[doc].startswith(run)
@@ -212,6 +359,8 @@ def make_hit(index: SearchIndex, doc: int, score: float, why: list[str]) -> Sear
         item_type=item.item_type,
         score=round(score, 3),
         why=why,
+        proxy_eligible=item.proxy_eligible,
+        group=item.group,
     )
 
 
@@ -221,7 +370,8 @@ def explain(
     """At most three short reasons: a name match, how the query was read (pinyin, correction,
     synonym), then where the words were found, the most telling first."""
     item = index.items[doc]
-    name, group = index.names[doc], normalise(item.group)
+    # The name with and without its inserts: 查阅 is in 档案查(借)阅 as a citizen reads it.
+    name, group = f"{index.names[doc]}\n{index.plain_names[doc]}", normalise(index.groups[doc])
     origins: dict[str, float] = {}
     words: dict[str, float] = {}
     for term, (docs, values) in used:
@@ -245,7 +395,7 @@ def explain(
             readings.append(reason)
         if len(readings) == 2:
             break
-    if boost_why == "名称完全一致":
+    if boost_why in ("名称完全一致", "名称一致（不计括号内容）"):
         why.append(boost_why)
     why += readings
     if boost_why and boost_why not in why:

@@ -17,6 +17,10 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN_RE = re.compile(rf"[{CJK}]+|[a-z]+|[0-9]+")
 _CJK_RE = re.compile(rf"^[{CJK}]+$")
 _PART_SPLIT_RE = re.compile(r"[\s()\[\]{}<>《》“”\"'‘’、,，.。;；:：/\\|!！?？·\-—_]+")
+# A bracketed insert of a (normalised) name: 居民身份证(含临时)办理, 发票验(交)旧. Innermost first.
+_INSERT_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
+# Latin words separated by spaces: pinyin typed syllable by syllable (ju min shen fen zheng).
+_SPACED_LATIN_RE = re.compile(r"[a-z]+(?:\s+[a-z]+)+")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -77,6 +81,36 @@ def is_cjk(text: str) -> bool:
 def split_parts(text: str) -> list[str]:
     """Parts of a name between punctuation and brackets: 居民身份证办理（包括临时） → 居民身份证办理, 包括临时."""
     return [p for p in _PART_SPLIT_RE.split(normalise(text)) if len(p) >= 2]
+
+
+def without_inserts(text: str) -> str:
+    """A normalised name without its bracketed inserts: 居民身份证(含临时)办理 → 居民身份证办理.
+    Citizens leave out what officials put in brackets, and the words on both sides of an insert
+    then meet (身份证办理, 查阅 in 档案查(借)阅)."""
+    while True:
+        stripped = _INSERT_RE.sub("", text)
+        if stripped == text:
+            return stripped.strip()
+        text = stripped
+
+
+def join_spaced_pinyin(text: str) -> str:
+    """Pinyin typed with spaces between syllables or words (ju min shen fen zheng, shebao zhuanyi)
+    as one run (juminshenfenzheng): the pinyin readers match whole phrases, and one syllable on its
+    own stands for hundreds of characters. A word joins the run before it only while the run is still
+    pinyin (the last syllable may be unfinished: shen fen zh); first letters (sfz jh) stay apart."""
+
+    def join(match: re.Match[str]) -> str:
+        words = match.group().split()
+        joined = [words[0]]
+        for word in words[1:]:
+            if parse_pinyin(joined[-1]) is not None and parse_pinyin(joined[-1] + word) is not None:
+                joined[-1] += word
+            else:
+                joined.append(word)
+        return " ".join(joined)
+
+    return _SPACED_LATIN_RE.sub(join, text)
 
 
 def parse_pinyin(run: str) -> list[str] | None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from shanghui.catalog import search
 from shanghui.catalog.models import Material, ProxyPointCatalog, ServiceItem, Synonym
-from shanghui.catalog.search import live
+from shanghui.catalog.search import live, text
 from shanghui.orgs.models import Organisation, OrgKind
 from shanghui.orgs.tests.factories import make_org
 
@@ -133,6 +133,12 @@ def names(query: str, limit: int = 5, **options: Any) -> list[str]:
         ("换sfz", ID_CARD),
         ("社保ka", SSC),
         ("低bao", DIBAO),
+        # full pinyin typed with spaces between syllables or words
+        ("ju min shen fen zheng", ID_CARD),
+        ("shen fen zheng", ID_CARD),
+        ("hu kou qian yi", HUKOU_MOVE),
+        ("shebao zhuanyi", PENSION_MOVE),
+        ("shen fen zh", ID_CARD),
     ],
 )
 def test_finds_the_item_however_it_is_asked(catalogue: SimpleNamespace, query: str, expected: str) -> None:
@@ -158,6 +164,52 @@ def test_each_result_says_why_it_matched(
     assert why in hit.why
     assert 1 <= len(hit.why) <= 3
     assert hit.score > 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("ju min shen fen zheng", "juminshenfenzheng"),
+        ("shen  fen zh", "shenfenzh"),  # the last syllable still being typed
+        ("身份证 bu ban", "身份证 buban"),
+        ("sfz jh", "sfz jh"),  # first letters stay apart: each is its own abbreviation
+        ("shebao sfz", "shebao sfz"),
+        ("sfz shen fen", "sfz shenfen"),
+    ],
+)
+def test_pinyin_typed_with_spaces_is_read_as_one_run(typed: str, read: str) -> None:
+    assert text.join_spaced_pinyin(typed) == read
+
+
+@pytest.mark.parametrize(
+    ("name", "plain"),
+    [
+        ("居民身份证(含临时)办理", "居民身份证办理"),
+        ("发票验(交)旧(县级行使)", "发票验旧"),
+        ("建设用地(含临时用地(出让))规划许可证核发", "建设用地规划许可证核发"),
+        ("【试点】户口迁移", "户口迁移"),
+        ("户口迁移审批", "户口迁移审批"),
+    ],
+)
+def test_a_name_without_its_bracketed_inserts(name: str, plain: str) -> None:
+    assert text.without_inserts(name) == plain
+
+
+def test_words_on_both_sides_of_an_insert_find_the_item(world: SimpleNamespace) -> None:
+    police, social = world.dept, world.dept2
+    inserted = make_item(police, "居民身份证（含临时）办理")
+    for name in ("居民身份证跨省异地办理", "居民身份证挂失申报、丢失招领", "临时身份证明"):
+        make_item(police, name)
+    archive = make_item(social, "档案查（借）阅服务")
+    make_item(social, "社会组织档案查询")
+    search.seed_default_synonyms()
+    # The name without the insert is what was typed: it comes before every other 居民身份证 item,
+    # though 办理 alone is filler and 居民身份证 starts several names.
+    first = search.search("居民身份证办理", limit=5)[0]
+    assert first.id == inserted.pk and "名称一致（不计括号内容）" in first.why
+    # 查阅 only exists once 借 is taken out of 查(借)阅.
+    assert names("档案查阅")[0] == archive.name
+    assert names("dang an cha yue")[0] == archive.name
 
 
 def test_results_are_ranked_by_score(catalogue: SimpleNamespace) -> None:
@@ -413,20 +465,22 @@ def test_api_hides_offline_items_and_needs_no_login(client: Client, catalogue: S
 # --- Citizen pages ---------------------------------------------------------------------------------
 
 
-def test_search_page_lists_results_with_reasons(client: Client, catalogue: SimpleNamespace) -> None:
-    response = client.get("/s/", {"q": "换身份证"})
+def test_search_page_lists_results_without_reasons(client: Client, catalogue: SimpleNamespace) -> None:
+    response = client.get("/s/", {"q": "换身份证", "why": "1"})
     assert response.status_code == 200
     html = response.content.decode()
     assert ID_CARD in html and f'href="/s/items/{catalogue.id_card.pk}/"' in html
-    assert "同义词：换身份证→居民身份证" in html
+    # The reasons are for staff: a citizen asking for them (why=1) does not get them, nor the switch.
+    assert "同义词：换身份证→居民身份证" not in html and 'data-testid="result-why"' not in html
+    assert 'data-testid="why-toggle"' not in html
     # Citizen pages have no staff navigation.
     assert 'data-testid="public-navbar"' in html and "data-nav=" not in html
 
 
 def test_search_page_empty_state_offers_examples(client: Client, catalogue: SimpleNamespace) -> None:
     html = client.get("/s/", {"q": "火星移民"}).content.decode()
-    assert "没有找到相关事项，换个说法试试" in html
-    assert 'data-testid="example"' in html
+    assert "没有找到“火星移民”对应的事项" in html
+    assert 'data-testid="example"' in html and 'data-testid="closest-group"' in html
     assert 'data-testid="example"' in client.get("/s/").content.decode()
 
 

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -18,6 +19,7 @@ from shanghui.catalog import services
 from shanghui.catalog.importer import import_file, run_import
 from shanghui.catalog.models import ImportJob, ItemVersion, ProxyPointCatalog, ServiceItem, Synonym
 from shanghui.catalog.services import MaterialData
+from shanghui.catalog.tasks import import_catalogue
 from shanghui.catalog.tests.factories import FULL_HEADER, csv_bytes, full_row, make_item, xlsx_bytes
 from shanghui.orgs.models import OrgKind
 from shanghui.orgs.tests.factories import make_org
@@ -423,7 +425,8 @@ def test_upload_queues_a_job_and_its_page_shows_the_result(client, world, django
     assert response.status_code == 302 and response["Location"] == reverse(
         "catalog:import_job", args=[job.pk]
     )
-    assert len(callbacks) == 1  # the task is enqueued after commit
+    assert not callbacks  # the task's row was written with the job, in the same transaction
+    assert DBTaskResult.objects.get(task_path=import_catalogue.module_path).args_kwargs["args"] == [job.pk]
     assert (job.owner, job.created_by, job.status, job.original_name) == (
         world.city,
         world.fed_admin,

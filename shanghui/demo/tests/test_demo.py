@@ -18,7 +18,7 @@ from shanghui.audit.models import AuditEntry
 from shanghui.audit.services import verify_chain
 from shanghui.demo.people import WELL_KNOWN
 from shanghui.demo.quzhou import COUNTIES
-from shanghui.lib.validators import is_valid_credit_code, is_valid_mobile
+from shanghui.lib.validators import is_valid_credit_code, is_valid_mobile, normalize_phone, phone_error
 from shanghui.orgs.models import ChamberKind, FederationLevel, Membership, Organisation, OrgKind, Role
 from shanghui.proxy import demo as proxy_demo
 
@@ -127,6 +127,14 @@ def test_demo_loads_a_believable_quzhou() -> None:
     mobiles = [u.mobile for u in users]
     assert all(mobile and is_valid_mobile(mobile) for mobile in mobiles)
     assert len(set(mobiles)) == len(mobiles)
+    # No public contact number is anyone's login mobile (the service guide shows them: anyone could
+    # fail logins with it), and every proxy point gives an office number.
+    public = {
+        normalize_phone(p) for p in orgs.exclude(contact_phone="").values_list("contact_phone", flat=True)
+    }
+    assert not public & set(mobiles)
+    for point in orgs.filter(kind=OrgKind.PROXY_POINT):
+        assert phone_error(point.contact_phone) is None and not is_valid_mobile(point.contact_phone), point
     assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", u.name) for u in users)
 
 

@@ -482,7 +482,7 @@ def test_an_upload_of_the_wrong_kind_is_refused_with_the_services_message(
         reverse("proxy:upload", args=[case.pk]), {"slot": 0, "file": SimpleUploadedFile("空.pdf", b"")}
     )
 
-    assert wrong.status_code == 200 and "只能上传 JPG、PNG、WebP 图片或 PDF 文件" in _text(wrong)
+    assert wrong.status_code == 422 and "只能上传 JPG、PNG、WebP 图片或 PDF 文件" in _text(wrong)
     assert 'data-testid="upload-error"' in _text(wrong)
     assert "文件是空的，请重新选择" in _text(empty)
     assert not case.materials.exists()

@@ -7,7 +7,8 @@
 // `synced` is the seq up to which every message this person may see is known. A message that arrives
 // past a gap, or a reconnect, asks the server for everything after `synced`. Posts carry a client id
 // and stay pending until acknowledged; after a reconnect they are sent again and the server stores each
-// once.
+// once. Posting faster than the server's rate is answered with "wait": the posts stay queued, in order,
+// and go again by themselves when the wait is over (the same client id, so each is stored once).
 
 (() => {
   "use strict";
@@ -63,11 +64,16 @@
       this.me = data.me;
       this.citizen = data.citizen === "1";
       this.maxBytes = parseInt(data.maxMb || "10", 10) * 1024 * 1024;
-      this.access = { post: data.canPost === "1", internal: data.internal === "1", can_join: data.canJoin === "1" };
+      this.access = {
+        post: data.canPost === "1", internal: data.internal === "1", can_join: data.canJoin === "1", files: data.files === "1",
+      };
+      this.filesRefused = data.filesRefused || "";
       this.messages = new Map(); // seq → message
       this.synced = 0;
       this.oldest = null;
-      this.pending = new Map(); // client id → {frame, node}
+      this.pending = new Map(); // client id → {frame, node}, in the order they were written
+      this.holdUntil = 0; // told to wait (rate): nothing is sent before this time (ms)
+      this.holdTimer = null;
       this.awaiting = new Map(); // acknowledged seq → its pending node, until the message itself arrives
       this.participants = new Map(); // author key → {name, last_read_seq}
       this.unread = parseInt(data.unread || "0", 10);
@@ -281,9 +287,7 @@
           this.renderReceipts();
           this.sync();
           // Posts still waiting for an answer are sent again; the server stores each client id once.
-          this.pending.forEach((entry) => {
-            if (entry.frame) this.sendFrame(entry.frame);
-          });
+          if (!this.holding()) this.flush();
           this.markRead();
           break;
         case "history": {
@@ -314,6 +318,9 @@
           break;
         case "error":
           this.refused(frame.client_id, frame.message);
+          break;
+        case "wait":
+          this.hold(frame.client_id, frame.retry_after, frame.message);
           break;
         case "read":
           this.participants.set(frame.reader, {
@@ -398,7 +405,14 @@
         quote.dataset.quote = String(message.reply_to.seq);
         bubble.append(quote);
       }
-      if (message.file) {
+      if (message.file && !this.access.files) {
+        // Supervisors and auditors see that a file was sent, not its content (the server answers 403).
+        const icon = message.kind === "image" ? "🖼" : "📄";
+        const note = el("span", "conv-file text-muted", `${icon} ${message.file.name}（${size(message.file.size)}）`);
+        note.title = this.filesRefused;
+        note.dataset.testid = "conversation-file-closed";
+        bubble.append(note);
+      } else if (message.file) {
         const link = el("a", message.kind === "image" ? null : "conv-file");
         link.href = message.file.url;
         link.target = "_blank";
@@ -562,7 +576,42 @@
       this.input.style.height = "auto";
       this.setReply(null);
       this.updateEmpty();
-      if (!this.sendFrame(frame)) node.querySelector(".conv-foot").textContent = "等待连接，恢复后自动发送";
+      const foot = node.querySelector(".conv-foot");
+      if (this.holding()) foot.textContent = "排队中，稍后自动发送";
+      else if (!this.sendFrame(frame)) foot.textContent = "等待连接，恢复后自动发送";
+    }
+
+    holding() {
+      return Date.now() < this.holdUntil;
+    }
+
+    // Over the rate: keep every pending post (this one and any written meanwhile) and send them all
+    // again, in order, when the server said it would take them.
+    hold(id, seconds, text) {
+      const wait = Math.max(1, parseInt(seconds, 10) || 1) * 1000;
+      this.holdUntil = Math.max(this.holdUntil, Date.now() + wait);
+      const until = this.holdUntil;
+      this.pending.forEach((entry) => {
+        if (entry.frame) entry.node.querySelector(".conv-foot").textContent = "排队中，稍后自动发送";
+      });
+      const entry = id ? this.pending.get(id) : null;
+      if (entry) entry.node.querySelector(".conv-foot").textContent = `发送太频繁，${wait / 1000} 秒后自动发送`;
+      this.showNotice(`${text || "发送太频繁"}。未发出的消息已排队，到时自动发送。`);
+      window.clearTimeout(this.holdTimer);
+      this.holdTimer = window.setTimeout(() => {
+        this.holdTimer = null;
+        if (this.holdUntil === until) this.flush();
+      }, this.holdUntil - Date.now());
+    }
+
+    flush() {
+      if (this.holdUntil) this.showNotice("");
+      this.holdUntil = 0;
+      this.pending.forEach((entry) => {
+        if (!entry.frame) return;
+        const foot = entry.node.querySelector(".conv-foot");
+        foot.textContent = this.sendFrame(entry.frame) ? "发送中…" : "等待连接，恢复后自动发送";
+      });
     }
 
     acknowledge(id, seq) {
@@ -608,24 +657,34 @@
       if (isInternal) form.append("internal", "1");
       if (this.replyTo) form.append("reply_to", String(this.replyTo.seq));
       this.setReply(null);
-      try {
-        const response = await fetch(this.urls.upload, {
-          method: "POST", body: form, credentials: "same-origin",
-          headers: { "X-CSRFToken": this.csrf, Accept: "application/json" },
-        });
-        const answer = await response.json().catch(() => ({}));
-        if (!response.ok) {
-          fail(answer.error || "请稍后再试");
-          return;
+      const attempt = async () => {
+        try {
+          const response = await fetch(this.urls.upload, {
+            method: "POST", body: form, credentials: "same-origin",
+            headers: { "X-CSRFToken": this.csrf, Accept: "application/json" },
+          });
+          const answer = await response.json().catch(() => ({}));
+          if (response.status === 429) {
+            // Too fast: nothing was stored; the same form (same client id) goes again after the wait.
+            const seconds = parseInt(answer.retry_after || response.headers.get("Retry-After") || "5", 10);
+            foot.textContent = `发送太频繁，${Math.max(1, seconds)} 秒后自动发送`;
+            window.setTimeout(attempt, Math.max(1, seconds) * 1000);
+            return;
+          }
+          if (!response.ok) {
+            fail(answer.error || "请稍后再试"); // e.g. a quota: the file stays here, with the reason
+            return;
+          }
+          node.remove();
+          // The broadcast brings it too; whichever comes first is shown, the other is ignored.
+          this.add(answer.message);
+          this.advance();
+          this.afterNew(true);
+        } catch {
+          fail("网络异常，请稍后再试");
         }
-        node.remove();
-        // The broadcast brings it too; whichever comes first is shown, the other is ignored.
-        this.add(answer.message);
-        this.advance();
-        this.afterNew(true);
-      } catch {
-        fail("网络异常，请稍后再试");
-      }
+      };
+      await attempt();
     }
 
     async join(button) {

@@ -32,9 +32,9 @@ from shanghui.workflow.tests.example import (
 
 @pytest.fixture(scope="module")
 def errand_tables(django_db_setup: Any, django_db_blocker: Any) -> None:
-    # The example's tables exist only in test databases: `migrate` creates them with the tables of
-    # apps without migrations; should the kernel's app get migrations, they are made here (outside any
-    # test transaction: SQLite's schema editor cannot run inside one).
+    # The example's tables exist only in test databases, made here once per test database (outside
+    # any test transaction: SQLite's schema editor cannot run inside one). The kernel's app has a
+    # migrations package, so `migrate` does not make them (before accounts_user exists, on PostgreSQL).
     with django_db_blocker.unblock():
         existing = set(connection.introspection.table_names())
         with connection.schema_editor() as editor:
@@ -92,7 +92,11 @@ def test_opening_starts_the_clock_on_working_days_and_finishing_stops_it_on_time
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(timezone, "now", lambda: finished)
         errand = MACHINE.transition(
-            pk=errand.pk, action="finish", actor=errands.helper, actor_kind=HELPER, params={"result": "办好了"}
+            pk=errand.pk,
+            action="finish",
+            actor=errands.helper,
+            actor_kind=HELPER,
+            params={"result": "办好了"},
         )
     assert CLOCKS.running(errand) == ("", None, None)
     assert [(s.key, s.state) for s in CLOCKS.states(errand, finished)] == [("reply", "按时完成")]

@@ -1,0 +1,156 @@
+"""Fixtures of the hostile-input tests: the proxy cases (`pw`) and API tokens (`api_as`) of the REST API
+tests on top of the shared `world`, and `land`: a small demo — cases in every kind of state, materials,
+a conversation, a rating with its follow-up, notifications, a robot and a failed notification, a synonym,
+an import job, tokens — with a logged-in session for each persona, and a value for every keyword argument
+of every URL pattern (tests/input/test_surface.py checks none is missing)."""
+
+from __future__ import annotations
+
+import time
+from http.cookies import SimpleCookie
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
+
+from shanghui.accounts.citizen import CITIZEN_SESSION_KEY, VERIFIED_AT_KEY
+from shanghui.accounts.models import ApiToken
+from shanghui.accounts.tokens import create_token
+from shanghui.catalog.models import ImportJob
+from shanghui.catalog.services import create_synonym, current_version
+from shanghui.conversations import services as conversations
+from shanghui.lib.owners import Viewer
+from shanghui.notify.models import Notification, OutboxMessage
+from shanghui.notify.services import notify_users, save_channel_config
+from shanghui.orgs.models import Membership
+from shanghui.proxy import services
+from shanghui.proxy.models import FollowUp
+from shanghui.proxy.owner import PROXY_CASE
+from shanghui.proxy.tests.conftest import pdf_upload
+from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
+from tests.api.conftest import _fresh_rate_limits, api_as, make_token, pw  # noqa: F401  (fixtures re-exported)
+
+# Who attacks the pages, in the order tried: the first personas that can see a page attack it.
+PERSONAS = ("agent", "clerk", "fed_admin", "chamber_admin", "dept_admin", "auditor", "citizen", "anonymous")
+# A robot's webhook must lie under the provider's base: an address where nothing listens, so that the
+# test button fails at once instead of reaching DingTalk.
+NOWHERE = "http://127.0.0.1:9"
+
+
+@pytest.fixture
+def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  (the fixture above)
+    settings.API_RATE_LIMIT = "0"  # thousands of requests: the limit has its own test
+    settings.DINGTALK_API_BASE = settings.WECOM_API_BASE = NOWHERE
+    w = pw
+
+    # Cases in each kind of state, all of the Shanghai point and the 柯城区 window.
+    w.draft = w.new_case()
+    w.submitted_case = w.submitted()
+    w.correction = w.act(w.submitted(), "request_correction", AGENT, correction_items=["户口簿不清晰"])
+    w.forwarded = w.act(w.submitted(), "forward", AGENT, window=w.window)
+    w.case = w.act(
+        w.act(w.submitted(), "forward", AGENT, window=w.window), "accept", CLERK, acceptance_number="A1"
+    )
+    done = w.act(
+        w.act(w.submitted(), "forward", AGENT, window=w.window), "accept", CLERK, acceptance_number="A2"
+    )
+    done = w.act(done, "complete", CLERK, result="granted", delivery_method="pickup")
+    w.delivered = w.act(done, "deliver", APPLICANT)
+    w.follow_up = FollowUp.objects.get(rating=services.rate_case(case=w.delivered, level=1, comment="态度差"))
+    w.material = w.case.materials.get()
+    w.result = services.add_material(
+        case=w.case, actor=w.clerk, upload=pdf_upload("结果.pdf"), slot=None, is_result=True
+    )
+
+    # The main case's conversation: a text and a file from the agent, a message from the citizen.
+    staff, citizen = Viewer(user=w.agent), Viewer(mobile=w.case.applicant_mobile)
+    conversation, _access = conversations.open_for(PROXY_CASE, w.case.pk, staff)
+    conversations.post_message(conversation=conversation, viewer=staff, body="请补充照片", client_id="c1")
+    w.file_message = conversations.post_message(conversation=conversation, viewer=staff, upload=pdf_upload())
+    conversations.post_message(conversation=conversation, viewer=citizen, body="好的")
+
+    # Notifications, a robot and a notification it failed to deliver.
+    notify_users(users=[w.agent, w.fed_admin], event="case.submit", key="fuzz:1", title="新办件", body="请预审",
+                 url=f"/cases/{w.case.pk}/")  # fmt: skip
+    w.robot = save_channel_config(
+        actor=w.fed_admin, organisation=w.city, kind="dingtalk", name="工作群",
+        webhook_url=f"{NOWHERE}/robot/send?access_token=" + "0" * 40, events=["case.submit"],
+    )  # fmt: skip
+    notify_users(users=[], event="case.submit", key="fuzz:2", title="办件提交", body="b", orgs=[w.point_a])
+    OutboxMessage.objects.filter(config=w.robot).update(
+        state=OutboxMessage.State.DEAD, attempts=5, last_error="x"
+    )
+    Notification.objects.create(user=w.agent, title="已办结", body="", url="/cases/")
+
+    # The catalogue: a synonym, an import job, the item's first version.
+    w.synonym = create_synonym(actor=w.fed_admin, phrase="换身份证", terms="居民身份证")
+    w.job = ImportJob.objects.create(original_name="事项.csv", owner=w.city, created_by=w.fed_admin)
+    w.version = current_version(w.item)
+
+    w.token_row, _raw = create_token(actor=w.agent, user=w.agent, name="对接系统", scope=ApiToken.Scope.WRITE)
+    w.membership = Membership.objects.filter(user=w.agent).first()
+    w.sessions = _sessions(w)
+    w.values = {
+        "case_id": w.case.pk, "material_id": w.material.pk, "action": "accept", "follow_up_id": w.follow_up.pk,
+        "move": "answer", "item_id": w.item.pk, "number": w.version.number, "synonym_id": w.synonym.pk,
+        "job_id": w.job.pk, "point_id": w.point_a.pk, "org_id": w.point_a.pk, "member_id": w.agent.pk,
+        "membership_id": w.membership.pk if w.membership else 1, "notification_id": _first_notification(w),
+        "config_id": w.robot.pk, "message_id": _first_failed(w), "token_id": w.token_row.pk,
+        "owner_type": PROXY_CASE, "owner_id": w.case.pk, "seq": w.file_message.seq, "slot": 0,
+    }  # fmt: skip
+    # Where a route needs another value than its keyword's usual one.
+    w.route_values = {"citizen:act": {"action": "withdraw"}}
+    # Pages that show nothing without a query (an htmx fragment, the citizen's application form).
+    w.queries = {"orgs:role_options": {"organisation": w.point_a.pk}, "citizen:apply": {"item": w.item.pk}}
+    # Plausible values for any field: real ids and words, so that some requests pass the first checks.
+    w.known = sorted(
+        {str(v) for v in w.values.values()} | {str(c.pk) for c in [w.draft, w.forwarded, w.delivered]}
+    )
+    return w
+
+
+def _first_notification(w: SimpleNamespace) -> int:
+    row = Notification.objects.filter(user=w.agent).order_by("pk").first()
+    assert row is not None
+    return row.pk
+
+
+def _first_failed(w: SimpleNamespace) -> int:
+    row = OutboxMessage.objects.filter(state=OutboxMessage.State.DEAD).order_by("pk").first()
+    assert row is not None
+    return row.pk
+
+
+def _sessions(w: SimpleNamespace) -> dict[str, str]:
+    """A session key per persona (none for anonymous); `client_for` puts it in a fresh client."""
+    keys: dict[str, str] = {}
+    for persona in PERSONAS:
+        if persona == "anonymous":
+            continue
+        if persona == "citizen":
+            session = SessionStore()
+            session[CITIZEN_SESSION_KEY] = w.case.applicant_mobile
+            session[VERIFIED_AT_KEY] = int(time.time())
+            session.save()
+            assert session.session_key
+            keys[persona] = session.session_key
+            continue
+        client = Client()
+        client.force_login(getattr(w, persona))
+        keys[persona] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    return keys
+
+
+def client_for(land: SimpleNamespace, persona: str) -> Client:
+    """The persona's client with nothing but its session cookie: an example that logs out or in changes
+    nothing for the next one (its database writes are rolled back, its cookies reset here). One client
+    per persona: a client loads the middleware once, and WhiteNoise's takes most of a second."""
+    clients: dict[str, Client] = land.__dict__.setdefault("clients", {})
+    client = clients.setdefault(persona, Client(raise_request_exception=True))
+    client.cookies = SimpleCookie()
+    if persona in land.sessions:
+        client.cookies[django_settings.SESSION_COOKIE_NAME] = land.sessions[persona]
+    return client
