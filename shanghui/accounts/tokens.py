@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from shanghui.accounts.models import ApiToken, User
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.orgs.models import Organisation
 
@@ -56,8 +57,13 @@ def create_token(
         scope=scope,
         expires_at=expires_at,
     )
-    record(actor=actor, action="api_token.create", obj=token, request=request,
-           detail={"scope": scope, "name": token.name})  # fmt: skip
+    record(
+        actor=actor,
+        action=AuditAction.API_TOKEN_CREATE,
+        obj=token,
+        request=request,
+        detail={"scope": scope, "name": token.name},
+    )
     return token, raw
 
 
@@ -66,7 +72,7 @@ def revoke_token(*, actor: User, token: ApiToken, request: HttpRequest | None = 
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record(actor=actor, action="api_token.revoke", obj=token, request=request)
+        record(actor=actor, action=AuditAction.API_TOKEN_REVOKE, obj=token, request=request)
     return token
 
 

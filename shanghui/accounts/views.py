@@ -17,8 +17,8 @@ from shanghui.accounts.access import staff_user
 from shanghui.accounts.forms import LoginForm
 from shanghui.accounts.models import ApiToken, User
 from shanghui.accounts.tokens import create_token, revoke_token
-from shanghui.orgs.forms import BootstrapForm
 from shanghui.orgs.models import Membership, Organisation
+from shanghui.ui.forms import BootstrapForm
 
 
 class LoginView(auth_views.LoginView):

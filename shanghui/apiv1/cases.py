@@ -29,6 +29,7 @@ from shanghui.accounts.models import User
 from shanghui.apiv1.auth import principal_of, user_of
 from shanghui.apiv1.cursor import PageParams, keyset_page, page_of
 from shanghui.apiv1.errors import NON_FIELD, ApiError, fields_of_django, first_message, with_errors
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.catalog.models import Delivery
 from shanghui.lib.bounds import DATE_RANGE, Day, Int, Moment
@@ -47,11 +48,11 @@ from shanghui.proxy.downloads import material_response
 from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.forms import ACTION_FORMS, IntakeForm, ReviewForm, forward_windows, local_day_start
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Result, Status
-from shanghui.proxy.views import EVENT_LABELS
 from shanghui.proxy.workflow import (
     ACTOR_LABELS,
     AGENT,
     CLERK,
+    MACHINE,
     TRANSITIONS,
     Conflict,
     allowed_actions,
@@ -348,7 +349,7 @@ def _event_json(event: CaseEvent) -> dict[str, Any]:
     return {
         "id": event.pk,
         "action": event.action,
-        "label": EVENT_LABELS.get(event.action, event.action),
+        "label": MACHINE.event_label(event.action),
         "from_status": event.from_status,
         "to_status": event.to_status,
         "actor_kind": event.actor_kind,
@@ -484,7 +485,7 @@ def reveal_id_number(request: HttpRequest, case_id: Int) -> Any:
     case = get_case_for_user(user, case_id, write=True)
     record(
         actor=user,
-        action="pii.reveal",
+        action=AuditAction.PII_REVEAL,
         obj=case,
         request=request,
         detail={"field": "applicant_id_number", "via": "api"},

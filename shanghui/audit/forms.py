@@ -7,8 +7,10 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from shanghui.audit.models import ACTION_LABELS, AuditEntry
+from shanghui.audit.actions import AuditAction, action_label
+from shanghui.audit.models import AuditEntry
 from shanghui.lib.bounds import DayField
+from shanghui.ui.forms import FilterForm
 
 
 def _start_of_day(day: dt.date) -> dt.datetime:
@@ -16,7 +18,9 @@ def _start_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(FilterForm):
+    """The filters of the audit page (its template writes the markup itself)."""
+
     action = forms.ChoiceField(label="操作", required=False)
     actor = forms.CharField(
         label="操作人",
@@ -29,9 +33,9 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        codes = sorted(set(actions) | set(ACTION_LABELS))
+        codes = sorted(set(actions) | set(AuditAction.values))
         action_field = cast(forms.ChoiceField, self.fields["action"])
-        action_field.choices = [("", "全部操作"), *((code, ACTION_LABELS.get(code, code)) for code in codes)]
+        action_field.choices = [("", "全部操作"), *((code, action_label(code)) for code in codes)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -45,6 +49,10 @@ class AuditFilterForm(forms.Form):
         if not self.is_bound or not hasattr(self, "cleaned_data"):
             return {}
         return {key: str(value) for key, value in self.cleaned_data.items() if value}
+
+    def audit_detail(self) -> dict[str, Any]:
+        """The export's audit row keeps every valid filter (filters())."""
+        return {"filters": self.filters()}
 
     def apply(self, entries: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
         # Only the fields that validated: one bad date does not hide the whole log.

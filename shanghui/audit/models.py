@@ -18,45 +18,11 @@ from django.conf import settings
 from django.db import models
 
 from shanghui.audit import chain
+from shanghui.audit.actions import action_label
 
 GENESIS_HASH = "0" * 64
 # actor_label of what a citizen did (no account: the proved mobile is personal data and stays out).
 CITIZEN_LABEL = "citizen"
-
-# How each action reads in the audit page and export; an action missing here is shown as its code.
-ACTION_LABELS = {
-    "auth.login": "登录",
-    "auth.logout": "退出登录",
-    "auth.login_failed": "登录失败",
-    "user.create": "新建用户",
-    "user.update": "修改用户",
-    "role.grant": "授予角色",
-    "role.revoke": "撤销角色",
-    "org.create": "新建组织",
-    "org.update": "修改组织",
-    "pii.reveal": "查看完整身份证号",
-    "org.export": "导出组织",
-    "member.export": "导出成员",
-    "audit.export": "导出审计日志",
-    "catalog.item.create": "新建服务事项",
-    "catalog.item.update": "修改服务事项",
-    "catalog.import.start": "上传事项目录",
-    "catalog.import": "导入事项目录",
-    "catalog.export": "导出事项目录",
-    "catalog.synonym.create": "新增同义词",
-    "catalog.synonym.update": "修改同义词",
-    "catalog.synonym.delete": "删除同义词",
-    "catalog.offer.update": "修改代办点事项设置",
-    "case.export": "导出代办件",
-    "notify.channel.create": "新建群机器人",
-    "notify.channel.update": "修改群机器人",
-    "notify.resend": "重发失败的通知",
-    "api_token.create": "创建 API 令牌",
-    "api_token.revoke": "吊销 API 令牌",
-    "audit.key_rotate": "更换审计日志密钥",
-    "case.material.download": "下载办件材料",
-    "conversation.file.download": "下载会话文件",
-}
 
 
 class AuditQuerySet(models.QuerySet["AuditEntry"]):
@@ -107,7 +73,7 @@ class AuditEntry(models.Model):
 
     @property
     def action_label(self) -> str:
-        return ACTION_LABELS.get(self.action, self.action)
+        return action_label(self.action)
 
     @property
     def actor_username(self) -> str:

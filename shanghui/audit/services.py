@@ -16,13 +16,14 @@ from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
 from shanghui.audit import anchors, chain
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.anchors import Anchor, Head
 from shanghui.audit.models import CITIZEN_LABEL, GENESIS_HASH, AuditEntry
 from shanghui.audit.tasks import schedule_anchor
 
 logger = logging.getLogger("shanghui.audit")
 
-KEY_ROTATE = "audit.key_rotate"
+KEY_ROTATE = AuditAction.AUDIT_KEY_ROTATE
 
 # An arbitrary constant naming the advisory lock that serialises appends on PostgreSQL.
 _PG_CHAIN_LOCK = 7_305_318_420
@@ -107,7 +108,7 @@ def _append(
 def record(
     *,
     actor: Any,
-    action: str,
+    action: AuditAction,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str = "",
@@ -119,8 +120,10 @@ def record(
     """Append one row to the audit chain, in the caller's transaction if there is one.
 
     `actor` is a User, None for the system, or an unsaved/anonymous user (failed logins). `citizen`:
-    the row is about something a citizen (who has no account) did; `actor` is then None.
+    the row is about something a citizen (who has no account) did; `actor` is then None. `action` is one
+    of AuditAction (a ValueError otherwise, before anything is written): every row has a label.
     """
+    action = AuditAction(action)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)

@@ -13,25 +13,18 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from shanghui.audit.access import audit_entries_for_user
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.forms import AuditFilterForm
 from shanghui.audit.models import AuditEntry
-from shanghui.audit.services import record, verify_chain
-from shanghui.lib.listing import paginate, querystring_without_page
-from shanghui.lib.xlsx import xlsx_response
+from shanghui.audit.services import verify_chain
+from shanghui.ui.listing import Export, Listing
 
-EXPORT_HEADERS = [
-    "序号",
-    "时间",
-    "操作人",
-    "操作",
-    "操作代码",
-    "对象类型",
-    "对象ID",
-    "对象",
-    "IP",
-    "详情",
-    "哈希",
-]
+EXPORT = Export(
+    name="审计日志", action=AuditAction.AUDIT_EXPORT,
+    headers=(
+        "序号", "时间", "操作人", "操作", "操作代码", "对象类型", "对象ID", "对象", "IP", "详情", "哈希",
+    ),
+)  # fmt: skip
 
 
 @require_GET
@@ -40,46 +33,23 @@ def audit_list(request: HttpRequest) -> HttpResponseBase:
     entries = audit_entries_for_user(request.user)
     actions = list(AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct())
     form = AuditFilterForm(request.GET, actions=actions)
+    listing = Listing(request, form)
     entries = form.apply(entries)
-    if request.GET.get("export") == "xlsx":
-        return _export(request, entries, form)
-    page = paginate(request, entries)
-    return render(
-        request,
-        "audit/list.html",
-        {
-            "form": form,
-            "page": page,
-            "entries": page.object_list,
-            "filtered": bool(form.filters()),
-            "querystring": querystring_without_page(request),
-        },
-    )
+    if listing.exporting:
+        return listing.export(EXPORT, _export_rows(entries))
+    page = listing.page(entries)
+    # Filtered means a valid filter is in use: a bad date alone is ignored, as apply() ignores it.
+    context = listing.context(page, entries=page.object_list, filtered=bool(form.filters()))
+    return render(request, "audit/list.html", context)
 
 
-def _export(request: HttpRequest, entries: QuerySet[AuditEntry], form: AuditFilterForm) -> HttpResponseBase:
-    exported = 0
-
-    def rows() -> Iterator[list[Any]]:
-        nonlocal exported
-        for entry in entries.order_by("-seq").iterator(chunk_size=2000):
-            exported += 1
-            yield [
-                entry.seq, entry.created_at, entry.actor_display, entry.action_label, entry.action,
-                entry.object_type, entry.object_id, entry.object_repr, entry.ip or "", entry.detail_text,
-                entry.hash,
-            ]  # fmt: skip
-
-    # The file is complete before the audit row is written, so the row can say how many rows left;
-    # if writing the audit row fails, no file is sent.
-    response = xlsx_response(filename="审计日志", sheet="审计日志", headers=EXPORT_HEADERS, rows=rows())
-    record(
-        actor=request.user,
-        action="audit.export",
-        request=request,
-        detail={"filters": form.filters(), "rows": exported},
-    )
-    return response
+def _export_rows(entries: QuerySet[AuditEntry]) -> Iterator[list[Any]]:
+    for entry in entries.order_by("-seq").iterator(chunk_size=2000):
+        yield [
+            entry.seq, entry.created_at, entry.actor_display, entry.action_label, entry.action,
+            entry.object_type, entry.object_id, entry.object_repr, entry.ip or "", entry.detail_text,
+            entry.hash,
+        ]  # fmt: skip
 
 
 @require_GET

@@ -15,11 +15,20 @@ from django.utils.translation import gettext_lazy as _
 from shanghui.accounts.models import User
 from shanghui.catalog.access import departments_for_user, editable_departments, import_owners
 from shanghui.catalog.importer import MAX_FILE_BYTES
-from shanghui.catalog.models import Delivery, ImportJob, ItemType, LimitUnit, MaterialForm, ServiceItem
+from shanghui.catalog.models import (
+    Delivery,
+    ImportJob,
+    ItemType,
+    LimitUnit,
+    MaterialForm,
+    ServiceItem,
+    Synonym,
+)
 from shanghui.catalog.services import MaterialData
 from shanghui.lib.bounds import ModelsField
-from shanghui.orgs.forms import BootstrapForm, OrgChoiceField
+from shanghui.orgs.forms import OrgChoiceField
 from shanghui.orgs.models import Organisation
+from shanghui.ui.forms import BootstrapForm, FilterForm
 
 YES_NO_ALL = [("", _("全部")), ("1", _("是")), ("0", _("否"))]
 
@@ -32,7 +41,7 @@ class DepartmentChoiceField(forms.ModelChoiceField):
 # --- the list ---------------------------------------------------------------------------------------
 
 
-class ItemFilterForm(BootstrapForm):
+class ItemFilterForm(FilterForm):
     q = forms.CharField(label=_("名称或编码"), required=False, max_length=100)
     department = DepartmentChoiceField(
         label=_("实施部门"), queryset=Organisation.objects.none(), required=False, empty_label=_("全部部门")
@@ -66,14 +75,6 @@ class ItemFilterForm(BootstrapForm):
         if data.get("online"):
             items = items.filter(is_online=data["online"] == "1")
         return items
-
-    def audit_detail(self) -> dict[str, Any]:
-        if not self.is_valid():
-            return {}
-        detail = {k: v for k, v in self.cleaned_data.items() if v and k != "department"}
-        if self.cleaned_data.get("department"):
-            detail["department_id"] = self.cleaned_data["department"].pk
-        return detail
 
 
 # --- item edit ---------------------------------------------------------------------------------------
@@ -311,8 +312,13 @@ class SynonymForm(BootstrapForm):
         self.fields["terms"].error_messages["required"] = "请填写对应的规范用语"
 
 
-class SynonymFilterForm(BootstrapForm):
+class SynonymFilterForm(FilterForm):
     q = forms.CharField(label=_("说法或用语"), required=False, max_length=50)
+
+    def apply(self, synonyms: QuerySet[Synonym]) -> QuerySet[Synonym]:
+        if self.is_valid() and (q := self.cleaned_data["q"].strip()):
+            synonyms = synonyms.filter(Q(phrase__icontains=q) | Q(terms__icontains=q))
+        return synonyms
 
 
 # --- import -----------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from shanghui.accounts.models import User
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.catalog.models import (
     Delivery,
@@ -60,6 +61,7 @@ from shanghui.catalog.services import (
     snapshot_of,
     zh_labels,
 )
+from shanghui.lib.xlsx import unescape_formula
 from shanghui.orgs.models import Organisation, OrgKind
 from shanghui.orgs.services import create_organisation
 
@@ -258,11 +260,8 @@ def _cell_text(value: Any) -> str:
         return str(int(value)) if value.is_integer() else str(value)
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
-    text = str(value).strip()
-    # The exporter protects cells that start like a formula with a leading apostrophe; take it off.
-    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
-        text = text[1:]
-    return text
+    # An export protects cells that start like a formula with a leading apostrophe; take it off.
+    return unescape_formula(str(value).strip())
 
 
 def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
@@ -756,7 +755,7 @@ def _apply(
         "updated": result.updated, "unchanged": result.unchanged, "error_rows": result.error_rows,
         "departments_created": len(result.departments_created),
     }  # fmt: skip
-    record(actor=actor, action="catalog.import", obj=job or owner, detail=detail)
+    record(actor=actor, action=AuditAction.CATALOG_IMPORT, obj=job or owner, detail=detail)
     if job is not None:
         finish_job(job, result)
 
@@ -1003,7 +1002,7 @@ def _finish_unapplied(
             return False
         finish_job(job, result, file_error=file_error)
         record(
-            actor=job.created_by, action="catalog.import", obj=job,
+            actor=job.created_by, action=AuditAction.CATALOG_IMPORT, obj=job,
             detail={"owner_id": job.owner_id, "mode": job.mode, "rows": result.total_rows,
                     "error_rows": result.error_rows, "applied": False},
         )  # fmt: skip

@@ -28,6 +28,7 @@ from django.http import HttpRequest
 from django.utils import translation
 
 from shanghui.accounts.models import User
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.catalog.models import (
     Delivery,
@@ -250,7 +251,7 @@ def create_item(
     Material.objects.bulk_create(material_rows(item, materials))
     ItemVersion.objects.create(item=item, number=1, snapshot=snapshot_of(item, materials), created_by=actor)
     record(
-        actor=actor, action="catalog.item.create", obj=item, request=request,
+        actor=actor, action=AuditAction.CATALOG_ITEM_CREATE, obj=item, request=request,
         detail={"code": item.code, "version": 1},
     )  # fmt: skip
     return item
@@ -309,7 +310,7 @@ def update_item(
         ItemVersion.objects.create(item=item, number=item.version, snapshot=after, created_by=actor)
     changed = changed_keys(before, after) + (["is_online"] if item.is_online != was_online else [])
     record(
-        actor=actor, action="catalog.item.update", obj=item, request=request,
+        actor=actor, action=AuditAction.CATALOG_ITEM_UPDATE, obj=item, request=request,
         detail={"code": item.code, "fields": changed, "version": item.version},
     )  # fmt: skip
     return item
@@ -365,7 +366,7 @@ def create_synonym(
     synonym = Synonym(phrase=phrase, terms=terms, is_active=is_active, updated_by=actor)
     _clean_synonym(synonym)
     synonym.save()
-    record(actor=actor, action="catalog.synonym.create", obj=synonym, request=request)
+    record(actor=actor, action=AuditAction.CATALOG_SYNONYM_CREATE, obj=synonym, request=request)
     return synonym
 
 
@@ -385,7 +386,11 @@ def update_synonym(
     _clean_synonym(synonym)
     synonym.save()
     record(
-        actor=actor, action="catalog.synonym.update", obj=synonym, request=request, detail={"fields": changed}
+        actor=actor,
+        action=AuditAction.CATALOG_SYNONYM_UPDATE,
+        obj=synonym,
+        request=request,
+        detail={"fields": changed},
     )
     return synonym
 
@@ -396,7 +401,7 @@ def delete_synonym(*, actor: User | None, synonym: Synonym, request: HttpRequest
     deleted, _ = Synonym.objects.filter(pk=synonym.pk).delete()
     if deleted:
         record(
-            actor=actor, action="catalog.synonym.delete", object_type="catalog.synonym",
+            actor=actor, action=AuditAction.CATALOG_SYNONYM_DELETE, object_type="catalog.synonym",
             object_id=str(synonym.pk), object_repr=synonym.phrase, request=request, detail=detail,
         )  # fmt: skip
 
@@ -450,7 +455,7 @@ def set_point_offer(
     settings.save()  # moves updated_at even when only the chosen items change
     settings.items.set([] if offers_all else sorted(ids))
     record(
-        actor=actor, action="catalog.offer.update", obj=point, request=request,
+        actor=actor, action=AuditAction.CATALOG_OFFER_UPDATE, obj=point, request=request,
         detail={"offers_all": offers_all, "items": 0 if offers_all else len(ids)},
     )  # fmt: skip
     return settings
@@ -481,7 +486,7 @@ def start_import(
     job.file.save(name, upload, save=False)
     job.save()
     record(
-        actor=actor, action="catalog.import.start", obj=job, request=request,
+        actor=actor, action=AuditAction.CATALOG_IMPORT_START, obj=job, request=request,
         detail={"owner_id": owner.pk, "mode": mode, "file": name},
     )  # fmt: skip
     enqueue_with_change(import_catalogue, job.pk)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from shanghui.accounts.access import staff_user as _user
 from shanghui.accounts.models import User
-from shanghui.audit.services import record
+from shanghui.audit.actions import AuditAction
 from shanghui.catalog import services
 from shanghui.catalog.access import (
     can_configure_point,
@@ -66,12 +66,11 @@ from shanghui.catalog.models import (
     Synonym,
 )
 from shanghui.catalog.services import SNAPSHOT_LABELS, changed_keys
-from shanghui.lib.listing import paginate
-from shanghui.lib.xlsx import xlsx_response
-from shanghui.orgs.forms import attach_errors
+from shanghui.lib.xlsx import CONTENT_TYPE, Sheet, xlsx_response
+from shanghui.ui.forms import attach_errors
+from shanghui.ui.listing import Export, Listing, paginate
 from shanghui.worker.lease import task_interrupted
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Lazy labels: shown in the language of each request.
 DELIVERY_LABELS = dict(Delivery.choices)
 UNIT_LABELS = dict(LimitUnit.choices)
@@ -90,47 +89,38 @@ def _require_reader(user: User) -> None:
 def item_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     _require_reader(user)
-    form = ItemFilterForm(request.GET, user=user)
+    listing = Listing(request, ItemFilterForm(request.GET, user=user))
     items = (
-        form.apply(items_for_user(user))
+        listing.form.apply(items_for_user(user))
         .select_related("department")
         .order_by("department__path", "name", "pk")
     )
-    page = paginate(request, items)
-    context = {
-        "form": form,
-        "page": page,
-        "items": list(page.object_list),
-        "can_create": can_create_items(user),
-        "can_import": can_import(user),
-        "can_read_synonyms": can_read_synonyms(user),
-        "has_points": points_for_user(user).exists(),
-        "filtered": any(v for k, v in request.GET.items() if k != "page"),
-    }
+    page = listing.page(items)
+    context = listing.context(
+        page,
+        items=list(page.object_list),
+        can_create=can_create_items(user),
+        can_import=can_import(user),
+        can_read_synonyms=can_read_synonyms(user),
+        has_points=points_for_user(user).exists(),
+    )
     return render(request, "catalog/item_list.html", context)
+
+
+# The columns of the import template (importer.COLUMNS): an exported file imports back unchanged.
+ITEM_EXPORT = Export(
+    name="事项目录", headers=HEADERS, action=AuditAction.CATALOG_EXPORT, object_type="catalog.serviceitem"
+)
 
 
 @login_required
 def item_export(request: HttpRequest) -> HttpResponseBase:
+    """The list's export, at its own address (the list links here with its filters)."""
     user = _user(request)
     _require_reader(user)
-    form = ItemFilterForm(request.GET, user=user)
-    items = form.apply(items_for_user(user)).order_by("department__path", "name", "pk")
-    exported = 0
-
-    def rows() -> Any:
-        nonlocal exported
-        for row in export_rows(items):
-            exported += 1
-            yield row
-
-    response = xlsx_response(filename="事项目录", sheet="事项目录", headers=HEADERS, rows=rows())
-    # Recorded after the file is written, so the row count is known; a failure means no file.
-    record(
-        actor=user, action="catalog.export", object_type="catalog.serviceitem", request=request,
-        detail={**form.audit_detail(), "rows": exported},
-    )  # fmt: skip
-    return response
+    listing = Listing(request, ItemFilterForm(request.GET, user=user))
+    items = listing.form.apply(items_for_user(user)).order_by("department__path", "name", "pk")
+    return listing.export(ITEM_EXPORT, export_rows(items))
 
 
 # --- item detail, versions ----------------------------------------------------------------------------
@@ -253,17 +243,9 @@ def synonym_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not can_read_synonyms(user):
         raise Http404("页面不存在")
-    form = SynonymFilterForm(request.GET)
-    synonyms = Synonym.objects.select_related("updated_by").order_by("phrase")
-    if form.is_valid() and (q := form.cleaned_data["q"].strip()):
-        synonyms = synonyms.filter(Q(phrase__icontains=q) | Q(terms__icontains=q))
-    page = paginate(request, synonyms)
-    context = {
-        "form": form,
-        "page": page,
-        "synonyms": list(page.object_list),
-        "can_edit": can_edit_synonyms(user),
-    }
+    listing = Listing(request, SynonymFilterForm(request.GET))
+    page = listing.page(listing.form.apply(Synonym.objects.select_related("updated_by").order_by("phrase")))
+    context = listing.context(page, synonyms=list(page.object_list), can_edit=can_edit_synonyms(user))
     return render(request, "catalog/synonym_list.html", context)
 
 
@@ -349,7 +331,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
 @login_required
 def import_template(request: HttpRequest) -> HttpResponse:
     _require_reader(_user(request))
-    response = HttpResponse(template_workbook(), content_type=XLSX)
+    response = HttpResponse(template_workbook(), content_type=CONTENT_TYPE)
     response["Content-Disposition"] = (
         "attachment; filename=\"catalogue-template.xlsx\"; filename*=UTF-8''" + quote("事项目录导入模板.xlsx")
     )
@@ -387,7 +369,7 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
 def import_report(request: HttpRequest, job_id: int) -> HttpResponseBase:
     job = get_import_job_for_user(_user(request), job_id)
     return xlsx_response(
-        filename=f"导入错误报告-{job.pk}", sheet="错误报告", headers=REPORT_HEADERS, rows=report_rows(job)
+        filename=f"导入错误报告-{job.pk}", sheets=[Sheet("错误报告", REPORT_HEADERS, report_rows(job))]
     )
 
 

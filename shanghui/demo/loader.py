@@ -19,6 +19,7 @@ from typing import Any
 from django.core.management.base import OutputWrapper
 
 from shanghui.accounts.models import User
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.demo import fake
 from shanghui.orgs.models import Organisation, OrgKind, Role
@@ -141,7 +142,7 @@ class Demo:
             # No service creates superusers (they are made by `createsuperuser` in a real deployment):
             # Django's own manager, and the audit row the services would have written.
             user = User.objects.create_superuser(username=username, email="", password=password, name=name)
-            record(actor=None, action="user.create", obj=user, detail={"superuser": True})
+            record(actor=None, action=AuditAction.USER_CREATE, obj=user, detail={"superuser": True})
             self.created["登录账号"] += 1
         else:
             password = self._reset_password(user)

@@ -12,7 +12,8 @@ from shanghui.accounts.models import User
 from shanghui.notify.events import EVENTS, TEST_EVENT, event_label
 from shanghui.notify.models import ChannelConfig, ChannelKind, MessageFormat, OutboxMessage, RobotKind
 from shanghui.orgs.access import organisations_administered_by
-from shanghui.orgs.forms import BootstrapForm, OrgChoiceField
+from shanghui.orgs.forms import OrgChoiceField
+from shanghui.ui.forms import BootstrapForm, FilterForm
 
 
 class ChannelConfigForm(BootstrapForm):
@@ -72,7 +73,7 @@ STATE_CHOICES = [
 ]
 
 
-class FailedFilterForm(BootstrapForm):
+class FailedFilterForm(FilterForm):
     state = forms.ChoiceField(label="状态", choices=STATE_CHOICES, required=False)
     channel = forms.ChoiceField(
         label="渠道", choices=[("", "全部渠道"), *ChannelKind.choices], required=False

@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from shanghui.accounts.models import User
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.lib.crypto import keyed_hash
 from shanghui.notify import throttle
@@ -329,7 +330,7 @@ def save_channel_config(
     config.enabled = enabled
     config.save()
     # Which fields changed is enough for the audit: the webhook and secret are credentials.
-    record(actor=actor, action="notify.channel.create" if creating else "notify.channel.update", obj=config,
+    record(actor=actor, action=AuditAction.NOTIFY_CHANNEL_CREATE if creating else AuditAction.NOTIFY_CHANNEL_UPDATE, obj=config,
            detail={"organisation": organisation.pk, "kind": kind, "enabled": enabled, "events": events})  # fmt: skip
     return config
 
@@ -340,7 +341,7 @@ def set_channel_enabled(*, actor: User, config: ChannelConfig, enabled: bool) ->
     if config.enabled != enabled:
         config.enabled = enabled
         config.save(update_fields=["enabled", "updated_at"])
-        record(actor=actor, action="notify.channel.update", obj=config, detail={"enabled": enabled})
+        record(actor=actor, action=AuditAction.NOTIFY_CHANNEL_UPDATE, obj=config, detail={"enabled": enabled})
     return config
 
 
@@ -397,7 +398,7 @@ def resend(*, actor: User, messages: QuerySet[OutboxMessage]) -> int:
         state=OutboxMessage.State.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error=""
     )
     for pk in ids:
-        record(actor=actor, action="notify.resend", object_type="notify.outboxmessage", object_id=str(pk),
+        record(actor=actor, action=AuditAction.NOTIFY_RESEND, object_type="notify.outboxmessage", object_id=str(pk),
                object_repr=f"通知 {pk}")  # fmt: skip
     schedule_delivery()
     return len(ids)

@@ -16,7 +16,6 @@ from django.views.decorators.http import require_POST
 
 from shanghui.accounts.access import staff_user as _user
 from shanghui.accounts.models import User
-from shanghui.lib.listing import paginate
 from shanghui.notify import services
 from shanghui.notify.access import (
     can_manage_notifications,
@@ -31,7 +30,8 @@ from shanghui.notify.events import EVENTS, event_label
 from shanghui.notify.forms import ChannelConfigForm, FailedFilterForm
 from shanghui.notify.models import PERSONAL_CHANNELS, ChannelConfig, ChannelKind, Notification, OutboxMessage
 from shanghui.notify.services import mark_read, unread_count
-from shanghui.orgs.forms import attach_errors
+from shanghui.ui.forms import attach_errors
+from shanghui.ui.listing import Listing, paginate
 
 # --- The inbox ----------------------------------------------------------------------------------
 
@@ -207,22 +207,17 @@ def channel_test(request: HttpRequest, config_id: int) -> HttpResponse:
 def failed_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     _require_admin(user)
-    form = FailedFilterForm(request.GET)
+    listing = Listing(request, FailedFilterForm(request.GET))
     rows = (
-        form.apply(outbox_for_user(user))
+        listing.form.apply(outbox_for_user(user))
         .select_related("recipient", "config", "organisation")
         .order_by("-pk")
     )
-    page = paginate(request, rows)
+    page = listing.page(rows)
     for message in page.object_list:
         message.target = describe_target(message)
         message.event_name = event_label(message.event)
-    context = {
-        "form": form,
-        "page": page,
-        "tab": "failed",
-        "filtered": any(v for k, v in request.GET.items() if k != "page"),
-    }
+    context = listing.context(page, tab="failed")
     return render(request, "notify/failed_list.html", context)
 
 

@@ -36,6 +36,7 @@ from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
 from shanghui.accounts.models import ApiToken, User
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.catalog.models import ServiceItem
 from shanghui.catalog.services import MaterialData, current_version
@@ -294,7 +295,7 @@ def submit_request(
             token = RequestToken.objects.create(token=new_token(), case=case, api_token=api_token)
             record(
                 actor=actor,
-                action="open311.request.create",
+                action=AuditAction.OPEN311_REQUEST_CREATE,
                 obj=case,
                 detail={"api_token": api_token.prefix, "service_code": item.code, "point_id": point.pk},
             )

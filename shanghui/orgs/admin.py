@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from shanghui.accounts.models import User
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.lib.validators import normalize_mobile, validate_mobile
 from shanghui.orgs import services
@@ -148,7 +149,11 @@ class UserAdmin(DjangoUserAdmin):
         fields = sorted(name for name in form.changed_data if not name.startswith("password"))
         if change:
             record(
-                actor=request.user, action="user.update", obj=obj, request=request, detail={"fields": fields}
+                actor=request.user,
+                action=AuditAction.USER_UPDATE,
+                obj=obj,
+                request=request,
+                detail={"fields": fields},
             )
         else:
-            record(actor=request.user, action="user.create", obj=obj, request=request)
+            record(actor=request.user, action=AuditAction.USER_CREATE, obj=obj, request=request)

@@ -17,14 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
-from shanghui.lib.validators import (
-    id_number_error,
-    normalize_credit_code,
-    normalize_id_number,
-    normalize_mobile,
-    validate_credit_code,
-    validate_mobile,
-)
+from shanghui.lib.validators import normalize_mobile
 from shanghui.orgs.access import (
     assignable_roles,
     organisations_administered_by,
@@ -33,76 +26,9 @@ from shanghui.orgs.access import (
     scope_for,
 )
 from shanghui.orgs.models import ChamberKind, FederationLevel, Membership, Organisation, OrgKind, Role
+from shanghui.ui.forms import BootstrapForm, CreditCodeField, FilterForm, IdNumberField, MobileField
 
 ACTIVE_CHOICES = [("", _("全部")), ("1", _("启用")), ("0", _("停用"))]
-
-
-def attach_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError next to the fields it names; the rest above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-class BootstrapForm(forms.Form):
-    """Bootstrap classes on every widget, and `is-invalid` on the fields that failed."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.style_widgets()
-
-    def style_widgets(self) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = css
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
-
-
-# --- Field types for Chinese identifiers: normalise what people type, then validate -----------------
-
-
-class CreditCodeField(forms.CharField):
-    default_validators = [validate_credit_code]
-
-    def to_python(self, value: Any) -> str:
-        value = super().to_python(value)
-        return normalize_credit_code(value) if value else value
-
-
-class MobileField(forms.CharField):
-    default_validators = [validate_mobile]
-
-    def to_python(self, value: Any) -> str:
-        value = super().to_python(value)
-        return normalize_mobile(value) if value else value
-
-
-def _validate_id_number(value: str) -> None:
-    error = id_number_error(value)
-    if error:
-        raise ValidationError(error, code="invalid_id_number")
-
-
-class IdNumberField(forms.CharField):
-    default_validators = [_validate_id_number]
-
-    def to_python(self, value: Any) -> str:
-        value = super().to_python(value)
-        return normalize_id_number(value) if value else value
 
 
 class OrgChoiceField(forms.ModelChoiceField):
@@ -231,7 +157,7 @@ class OrganisationForm(BootstrapForm):
         return data
 
 
-class OrgFilterForm(BootstrapForm):
+class OrgFilterForm(FilterForm):
     """The search and filters of the organisation list, read from the query string."""
 
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
@@ -275,12 +201,6 @@ class OrgFilterForm(BootstrapForm):
         if data.get("active"):
             orgs = orgs.filter(is_active=data["active"] == "1")
         return orgs
-
-    def audit_detail(self) -> dict[str, Any]:
-        """What an export was filtered by, for the audit row: never the search text itself."""
-        data = getattr(self, "cleaned_data", {})
-        filters = {k: str(getattr(v, "pk", v)) for k, v in data.items() if v and k != "q"}
-        return {"filters": filters, "search": bool(data.get("q"))}
 
 
 # --- Members ----------------------------------------------------------------------------------------
@@ -449,7 +369,7 @@ class MemberEditForm(BootstrapForm):
         return password
 
 
-class MemberFilterForm(BootstrapForm):
+class MemberFilterForm(FilterForm):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
     org = OrgChoiceField(label=_("所属组织（含下级）"), required=False, queryset=Organisation.objects.none())
     role = forms.ChoiceField(label=_("角色"), required=False, choices=[("", _("全部角色")), *Role.choices])
@@ -483,11 +403,6 @@ class MemberFilterForm(BootstrapForm):
         if data.get("active"):
             members = members.filter(is_active=data["active"] == "1")
         return members
-
-    def audit_detail(self) -> dict[str, Any]:
-        data = getattr(self, "cleaned_data", {})
-        filters = {k: str(getattr(v, "pk", v)) for k, v in data.items() if v and k != "q"}
-        return {"filters": filters, "search": bool(data.get("q"))}
 
 
 _MASKED_MOBILE = re.compile(r"^(1[0-9]{2})\*+([0-9]{4})$")

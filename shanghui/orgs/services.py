@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from shanghui.accounts.models import User
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.lib.crypto import keyed_hash
 from shanghui.orgs.models import LOGIN_IS_PUBLIC_PHONE, PATH_STEP, Membership, Organisation, is_public_phone
@@ -36,7 +37,7 @@ def create_organisation(
     org.path = _path_for(org)
     org.depth = len(org.path) // PATH_STEP - 1
     org.save(update_fields=["path", "depth"])
-    record(actor=actor, action="org.create", obj=org, request=request, detail={"kind": org.kind})
+    record(actor=actor, action=AuditAction.ORG_CREATE, obj=org, request=request, detail={"kind": org.kind})
     return org
 
 
@@ -65,7 +66,13 @@ def update_organisation(
             node.save(update_fields=["path", "depth"])
         # The loop rewrote this row too: give the caller the new path, not the one read at the start.
         org.refresh_from_db(fields=["path", "depth"])
-    record(actor=actor, action="org.update", obj=org, request=request, detail={"fields": sorted(changed)})
+    record(
+        actor=actor,
+        action=AuditAction.ORG_UPDATE,
+        obj=org,
+        request=request,
+        detail={"fields": sorted(changed)},
+    )
     return org
 
 
@@ -81,7 +88,7 @@ def grant_role(
         return existing
     membership.save()
     record(
-        actor=actor, action="role.grant", obj=user, request=request,
+        actor=actor, action=AuditAction.ROLE_GRANT, obj=user, request=request,
         detail={"org_id": organisation.pk, "role": role},
     )  # fmt: skip
     return membership
@@ -93,7 +100,7 @@ def revoke_role(*, actor: User | None, membership: Membership, request: HttpRequ
     user = membership.user
     deleted, _ = Membership.objects.filter(pk=membership.pk).delete()
     if deleted:
-        record(actor=actor, action="role.revoke", obj=user, request=request, detail=detail)
+        record(actor=actor, action=AuditAction.ROLE_REVOKE, obj=user, request=request, detail=detail)
 
 
 def _set_id_number(user: User, id_number: str) -> None:
@@ -126,7 +133,7 @@ def create_member(
     _set_id_number(user, id_number)
     user.set_password(password)
     user.save()
-    record(actor=actor, action="user.create", obj=user, request=request)
+    record(actor=actor, action=AuditAction.USER_CREATE, obj=user, request=request)
     grant_role(actor=actor, user=user, organisation=organisation, role=role, title=title, request=request)
     return user
 
@@ -163,12 +170,18 @@ def update_member(
         member.save()
         # Field names only: the values may be personal data.
         record(
-            actor=actor, action="user.update", obj=member, request=request, detail={"fields": sorted(changed)}
+            actor=actor,
+            action=AuditAction.USER_UPDATE,
+            obj=member,
+            request=request,
+            detail={"fields": sorted(changed)},
         )
     return member
 
 
 def reveal_id_number(*, actor: User, member: User, request: HttpRequest | None = None) -> str:
     """Return the full ID number and audit that it was shown."""
-    record(actor=actor, action="pii.reveal", obj=member, request=request, detail={"field": "id_number"})
+    record(
+        actor=actor, action=AuditAction.PII_REVEAL, obj=member, request=request, detail={"field": "id_number"}
+    )
     return member.id_number

@@ -24,9 +24,7 @@ from django.views.decorators.http import require_POST
 
 from shanghui.accounts.access import staff_user as _user
 from shanghui.accounts.models import User
-from shanghui.audit.services import record
-from shanghui.lib.listing import paginate
-from shanghui.lib.xlsx import xlsx_response
+from shanghui.audit.actions import AuditAction
 from shanghui.orgs import services
 from shanghui.orgs.access import (
     can_admin_member,
@@ -50,11 +48,12 @@ from shanghui.orgs.forms import (
     MemberFilterForm,
     OrganisationForm,
     OrgFilterForm,
-    attach_errors,
     organisation_initial,
     role_choices,
 )
 from shanghui.orgs.models import ALLOWED_PARENTS, PATH_STEP, Membership, Organisation, OrgKind
+from shanghui.ui.forms import attach_errors
+from shanghui.ui.listing import Export, Listing
 
 EXPORT_CHUNK = 500
 
@@ -114,56 +113,41 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 def org_list(request: HttpRequest) -> HttpResponseBase:
     user = _user(request)
     _require_roles(user)
-    form = OrgFilterForm(request.GET, user=user)
-    orgs = form.apply(organisations_for_user(user)).order_by("path")
-    if request.GET.get("export") == "xlsx":
-        return _export_orgs(request, orgs, form)
-    page = paginate(request, orgs)
+    listing = Listing(request, OrgFilterForm(request.GET, user=user))
+    orgs = listing.form.apply(organisations_for_user(user)).order_by("path")
+    if listing.exporting:
+        return listing.export(ORG_EXPORT, _org_export_rows(orgs))
+    page = listing.page(orgs)
     rows = list(page.object_list)
     paths = _ancestor_paths(rows, {})
     counts = _member_counts(rows)
-    context = {
-        "form": form,
-        "page": page,
-        "rows": [(org, paths[org.pk], counts.get(org.pk, 0)) for org in rows],
-        "can_create": parent_choices_for_user(user).exists(),
-        "filtered": any(v for k, v in request.GET.items() if k != "page"),
-    }
+    context = listing.context(
+        page,
+        rows=[(org, paths[org.pk], counts.get(org.pk, 0)) for org in rows],
+        can_create=parent_choices_for_user(user).exists(),
+    )
     return render(request, "orgs/org_list.html", context)
 
 
-ORG_EXPORT_HEADERS = (
-    "名称", "简称", "类型", "商会类型", "上级组织", "所在城市", "行政区划代码", "统一社会信用代码", "成员数", "状态",
+ORG_EXPORT = Export(
+    name="组织机构", action=AuditAction.ORG_EXPORT, object_type="orgs.organisation",
+    headers=(
+        "名称", "简称", "类型", "商会类型", "上级组织", "所在城市", "行政区划代码", "统一社会信用代码", "成员数", "状态",
+    ),
 )  # fmt: skip
 
 
-def _export_orgs(request: HttpRequest, orgs: QuerySet[Organisation], form: OrgFilterForm) -> HttpResponseBase:
-    exported = 0
-
-    def rows() -> Iterator[list[Any]]:
-        nonlocal exported
-        names: dict[int, str] = {}
-        for chunk in _chunks(orgs.iterator(chunk_size=EXPORT_CHUNK), EXPORT_CHUNK):
-            paths = _ancestor_paths(chunk, names)
-            counts = _member_counts(chunk)
-            for org in chunk:
-                exported += 1
-                yield [
-                    org.name, org.short_name, org.get_kind_display(), org.get_chamber_kind_display(),
-                    paths[org.pk], org.city, org.region_code, org.credit_code, counts.get(org.pk, 0),
-                    "启用" if org.is_active else "停用",
-                ]  # fmt: skip
-
-    response = xlsx_response(filename="组织机构", sheet="组织机构", headers=ORG_EXPORT_HEADERS, rows=rows())
-    # Recorded after the file is written, so the row count is known; a failure here means no file.
-    record(
-        actor=_user(request),
-        action="org.export",
-        object_type="orgs.organisation",
-        request=request,
-        detail={**form.audit_detail(), "rows": exported},
-    )
-    return response
+def _org_export_rows(orgs: QuerySet[Organisation]) -> Iterator[list[Any]]:
+    names: dict[int, str] = {}
+    for chunk in _chunks(orgs.iterator(chunk_size=EXPORT_CHUNK), EXPORT_CHUNK):
+        paths = _ancestor_paths(chunk, names)
+        counts = _member_counts(chunk)
+        for org in chunk:
+            yield [
+                org.name, org.short_name, org.get_kind_display(), org.get_chamber_kind_display(),
+                paths[org.pk], org.city, org.region_code, org.credit_code, counts.get(org.pk, 0),
+                "启用" if org.is_active else "停用",
+            ]  # fmt: skip
 
 
 # --- Organisation detail, create, edit ---------------------------------------------------------------
@@ -273,54 +257,36 @@ def _visible_memberships(user: User) -> Prefetch:
 def member_list(request: HttpRequest) -> HttpResponseBase:
     user = _user(request)
     _require_member_reader(user)
-    form = MemberFilterForm(request.GET, user=user)
-    members = form.apply(members_for_user(user)).order_by("name", "username")
-    if request.GET.get("export") == "xlsx":
-        return _export_members(request, members, form)
-    page = paginate(request, members.prefetch_related(_visible_memberships(user)))
-    context = {
-        "form": form,
-        "page": page,
-        "can_create": organisations_administered_by(user).exists(),
-        "filtered": any(v for k, v in request.GET.items() if k != "page"),
-    }
+    listing = Listing(request, MemberFilterForm(request.GET, user=user))
+    members = listing.form.apply(members_for_user(user)).order_by("name", "username")
+    if listing.exporting:
+        return listing.export(MEMBER_EXPORT, _member_export_rows(members, _visible_memberships(user)))
+    page = listing.page(members.prefetch_related(_visible_memberships(user)))
+    context = listing.context(page, can_create=organisations_administered_by(user).exists())
     return render(request, "orgs/member_list.html", context)
 
 
-MEMBER_EXPORT_HEADERS = ("用户名", "姓名", "手机号（脱敏）", "电子邮箱", "角色", "状态", "最近登录")
+MEMBER_EXPORT = Export(
+    name="成员", action=AuditAction.MEMBER_EXPORT, object_type="accounts.user",
+    headers=(
+        "用户名", "姓名", "手机号（脱敏）", "电子邮箱", "角色", "状态", "最近登录",
+    ),
+)  # fmt: skip
 
 
-def _export_members(
-    request: HttpRequest, members: QuerySet[User], form: MemberFilterForm
-) -> HttpResponseBase:
-    exported = 0
-
-    def rows() -> Iterator[list[Any]]:
-        nonlocal exported
-        # Chunks with their own prefetch: iterator() alone would prefetch nothing.
-        prefetch = _visible_memberships(_user(request))
-        for chunk in _chunks(members.iterator(chunk_size=EXPORT_CHUNK), EXPORT_CHUNK):
-            prefetch_related_objects(chunk, prefetch)
-            for member in chunk:
-                exported += 1
-                roles = "；".join(
-                    f"{m.organisation.short_name or m.organisation.name}·{m.get_role_display()}"
-                    for m in member.visible_memberships
-                )
-                yield [
-                    member.username, member.name, member.masked_mobile, member.email, roles,
-                    "启用" if member.is_active else "停用", member.last_login,
-                ]  # fmt: skip
-
-    response = xlsx_response(filename="成员", sheet="成员", headers=MEMBER_EXPORT_HEADERS, rows=rows())
-    record(
-        actor=_user(request),
-        action="member.export",
-        object_type="accounts.user",
-        request=request,
-        detail={**form.audit_detail(), "rows": exported},
-    )
-    return response
+def _member_export_rows(members: QuerySet[User], prefetch: Prefetch) -> Iterator[list[Any]]:
+    # Chunks with their own prefetch: iterator() alone would prefetch nothing.
+    for chunk in _chunks(members.iterator(chunk_size=EXPORT_CHUNK), EXPORT_CHUNK):
+        prefetch_related_objects(chunk, prefetch)
+        for member in chunk:
+            roles = "；".join(
+                f"{m.organisation.short_name or m.organisation.name}·{m.get_role_display()}"
+                for m in member.visible_memberships
+            )
+            yield [
+                member.username, member.name, member.masked_mobile, member.email, roles,
+                "启用" if member.is_active else "停用", member.last_login,
+            ]  # fmt: skip
 
 
 # --- Member detail, create, edit ---------------------------------------------------------------------

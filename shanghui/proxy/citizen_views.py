@@ -32,6 +32,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shanghui.accounts import citizen
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import client_ip, record
 from shanghui.catalog.models import Delivery, LimitUnit, MaterialForm, ServiceItem
 from shanghui.catalog.public_views import proxy_points_for
@@ -47,6 +48,7 @@ from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating
 from shanghui.proxy.workflow import (
     ACTOR_LABELS,
     APPLICANT,
+    MACHINE,
     TRANSITIONS,
     Conflict,
     TransitionError,
@@ -64,6 +66,8 @@ TRACK_LOOKUPS, TRACK_WINDOW_SECONDS = 20, 600
 CITIZEN_ACTIONS = ("submit", "resubmit", "withdraw", "deliver")
 # The timeline a citizen sees: workflow steps, not internal events (reminders, overdue marks).
 TIMELINE_ACTIONS = frozenset({"create", "rate", *TRANSITIONS})
+# Where the applicant's words differ from the staff timeline's (workflow.MACHINE.event_label).
+CITIZEN_WORDING = {"create": "填写申请"}
 # Notes worth showing to the applicant: the reasons they are owed; other notes may be staff remarks.
 REASON_ACTIONS = frozenset({"refuse", "suspend", "terminate"})
 STATUS_COLOURS = {
@@ -155,7 +159,7 @@ def _verify_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
             form.add_error("code", exc.message)
         else:
             citizen.sign_in(request, mobile)
-            record(actor=None, action="citizen.login", object_type="mobile",
+            record(actor=None, action=AuditAction.CITIZEN_LOGIN, object_type="mobile",
                    object_repr=mask_mobile(mobile), request=request)  # fmt: skip
             return HttpResponseRedirect(_safe_next(request, context["next"]))
     mobile = str(form.data.get("mobile", ""))
@@ -340,8 +344,7 @@ def timeline(events: QuerySet[CaseEvent], *, public: bool) -> list[TimelineRow]:
     for event in events:
         if event.action not in TIMELINE_ACTIONS:
             continue
-        spec = TRANSITIONS.get(event.action)
-        label = spec.label if spec else {"create": "填写申请", "rate": "评价"}[event.action]
+        label = CITIZEN_WORDING.get(event.action) or MACHINE.event_label(event.action)
         details: list[str] = []
         if not public:
             if event.action in REASON_ACTIONS and event.note:

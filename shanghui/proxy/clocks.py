@@ -138,8 +138,10 @@ def escalate(case: Case, check: Check) -> bool:
         case=case, action="overdue", data__clock=clock, data__due=check.due_iso
     ).exists():
         return False
-    CaseEvent.objects.create(
-        case=case, action="overdue", from_status=case.status, to_status=case.status, actor=None,
+    from shanghui.proxy.workflow import MACHINE  # the machine's effects start these clocks
+
+    MACHINE.record_event(
+        case, action="overdue", from_status=case.status, to_status=case.status, actor=None,
         actor_kind="system", note=f"{label}已超期，已通知责任人和主管部门",
         data={"clock": clock, "due": check.due_iso}, created_at=timezone.now(),
     )  # fmt: skip

@@ -59,6 +59,7 @@ from shanghui.proxy.models import (
     Status,
 )
 from shanghui.proxy.services import QUERY_CODE_ALPHABET
+from shanghui.proxy.workflow import MACHINE
 from shanghui.workdays import calendar
 
 CASES = 2640  # "2,600+" a year, as the federation reports
@@ -339,8 +340,8 @@ class _Story:
         for name, value in fields.items():
             setattr(self.case, name, value)
         self.events.append(
-            CaseEvent(
-                case=self.case, action=action, from_status=self.case.status, to_status=to_status, actor=actor,
+            MACHINE.new_event(
+                self.case, action=action, from_status=self.case.status, to_status=to_status, actor=actor,
                 actor_kind=kind, note=note, data=data or {}, created_at=at,
             )
         )  # fmt: skip
@@ -355,8 +356,8 @@ class _Story:
             return
         label = Clock(clock).label
         self.events.append(
-            CaseEvent(
-                case=self.case, action="overdue", from_status=self.case.status, to_status=self.case.status,
+            MACHINE.new_event(
+                self.case, action="overdue", from_status=self.case.status, to_status=self.case.status,
                 actor=None, actor_kind="system", note=f"{label}已超期，已通知责任人和主管部门",
                 data={"clock": clock, "due": due.isoformat()},
                 # The check runs at the due time, or at once when a correction round resumed the clock
@@ -397,8 +398,8 @@ class _Story:
             **self.applicant(),
         )
         self.events.append(
-            CaseEvent(
-                case=self.case, action="create", to_status=Status.DRAFT, actor=agent if by_agent else None,
+            MACHINE.new_event(
+                self.case, action="create", to_status=Status.DRAFT, actor=agent if by_agent else None,
                 actor_kind="agent" if by_agent else "applicant",
                 note="代办员代为录入" if by_agent else "申请人在线申请", created_at=created,
             )
@@ -691,8 +692,8 @@ class _Story:
         self.rating = Rating(case=case, level=level, comment=comment)
         self.stamps[id(self.rating)] = {"created_at": at}
         self.events.append(
-            CaseEvent(
-                case=case, action="rate", from_status=case.status, to_status=case.status, actor=None,
+            MACHINE.new_event(
+                case, action="rate", from_status=case.status, to_status=case.status, actor=None,
                 actor_kind="applicant", note=str(Rating.Level(level).label), data={"level": int(level)}, created_at=at,
             )
         )  # fmt: skip

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from shanghui.catalog.models import Delivery
 from shanghui.lib.bounds import DayField
-from shanghui.lib.widgets import PlainSelect
-from shanghui.orgs.forms import BootstrapForm, IdNumberField, MobileField
 from shanghui.orgs.models import FederationLevel, Organisation, OrgKind
 from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.models import Case, CaseMaterial, Result, Status
+from shanghui.ui.forms import BootstrapForm, FilterForm, IdNumberField, MobileField
+from shanghui.ui.widgets import PlainSelect
 
 REQUIRED = "此项为必填项"
 
@@ -39,7 +39,7 @@ def _org_label(org: Organisation) -> str:
     return org.short_name or org.name
 
 
-class CaseFilterForm(BootstrapForm):
+class CaseFilterForm(FilterForm):
     """The search and filters of the case list, read from the query string. Organisation choices are
     those the user's cases name, loaded in one query."""
 
@@ -125,12 +125,6 @@ class CaseFilterForm(BootstrapForm):
         if data.get("overdue"):
             cases = cases.filter(CLOCKS.overdue_q(now))
         return cases
-
-    def audit_detail(self) -> dict[str, Any]:
-        """What an export was filtered by, for the audit row: never the search text itself."""
-        data = getattr(self, "cleaned_data", {})
-        filters = {k: str(v) for k, v in data.items() if v and k not in ("q",)}
-        return {"filters": filters, "search": bool(data.get("q"))}
 
 
 # --- Agent intake -------------------------------------------------------------------------------------

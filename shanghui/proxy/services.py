@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shanghui.accounts.models import User
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.catalog.models import ServiceItem
 from shanghui.catalog.services import current_version, items_offered_by
@@ -26,7 +27,6 @@ from shanghui.orgs.models import Organisation, OrgKind, Role
 from shanghui.proxy import summaries
 from shanghui.proxy.models import (
     Case,
-    CaseEvent,
     CaseMaterial,
     Channel,
     DailySerial,
@@ -35,6 +35,7 @@ from shanghui.proxy.models import (
     Status,
 )
 from shanghui.proxy.quotas import check_upload_quota
+from shanghui.proxy.workflow import MACHINE
 from shanghui.workdays import calendar
 
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
@@ -188,8 +189,8 @@ def create_case_once(
         if existing is None:
             raise
         return existing, False
-    CaseEvent.objects.create(
-        case=case, action="create", to_status=Status.DRAFT, actor=actor,
+    MACHINE.record_event(
+        case, action="create", to_status=Status.DRAFT, actor=actor,
         actor_kind="applicant" if channel == Channel.CITIZEN else "agent",
         note=CREATED_NOTES[Channel(channel)], created_at=now,
     )  # fmt: skip
@@ -275,8 +276,8 @@ def rate_case(*, case: Case, level: int, comment: str = "") -> Rating:
         raise ValidationError({"level": "请选择评价等级"})
     rating = Rating.objects.create(case=case, level=level, comment=comment.strip()[:1000])
     summaries.record_rating(case, level, followed_up=rating.is_bad)  # the follow-up is opened below
-    CaseEvent.objects.create(
-        case=case, action="rate", from_status=case.status, to_status=case.status, actor=None,
+    MACHINE.record_event(
+        case, action="rate", from_status=case.status, to_status=case.status, actor=None,
         actor_kind="applicant", note=rating.get_level_display(), data={"level": level}, created_at=timezone.now(),
     )  # fmt: skip
     if rating.is_bad:
@@ -325,6 +326,9 @@ def move_follow_up(*, follow_up: FollowUp, actor: User, move: str, text: str = "
     follow_up.state = target
     follow_up.save()
     record(
-        actor=actor, action=f"followup.{move}", obj=follow_up, detail={"case_id": follow_up.rating.case_id}
+        actor=actor,
+        action=AuditAction(f"followup.{move}"),
+        obj=follow_up,
+        detail={"case_id": follow_up.rating.case_id},
     )
     return follow_up

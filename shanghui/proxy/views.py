@@ -8,11 +8,9 @@ case that moved on since the page was shown is a 409 with a message (workflow.Co
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,18 +23,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from shanghui.accounts.access import staff_user as _user
 from shanghui.accounts.models import User
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.catalog.models import ServiceItem
 from shanghui.catalog.search import search
 from shanghui.catalog.services import current_version
-from shanghui.lib.listing import paginate
-from shanghui.lib.xlsx import xlsx_response
-from shanghui.orgs.forms import attach_errors
+from shanghui.lib.xlsx import Sheet, xlsx_response
 from shanghui.orgs.models import Organisation, OrgKind
 from shanghui.proxy import queries, services
 from shanghui.proxy.access import (
@@ -78,12 +73,15 @@ from shanghui.proxy.workflow import (
     ACTOR_LABELS,
     AGENT,
     CLERK,
+    MACHINE,
     TRANSITIONS,
     Conflict,
     TransitionError,
     allowed_actions,
     transition,
 )
+from shanghui.ui.forms import attach_errors
+from shanghui.ui.listing import Export, Listing, paginate
 
 EXPORT_CHUNK = 500
 
@@ -123,65 +121,50 @@ def case_list(request: HttpRequest) -> HttpResponseBase:
     form = CaseFilterForm(
         request.GET, cases=scope, named=None if summary is None else summary.organisations()
     )
+    listing = Listing(request, form, ignore=["queue"])
     cases = form.apply(scope.filter(current.q), now)
-    if request.GET.get("export") == "xlsx":
-        return _export_cases(request, cases, form)
+    if listing.exporting:
+        detail = {"queue": request.GET.get("queue", "all")}
+        return listing.export(CASE_EXPORT, _case_export_rows(cases, now), detail=detail)
     counts = queries.queue_counts(scope, queues, None if summary is None else summary.statuses)
-    filtered = any(v for k, v in request.GET.items() if k not in ("page", "queue"))
     cases = cases.select_related("item", "proxy_point", "proxy_point__parent", "department", "window")
-    page = paginate(
-        request, cases.order_by("-created_at", "-pk"), count=None if filtered else counts[current.key]
+    page = listing.page(
+        cases.order_by("-created_at", "-pk"), count=None if listing.filtered else counts[current.key]
     )
-    rows = [(case, *CLOCKS.running_state(case, now)) for case in page.object_list]
-    context = {
-        "form": form,
-        "page": page,
-        "rows": rows,
-        "queues": [(q, counts.get(q.key, 0)) for q in queues],
-        "queue": current,
-        "can_create": intake_points(user).exists(),
-        "filtered": filtered,
-    }
+    context = listing.context(
+        page,
+        rows=[(case, *CLOCKS.running_state(case, now)) for case in page.object_list],
+        queues=[(q, counts.get(q.key, 0)) for q in queues],
+        queue=current,
+        can_create=intake_points(user).exists(),
+        reset_url=f"{reverse('proxy:list')}?queue={current.key}",
+    )
     return render(request, "proxy/case_list.html", context)
 
 
-EXPORT_HEADERS = (
-    "办件编号", "事项", "受理部门", "商会", "代办点", "受理窗口", "申请人", "手机号", "户籍区县代码", "申请渠道",
-    "状态", "创建时间", "提交时间", "转递时间", "受理时间", "办结时间", "当前时限", "计时状态", "办理结果",
+CASE_EXPORT = Export(
+    name="代办件", action=AuditAction.CASE_EXPORT, object_type="proxy.case",
+    headers=(
+        "办件编号", "事项", "受理部门", "商会", "代办点", "受理窗口", "申请人", "手机号", "户籍区县代码", "申请渠道",
+        "状态", "创建时间", "提交时间", "转递时间", "受理时间", "办结时间", "当前时限", "计时状态", "办理结果",
+    ),
 )  # fmt: skip
 
 
-def _export_cases(request: HttpRequest, cases: Any, form: CaseFilterForm) -> HttpResponseBase:
-    now = timezone.now()
-    exported = 0
-
-    def rows() -> Iterator[list[Any]]:
-        nonlocal exported
-        qs = cases.select_related(
-            "item", "proxy_point", "proxy_point__parent", "department", "window"
-        ).order_by("-created_at", "-pk")
-        for case in qs.iterator(chunk_size=EXPORT_CHUNK):
-            exported += 1
-            _clock, _started, due = CLOCKS.running(case)
-            state, _css = CLOCKS.running_state(case, now)
-            yield [
-                case.number, case.item.name, case.department.name, case.proxy_point.parent.name if case.proxy_point.parent else "",
-                case.proxy_point.name, case.window.name if case.window else "", case.masked_applicant, case.masked_mobile,
-                case.home_region_code, case.get_channel_display(), case.get_status_display(), case.created_at,
-                case.submitted_at, case.forwarded_at, case.accepted_at, case.completed_at, due, state,
-                case.get_result_display() if case.result else "",
-            ]  # fmt: skip
-
-    response = xlsx_response(filename="代办件", sheet="代办件", headers=EXPORT_HEADERS, rows=rows())
-    # Recorded after the file is written, so the row count is known; a failure here means no file.
-    record(
-        actor=_user(request),
-        action="case.export",
-        object_type="proxy.case",
-        request=request,
-        detail={**form.audit_detail(), "queue": request.GET.get("queue", "all"), "rows": exported},
+def _case_export_rows(cases: Any, now: Any) -> Iterator[list[Any]]:
+    qs = cases.select_related("item", "proxy_point", "proxy_point__parent", "department", "window").order_by(
+        "-created_at", "-pk"
     )
-    return response
+    for case in qs.iterator(chunk_size=EXPORT_CHUNK):
+        _clock, _started, due = CLOCKS.running(case)
+        state, _css = CLOCKS.running_state(case, now)
+        yield [
+            case.number, case.item.name, case.department.name, case.proxy_point.parent.name if case.proxy_point.parent else "",
+            case.proxy_point.name, case.window.name if case.window else "", case.masked_applicant, case.masked_mobile,
+            case.home_region_code, case.get_channel_display(), case.get_status_display(), case.created_at,
+            case.submitted_at, case.forwarded_at, case.accepted_at, case.completed_at, due, state,
+            case.get_result_display() if case.result else "",
+        ]  # fmt: skip
 
 
 # --- Case page -----------------------------------------------------------------------------------------
@@ -211,13 +194,6 @@ def material_slots(case: Case, materials: list[CaseMaterial]) -> tuple[list[Slot
     return slots, extra, results
 
 
-EVENT_LABELS = {t.action: t.label for t in TRANSITIONS.values()} | {
-    "create": "创建办件",
-    "rate": "评价",
-    "overdue": "超期提醒",
-}
-
-
 def timeline(case: Case) -> list[dict[str, Any]]:
     rows = []
     for event in CaseEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id"):
@@ -226,7 +202,7 @@ def timeline(case: Case) -> list[dict[str, Any]]:
         rows.append(
             {
                 "event": event,
-                "label": EVENT_LABELS.get(event.action, event.action),
+                "label": MACHINE.event_label(event.action),
                 "actor": f"{event.actor.display_name}（{kind}）" if event.actor else kind,
                 "to_status": Status(event.to_status).label if event.to_status in Status.values else "",
                 "details": details,
@@ -329,7 +305,11 @@ def case_reveal(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _user(request)
     case = get_case_for_user(user, case_id, write=True)
     record(
-        actor=user, action="pii.reveal", obj=case, request=request, detail={"field": "applicant_id_number"}
+        actor=user,
+        action=AuditAction.PII_REVEAL,
+        obj=case,
+        request=request,
+        detail={"field": "applicant_id_number"},
     )
     if _is_htmx(request):
         return render(
@@ -603,10 +583,14 @@ def case_stats(request: HttpRequest) -> HttpResponseBase:
     _require_case_pages(user)
     stats = queries.statistics_for(user)
     if request.GET.get("export") == "xlsx":
-        response = stats_workbook(stats)
+        response = xlsx_response(
+            filename="代办统计",
+            ascii_name="stats",
+            sheets=[Sheet(title, headers, rows) for title, headers, rows in stats_tables(stats)],
+        )
         record(
             actor=user,
-            action="case.stats_export",
+            action=AuditAction.CASE_STATS_EXPORT,
             object_type="proxy.case",
             request=request,
             detail={"total": stats.total},
@@ -652,32 +636,6 @@ def stats_tables(stats: queries.Statistics) -> list[tuple[str, list[str], list[l
             ],
         ),
     ]
-
-
-def stats_workbook(stats: queries.Statistics) -> HttpResponseBase:
-    workbook = Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]  # a new workbook always has one sheet
-    for title, headers, rows in stats_tables(stats):
-        sheet = workbook.create_sheet(title=title)
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            # Labels are organisation and item names staff typed: never let Excel read them as formulas.
-            sheet.append(
-                ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row]
-            )
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115  (closed by FileResponse)
-    workbook.save(handle)
-    handle.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = FileResponse(
-        handle, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"stats-{stamp}.xlsx\"; filename*=UTF-8''{quote(f'代办统计-{stamp}.xlsx')}"
-    )
-    return response
 
 
 # --- Follow-ups (差评整改) ------------------------------------------------------------------------------

@@ -84,6 +84,8 @@ MACHINE: Machine[Case] = Machine(
     event_data=effects.event_data,
     snapshot=summaries.facts_of,
     after=[effects.after, _record_statistics],
+    # Besides the actions above, the timeline shows these (written with MACHINE.record_event).
+    other_events={"create": "创建办件", "rate": "评价", "overdue": "超期提醒"},
 )
 
 

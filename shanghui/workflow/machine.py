@@ -21,6 +21,11 @@ nothing: every check raises before the first write, and a write that raises roll
 Who acts is an *actor kind* ("agent", "clerk", "applicant", "system"): the programme's access.py says
 which kinds a person holds on a record; the table says which kinds may take each action.
 `shanghui/workflow/testing.py` generates the tests every table gets (each action × actor kind × state).
+
+The record's timeline (its event rows) speaks one vocabulary: the table's actions, and the events that
+are not transitions, declared with their labels in `other_events` ({"create": "创建办件", "overdue": …}).
+Those are written with `MACHINE.record_event(record, action="overdue", …)`, which refuses an action the
+vocabulary does not know; pages show `MACHINE.event_label(event.action)`. Every action has its label.
 """
 
 from __future__ import annotations
@@ -135,8 +140,19 @@ class Machine(Generic[R]):
     snapshot: Callable[[Any], Any] = _no_snapshot
     after: Sequence[After] = ()
     on_commit: Sequence[OnCommit] = ()
+    # The timeline's events that are not transitions (the record created, a clock overdue, a rating),
+    # with their labels.
+    other_events: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if both := set(self.other_events) & set(self.table):
+            raise ValueError(f"other_events repeat actions of the table: {sorted(both)}")
+        self.event_labels: dict[str, str] = {
+            **{spec.action: spec.label for spec in self.table.values()},
+            **self.other_events,
+        }
+        if unlabelled := sorted(a for a, label in self.event_labels.items() if not label or label == a):
+            raise ValueError(f"events without a label: {unlabelled}")
         statuses = set(self._status_choices())
         for spec in self.table.values():
             unknown = (set(spec.sources) | ({spec.target} if spec.target else set())) - statuses
@@ -191,6 +207,25 @@ class Machine(Generic[R]):
         if self.status_of(record) == expected_status:
             return None
         return Conflict(record, f"{self.noun}状态已变为“{self.status_label(record)}”，请刷新后再操作")
+
+    def event_label(self, action: str) -> str:
+        """How the timeline names an event (an action no longer in the vocabulary shows as its code)."""
+        return self.event_labels.get(action, action)
+
+    # --- The timeline's other events ----------------------------------------------------------------------
+
+    def new_event(self, record: Any, *, action: str, **fields: Any) -> Any:
+        """An unsaved event row of `record` (for bulk_create); ValueError for an action outside the
+        vocabulary. `fields`: from_status, to_status, actor, actor_kind, note, data, created_at."""
+        if action not in self.event_labels:
+            raise ValueError(f"{self.events.__name__}: unknown action {action!r}")
+        return self.events(**{self.event_fk: record}, action=action, **fields)
+
+    def record_event(self, record: Any, *, action: str, **fields: Any) -> Any:
+        """Write an event that is not a transition (see new_event), in the caller's transaction."""
+        event = self.new_event(record, action=action, **fields)
+        event.save(force_insert=True)
+        return event
 
     # --- The one write ------------------------------------------------------------------------------------
 

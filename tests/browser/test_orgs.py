@@ -1,12 +1,17 @@
 """Issue 2's browser checks: admins create an organisation and a member, see validation errors,
 and a chamber admin cannot open another chamber's pages."""
 
+import io
+from pathlib import Path
+
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from shanghui.accounts.models import User
+from shanghui.audit.models import AuditEntry
 from shanghui.lib.validators import credit_check_char
 from shanghui.orgs.models import Membership, Organisation, Role
-from tests.browser.conftest import login
+from tests.browser.conftest import login, watch_console
 
 
 def valid_credit_code() -> str:
@@ -68,3 +73,52 @@ def test_chamber_admin_cannot_open_another_chambers_pages(world, new_page):
         expect(page.get_by_test_id("error-404")).to_be_visible()
     response = page.goto(f"/orgs/members/{world.chamber_admin_b.pk}/")
     assert response is not None and response.status == 404
+
+
+def test_the_organisation_list_filters_pages_empties_and_exports(world, new_page, settings):
+    # Pages of five: the city admin sees a dozen organisations.
+    settings.PAGE_SIZE = 5
+    page = new_page()
+    errors = watch_console(page)
+    login(page, "fed_admin", world.password)
+    page.goto("/orgs/")
+    expect(page.get_by_test_id("org-row")).to_have_count(5)
+    expect(page.get_by_test_id("page-current")).to_contain_text("第 1 / ")
+    page.get_by_test_id("page-next").click()
+    expect(page.get_by_test_id("page-current")).to_contain_text("第 2 / ")
+
+    # A search nothing matches: the empty state offers to clear the filters, which shows them all again.
+    page.fill("#id_q", "没有这个组织")
+    page.get_by_test_id("filter-submit").click()
+    expect(page.get_by_test_id("empty-state")).to_contain_text("没有符合条件的组织")
+    expect(page.get_by_test_id("org-table")).to_have_count(0)
+    page.get_by_test_id("empty-reset").click()
+    expect(page.get_by_test_id("org-row")).to_have_count(5)
+
+    # The export of a filtered list: the file of the filtered rows, and its audit row.
+    page.select_option("#id_kind", "window")
+    page.get_by_test_id("filter-submit").click()
+    windows = page.get_by_test_id("org-row").count()
+    with page.expect_download() as info:
+        page.get_by_test_id("org-export").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes()), read_only=True).active
+    assert sheet is not None and len(list(sheet.iter_rows(values_only=True))) == windows + 1
+    entry = AuditEntry.objects.latest("seq")
+    assert (entry.action, entry.detail["filters"], entry.detail["rows"]) == (
+        "org.export",
+        {"kind": "window"},
+        windows,
+    )
+    assert errors == []
+
+
+def test_the_member_list_on_a_phone_filters_to_the_empty_state(world, new_page):
+    page = new_page(phone=True)
+    login(page, "chamber_admin", world.password)
+    page.goto("/orgs/members/?q=没有这个人")
+    expect(page.get_by_test_id("empty-state")).to_contain_text("没有符合条件的成员")
+    page.get_by_test_id("empty-reset").click()
+    expect(page.get_by_test_id("member-row").first).to_be_visible()
+    expect(page.get_by_test_id("empty-state")).to_have_count(0)

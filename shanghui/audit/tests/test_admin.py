@@ -8,6 +8,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from shanghui.accounts.models import User
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.models import AuditEntry
 from shanghui.audit.services import record, verify_chain
 from shanghui.orgs.tests.factories import UserFactory
@@ -21,7 +22,7 @@ def admin_client(client, db):
 
 @pytest.fixture
 def entry(db):
-    return record(actor=None, action="test.admin", object_repr="原样")
+    return record(actor=None, action=AuditAction.ORG_CREATE, object_repr="原样")
 
 
 def test_superuser_has_no_add_change_or_delete_permission(db, entry):
@@ -54,5 +55,5 @@ def test_add_change_and_delete_are_refused(admin_client, entry):
         == 403
     )
     entry.refresh_from_db()
-    assert entry.action == "test.admin"
+    assert entry.action == AuditAction.ORG_CREATE
     assert verify_chain().ok

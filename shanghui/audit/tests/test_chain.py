@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test import RequestFactory
 
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.models import GENESIS_HASH, AuditEntry
 from shanghui.audit.services import record, verify_chain
 from shanghui.orgs.tests.factories import UserFactory
@@ -35,7 +36,11 @@ def chain(db):
     actor = UserFactory(username="chain_actor")
     return [
         record(
-            actor=actor, action="test.step", object_type="test", object_id=str(n), detail={"n": n, "名": "值"}
+            actor=actor,
+            action=AuditAction.ORG_UPDATE,
+            object_type="test",
+            object_id=str(n),
+            detail={"n": n, "名": "值"},
         )
         for n in range(1, 6)
     ]
@@ -121,7 +126,7 @@ def test_saving_an_existing_entry_raises(chain):
     entry.action = "test.changed"
     with pytest.raises(RuntimeError):
         entry.save()
-    assert AuditEntry.objects.get(seq=2).action == "test.step"
+    assert AuditEntry.objects.get(seq=2).action == AuditAction.ORG_UPDATE
 
 
 def test_deleting_an_entry_raises(chain):
@@ -157,7 +162,7 @@ def test_deleting_a_user_leaves_the_chain_intact(chain):
 )
 def test_client_address_is_stored_as_the_database_returns_it(db, remote_addr, stored):
     request = RequestFactory().get("/", REMOTE_ADDR=remote_addr)
-    record(actor=None, action="test.ip", request=request)
+    record(actor=None, action=AuditAction.LOGIN, request=request)
     assert AuditEntry.objects.get().ip == stored
     assert verify_chain().ok
 
@@ -165,7 +170,7 @@ def test_client_address_is_stored_as_the_database_returns_it(db, remote_addr, st
 def test_json_detail_of_every_kind_verifies(db):
     record(
         actor=None,
-        action="test.detail",
+        action=AuditAction.ORG_UPDATE,
         detail={
             "int": 7,
             "float": 1.5,

@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.models import AuditEntry
 from shanghui.audit.services import record, verify_chain
 
@@ -38,11 +39,11 @@ def run_in_threads(target) -> list[BaseException]:
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_leave_a_valid_contiguous_chain():
-    record(actor=None, action="test.first")
+    record(actor=None, action=AuditAction.ORG_CREATE)
 
     def append(n: int) -> None:
         for i in range(APPENDS):
-            record(actor=None, action="test.concurrent", detail={"thread": n, "i": i})
+            record(actor=None, action=AuditAction.ORG_UPDATE, detail={"thread": n, "i": i})
 
     assert run_in_threads(append) == []
     total = 1 + THREADS * APPENDS
@@ -58,8 +59,8 @@ def test_concurrent_appends_inside_longer_transactions():
     def append(n: int) -> None:
         for i in range(3):
             with transaction.atomic():
-                record(actor=None, action="test.outer", detail={"thread": n, "i": i})
-                record(actor=None, action="test.inner", detail={"thread": n, "i": i})
+                record(actor=None, action=AuditAction.ORG_UPDATE, detail={"thread": n, "i": i})
+                record(actor=None, action=AuditAction.USER_UPDATE, detail={"thread": n, "i": i})
 
     assert run_in_threads(append) == []
     assert AuditEntry.objects.count() == THREADS * 3 * 2

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.models import AuditEntry
 from shanghui.audit.services import record
 from shanghui.orgs.models import Role
@@ -97,7 +98,7 @@ def test_inactive_auditor_is_refused(client, world):
 
 
 def test_rows_show_action_labels_and_actors_newest_first(client, world):
-    record(actor=world.fed_admin, action="auth.login", obj=world.fed_admin)
+    record(actor=world.fed_admin, action=AuditAction.LOGIN, obj=world.fed_admin)
     response = as_user(client, world.auditor).get(URL)
     html = response.content.decode()
     assert seqs(response) == sorted(seqs(response), reverse=True)
@@ -108,8 +109,8 @@ def test_rows_show_action_labels_and_actors_newest_first(client, world):
 
 def test_filter_by_action(client, world):
     as_user(client, world.auditor)  # itself writes an auth.login row
-    record(actor=world.fed_admin, action="auth.logout", obj=world.fed_admin)
-    record(actor=world.clerk, action="auth.logout", obj=world.clerk)
+    record(actor=world.fed_admin, action=AuditAction.LOGOUT, obj=world.fed_admin)
+    record(actor=world.clerk, action=AuditAction.LOGOUT, obj=world.clerk)
     response = client.get(URL, {"action": "auth.logout"})
     entries = list(response.context["entries"])
     assert [e.actor_id for e in entries] == [world.clerk.pk, world.fed_admin.pk]
@@ -117,14 +118,14 @@ def test_filter_by_action(client, world):
 
 
 def test_filter_by_actor_username(client, world):
-    record(actor=world.fed_admin, action="auth.login", obj=world.fed_admin)
-    record(actor=world.clerk, action="auth.login", obj=world.clerk)
+    record(actor=world.fed_admin, action=AuditAction.LOGIN, obj=world.fed_admin)
+    record(actor=world.clerk, action=AuditAction.LOGIN, obj=world.clerk)
     response = as_user(client, world.auditor).get(URL, {"actor": "CLER"})
     assert [e.actor_id for e in response.context["entries"]] == [world.clerk.pk]
 
 
 def test_filter_by_date_range_uses_beijing_dates(client, world):
-    entry = record(actor=world.clerk, action="auth.login", obj=world.clerk)
+    entry = record(actor=world.clerk, action=AuditAction.LOGIN, obj=world.clerk)
     today = timezone.localdate()
     response = as_user(client, world.auditor).get(URL, {"date_from": today, "date_to": today})
     assert entry.seq in seqs(response)
@@ -153,7 +154,7 @@ def test_unknown_action_is_ignored_with_an_error(client, world):
 def test_pagination_keeps_the_filters(client, world, settings):
     settings.PAGE_SIZE = 5
     for _ in range(12):
-        record(actor=world.clerk, action="auth.login", obj=world.clerk)
+        record(actor=world.clerk, action=AuditAction.LOGIN, obj=world.clerk)
     response = as_user(client, world.auditor).get(URL, {"action": "auth.login", "page": 2})
     assert response.context["page"].number == 2
     assert len(response.context["entries"]) == 5
@@ -175,7 +176,7 @@ def test_query_count_does_not_grow_with_rows(client, world):
     with CaptureQueriesContext(connection) as few:
         client.get(URL)
     for _ in range(15):
-        record(actor=world.clerk, action="auth.login", obj=world.clerk)
+        record(actor=world.clerk, action=AuditAction.LOGIN, obj=world.clerk)
     with CaptureQueriesContext(connection) as many:
         client.get(URL)
     assert len(many.captured_queries) == len(few.captured_queries)
@@ -186,9 +187,9 @@ def test_query_count_does_not_grow_with_rows(client, world):
 
 def test_export_is_the_filtered_list_and_is_audited(client, world):
     as_user(client, world.auditor)  # itself writes an auth.login row
-    record(actor=world.fed_admin, action="auth.logout", obj=world.fed_admin)
-    record(actor=world.clerk, action="auth.logout", obj=world.clerk)
-    record(actor=world.clerk, action="auth.login", obj=world.clerk)
+    record(actor=world.fed_admin, action=AuditAction.LOGOUT, obj=world.fed_admin)
+    record(actor=world.clerk, action=AuditAction.LOGOUT, obj=world.clerk)
+    record(actor=world.clerk, action=AuditAction.LOGIN, obj=world.clerk)
     response = client.get(URL, {"action": "auth.logout", "export": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
