@@ -25,7 +25,6 @@ GENESIS_HASH = "0" * 64
 CITIZEN_LABEL = "citizen"
 
 
-
 class AuditQuerySet(models.QuerySet["AuditEntry"]):
     """Bulk writes would bypass the append-only guard of save() and delete(): refuse them too."""
 

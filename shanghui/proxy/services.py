@@ -34,8 +34,8 @@ from shanghui.proxy.models import (
     Rating,
     Status,
 )
-from shanghui.proxy.workflow import MACHINE
 from shanghui.proxy.quotas import check_upload_quota
+from shanghui.proxy.workflow import MACHINE
 from shanghui.workdays import calendar
 
 QUERY_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
