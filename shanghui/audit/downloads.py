@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest
 
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 
 
@@ -20,7 +21,7 @@ def audited_file_response(
     stored: FieldFile,
     *,
     actor: Any,
-    action: str,
+    action: AuditAction,
     obj: models.Model,
     object_repr: str,
     detail: dict[str, Any],

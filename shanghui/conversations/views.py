@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.downloads import audited_file_response
 from shanghui.conversations import services
 from shanghui.conversations.access import viewers_for
@@ -90,9 +91,6 @@ def upload(request: HttpRequest, owner_type: str, owner_id: int) -> JsonResponse
     )
 
 
-FILE_DOWNLOAD = "conversation.file.download"
-
-
 @require_GET
 def download(request: HttpRequest, owner_type: str, owner_id: int, seq: int) -> FileResponse:
     """A message's file after the access checks — the reader's (internal notes' files only for staff),
@@ -105,7 +103,7 @@ def download(request: HttpRequest, owner_type: str, owner_id: int, seq: int) -> 
     if not access.files:
         raise PermissionDenied(FILES_REFUSED)
     return audited_file_response(
-        request, message.file, actor=viewer.user, citizen=viewer.is_citizen, action=FILE_DOWNLOAD, obj=message,
+        request, message.file, actor=viewer.user, citizen=viewer.is_citizen, action=AuditAction.CONVERSATION_FILE_DOWNLOAD, obj=message,
         object_repr=f"{owner_type}:{owner_id} 第 {message.seq} 条消息",
         detail={"owner_type": owner_type, "owner_id": owner_id, "seq": message.seq, "internal": message.internal},
         content_type=message.file_type or "application/octet-stream",

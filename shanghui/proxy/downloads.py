@@ -8,10 +8,9 @@ from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest
 
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.downloads import audited_file_response
 from shanghui.proxy.models import Case, CaseMaterial
-
-MATERIAL_DOWNLOAD = "case.material.download"
 
 
 def material_response(
@@ -22,7 +21,7 @@ def material_response(
     if material is None:
         raise Http404("文件不存在")
     return audited_file_response(
-        request, material.file, actor=actor, citizen=citizen, action=MATERIAL_DOWNLOAD, obj=material,
+        request, material.file, actor=actor, citizen=citizen, action=AuditAction.CASE_MATERIAL_DOWNLOAD, obj=material,
         # The material's name in the item ("身份证"), never the uploaded file's name.
         object_repr=f"{case.number} {material.name}", detail={"case_id": case.pk, "via": via},
         content_type=material.content_type, filename=material.original_name,

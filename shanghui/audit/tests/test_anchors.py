@@ -18,6 +18,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from shanghui.audit import tasks
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.checks import audit_settings
 from shanghui.audit.models import AuditEntry
 from shanghui.audit.services import record, verify_chain
@@ -48,7 +49,7 @@ def verify(*args: str) -> str:
 
 @pytest.fixture
 def chain(db):
-    return [record(actor=None, action="test.step", detail={"n": n}) for n in range(1, 6)]
+    return [record(actor=None, action=AuditAction.ORG_UPDATE, detail={"n": n}) for n in range(1, 6)]
 
 
 def test_verify_writes_the_verified_head(chain, settings):
@@ -65,7 +66,7 @@ def test_verify_writes_the_verified_head(chain, settings):
 def test_deleting_the_newest_rows_after_an_anchor_is_found(world, client, settings):
     # Given the newest rows — a reveal of an ID number and a role grant — and a verify that anchored them
     case_reveal = record(
-        actor=world.fed_admin, action="pii.reveal", obj=world.agent, detail={"field": "id_number"}
+        actor=world.fed_admin, action=AuditAction.PII_REVEAL, obj=world.agent, detail={"field": "id_number"}
     )
     grant_role(
         actor=world.fed_admin, user=world.outsider, organisation=world.city, role=Role.FEDERATION_ADMIN
@@ -114,7 +115,7 @@ def test_a_chain_rewritten_with_the_stolen_key_still_differs_from_its_anchor(cha
 
 def test_rows_after_the_last_anchor_are_covered_by_the_next_one(chain, settings):
     verify()
-    record(actor=None, action="test.later")
+    record(actor=None, action=AuditAction.ORG_UPDATE)
     verify()
     assert [line["seq"] for line in anchored(settings)] == [5, 6]
     raw_sql("DELETE FROM {table} WHERE seq = %s", [6])
@@ -191,9 +192,9 @@ def anchor_tasks() -> list[DBTaskResult]:
 
 
 def test_the_first_row_of_a_period_schedules_one_anchor_for_the_periods_end(one_period, db):
-    record(actor=None, action="test.first")
-    record(actor=None, action="test.second")
-    record(actor=None, action="test.third")
+    record(actor=None, action=AuditAction.ORG_UPDATE)
+    record(actor=None, action=AuditAction.ORG_UPDATE)
+    record(actor=None, action=AuditAction.ORG_UPDATE)
     [scheduled] = anchor_tasks()
     period_end = (int(dt.datetime.now(dt.UTC).timestamp()) // 10**9 + 1) * 10**9
     assert scheduled.run_after == dt.datetime.fromtimestamp(period_end, tz=dt.UTC)
@@ -210,7 +211,7 @@ def test_a_row_in_a_new_period_schedules_the_next_anchor(db, settings):
 
 def test_no_periodic_anchors_when_the_interval_is_zero(db, settings):
     settings.AUDIT_ANCHOR_INTERVAL = 0
-    record(actor=None, action="test.first")
+    record(actor=None, action=AuditAction.ORG_UPDATE)
     assert anchor_tasks() == []
 
 

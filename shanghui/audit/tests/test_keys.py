@@ -17,6 +17,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from shanghui.audit import chain
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.checks import audit_production_settings, audit_settings
 from shanghui.audit.models import AuditEntry
 from shanghui.audit.services import KEY_ROTATE, _append, record, rotate_key, verify_chain
@@ -42,7 +43,9 @@ def rewrite(entry: AuditEntry) -> None:
 
 
 def steps(n: int, start: int = 1) -> list[AuditEntry]:
-    return [record(actor=None, action="test.step", detail={"n": i}) for i in range(start, start + n)]
+    return [
+        record(actor=None, action=AuditAction.ORG_UPDATE, detail={"n": i}) for i in range(start, start + n)
+    ]
 
 
 @pytest.fixture
@@ -160,7 +163,7 @@ def test_a_process_that_lacks_the_chains_key_keeps_working_and_verify_names_its_
     settings.AUDIT_HMAC_KEYS = [K2, K1]
     rotate_key()
     settings.AUDIT_HMAC_KEYS = [K3]  # a process started without k2
-    stray = record(actor=None, action="test.stray")
+    stray = record(actor=None, action=AuditAction.ORG_UPDATE)
     assert stray.key_id == "k3"
     settings.AUDIT_HMAC_KEYS = [K3, K2, K1]
     report = verify_chain()
@@ -194,7 +197,7 @@ def test_legacy_rows_verify_once_the_migration_pinned_them(db, settings):
     assert boundary.detail == {"from": "", "to": "k1", "legacy_rows": 3}
     assert boundary.actor_display == "系统"
     # New rows follow under the key, and the old rows keep their hashes.
-    assert record(actor=None, action="test.new").key_id == "k1"
+    assert record(actor=None, action=AuditAction.ORG_UPDATE).key_id == "k1"
     assert AuditEntry.objects.get(seq=1).hash == old[0].hash
     report = verify_chain()
     assert report.ok, report.reason

@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from shanghui.audit.actions import AuditAction
 from shanghui.audit.models import AuditEntry
 from shanghui.audit.s3 import S3Client, S3Config, S3Error, authorization
 from shanghui.audit.services import record, verify_chain
@@ -66,7 +67,7 @@ def s3(settings):
 
 @pytest.fixture
 def chain(db):
-    return [record(actor=None, action="test.step", detail={"n": n}) for n in range(1, 6)]
+    return [record(actor=None, action=AuditAction.ORG_UPDATE, detail={"n": n}) for n in range(1, 6)]
 
 
 def verify() -> str:
@@ -89,7 +90,7 @@ def test_verify_puts_one_locked_object_per_head(chain, s3, settings):
                                                           "time": None}  # fmt: skip
     # The governance mode is a setting.
     settings.AUDIT_ANCHOR_S3_LOCK_MODE = "GOVERNANCE"
-    record(actor=None, action="test.more")
+    record(actor=None, action=AuditAction.ORG_UPDATE)
     verify()
     assert sorted(v[-1].lock_mode for v in objects.values()) == ["COMPLIANCE", "GOVERNANCE"]
 
@@ -98,7 +99,7 @@ def test_tail_deletion_is_found_from_anchors_listed_page_by_page(chain, s3):
     s3.max_keys = 2
     for _ in range(3):
         verify()
-        record(actor=None, action="test.more")
+        record(actor=None, action=AuditAction.ORG_UPDATE)
     assert len(s3.buckets["anchors"].objects) == 3
     output = verify()
     assert "已读取锚点：s3://anchors/shanghui/prod（3 个锚点）" in output
