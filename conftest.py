@@ -52,6 +52,16 @@ def _fresh_rate_windows() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_search_index() -> Iterator[None]:
+    # The search index lives in the process and re-reads the catalogue at most once a second; a test's
+    # rolled-back items must not answer the next test's searches (CI saw exactly that).
+    from shanghui.catalog import search
+
+    yield
+    search.invalidate()
+
+
 @pytest.fixture
 def world(db: None) -> SimpleNamespace:
     w = SimpleNamespace(password=PASSWORD)
