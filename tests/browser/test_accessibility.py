@@ -73,7 +73,9 @@ def sign_in_citizen(page: Any, live: str, mobile: str) -> None:
     store[CITIZEN_SESSION_KEY] = mobile
     store[VERIFIED_AT_KEY] = int(time.time())
     store.create()
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": live}])
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": store.session_key, "url": live}]
+    )
 
 
 def check(page: Any, paths: list[str]) -> dict[str, list[str]]:
@@ -111,7 +113,9 @@ def test_staff_pages_on_a_desktop(axe_page: Any, pw: SimpleNamespace, case: Case
     found |= check(page, ["/", "/cases/", f"/cases/{case.pk}/", "/notifications/", "/cases/stats/"])
     page.context.clear_cookies()
     login(page, "fed_admin", pw.password)
-    found |= check(page, ["/", "/orgs/", f"/orgs/{pw.chamber_a.pk}/", "/audit/", "/catalog/manage/", "/cases/stats/"])
+    found |= check(
+        page, ["/", "/orgs/", f"/orgs/{pw.chamber_a.pk}/", "/audit/", "/catalog/manage/", "/cases/stats/"]
+    )
     assert found == {}, "\n".join(f"{p}: {v}" for p, vs in found.items() for v in vs)
 
 
@@ -122,7 +126,9 @@ SMALL_TARGETS = """() => [...document.querySelectorAll('button, .btn, .nav-link,
     .map(t => `${t.what} ${Math.round(t.w)}×${Math.round(t.h)}`)"""
 
 
-def test_citizens_tap_targets_are_at_least_44_px(axe_page: Any, live: str, pw: SimpleNamespace, case: Case) -> None:
+def test_citizens_tap_targets_are_at_least_44_px(
+    axe_page: Any, live: str, pw: SimpleNamespace, case: Case
+) -> None:
     page = axe_page(phone=True)
     small: dict[str, list[str]] = {}
     sign_in_citizen(page, live, pw.applicant.mobile)
@@ -130,7 +136,9 @@ def test_citizens_tap_targets_are_at_least_44_px(axe_page: Any, live: str, pw: S
                  f"/my/apply/?item={pw.item.pk}", "/my/track/"]:  # fmt: skip
         page.goto(path)
         found = page.evaluate(SMALL_TARGETS)
-        if os.environ.get("SCREENSHOTS"):  # a directory: the pages as a phone shows them, for a person to look at
+        if os.environ.get(
+            "SCREENSHOTS"
+        ):  # a directory: the pages as a phone shows them, for a person to look at
             name = path.strip("/").replace("/", "_").replace("?", "_") or "search"
             page.screenshot(path=f"{os.environ['SCREENSHOTS']}/{name}.png", full_page=True)
         if found:
