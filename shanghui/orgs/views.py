@@ -126,8 +126,8 @@ def org_list(request: HttpRequest) -> HttpResponseBase:
     # The list is in tree order (by path): each row is indented below the shallowest on the page.
     top = min((org.depth for org in rows), default=0)
     for org in rows:
-        org.indent = min(org.depth - top, 5)  # type: ignore[attr-defined]
-        org.region_name = regions.get(org.region_code, org.region_code)  # type: ignore[attr-defined]
+        org.indent = min(org.depth - top, 5)
+        org.region_name = regions.get(org.region_code, org.region_code)
     context = listing.context(
         page,
         rows=[(org, paths[org.pk], counts.get(org.pk, 0)) for org in rows],

@@ -141,5 +141,7 @@ def test_an_organisation_is_found_by_typing_part_of_its_name(world, new_page):
     form.locator("select[name=role]").select_option(Role.AGENT)
     page.get_by_test_id("grant-submit").click()
     expect(page.get_by_test_id("grant-form")).to_be_visible()
-    assert Membership.objects.filter(user=world.mediator, organisation=world.point_b, role=Role.AGENT).exists()
+    assert Membership.objects.filter(
+        user=world.mediator, organisation=world.point_b, role=Role.AGENT
+    ).exists()
     assert errors == []

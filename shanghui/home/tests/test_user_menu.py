@@ -36,7 +36,13 @@ def test_no_user_menu_when_logged_out(client: Client) -> None:
 
 @pytest.mark.parametrize(
     ("path", "active"),
-    [("/", "home"), ("/orgs/", "orgs"), ("/orgs/members/", "members"), ("/cases/stats/", "proxy"), ("/audit/", "audit")],
+    [
+        ("/", "home"),
+        ("/orgs/", "orgs"),
+        ("/orgs/members/", "members"),
+        ("/cases/stats/", "proxy"),
+        ("/audit/", "audit"),
+    ],
 )
 def test_the_navigation_lights_the_entry_the_page_belongs_to(
     client: Client, world: SimpleNamespace, path: str, active: str
