@@ -18,7 +18,7 @@ from shanghui.accounts.citizen import CITIZEN_SESSION_KEY, VERIFIED_AT_KEY
 from shanghui.proxy.models import Case
 from shanghui.proxy.tests import conftest as proxy_fixtures
 from shanghui.proxy.workflow import AGENT
-from tests.browser.conftest import CHROMIUM_ARGS, PHONE, login
+from tests.browser.conftest import PHONE, login
 
 pw = proxy_fixtures.pw
 
@@ -98,7 +98,7 @@ def case(pw: SimpleNamespace) -> Case:
 
 def test_citizen_pages_on_a_phone(axe_page: Any, live: str, pw: SimpleNamespace, case: Case) -> None:
     page = axe_page(phone=True)
-    found = check(page, ["/s/", f"/s/?q=身份证", f"/s/items/{pw.item.pk}/", "/my/login/", "/my/track/"])
+    found = check(page, ["/s/", "/s/?q=身份证", f"/s/items/{pw.item.pk}/", "/my/login/", "/my/track/"])
     sign_in_citizen(page, live, pw.applicant.mobile)
     found |= check(page, ["/my/", f"/my/cases/{case.pk}/", f"/my/apply/?item={pw.item.pk}"])
     assert found == {}, "\n".join(f"{p}: {v}" for p, vs in found.items() for v in vs)
