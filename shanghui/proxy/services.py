@@ -17,7 +17,7 @@ from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.catalog.models import ServiceItem
-from shanghui.catalog.services import current_version, items_offered_by
+from shanghui.catalog.services import items_offered_by, pin_version
 from shanghui.lib.crypto import keyed_hash
 from shanghui.lib.uploads import check_upload, sha256_of
 from shanghui.lib.validators import id_number_error, is_valid_mobile, normalize_id_number, normalize_mobile
@@ -162,7 +162,7 @@ def create_case_once(
         status=Status.DRAFT,
         channel=channel,
         item=item,
-        item_version=current_version(item),
+        item_version=pin_version(item),
         proxy_point=proxy_point,
         department_id=item.department_id,
         applicant_name=applicant.name,
