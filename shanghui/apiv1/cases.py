@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import uuid
+from collections.abc import Collection
 from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 from ninja import Field, File, Form, Header, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -29,12 +29,10 @@ from shanghui.accounts.models import User
 from shanghui.apiv1.auth import principal_of, user_of
 from shanghui.apiv1.cursor import PageParams, keyset_page, page_of
 from shanghui.apiv1.errors import NON_FIELD, ApiError, fields_of_django, first_message, with_errors
-from shanghui.audit.actions import AuditAction
-from shanghui.audit.services import record
 from shanghui.catalog.models import Delivery
 from shanghui.lib.bounds import DATE_RANGE, Day, Int, Moment
 from shanghui.orgs.models import Organisation
-from shanghui.proxy import queries, services
+from shanghui.proxy import actions, queries, services
 from shanghui.proxy.access import (
     actor_kinds,
     can_use_case_pages,
@@ -46,7 +44,7 @@ from shanghui.proxy.access import (
 from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.downloads import material_response
 from shanghui.proxy.effects import describe_event_data
-from shanghui.proxy.forms import ACTION_FORMS, IntakeForm, ReviewForm, forward_windows, local_day_start
+from shanghui.proxy.forms import ACTION_FORMS, IntakeForm, forward_windows
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Result, Status
 from shanghui.proxy.workflow import (
     ACTOR_LABELS,
@@ -54,9 +52,7 @@ from shanghui.proxy.workflow import (
     CLERK,
     MACHINE,
     TRANSITIONS,
-    Conflict,
     allowed_actions,
-    transition,
 )
 
 router = Router(tags=["代办件"])
@@ -391,38 +387,15 @@ def _filtered(cases: QuerySet[Case], filters: CaseFilters, user: User, now: dt.d
         if queue is None:
             raise ApiError(422, "没有这个工作队列", fields={"queue": ["没有这个工作队列"]})
         cases = cases.filter(queue.q)
-    # The same search as the case list page (forms.CaseFilterForm.apply).
-    q = re.sub(r"\s+", "", filters.q)
-    if q:
-        if q.isdigit() and len(q) == 4:
-            cases = cases.filter(applicant_mobile__endswith=q)
-        elif q.isdigit():
-            cases = cases.filter(number__startswith=q)
-        else:
-            cases = cases.filter(applicant_name=q)
-    for value, lookup in (
-        (filters.status, "status"),
-        (filters.item, "item_id"),
-        (filters.department, "department_id"),
-        (filters.chamber, "proxy_point__parent_id"),
-        (filters.point, "proxy_point_id"),
-        (filters.window, "window_id"),
-    ):
-        if value is not None:
-            cases = cases.filter(**{lookup: value})
-    if filters.overdue:
-        cases = cases.filter(CLOCKS.overdue_q(now))
-    if filters.created_from:
-        cases = cases.filter(created_at__gte=local_day_start(filters.created_from))
-    if filters.created_to:
-        cases = cases.filter(created_at__lt=local_day_start(filters.created_to + dt.timedelta(days=1)))
-    if filters.updated_after:
-        if filters.updated_after.tzinfo is None:
-            raise ApiError(
-                422, "updated_after 须带时区", fields={"updated_after": ["须带时区，如 +08:00 或 Z"]}
-            )
-        cases = cases.filter(updated_at__gt=filters.updated_after)
-    return cases
+    if filters.updated_after and filters.updated_after.tzinfo is None:
+        raise ApiError(422, "updated_after 须带时区", fields={"updated_after": ["须带时区，如 +08:00 或 Z"]})
+    # The same search as the case list page (forms.CaseFilterForm).
+    search = queries.CaseFilter(
+        q=filters.q, status=filters.status, item=filters.item, department=filters.department,
+        chamber=filters.chamber, point=filters.point, window=filters.window, overdue=filters.overdue,
+        created_from=filters.created_from, created_to=filters.created_to, updated_after=filters.updated_after,
+    )  # fmt: skip
+    return search.apply(cases, now)
 
 
 @router.get("", response=with_errors({200: CasePage}), summary="办件列表（筛选、游标分页，新建的在前）")
@@ -483,14 +456,7 @@ class RevealOut(Schema):
 def reveal_id_number(request: HttpRequest, case_id: Int) -> Any:
     user = user_of(request)
     case = get_case_for_user(user, case_id, write=True)
-    record(
-        actor=user,
-        action=AuditAction.PII_REVEAL,
-        obj=case,
-        request=request,
-        detail={"field": "applicant_id_number", "via": "api"},
-    )
-    return {"id_number": case.applicant_id_number}
+    return {"id_number": services.reveal_id_number(actor=user, case=case, request=request, via="api")}
 
 
 # --- Intake ---------------------------------------------------------------------------------------------
@@ -643,29 +609,12 @@ class ActionIn(Schema):
     )
 
 
-def _form_data(action: str, payload: ActionIn) -> dict[str, str]:
-    accepted = set(ACTION_FORMS[action].param_fields)
-    data = {"expected_status": str(payload.expected_status), "note": payload.note}
-    refused: dict[str, list[str]] = {}
-    for name, value in payload.params.model_dump(exclude_none=True).items():
-        if name not in accepted:
-            refused[f"params.{name}"] = [f"“{TRANSITIONS[action].label}”不需要此参数"]
-        elif isinstance(value, list):
-            data[name] = "\n".join(str(v) for v in value)
-        else:
-            data[name] = str(value)
-    if refused:
-        raise ApiError(422, first_message(refused), fields=refused)
-    return data
-
-
-def _refresh_from(case: Case, moved: Case) -> None:
-    """Take the fields the transition changed into the case loaded with its relations (no new query,
-    except the new window's name after a forward)."""
-    for field in Case._meta.concrete_fields:
-        setattr(case, field.attname, getattr(moved, field.attname))
-    if moved.window_id and Case.window.is_cached(moved):
-        case.window = moved.window
+def _params(payload: ActionIn) -> dict[str, str]:
+    """The parameters as the action's form reads them (a list one item a line)."""
+    return {
+        name: "\n".join(str(v) for v in value) if isinstance(value, list) else str(value)
+        for name, value in payload.params.model_dump(exclude_none=True).items()
+    }
 
 
 @router.post(
@@ -679,30 +628,22 @@ def _refresh_from(case: Case, moved: Case) -> None:
 )
 def act(request: HttpRequest, case_id: Int, action: ActionName, payload: ActionIn) -> dict[str, Any]:
     user = user_of(request)
-    case = get_case_for_user(user, case_id, write=True)
-    spec = TRANSITIONS[action.value]
-    usable = spec.actors & actor_kinds(user, case)
-    if not usable:
-        raise PermissionDenied(f"您不能对该办件执行“{spec.label}”")
-    form = ACTION_FORMS[spec.action](_form_data(spec.action, payload), case=case, action=spec.action)
-    if not form.is_valid():
-        errors = _form_errors(form)
-        fields = {(f"params.{k}" if k in form.param_fields else k): v for k, v in errors.items()}
-        raise ApiError(422, first_message(fields), fields=fields)
-    expected = form.cleaned_data["expected_status"]
-    if case.status != expected:
-        raise Conflict(case, f"办件状态已变为“{case.get_status_display()}”，请刷新后再操作")
-    moved = transition(
-        case_id=case.pk,
-        action=spec.action,
-        actor=user,
-        actor_kind=CLERK if CLERK in usable else AGENT,
-        expected_status=expected,
-        note=form.cleaned_data.get("note") or "",
-        params=form.params(),
-    )
-    _refresh_from(case, moved)
+    params = _params(payload)
+    data = {"expected_status": str(payload.expected_status), "note": payload.note}
+    try:
+        case = actions.act(actor=user, case_id=case_id, action=action.value, data=data, params=params)
+    except actions.Refused as exc:
+        raise _refusal(exc, params={*params, *ACTION_FORMS[action.value].param_fields}) from None
     return case_json(case, user)
+
+
+def _refusal(exc: actions.Refused, params: Collection[str] = ()) -> Exception:
+    """What the API answers for refused inputs: the workflow's or service's own error as it stands
+    (errors.install), else the messages by field (the action's parameters under params.)."""
+    if exc.error is not None:
+        return exc.error
+    fields = {(f"params.{k}" if k in params else k): v for k, v in exc.fields.items()}
+    return ApiError(422, first_message(fields), fields=fields)
 
 
 # --- Materials ----------------------------------------------------------------------------------------------
@@ -800,22 +741,11 @@ class ReviewIn(Schema):
 def review_material(
     request: HttpRequest, case_id: Int, material_id: Int, payload: ReviewIn
 ) -> dict[str, Any]:
-    user = user_of(request)
-    case = get_case_for_user(user, case_id, write=True)
-    if AGENT not in actor_kinds(user, case):
-        raise PermissionDenied("只有本代办点的代办员可以审核材料")
-    material = CaseMaterial.objects.filter(
-        case=case, pk=material_id, is_current=True, is_result=False
-    ).first()
-    if material is None:
-        raise Http404("材料不存在")
-    if case.status != Status.SUBMITTED:
-        raise Conflict(case, f"办件当前状态为“{case.get_status_display()}”，不能审核材料")
-    form = ReviewForm({"review": payload.review.value, "note": payload.note})
-    if not form.is_valid():
-        fields = _form_errors(form)
-        raise ApiError(422, first_message(fields), fields=fields)
-    reviewed = services.review_material(
-        material=material, actor=user, review=form.cleaned_data["review"], note=form.cleaned_data["note"]
-    )
+    data = {"review": payload.review.value, "note": payload.note}
+    try:
+        reviewed = actions.review_material(
+            actor=user_of(request), case_id=case_id, material_id=material_id, data=data
+        )
+    except actions.Refused as exc:
+        raise _refusal(exc) from None
     return material_json(reviewed)

@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -33,7 +32,7 @@ from shanghui.catalog.search import search
 from shanghui.catalog.services import current_version
 from shanghui.lib.xlsx import Sheet, xlsx_response
 from shanghui.orgs.models import Organisation, OrgKind
-from shanghui.proxy import queries, services
+from shanghui.proxy import actions, queries, services
 from shanghui.proxy.access import (
     actor_kinds,
     can_open_case_files,
@@ -72,15 +71,12 @@ from shanghui.proxy.services import FOLLOW_UP_MOVES
 from shanghui.proxy.workflow import (
     ACTOR_LABELS,
     AGENT,
-    CLERK,
     MACHINE,
     TRANSITIONS,
     Conflict,
-    TransitionError,
     allowed_actions,
-    transition,
 )
-from shanghui.ui.forms import attach_errors
+from shanghui.ui.forms import BootstrapForm, attach_errors
 from shanghui.ui.listing import Export, Listing, paginate
 
 EXPORT_CHUNK = 500
@@ -95,8 +91,8 @@ def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
-def _back_to_case(request: HttpRequest, case: Case, anchor: str = "") -> HttpResponse:
-    url = reverse("proxy:detail", args=[case.pk]) + (f"#{anchor}" if anchor else "")
+def _back_to_case(request: HttpRequest, case_id: int, anchor: str = "") -> HttpResponse:
+    url = reverse("proxy:detail", args=[case_id]) + (f"#{anchor}" if anchor else "")
     if _is_htmx(request):
         response = HttpResponse()
         response["HX-Redirect"] = url
@@ -304,20 +300,12 @@ def case_reveal(request: HttpRequest, case_id: int) -> HttpResponse:
     """The applicant's full ID number, for the agents and clerks of the case; every reveal is audited."""
     user = _user(request)
     case = get_case_for_user(user, case_id, write=True)
-    record(
-        actor=user,
-        action=AuditAction.PII_REVEAL,
-        obj=case,
-        request=request,
-        detail={"field": "applicant_id_number"},
-    )
+    id_number = services.reveal_id_number(actor=user, case=case, request=request)
     if _is_htmx(request):
         return render(
-            request,
-            "proxy/_applicant_id.html",
-            {"case": case, "id_number": case.applicant_id_number, "can_reveal": True},
+            request, "proxy/_applicant_id.html", {"case": case, "id_number": id_number, "can_reveal": True}
         )
-    return _detail(request, case, id_number=case.applicant_id_number)
+    return _detail(request, case, id_number=id_number)
 
 
 @login_required
@@ -341,7 +329,7 @@ def _conflict(request: HttpRequest, case: Case, message: str, action: str) -> Ht
     return _detail(request, case, status=409, conflict=message)
 
 
-def _invalid(request: HttpRequest, case: Case, form: ActionForm, spec: Any) -> HttpResponse:
+def _invalid(request: HttpRequest, case: Case, form: BootstrapForm, spec: Any) -> HttpResponse:
     if _is_htmx(request):
         return render(
             request, "proxy/_action.html", {"case": case, "action": {"spec": spec, "form": form}}, status=422
@@ -352,62 +340,16 @@ def _invalid(request: HttpRequest, case: Case, form: ActionForm, spec: Any) -> H
 @login_required
 @require_POST
 def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
-    user = _user(request)
-    case = get_case_for_user(user, case_id, write=True)
-    spec = TRANSITIONS.get(action)
-    if spec is None:
-        raise Http404("未知的操作")
-    usable = spec.actors & actor_kinds(user, case)
-    if not usable:
-        raise PermissionDenied(f"您不能对该办件执行“{spec.label}”")
-    form = ACTION_FORMS[action](request.POST, request.FILES, case=case, action=action)
-    if not form.is_valid():
-        return _invalid(request, case, form, spec)
-    expected = form.cleaned_data["expected_status"]
-    if case.status != expected:
-        return _conflict(
-            request, case, f"办件状态已变为“{case.get_status_display()}”，请刷新后再操作", action
-        )
-    if action in ("submit", "resubmit") and (missing := services.missing_required(case)):
-        form.add_error(None, f"请先上传必交材料：{'、'.join(missing)}")
-        return _invalid(request, case, form, spec)
-    upload = form.cleaned_data.get("result_file")
-    stored: CaseMaterial | None = None
     try:
-        # The result document and the completion commit together: a refused completion keeps no file row.
-        with transaction.atomic():
-            if upload:
-                stored = services.add_material(
-                    case=case, actor=user, upload=upload, slot=None, is_result=True
-                )
-            transition(
-                case_id=case.pk,
-                action=action,
-                actor=user,
-                actor_kind=CLERK if CLERK in usable else AGENT,
-                expected_status=expected,
-                note=form.cleaned_data.get("note") or "",
-                params=form.params(),
-            )
+        case = actions.act(
+            actor=_user(request), case_id=case_id, action=action, data=request.POST, files=request.FILES
+        )
     except Conflict as exc:
-        _discard(stored)
         return _conflict(request, exc.record, exc.message, action)
-    except TransitionError as exc:
-        _discard(stored)
-        attach_errors(form, exc)
-        return _invalid(request, case, form, spec)
-    except ValidationError as exc:  # the result document was refused (type, size)
-        _discard(stored)
-        form.add_error("result_file" if "result_file" in form.fields else None, exc.messages)
-        return _invalid(request, case, form, spec)
-    messages.success(request, f"已{spec.label}")
-    return _back_to_case(request, case)
-
-
-def _discard(material: CaseMaterial | None) -> None:
-    # The row rolled back with the transaction; the stored file did not.
-    if material is not None and material.file:
-        material.file.delete(save=False)
+    except actions.Refused as exc:
+        return _invalid(request, exc.case, exc.form, TRANSITIONS[action])
+    messages.success(request, f"已{TRANSITIONS[action].label}")
+    return _back_to_case(request, case.pk)
 
 
 # --- Materials ----------------------------------------------------------------------------------------
@@ -448,34 +390,16 @@ def _int_or_none(raw: str | None) -> int | None:
 @login_required
 @require_POST
 def material_review(request: HttpRequest, case_id: int, material_id: int) -> HttpResponse:
-    user = _user(request)
-    case = get_case_for_user(user, case_id, write=True)
-    if AGENT not in actor_kinds(user, case):
-        raise PermissionDenied("只有本代办点的代办员可以审核材料")
-    material = CaseMaterial.objects.filter(
-        case=case, pk=material_id, is_current=True, is_result=False
-    ).first()
-    if material is None:
-        raise Http404("材料不存在")
-    if case.status != Status.SUBMITTED:
-        return _conflict(
-            request, case, f"办件当前状态为“{case.get_status_display()}”，不能审核材料", "review"
+    try:
+        material = actions.review_material(
+            actor=_user(request), case_id=case_id, material_id=material_id, data=request.POST
         )
-    form = ReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.review_material(
-                material=material,
-                actor=user,
-                review=form.cleaned_data["review"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return _back_to_case(request, case, "materials")
-    error = "；".join(str(e) for errors in form.errors.values() for e in errors)
-    return _detail(request, case, review_error=(material.pk, error))
+    except Conflict as exc:
+        return _conflict(request, exc.record, exc.message, "review")
+    except actions.Refused as exc:
+        error = "；".join(m for messages in exc.fields.values() for m in messages)
+        return _detail(request, exc.case, review_error=(material_id, error))
+    return _back_to_case(request, material.case_id, "materials")
 
 
 # --- Agent intake ------------------------------------------------------------------------------------------
