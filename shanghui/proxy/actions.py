@@ -14,6 +14,7 @@ Each function raises, having changed nothing:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -88,7 +89,7 @@ def act(
     stored: CaseMaterial | None = None
     try:
         # The result document and the completion commit together: a refused completion keeps no file row.
-        with transaction.atomic():
+        with transaction.atomic() if upload else nullcontext():
             if upload:
                 stored = services.add_material(
                     case=case, actor=actor, upload=upload, slot=None, is_result=True
