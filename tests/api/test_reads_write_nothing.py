@@ -32,7 +32,8 @@ def _counts() -> dict[str, int]:
     tables = sorted(connection.introspection.table_names())
     quoted = [connection.ops.quote_name(t) for t in tables]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {q})" for q in quoted))
+        # Table names from the introspection of our own database, quoted: no outside input.
+        cursor.execute("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {q})" for q in quoted))  # noqa: S608
         row = cursor.fetchone()
     return dict(zip(tables, row, strict=True))
 
