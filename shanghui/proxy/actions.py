@@ -31,13 +31,14 @@ from shanghui.ui.forms import BootstrapForm, attach_errors
 
 
 class Refused(Exception):
-    """The inputs of an action were refused; nothing was changed. `fields`: the messages by input name
-    (the form's errors, or inputs the action does not take)."""
+    """The inputs of an action were refused; nothing was changed. `fields`: the messages by input name;
+    `form`: the bound form with them (the page shows it again), None when inputs the action does not take
+    were refused before any form was read."""
 
     def __init__(
         self,
         case: Case,
-        form: BootstrapForm,
+        form: BootstrapForm | None,
         error: ValidationError | None = None,
         fields: dict[str, list[str]] | None = None,
     ) -> None:
@@ -45,7 +46,8 @@ class Refused(Exception):
         self.case = case
         self.form = form
         self.error = error
-        self.fields = fields or {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+        errors = form.errors.items() if form is not None else []
+        self.fields = fields or {name: [str(e) for e in messages] for name, messages in errors}
 
 
 # --- Workflow actions ---------------------------------------------------------------------------------
@@ -77,7 +79,7 @@ def act(
             name: [f"“{spec.label}”不需要此参数"] for name in params if name not in form_class.param_fields
         }
         if unknown:
-            raise Refused(case, form_class(case=case, action=action), fields=unknown)
+            raise Refused(case, None, fields=unknown)
         data = {**data, **params}
     form = form_class(data, files, case=case, action=action)
     if not form.is_valid():

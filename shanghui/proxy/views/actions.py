@@ -24,6 +24,7 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     except Conflict as exc:
         return conflict(request, exc.record, exc.message, action)
     except actions.Refused as exc:
+        assert exc.form is not None  # the page's inputs are all the form's
         return invalid(request, exc.case, exc.form, TRANSITIONS[action])
     messages.success(request, f"已{TRANSITIONS[action].label}")
     return back_to_case(request, case.pk)
