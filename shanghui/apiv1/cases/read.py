@@ -104,7 +104,7 @@ def get_case(request: HttpRequest, case_id: Int) -> CaseDetailOut:
     summary="查看申请人完整身份证号（记入审计）",
     operation_id=operation_id("reveal_id_number"),
 )
-def reveal_id_number(request: HttpRequest, case_id: Int) -> Any:
+def reveal_id_number(request: HttpRequest, case_id: Int) -> RevealOut:
     user = user_of(request)
     case = get_case_for_user(user, case_id, write=True)
-    return {"id_number": services.reveal_id_number(actor=user, case=case, request=request, via="api")}
+    return RevealOut(id_number=services.reveal_id_number(actor=user, case=case, request=request, via="api"))
