@@ -95,3 +95,16 @@ def med(world: SimpleNamespace) -> SimpleNamespace:
     w.parties, w.new, w.ready = parties, new, ready
     w.other_code = make_credit_code(777)
     return w
+
+
+def as_party(client: Any, mobile: str) -> Any:
+    """A client whose session holds a number proved just now (as accounts.citizen.sign_in leaves it)."""
+    from django.utils import timezone
+
+    from shanghui.accounts import citizen
+
+    session = client.session
+    session[citizen.CITIZEN_SESSION_KEY] = mobile
+    session[citizen.VERIFIED_AT_KEY] = int(timezone.now().timestamp())
+    session.save()
+    return client
