@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from shanghui.apiv1 import cases, catalog, mediation, me, messages, notifications, orgs
+from shanghui.apiv1 import cases, catalog, me, mediation, messages, notifications, orgs
 from shanghui.apiv1.auth import SessionAuth, TokenAuth
 from shanghui.apiv1.errors import install as install_error_handlers
 from shanghui.apiv1.errors import json_error

@@ -21,9 +21,9 @@ from shanghui.accounts.models import ApiToken
 from shanghui.accounts.tokens import create_token
 from shanghui.catalog.models import ImportJob
 from shanghui.catalog.services import create_synonym, current_version
-from shanghui.mediation.tests.factories import mediating_dispute
 from shanghui.conversations import services as conversations
 from shanghui.lib.owners import Viewer
+from shanghui.mediation.tests.factories import mediating_dispute
 from shanghui.notify.models import Notification, OutboxMessage
 from shanghui.notify.services import notify_users, save_channel_config
 from shanghui.orgs.models import Membership

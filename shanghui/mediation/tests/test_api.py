@@ -13,7 +13,7 @@ from shanghui.mediation import services
 from shanghui.mediation.models import Dispute, Status
 from shanghui.mediation.tests.conftest import APPLICANT_MOBILE, RESPONDENT_MOBILE
 from shanghui.mediation.workflow import COMMITTEE
-from tests.api.conftest import _fresh_rate_limits, api_as, error_of, make_token  # noqa: F401  (fixtures)
+from tests.api.conftest import error_of
 
 
 @pytest.fixture
