@@ -76,7 +76,7 @@ def dispute_new(request: HttpRequest) -> HttpResponse:
             dispute = services.create_dispute(
                 actor=None, mobile=mobile, committee=data["committee"], source="party", kind=data["kind"],
                 amount=data["amount"], facts=data["facts"], claims=data["claims"], parties=form.parties(),
-                files=data.get("files") or [],
+                files=data.get("evidence") or [],
             )  # fmt: skip
         except ValidationError as exc:
             from shanghui.ui.forms import attach_errors
@@ -157,7 +157,7 @@ def upload(request: HttpRequest, dispute_id: int) -> HttpResponse:
         return _again(request, dispute, ValidationError("请选择文件"), 422)
     try:
         services.add_evidence(actor=None, kinds=access.party_kinds(mobile, dispute), dispute_id=dispute.pk,
-                              files=form.cleaned_data["files"])  # fmt: skip
+                              files=form.cleaned_data["attachments"])  # fmt: skip
     except ValidationError as exc:
         return _again(request, dispute, exc, 422)
     messages.success(request, "材料已上传。")

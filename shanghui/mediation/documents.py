@@ -135,6 +135,6 @@ def has_written_agreement(dispute: Dispute) -> bool:
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, filename)
+    response["Content-Disposition"] = content_disposition_header(False, filename) or "inline"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -69,7 +69,7 @@ class DisputeForm(BootstrapForm):
     )
     facts = forms.CharField(label=_("纠纷事实"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
     claims = forms.CharField(label=_("请求事项"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    files = MultipleFileField(label=_("证据材料（图片或PDF，可多选）"), required=False)
+    evidence = MultipleFileField(label=_("证据材料（图片或PDF，可多选）"), required=False)
 
     def __init__(self, *args: Any, committees: QuerySet[Committee], staff: bool = False, mobile: str = "",
                  **kwargs: Any) -> None:  # fmt: skip
@@ -102,7 +102,7 @@ class DisputeForm(BootstrapForm):
 
     def case_fields(self) -> list[Any]:
         return [self[n] for n in ("committee", "source", "delegated_by", "external_number", "kind", "amount", "facts",
-                                  "claims", "files") if n in self.fields]  # fmt: skip
+                                  "claims", "evidence") if n in self.fields]  # fmt: skip
 
 
 OVERDUE_CHOICES = [("", _("全部")), ("overdue", _("已超期")), ("due_soon", _("即将超期"))]
@@ -199,11 +199,11 @@ class SessionForm(BootstrapForm):
 class MinutesForm(BootstrapForm):
     minutes = forms.CharField(label=_("调解笔录"), max_length=20000, widget=forms.Textarea(attrs={"rows": 5}))
     shared = forms.BooleanField(label=_("向当事人公开笔录"), required=False)
-    files = MultipleFileField(label=_("笔录附件"), required=False)
+    attachments = MultipleFileField(label=_("笔录附件"), required=False)
 
 
 class UploadForm(BootstrapForm):
-    files = MultipleFileField(label=_("材料（图片或PDF，可多选）"))
+    attachments = MultipleFileField(label=_("材料（图片或PDF，可多选）"))
 
 
 class RecuseForm(BootstrapForm):

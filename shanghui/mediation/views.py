@@ -154,7 +154,7 @@ def dispute_new(request: HttpRequest) -> HttpResponseBase:
                 actor=user, committee=data["committee"], source=data["source"], kind=data["kind"],
                 amount=data["amount"], facts=data["facts"], claims=data["claims"], parties=form.parties(),
                 external_number=data.get("external_number") or "", delegated_by=data.get("delegated_by") or "",
-                files=data.get("files") or [],
+                files=data.get("evidence") or [],
             )  # fmt: skip
         except ValidationError as exc:
             attach_errors(form, exc)
@@ -273,7 +273,7 @@ def assign(request: HttpRequest, dispute_id: int) -> HttpResponse:
     form = AssignForm(request.POST, roster=access.roster(dispute.committee))
     if not form.is_valid():
         return _answer(
-            request, dispute.pk, error=ValidationError(form.errors.get("mediator") or "请选择调解员")
+            request, dispute.pk, error=ValidationError(list(form.errors.get("mediator") or ["请选择调解员"]))
         )
     try:
         services.assign_mediator(actor=user, kinds=kinds, dispute_id=dispute.pk, mediator=form.cleaned_data["mediator"],
@@ -338,7 +338,7 @@ def minutes(request: HttpRequest, dispute_id: int, session_id: int) -> HttpRespo
         )
     try:
         services.record_minutes(actor=user, kinds=kinds, session_id=session_id, minutes=form.cleaned_data["minutes"],
-                                shared=form.cleaned_data["shared"], files=form.cleaned_data["files"])  # fmt: skip
+                                shared=form.cleaned_data["shared"], files=form.cleaned_data["attachments"])  # fmt: skip
     except ValidationError as exc:
         return _answer(request, dispute.pk, error=exc)
     return _done(request, dispute, "调解笔录已保存。")
@@ -353,7 +353,7 @@ def upload(request: HttpRequest, dispute_id: int) -> HttpResponse:
         return _answer(request, dispute.pk, error=ValidationError("请选择文件"))
     try:
         services.add_evidence(
-            actor=user, kinds=kinds, dispute_id=dispute.pk, files=form.cleaned_data["files"]
+            actor=user, kinds=kinds, dispute_id=dispute.pk, files=form.cleaned_data["attachments"]
         )
     except ValidationError as exc:
         return _answer(request, dispute.pk, error=exc)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from types import SimpleNamespace
+from typing import Any
 
 import openpyxl
 import pytest
@@ -33,6 +34,14 @@ def pages(med: SimpleNamespace) -> SimpleNamespace:
     )
     med.other = med.new(committee=med.committee_b)  # chamber B's dispute
     return med
+
+
+def workbook(response: Any) -> Any:
+    return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def summary(book: Any) -> dict[str, Any]:
+    return {row[0]: row[1] for row in book["总体"].iter_rows(min_row=2, values_only=True)}
 
 
 def client_for(user: object) -> Client:
@@ -146,14 +155,14 @@ def test_a_party_files_on_the_phone_with_evidence(med):
         "committee": med.committee.pk, "kind": "debt", "amount": "8000", "facts": "借款未还", "claims": "归还借款",
         "applicant_kind": "person", "applicant_name": "张三", "respondent_kind": "enterprise",
         "respondent_name": med.respondent_org.name, "respondent_credit_code": med.respondent_org.credit_code,
-        "respondent_mobile": RESPONDENT_MOBILE, "files": [pdf("借条.pdf")],
+        "respondent_mobile": RESPONDENT_MOBILE, "evidence": [pdf("借条.pdf")],
     }  # fmt: skip
     response = client.post("/my/disputes/new/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     d = Dispute.objects.get()
     assert d.parties.get(side="applicant").mobile == APPLICANT_MOBILE and d.files.count() == 1
     # Bad input: a clear error, nothing written
-    bad = {**data, "amount": "-5", "files": []}
+    bad = {**data, "amount": "-5", "evidence": []}
     response = client.post("/my/disputes/new/", bad)
     assert response.status_code == 422 and Dispute.objects.count() == 1
 
@@ -183,7 +192,7 @@ def test_the_list_filters_searches_paginates_and_exports_what_it_shows(pages):
     assert pages.dispute.number not in client.get("/mediation/", {"status": "closed"}).content.decode()
     assert "没有符合条件的纠纷" in client.get("/mediation/", {"kind": "ip"}).content.decode()
     response = client.get("/mediation/", {"export": "xlsx"})
-    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    sheet: Any = workbook(response).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "纠纷编号" and [r[0] for r in rows[1:]] == [pages.dispute.number]
     assert AuditEntry.objects.filter(action="mediation.export").exists()
@@ -229,15 +238,15 @@ def test_statistics_show_counts_without_parties_and_export(pages):
     assert "纠纷总数" in page
     assert pages.respondent_org.name not in page and "120000" not in page.replace("120000.00", "")
     response = client.get("/mediation/stats/", {"export": "xlsx"})
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    book = workbook(response)
     assert book.sheetnames[:2] == ["总体", "按类型"]
-    assert dict(book["总体"].iter_rows(min_row=2, values_only=True))["纠纷总数"] == 1  # chamber A's only
+    assert summary(book)["纠纷总数"] == 1  # chamber A's only
     assert AuditEntry.objects.filter(
         action="mediation.stats_export", actor_id=pages.chamber_admin.pk
     ).exists()
     fed = client_for(pages.fed_admin).get("/mediation/stats/", {"export": "xlsx"})
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(fed.streaming_content)))
-    assert dict(book["总体"].iter_rows(min_row=2, values_only=True))["纠纷总数"] == 2  # the city sees both
+    book = workbook(fed)
+    assert summary(book)["纠纷总数"] == 2  # the city sees both
 
 
 def test_the_mediator_records_a_session_with_minutes_from_the_page(pages):

@@ -284,7 +284,11 @@ def test_the_mediation_limit_runs_thirty_days_across_the_national_day_holiday_an
     assert not Dispute.objects.filter(CLOCKS.overdue_q(dt.datetime(2026, 10, 8, 20, tzinfo=BEIJING))).exists()
     # Extended once with the parties' consent: thirty more days; a second extension is refused
     d = act(med, d, "extend", MEDIATOR, reason="双方同意延长")
-    assert d.extended and d.mediation_due_at > end_of_day(dt.date(2026, 11, 6))
+    assert (
+        d.extended
+        and d.mediation_due_at is not None
+        and d.mediation_due_at > end_of_day(dt.date(2026, 11, 6))
+    )
     with pytest.raises(Conflict, match="只能延长一次"):
         act(med, d, "extend", MEDIATOR, reason="再延长")
 
