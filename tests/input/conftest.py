@@ -23,7 +23,7 @@ from shanghui.catalog.models import ImportJob
 from shanghui.catalog.services import create_synonym, current_version
 from shanghui.conversations import services as conversations
 from shanghui.lib.owners import Viewer
-from shanghui.mediation.tests.factories import mediating_dispute
+from shanghui.mediation.tests.factories import signed_dispute
 from shanghui.notify.models import Notification, OutboxMessage
 from shanghui.notify.services import notify_users, save_channel_config
 from shanghui.orgs.models import Membership
@@ -91,9 +91,9 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
     w.job = ImportJob.objects.create(original_name="事项.csv", owner=w.city, created_by=w.fed_admin)
     w.version = current_version(w.item)
 
-    # A dispute being mediated (chamber A's committee, administered here by the chamber's admin), the
-    # citizen its applicant: every mediation page has a record to attack.
-    w.dispute_values = mediating_dispute(w, admin=w.chamber_admin, mediator=w.mediator,
+    # A dispute with a signed agreement (chamber A's committee, administered here by the chamber's admin,
+    # who is also its mediator), the citizen its applicant: every mediation page has a record to attack.
+    w.dispute_values = signed_dispute(w, admin=w.chamber_admin, mediator=w.chamber_admin,
                                          applicant_mobile=w.case.applicant_mobile)  # fmt: skip
 
     w.token_row, _raw = create_token(actor=w.agent, user=w.agent, name="对接系统", scope=ApiToken.Scope.WRITE)
