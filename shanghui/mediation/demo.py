@@ -70,7 +70,7 @@ ENDINGS = (
 )
 BRANDS = ("恒达", "联创", "宏远", "鑫源", "华通", "金盛", "瑞丰", "天成", "中盛", "永信", "博远", "嘉禾")
 TRADES = ("贸易", "建材", "机械", "纸业", "木业", "电子", "食品", "物流", "化工", "纺织")
-FACTS = {
+FACTS: dict[str, tuple[str, str]] = {
     Kind.CONTRACT: ("买卖合同约定的货款未按期支付", "请求支付货款及逾期利息"),
     Kind.DEBT: ("借款到期后未归还", "请求归还借款本金及利息"),
     Kind.LABOUR: ("拖欠工资及未依法支付加班费", "请求支付拖欠工资和经济补偿"),
@@ -102,8 +102,7 @@ class Story:
 
 
 def load(demo: Demo) -> None:
-    chambers = [(demo.orgs.get(name), w) for name, w in CHAMBERS]
-    chambers = [(c, w) for c, w in chambers if c is not None]
+    chambers = [(demo.orgs[name], w) for name, w in CHAMBERS if name in demo.orgs]
     if not chambers:
         demo.stdout.write("  演示商会不存在，跳过纠纷调解。")
         return
@@ -334,11 +333,12 @@ def _save(rng: random.Random, now: dt.datetime, stories: list[Story]) -> None:
 
     parties, assignments, sessions, events = [], [], [], []
     for s in stories:
-        d = s.dispute
-        assert d is not None
+        saved = s.dispute
+        assert saved is not None
+        d = saved
         parties += _parties(rng, s, d)
         events.append(DisputeEvent(dispute=d, action="create", to_status=Status.FILED, actor_kind=APPLICANT if d.source == Source.PARTY else COMMITTEE,
-                                   actor=None if d.source == Source.PARTY else s.admin, note=Source(d.source).label, created_at=d.filed_at))  # fmt: skip
+                                   actor=None if d.source == Source.PARTY else s.admin, note=str(Source(d.source).label), created_at=d.filed_at))  # fmt: skip
         status = Status.FILED
         for when, action, to, kind, note in s.steps:
             actor = {COMMITTEE: s.admin, MEDIATOR: s.mediators[0]}.get(kind)

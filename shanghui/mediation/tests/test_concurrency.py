@@ -97,10 +97,13 @@ def test_two_admins_assigning_at_once_never_exceed_three_mediators(med):
     d = med.new()
     services.assign_mediator(actor=med.med_admin, kinds={COMMITTEE}, dispute_id=d.pk, mediator=med.mediator)
     services.assign_mediator(actor=med.med_admin, kinds={COMMITTEE}, dispute_id=d.pk, mediator=med.mediator2)
-    outcomes = run_together([
-        (lambda u=u: services.assign_mediator(actor=med.med_admin, kinds={COMMITTEE}, dispute_id=d.pk, mediator=u))
-        for u in extra
-    ])  # fmt: skip
+
+    def assign(user: Any) -> Callable[[], Any]:
+        return lambda: services.assign_mediator(
+            actor=med.med_admin, kinds={COMMITTEE}, dispute_id=d.pk, mediator=user
+        )
+
+    outcomes = run_together([assign(u) for u in extra])
     assert sum(1 for o in outcomes if isinstance(o, ValidationError)) == 2
     assert d.assignments.filter(recused_at__isnull=True).count() == 3
 
