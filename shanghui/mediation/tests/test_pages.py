@@ -267,3 +267,26 @@ def test_the_mediator_records_a_session_with_minutes_from_the_page(pages):
     assert (
         "双方陈述意见" in as_party(Client(), RESPONDENT_MOBILE).get(f"/my/disputes/{d.pk}/").content.decode()
     )
+
+
+@pytest.mark.parametrize(
+    ("who", "url", "label"),
+    [
+        ("med_admin", "/mediation/", "Dispute mediation"),
+        ("med_admin", "/mediation/stats/", "Mediation statistics"),
+        ("med_admin", "/mediation/new/", "File a dispute"),
+        ("party", "/my/disputes/", "My disputes"),
+        ("party", "/my/disputes/new/", "Apply for mediation"),
+    ],
+)
+def test_the_pages_speak_english_when_asked(pages, who, url, label):
+    from django.conf import settings
+
+    client = as_party(Client(), APPLICANT_MOBILE) if who == "party" else client_for(getattr(pages, who))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(url).content.decode()
+    assert '<html lang="en">' in html and label in html
+    import re
+
+    headings = re.findall(r"<h1\b[^>]*>(.*?)</h1>", html, flags=re.S)
+    assert headings and not any(re.search(r"[\u4e00-\u9fff]", h) for h in headings)
