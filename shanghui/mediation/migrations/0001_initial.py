@@ -7,243 +7,617 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0002_root_name_unique'),
+        ("orgs", "0002_root_name_unique"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Committee',
+            name="Committee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='调解场所')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('chamber', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='mediation_committees', to='orgs.organisation', verbose_name='所属商会')),
-                ('head', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='主任')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="名称")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="调解场所")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "chamber",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mediation_committees",
+                        to="orgs.organisation",
+                        verbose_name="所属商会",
+                    ),
+                ),
+                (
+                    "head",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="主任",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '调解委员会',
-                'verbose_name_plural': '调解委员会',
-                'ordering': ['name'],
+                "verbose_name": "调解委员会",
+                "verbose_name_plural": "调解委员会",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Dispute',
+            name="Dispute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, unique=True, verbose_name='纠纷编号')),
-                ('status', models.CharField(choices=[('filed', '已登记，待受理'), ('declined', '不予受理'), ('awaiting_consent', '待被申请人同意'), ('refused', '被申请人拒绝调解'), ('mediating', '调解中'), ('agreement_drafted', '协议待签署'), ('in_effect', '协议已生效'), ('confirming', '司法确认中'), ('performing', '履行回访中'), ('failed', '调解不成'), ('withdrawn', '已撤回'), ('closed', '已结案')], default='filed', max_length=20, verbose_name='状态')),
-                ('source', models.CharField(choices=[('party', '当事人申请'), ('staff', '调委会登记'), ('court', '法院委派'), ('other_body', '其他机关委托')], max_length=12, verbose_name='来源')),
-                ('external_number', models.CharField(blank=True, max_length=60, verbose_name='委派机关案号')),
-                ('delegated_by', models.CharField(blank=True, max_length=100, verbose_name='委派机关')),
-                ('kind', models.CharField(choices=[('contract', '合同/买卖'), ('debt', '债务'), ('labour', '劳动'), ('ip', '知识产权'), ('partnership', '合伙/股权'), ('other', '其他')], max_length=12, verbose_name='纠纷类型')),
-                ('amount', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='争议金额（元）')),
-                ('facts', models.TextField(verbose_name='纠纷事实')),
-                ('claims', models.TextField(verbose_name='请求事项')),
-                ('filed_mobile', models.CharField(blank=True, max_length=11)),
-                ('public_sessions', models.BooleanField(default=False, verbose_name='公开调解')),
-                ('filed_at', models.DateTimeField(db_index=True, verbose_name='登记时间')),
-                ('acceptance_due_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='受理时间')),
-                ('mediation_due_at', models.DateTimeField(blank=True, null=True)),
-                ('extended', models.BooleanField(default=False, verbose_name='已延长调解期限')),
-                ('outcome_at', models.DateTimeField(blank=True, null=True, verbose_name='调解结果时间')),
-                ('effective_at', models.DateTimeField(blank=True, null=True, verbose_name='协议生效时间')),
-                ('confirmation_due_at', models.DateTimeField(blank=True, null=True)),
-                ('confirmation_applied_at', models.DateTimeField(blank=True, null=True, verbose_name='申请司法确认时间')),
-                ('performing_at', models.DateTimeField(blank=True, null=True)),
-                ('performance_due_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='结案时间')),
-                ('paused_at', models.DateTimeField(blank=True, null=True)),
-                ('decline_reason', models.TextField(blank=True, verbose_name='不予受理理由')),
-                ('advice', models.TextField(blank=True, verbose_name='告知的其他解决途径')),
-                ('outcome', models.CharField(blank=True, choices=[('', '尚无结果'), ('written', '书面调解协议'), ('oral', '口头协议'), ('no_agreement', '调解不成')], default='', max_length=12, verbose_name='调解结果')),
-                ('issues', models.TextField(blank=True, verbose_name='争议焦点')),
-                ('terms', models.TextField(blank=True, verbose_name='协议内容')),
-                ('performance_method', models.TextField(blank=True, verbose_name='履行方式')),
-                ('performance_due', models.DateField(blank=True, null=True, verbose_name='履行期限')),
-                ('settled_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='协议金额（元）')),
-                ('handed_to_court', models.BooleanField(default=False, verbose_name='已移交法院（诉调对接）')),
-                ('signed_scan', models.FileField(blank=True, upload_to='mediation/%Y/%m/', verbose_name='签章协议扫描件')),
-                ('court', models.CharField(blank=True, max_length=100, verbose_name='受理司法确认的法院')),
-                ('court_decision', models.CharField(blank=True, choices=[('', '尚未裁定'), ('granted', '确认有效'), ('rejected', '驳回申请')], default='', max_length=10, verbose_name='司法确认结果')),
-                ('ruling_number', models.CharField(blank=True, max_length=60, verbose_name='裁定书文号')),
-                ('performance', models.CharField(blank=True, choices=[('', '尚未回访'), ('performed', '已履行'), ('partly', '部分履行'), ('not_performed', '未履行')], default='', max_length=14, verbose_name='履行情况')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('committee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='disputes', to='mediation.committee', verbose_name='调解委员会')),
-                ('filed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=20, unique=True, verbose_name="纠纷编号")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("filed", "已登记，待受理"),
+                            ("declined", "不予受理"),
+                            ("awaiting_consent", "待被申请人同意"),
+                            ("refused", "被申请人拒绝调解"),
+                            ("mediating", "调解中"),
+                            ("agreement_drafted", "协议待签署"),
+                            ("in_effect", "协议已生效"),
+                            ("confirming", "司法确认中"),
+                            ("performing", "履行回访中"),
+                            ("failed", "调解不成"),
+                            ("withdrawn", "已撤回"),
+                            ("closed", "已结案"),
+                        ],
+                        default="filed",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("party", "当事人申请"),
+                            ("staff", "调委会登记"),
+                            ("court", "法院委派"),
+                            ("other_body", "其他机关委托"),
+                        ],
+                        max_length=12,
+                        verbose_name="来源",
+                    ),
+                ),
+                ("external_number", models.CharField(blank=True, max_length=60, verbose_name="委派机关案号")),
+                ("delegated_by", models.CharField(blank=True, max_length=100, verbose_name="委派机关")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("contract", "合同/买卖"),
+                            ("debt", "债务"),
+                            ("labour", "劳动"),
+                            ("ip", "知识产权"),
+                            ("partnership", "合伙/股权"),
+                            ("other", "其他"),
+                        ],
+                        max_length=12,
+                        verbose_name="纠纷类型",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=14, verbose_name="争议金额（元）"
+                    ),
+                ),
+                ("facts", models.TextField(verbose_name="纠纷事实")),
+                ("claims", models.TextField(verbose_name="请求事项")),
+                ("filed_mobile", models.CharField(blank=True, max_length=11)),
+                ("public_sessions", models.BooleanField(default=False, verbose_name="公开调解")),
+                ("filed_at", models.DateTimeField(db_index=True, verbose_name="登记时间")),
+                ("acceptance_due_at", models.DateTimeField(blank=True, null=True)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True, verbose_name="受理时间")),
+                ("mediation_due_at", models.DateTimeField(blank=True, null=True)),
+                ("extended", models.BooleanField(default=False, verbose_name="已延长调解期限")),
+                ("outcome_at", models.DateTimeField(blank=True, null=True, verbose_name="调解结果时间")),
+                ("effective_at", models.DateTimeField(blank=True, null=True, verbose_name="协议生效时间")),
+                ("confirmation_due_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "confirmation_applied_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="申请司法确认时间"),
+                ),
+                ("performing_at", models.DateTimeField(blank=True, null=True)),
+                ("performance_due_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="结案时间")),
+                ("paused_at", models.DateTimeField(blank=True, null=True)),
+                ("decline_reason", models.TextField(blank=True, verbose_name="不予受理理由")),
+                ("advice", models.TextField(blank=True, verbose_name="告知的其他解决途径")),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "尚无结果"),
+                            ("written", "书面调解协议"),
+                            ("oral", "口头协议"),
+                            ("no_agreement", "调解不成"),
+                        ],
+                        default="",
+                        max_length=12,
+                        verbose_name="调解结果",
+                    ),
+                ),
+                ("issues", models.TextField(blank=True, verbose_name="争议焦点")),
+                ("terms", models.TextField(blank=True, verbose_name="协议内容")),
+                ("performance_method", models.TextField(blank=True, verbose_name="履行方式")),
+                ("performance_due", models.DateField(blank=True, null=True, verbose_name="履行期限")),
+                (
+                    "settled_amount",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="协议金额（元）"
+                    ),
+                ),
+                (
+                    "handed_to_court",
+                    models.BooleanField(default=False, verbose_name="已移交法院（诉调对接）"),
+                ),
+                (
+                    "signed_scan",
+                    models.FileField(blank=True, upload_to="mediation/%Y/%m/", verbose_name="签章协议扫描件"),
+                ),
+                ("court", models.CharField(blank=True, max_length=100, verbose_name="受理司法确认的法院")),
+                (
+                    "court_decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("", "尚未裁定"), ("granted", "确认有效"), ("rejected", "驳回申请")],
+                        default="",
+                        max_length=10,
+                        verbose_name="司法确认结果",
+                    ),
+                ),
+                ("ruling_number", models.CharField(blank=True, max_length=60, verbose_name="裁定书文号")),
+                (
+                    "performance",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "尚未回访"),
+                            ("performed", "已履行"),
+                            ("partly", "部分履行"),
+                            ("not_performed", "未履行"),
+                        ],
+                        default="",
+                        max_length=14,
+                        verbose_name="履行情况",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "committee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="disputes",
+                        to="mediation.committee",
+                        verbose_name="调解委员会",
+                    ),
+                ),
+                (
+                    "filed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '纠纷',
-                'verbose_name_plural': '纠纷',
-                'ordering': ['-filed_at', '-pk'],
+                "verbose_name": "纠纷",
+                "verbose_name_plural": "纠纷",
+                "ordering": ["-filed_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chosen_by_parties', models.BooleanField(default=False, verbose_name='当事人选定')),
-                ('conflicts', models.JSONField(blank=True, default=list, verbose_name='利害关系检查结果')),
-                ('override_reason', models.TextField(blank=True, verbose_name='仍然指派的理由')),
-                ('declared_at', models.DateTimeField(blank=True, null=True, verbose_name='无利害关系声明时间')),
-                ('assigned_at', models.DateTimeField()),
-                ('recused_at', models.DateTimeField(blank=True, null=True, verbose_name='回避时间')),
-                ('recusal_reason', models.TextField(blank=True, verbose_name='回避理由')),
-                ('assigned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('mediator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='mediation.dispute')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("chosen_by_parties", models.BooleanField(default=False, verbose_name="当事人选定")),
+                ("conflicts", models.JSONField(blank=True, default=list, verbose_name="利害关系检查结果")),
+                ("override_reason", models.TextField(blank=True, verbose_name="仍然指派的理由")),
+                (
+                    "declared_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="无利害关系声明时间"),
+                ),
+                ("assigned_at", models.DateTimeField()),
+                ("recused_at", models.DateTimeField(blank=True, null=True, verbose_name="回避时间")),
+                ("recusal_reason", models.TextField(blank=True, verbose_name="回避理由")),
+                (
+                    "assigned_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mediator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="mediation.dispute",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '调解员指派',
-                'verbose_name_plural': '调解员指派',
-                'ordering': ['assigned_at', 'pk'],
+                "verbose_name": "调解员指派",
+                "verbose_name_plural": "调解员指派",
+                "ordering": ["assigned_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='DisputeEvent',
+            name="DisputeEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=30, verbose_name='操作')),
-                ('from_status', models.CharField(blank=True, max_length=20)),
-                ('to_status', models.CharField(blank=True, max_length=20)),
-                ('actor_kind', models.CharField(max_length=12)),
-                ('note', models.TextField(blank=True, verbose_name='说明')),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='mediation.dispute')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=30, verbose_name="操作")),
+                ("from_status", models.CharField(blank=True, max_length=20)),
+                ("to_status", models.CharField(blank=True, max_length=20)),
+                ("actor_kind", models.CharField(max_length=12)),
+                ("note", models.TextField(blank=True, verbose_name="说明")),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="mediation.dispute",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '纠纷事件',
-                'verbose_name_plural': '纠纷事件',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "纠纷事件",
+                "verbose_name_plural": "纠纷事件",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Party',
+            name="Party",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('side', models.CharField(choices=[('applicant', '申请人'), ('respondent', '被申请人')], max_length=10, verbose_name='当事人地位')),
-                ('kind', models.CharField(choices=[('enterprise', '企业'), ('person', '个人')], max_length=10, verbose_name='类别')),
-                ('name', models.CharField(max_length=100, verbose_name='名称/姓名')),
-                ('credit_code', models.CharField(blank=True, max_length=18, validators=[shanghui.lib.validators.validate_credit_code], verbose_name='统一社会信用代码')),
-                ('representative', models.CharField(blank=True, max_length=50, verbose_name='法定代表人/代理人')),
-                ('contact', models.CharField(blank=True, max_length=50, verbose_name='联系人')),
-                ('mobile', models.CharField(db_index=True, max_length=11, verbose_name='联系手机')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='地址')),
-                ('consent', models.BooleanField(blank=True, null=True, verbose_name='同意调解')),
-                ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='mediation.dispute')),
-                ('enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orgs.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "side",
+                    models.CharField(
+                        choices=[("applicant", "申请人"), ("respondent", "被申请人")],
+                        max_length=10,
+                        verbose_name="当事人地位",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("enterprise", "企业"), ("person", "个人")],
+                        max_length=10,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称/姓名")),
+                (
+                    "credit_code",
+                    models.CharField(
+                        blank=True,
+                        max_length=18,
+                        validators=[shanghui.lib.validators.validate_credit_code],
+                        verbose_name="统一社会信用代码",
+                    ),
+                ),
+                (
+                    "representative",
+                    models.CharField(blank=True, max_length=50, verbose_name="法定代表人/代理人"),
+                ),
+                ("contact", models.CharField(blank=True, max_length=50, verbose_name="联系人")),
+                ("mobile", models.CharField(db_index=True, max_length=11, verbose_name="联系手机")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="地址")),
+                ("consent", models.BooleanField(blank=True, null=True, verbose_name="同意调解")),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parties",
+                        to="mediation.dispute",
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="orgs.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '当事人',
-                'verbose_name_plural': '当事人',
-                'ordering': ['side', 'pk'],
+                "verbose_name": "当事人",
+                "verbose_name_plural": "当事人",
+                "ordering": ["side", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Session',
+            name="Session",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scheduled_at', models.DateTimeField(verbose_name='时间')),
-                ('place', models.CharField(blank=True, max_length=200, verbose_name='地点')),
-                ('online', models.BooleanField(default=False, verbose_name='线上调解')),
-                ('public', models.BooleanField(default=False, verbose_name='公开进行')),
-                ('minutes', models.TextField(blank=True, verbose_name='调解笔录')),
-                ('held_at', models.DateTimeField(blank=True, null=True, verbose_name='实际举行时间')),
-                ('shared_with_parties', models.BooleanField(default=False, verbose_name='向当事人公开笔录')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='mediation.dispute')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("scheduled_at", models.DateTimeField(verbose_name="时间")),
+                ("place", models.CharField(blank=True, max_length=200, verbose_name="地点")),
+                ("online", models.BooleanField(default=False, verbose_name="线上调解")),
+                ("public", models.BooleanField(default=False, verbose_name="公开进行")),
+                ("minutes", models.TextField(blank=True, verbose_name="调解笔录")),
+                ("held_at", models.DateTimeField(blank=True, null=True, verbose_name="实际举行时间")),
+                ("shared_with_parties", models.BooleanField(default=False, verbose_name="向当事人公开笔录")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="mediation.dispute",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '调解会',
-                'verbose_name_plural': '调解会',
-                'ordering': ['scheduled_at', 'pk'],
+                "verbose_name": "调解会",
+                "verbose_name_plural": "调解会",
+                "ordering": ["scheduled_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='DisputeFile',
+            name="DisputeFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('evidence', '证据材料'), ('minutes', '笔录附件'), ('other', '其他')], max_length=10, verbose_name='类别')),
-                ('file', models.FileField(upload_to='mediation/%Y/%m/', verbose_name='文件')),
-                ('name', models.CharField(max_length=200, verbose_name='文件名')),
-                ('content_type', models.CharField(max_length=60)),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('uploaded_by_party', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('dispute', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='mediation.dispute')),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='files', to='mediation.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("evidence", "证据材料"), ("minutes", "笔录附件"), ("other", "其他")],
+                        max_length=10,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("file", models.FileField(upload_to="mediation/%Y/%m/", verbose_name="文件")),
+                ("name", models.CharField(max_length=200, verbose_name="文件名")),
+                ("content_type", models.CharField(max_length=60)),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("uploaded_by_party", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "dispute",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="mediation.dispute",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="mediation.session",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '纠纷文件',
-                'verbose_name_plural': '纠纷文件',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "纠纷文件",
+                "verbose_name_plural": "纠纷文件",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Tie',
+            name="Tie",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('credit_code', models.CharField(max_length=18, validators=[shanghui.lib.validators.validate_credit_code], verbose_name='统一社会信用代码')),
-                ('enterprise_name', models.CharField(max_length=100, verbose_name='企业名称')),
-                ('kind', models.CharField(choices=[('employee', '在该企业任职'), ('officer', '担任该企业负责人、股东或高管'), ('relative', '近亲属在该企业任职或持股'), ('other', '其他利害关系')], max_length=10, verbose_name='关系')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mediation_ties', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "credit_code",
+                    models.CharField(
+                        max_length=18,
+                        validators=[shanghui.lib.validators.validate_credit_code],
+                        verbose_name="统一社会信用代码",
+                    ),
+                ),
+                ("enterprise_name", models.CharField(max_length=100, verbose_name="企业名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("employee", "在该企业任职"),
+                            ("officer", "担任该企业负责人、股东或高管"),
+                            ("relative", "近亲属在该企业任职或持股"),
+                            ("other", "其他利害关系"),
+                        ],
+                        max_length=10,
+                        verbose_name="关系",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mediation_ties",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '利害关系登记',
-                'verbose_name_plural': '利害关系登记',
+                "verbose_name": "利害关系登记",
+                "verbose_name_plural": "利害关系登记",
             },
         ),
         migrations.CreateModel(
-            name='CommitteeMember',
+            name="CommitteeMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('admin', '调委会管理员'), ('mediator', '调解员')], max_length=10, verbose_name='角色')),
-                ('speciality', models.CharField(blank=True, max_length=100, verbose_name='擅长领域')),
-                ('committee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='mediation.committee')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mediation_roles', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("admin", "调委会管理员"), ("mediator", "调解员")],
+                        max_length=10,
+                        verbose_name="角色",
+                    ),
+                ),
+                ("speciality", models.CharField(blank=True, max_length=100, verbose_name="擅长领域")),
+                (
+                    "committee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="mediation.committee",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mediation_roles",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '调委会成员',
-                'verbose_name_plural': '调委会成员',
-                'constraints': [models.UniqueConstraint(fields=('committee', 'user', 'role'), name='mediation_member_unique')],
+                "verbose_name": "调委会成员",
+                "verbose_name_plural": "调委会成员",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("committee", "user", "role"), name="mediation_member_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(fields=['committee', 'status'], name='mediation_committee_status_idx'),
+            model_name="dispute",
+            index=models.Index(fields=["committee", "status"], name="mediation_committee_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='dispute',
-            index=models.Index(fields=['status', 'mediation_due_at'], name='mediation_status_due_idx'),
+            model_name="dispute",
+            index=models.Index(fields=["status", "mediation_due_at"], name="mediation_status_due_idx"),
         ),
         migrations.AddConstraint(
-            model_name='dispute',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='mediation_dispute_amount_not_negative'),
+            model_name="dispute",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="mediation_dispute_amount_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('recused_at__isnull', True)), fields=('dispute', 'mediator'), name='mediation_one_active_assignment'),
+            model_name="assignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("recused_at__isnull", True)),
+                fields=("dispute", "mediator"),
+                name="mediation_one_active_assignment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='party',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'person'), models.Q(('credit_code', ''), _negated=True), _connector='OR'), name='mediation_party_enterprise_has_code'),
+            model_name="party",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind", "person"), models.Q(("credit_code", ""), _negated=True), _connector="OR"
+                ),
+                name="mediation_party_enterprise_has_code",
+            ),
         ),
         migrations.AddIndex(
-            model_name='tie',
-            index=models.Index(fields=['credit_code'], name='mediation_tie_code_idx'),
+            model_name="tie",
+            index=models.Index(fields=["credit_code"], name="mediation_tie_code_idx"),
         ),
     ]
