@@ -64,6 +64,7 @@ class AuditAction(models.TextChoices):
     # Dispute mediation (confidential: who opened a dispute without being its mediator or a party)
     MEDIATION_OPEN = "mediation.open", "查看纠纷（非调解员）"
     MEDIATION_CONFLICT_OVERRIDE = "mediation.conflict_override", "存在利害关系仍指派调解员"
+    MEDIATION_TIE_CREATE = "mediation.tie.create", "登记调解员利害关系"
 
 
 def action_label(code: str) -> str:

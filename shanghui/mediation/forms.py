@@ -9,7 +9,17 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.lib.bounds import DayField
-from shanghui.mediation.models import Committee, Dispute, Kind, PartyKind, Performance, Side, Source, Status
+from shanghui.mediation.models import (
+    Committee,
+    Dispute,
+    Kind,
+    PartyKind,
+    Performance,
+    Side,
+    Source,
+    Status,
+    TieKind,
+)
 from shanghui.mediation.services import PartyInput
 from shanghui.ui.forms import BootstrapForm, CreditCodeField, FilterForm, MobileField
 
@@ -229,3 +239,16 @@ ACTION_FIELDS: dict[str, list[tuple[str, str, str]]] = {
     "withdraw": [("reason", "撤回理由（选填）", "text?")],
 }  # fmt: skip
 PERFORMANCE_CHOICES = [c for c in Performance.choices if c[0]]
+
+
+class TieForm(BootstrapForm):
+    mediator = forms.ModelChoiceField(label=_("调解员"), queryset=Committee.objects.none(), empty_label=None)
+    enterprise_name = forms.CharField(label=_("企业名称"), max_length=100)
+    credit_code = CreditCodeField(label=_("统一社会信用代码"), max_length=30)
+    kind = forms.ChoiceField(label=_("关系"), choices=TieKind.choices)
+    note = forms.CharField(label=_("说明"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, roster: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["mediator"].queryset = roster  # type: ignore[attr-defined]
+        self.fields["mediator"].label_from_instance = lambda u: u.display_name  # type: ignore[attr-defined]

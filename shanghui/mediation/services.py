@@ -473,3 +473,41 @@ def act(
     note = str(params.get("reason") or params.get("note") or "")[:1000]
     return MACHINE.transition(pk=dispute_id, action=action, actor=actor, actor_kind=kind,
                               expected_status=expected_status, note=note, params=params)  # fmt: skip
+
+
+# --- The register of ties -----------------------------------------------------------------------------
+
+
+def register_tie(
+    *, actor: User, committee: Committee, mediator: User, credit_code: str, enterprise_name: str, kind: str,
+    note: str = "",
+) -> Any:  # fmt: skip
+    """Record a mediator's tie to an enterprise (the conflict check reads it): by the committee's admin for
+    anyone on its roster, or by a mediator for themself."""
+    from shanghui.mediation.models import Tie, TieKind
+
+    is_admin = committee.pk in _admin_committees(actor)
+    if not is_admin and actor.pk != mediator.pk:
+        raise PermissionDenied("只有调委会管理员或调解员本人可以登记利害关系")
+    if not CommitteeMember.objects.filter(
+        committee=committee, user=mediator, role=MemberRole.MEDIATOR
+    ).exists():
+        raise ValidationError({"mediator": "该人员不在本调委会的调解员名册中"})
+    errors: dict[str, str] = {}
+    code = normalize_credit_code(credit_code or "")
+    if error := credit_code_error(code):
+        errors["credit_code"] = error
+    name = (enterprise_name or "").strip()
+    if not name or len(name) > 100:
+        errors["enterprise_name"] = "请填写企业名称（100字以内）"
+    if kind not in TieKind.values:
+        errors["kind"] = "请选择关系"
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        tie = Tie.objects.create(
+            user=mediator, credit_code=code, enterprise_name=name, kind=kind, note=note.strip()[:200]
+        )
+        record(actor=actor, action=AuditAction.MEDIATION_TIE_CREATE, obj=committee,
+               detail={"mediator": mediator.pk, "kind": kind, "tie": tie.pk})  # fmt: skip
+    return tie

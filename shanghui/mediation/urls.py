@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.dispute_list, name="list"),
     path("new/", views.dispute_new, name="new"),
     path("stats/", views.stats, name="stats"),
+    path("committees/<int:committee_id>/", views.committee, name="committee"),
     path("<int:dispute_id>/", views.dispute_detail, name="detail"),
     path("<int:dispute_id>/act/<str:action>/", views.act, name="act"),
     path("<int:dispute_id>/mediators/", views.assign, name="assign"),

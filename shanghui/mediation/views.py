@@ -131,7 +131,8 @@ def dispute_list(request: HttpRequest) -> HttpResponseBase:
         (d, names[d.pk], STATUS_COLOURS.get(d.status, "secondary"), CLOCKS.running_state(d, now))
         for d in disputes
     ]
-    context = listing.context(page, rows=table, can_file=access.intake_committees(user).exists(),
+    mine = Committee.objects.filter(members__user=user).distinct().order_by("name")
+    context = listing.context(page, rows=table, can_file=access.intake_committees(user).exists(), my_committees=mine,
                               can_stats=access.can_see_statistics(user))  # fmt: skip
     return render(request, "mediation/list.html", context)
 
@@ -438,3 +439,44 @@ def stats(request: HttpRequest) -> HttpResponseBase:
         return response
     peak = max([n for _m, n, _ok in f.by_month] or [1])
     return render(request, "mediation/stats.html", {"form": form, "f": f, "peak": peak})
+
+
+# --- Committees: roster and the register of ties ------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def committee(request: HttpRequest, committee_id: int) -> HttpResponse:
+    """A committee's roster and register of ties, for its admins (who record ties for anyone on the
+    roster) and its mediators (who record their own)."""
+    from shanghui.mediation.forms import TieForm
+    from shanghui.mediation.models import CommitteeMember, MemberRole, Tie
+
+    user = staff_user(request)
+    found = Committee.objects.filter(pk=_id(committee_id), members__user=user).distinct().first()
+    if found is None:
+        raise Http404("调解委员会不存在或您不是其成员")
+    is_admin = found.pk in access.administered_committee_ids(user)
+    roster = access.roster(found) if is_admin else access.roster(found).filter(pk=user.pk)
+    form = TieForm(request.POST or None, roster=roster)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.register_tie(actor=user, committee=found, mediator=data["mediator"], credit_code=data["credit_code"],
+                                  enterprise_name=data["enterprise_name"], kind=data["kind"], note=data["note"])  # fmt: skip
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, "利害关系已登记，指派时将自动检查。")
+            return redirect("mediation:committee", committee_id=found.pk)
+    members = (
+        CommitteeMember.objects.filter(committee=found).select_related("user").order_by("role", "user__name")
+    )
+    ties = (
+        Tie.objects.filter(user__in=access.roster(found)).select_related("user").order_by("user__name", "pk")
+    )
+    if not is_admin:
+        ties = ties.filter(user=user)
+    context = {"committee": found, "members": members, "ties": ties, "form": form, "is_admin": is_admin,
+               "admin_role": MemberRole.ADMIN}  # fmt: skip
+    return render(request, "mediation/committee.html", context, status=422 if form.errors else 200)

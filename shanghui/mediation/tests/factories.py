@@ -49,5 +49,5 @@ def signed_dispute(w: SimpleNamespace, *, admin: Any, mediator: Any, applicant_m
     )
     services.act(dispute_id=dispute.pk, action="sign", actor=mediator, kinds={MEDIATOR},
                  params={"signed_scan": SimpleUploadedFile("协议.pdf", PDF)})  # fmt: skip
-    return {"dispute_id": dispute.pk, "assignment_id": assignment.pk, "session_id": session.pk,
+    return {"committee_id": committee.pk, "dispute_id": dispute.pk, "assignment_id": assignment.pk, "session_id": session.pk,
             "file_id": dispute.files.get().pk}  # fmt: skip

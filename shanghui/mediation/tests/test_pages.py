@@ -290,3 +290,28 @@ def test_the_pages_speak_english_when_asked(pages, who, url, label):
 
     headings = re.findall(r"<h1\b[^>]*>(.*?)</h1>", html, flags=re.S)
     assert headings and not any(re.search(r"[\u4e00-\u9fff]", h) for h in headings)
+
+
+def test_the_register_of_ties_feeds_the_conflict_check(pages):
+    url = f"/mediation/committees/{pages.committee.pk}/"
+    for persona, status in (
+        ("outsider", 404),
+        ("chamber_admin", 404),
+        ("chamber_admin_b", 404),
+        ("mediator", 200),
+    ):
+        assert client_for(getattr(pages, persona)).get(url).status_code == status
+    admin = client_for(pages.med_admin)
+    code = pages.respondent_org.credit_code
+    data = {"mediator": pages.mediator2.pk, "enterprise_name": "乙", "credit_code": "bad", "kind": "relative"}
+    response = admin.post(url, data)
+    assert response.status_code == 422 and not pages.mediator2.mediation_ties.exists()
+    assert admin.post(url, {**data, "credit_code": code, "note": "兄长任法定代表人"}).status_code == 302
+    assert AuditEntry.objects.filter(action="mediation.tie.create").count() == 1
+    # A mediator records only their own ties
+    mediator = client_for(pages.mediator)
+    assert mediator.post(url, {**data, "credit_code": code}).status_code == 422  # mediator2 is not a choice
+    assert pages.mediator2.mediation_ties.count() == 1
+    # The check now refuses mediator2 on the dispute against 乙
+    response = admin.post(f"/mediation/{pages.dispute.pk}/mediators/", {"mediator": pages.mediator2.pk})
+    assert response.status_code == 422 and "兄长任法定代表人" in response.content.decode()
