@@ -166,3 +166,30 @@ def figures(
     f.by_month = [(m, months[m], months_ok[m]) for m in sorted(months)]
     f.by_result = [(RESULT_LABELS[k], results[k]) for k in RESULT_LABELS if results[k]]
     return f
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What the home page's card says to a committee member: disputes open, awaiting acceptance, overdue."""
+
+    open: int
+    to_accept: int
+    overdue: int
+
+
+def desk_for(user: Any) -> Desk | None:
+    """None for someone on no committee; otherwise three counts in one query (plus the access checks)."""
+    from django.db.models import Count, Q
+
+    from shanghui.mediation import access
+    from shanghui.mediation.clocks import CLOCKS
+    from shanghui.mediation.models import OPEN_STATUSES
+
+    if not access.can_use_dispute_pages(user):
+        return None
+    counts = access.disputes_for_user(user).aggregate(
+        open=Count("pk", filter=Q(status__in=sorted(OPEN_STATUSES))),
+        to_accept=Count("pk", filter=Q(status=Status.FILED)),
+        overdue=Count("pk", filter=CLOCKS.overdue_q(timezone.now())),
+    )
+    return Desk(counts["open"], counts["to_accept"], counts["overdue"])

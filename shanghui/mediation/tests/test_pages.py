@@ -315,3 +315,10 @@ def test_the_register_of_ties_feeds_the_conflict_check(pages):
     # The check now refuses mediator2 on the dispute against 乙
     response = admin.post(f"/mediation/{pages.dispute.pk}/mediators/", {"mediator": pages.mediator2.pk})
     assert response.status_code == 422 and "兄长任法定代表人" in response.content.decode()
+
+
+def test_the_home_page_card_of_a_committee_member(pages):
+    html = client_for(pages.med_admin).get("/").content.decode()
+    # Chamber A's dispute only (chamber B's belongs to another committee)
+    assert 'data-card="mediation"' in html and "待受理 1 件，已超期 0 件" in html
+    assert 'data-card="mediation"' not in client_for(pages.chamber_admin).get("/").content.decode()
