@@ -60,7 +60,9 @@ def cards_for(user: Any) -> list[Card]:
         cards += _scope_counts(user)
     if scope.is_superuser or scope.has_role(*ADMIN_ROLES):
         cards.append(_inactive_members(user))
-    cards += _mediation(user)
+    if scope.has_role(Role.MEDIATOR, Role.CHAMBER_STAFF, Role.CHAMBER_ADMIN):
+        # Committees are staffed from chambers: nobody else pays the committee look-up.
+        cards += _mediation(user)
     cards += _my_organisations(user)
     if scope.has_role(Role.AGENT, Role.WINDOW_CLERK):
         cards.append(_colleagues(user))
