@@ -28,7 +28,6 @@ from shanghui.audit.actions import AuditAction
 from shanghui.audit.downloads import audited_file_response
 from shanghui.lib.masking import mask_mobile
 from shanghui.mediation import access, documents, services
-from shanghui.mediation.clocks import CLOCKS
 from shanghui.mediation.forms import ACTION_FIELDS, DisputeForm, UploadForm
 from shanghui.mediation.models import Committee, Dispute, DisputeEvent
 from shanghui.mediation.views import STATUS_COLOURS, _id, action_params, form_context
@@ -107,7 +106,6 @@ def _context(request: HttpRequest, dispute: Dispute, **extra: Any) -> dict[str, 
         "timeline": [(e, MACHINE.event_label(e.action)) for e in events],
         "actions": [(t, ACTION_FIELDS.get(t.action, [])) for t in allowed],
         "act_base": f"/my/disputes/{dispute.pk}/act/", "upload_form": UploadForm(),
-        "clocks": CLOCKS.states(dispute, dispute.updated_at),
         "has_agreement": documents.has_written_agreement(dispute), **extra,
     }  # fmt: skip
 
