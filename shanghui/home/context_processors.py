@@ -27,6 +27,9 @@ class NavItem:
 
 
 STAFF_ROLES = frozenset(Role)
+# Who may find the dispute pages (committee admins are chamber staff; mediators) or their statistics.
+MEDIATION_DESK_ROLES = (Role.MEDIATOR, Role.CHAMBER_STAFF)
+MEDIATION_ROLES = (*MEDIATION_DESK_ROLES, Role.CHAMBER_ADMIN, Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF)
 
 
 def nav_items(user: Any) -> list[NavItem]:
@@ -36,6 +39,15 @@ def nav_items(user: Any) -> list[NavItem]:
     items = [NavItem(_("工作台"), reverse("home:index"), "home")]
     if can_use_case_pages(user):
         items.append(NavItem(_("代办件"), reverse("proxy:list"), "proxy"))
+    if scope.has_role(*MEDIATION_ROLES):
+        # Roles only (no query): the pages themselves decide on committees (mediation/access.py).
+        items.append(
+            NavItem(
+                _("纠纷调解"),
+                reverse("mediation:stats" if not scope.has_role(*MEDIATION_DESK_ROLES) else "mediation:list"),
+                "mediation",
+            )
+        )
     if can_read_catalogue(user):
         items.append(NavItem(_("事项目录"), reverse("catalog:item_list"), "catalog"))
     if scope.has_role(*STAFF_ROLES):

@@ -23,6 +23,7 @@ from shanghui.catalog.models import ImportJob
 from shanghui.catalog.services import create_synonym, current_version
 from shanghui.conversations import services as conversations
 from shanghui.lib.owners import Viewer
+from shanghui.mediation.tests.factories import signed_dispute
 from shanghui.notify.models import Notification, OutboxMessage
 from shanghui.notify.services import notify_users, save_channel_config
 from shanghui.orgs.models import Membership
@@ -90,6 +91,11 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
     w.job = ImportJob.objects.create(original_name="事项.csv", owner=w.city, created_by=w.fed_admin)
     w.version = current_version(w.item)
 
+    # A dispute with a signed agreement (chamber A's committee, administered here by the chamber's admin,
+    # who is also its mediator), the citizen its applicant: every mediation page has a record to attack.
+    w.dispute_values = signed_dispute(w, admin=w.chamber_admin, mediator=w.chamber_admin,
+                                         applicant_mobile=w.case.applicant_mobile)  # fmt: skip
+
     w.token_row, _raw = create_token(actor=w.agent, user=w.agent, name="对接系统", scope=ApiToken.Scope.WRITE)
     w.membership = Membership.objects.filter(user=w.agent).first()
     w.sessions = _sessions(w)
@@ -100,9 +106,11 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
         "membership_id": w.membership.pk if w.membership else 1, "notification_id": _first_notification(w),
         "config_id": w.robot.pk, "message_id": _first_failed(w), "token_id": w.token_row.pk,
         "owner_type": PROXY_CASE, "owner_id": w.case.pk, "seq": w.file_message.seq, "slot": 0,
+        **w.dispute_values,
     }  # fmt: skip
     # Where a route needs another value than its keyword's usual one.
-    w.route_values = {"citizen:act": {"action": "withdraw"}}
+    w.route_values = {"citizen:act": {"action": "withdraw"}, "mediation_citizen:act": {"action": "withdraw"},
+                      "mediation:act": {"action": "extend"}}  # fmt: skip
     # Pages that show nothing without a query (an htmx fragment, the citizen's application form).
     w.queries = {"orgs:role_options": {"organisation": w.point_a.pk}, "citizen:apply": {"item": w.item.pk}}
     # Plausible values for any field: real ids and words, so that some requests pass the first checks.
