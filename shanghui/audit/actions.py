@@ -58,6 +58,27 @@ class AuditAction(models.TextChoices):
     NOTIFY_CHANNEL_CREATE = "notify.channel.create", "新建群机器人"
     NOTIFY_CHANNEL_UPDATE = "notify.channel.update", "修改群机器人"
     NOTIFY_RESEND = "notify.resend", "重发失败的通知"
+    # Review chains, publicity, scorecards, party building
+    REVIEW_TEMPLATE_SAVE = "review.template_save", "保存审查链模板"
+    REVIEW_START = "review.start", "发起审查"
+    REVIEW_DECIDE = "review.decide", "审查决定"
+    REVIEW_DELEGATE = "review.delegate", "委托审查代理人"
+    PUBLICITY_OPEN = "publicity.open", "发布公示"
+    PUBLICITY_OBJECTION = "publicity.objection", "收到公示异议"
+    PUBLICITY_ANSWER = "publicity.answer", "答复公示异议"
+    PUBLICITY_FINALISE = "publicity.finalise", "公示结束，结果生效"
+    PUBLICITY_WITHDRAW = "publicity.withdraw", "撤销公示"
+    SCORECARD_RUBRIC_SAVE = "scorecard.rubric_save", "保存评价细则"
+    SCORECARD_ROUND_OPEN = "scorecard.round_open", "发起评价"
+    SCORECARD_CARD = "scorecard.card", "评价打分"
+    SCORECARD_EXPORT = "scorecard.export", "导出评价结果"
+    PARTY_ORG_SAVE = "party.org_save", "保存党组织"
+    PARTY_CHAMBER_SAVE = "party.chamber_save", "保存商会党建档案"
+    PARTY_ELECTION_SAVE = "party.election_save", "保存换届"
+    PARTY_CANDIDATE_SAVE = "party.candidate_save", "保存候选人"
+    PARTY_SELF_CHECK = "party.self_check", "候选人自荐自查"
+    PARTY_DEED_SAVE = "party.deed_save", "登记党建工作"
+    PARTY_EXPORT = "party.export", "导出党建数据"
 
 
 def action_label(code: str) -> str:
