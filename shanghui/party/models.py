@@ -25,7 +25,9 @@ class PartyOrganisation(models.Model):
 
     name = models.CharField("名称", max_length=100, unique=True)
     kind = models.CharField("类型", max_length=20, choices=PartyOrgKind.choices, default=PartyOrgKind.BRANCH)
-    chambers = models.ManyToManyField(Organisation, verbose_name="所属商会", related_name="party_organisations")
+    chambers = models.ManyToManyField(
+        Organisation, verbose_name="所属商会", related_name="party_organisations"
+    )
     secretary_name = models.CharField("书记", max_length=50, blank=True)
     # The secretary's account, when they have one: they review at 支部初审.
     secretary = models.ForeignKey(
@@ -195,5 +197,7 @@ class Deed(models.Model):
         ordering = ["-happened_on", "-pk"]
         indexes = [models.Index(fields=["kind", "happened_on"], name="party_deed_kind_day_idx")]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gte=0), name="party_deed_amount_positive")
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0), name="party_deed_amount_positive"
+            )
         ]

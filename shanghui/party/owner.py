@@ -20,7 +20,9 @@ class CandidateOwner:
 
         if viewer.user is None:
             return NO_ACCESS
-        candidate = candidates_for_user(viewer.user).select_related("election__chamber").filter(pk=owner_id).first()
+        candidate = (
+            candidates_for_user(viewer.user).select_related("election__chamber").filter(pk=owner_id).first()
+        )
         if candidate is None:
             return NO_ACCESS
         return Access(
@@ -40,15 +42,29 @@ class CandidateOwner:
         candidate = Candidate.objects.select_related("election__chamber").get(pk=owner_id)
         chamber = candidate.election.chamber
         if slot == "branch_secretary":
-            ids = set(PartyOrganisation.objects.filter(chambers=chamber).exclude(secretary=None).values_list("secretary_id", flat=True))
+            ids = set(
+                PartyOrganisation.objects.filter(chambers=chamber)
+                .exclude(secretary=None)
+                .values_list("secretary_id", flat=True)
+            )
             if not ids:
-                ids = set(Membership.objects.filter(organisation=chamber, role=Role.PARTY_OFFICER).values_list("user_id", flat=True))
+                ids = set(
+                    Membership.objects.filter(organisation=chamber, role=Role.PARTY_OFFICER).values_list(
+                        "user_id", flat=True
+                    )
+                )
         elif slot == "chamber_head":
-            ids = set(Membership.objects.filter(organisation=chamber, role=Role.CHAMBER_ADMIN).values_list("user_id", flat=True))
+            ids = set(
+                Membership.objects.filter(organisation=chamber, role=Role.CHAMBER_ADMIN).values_list(
+                    "user_id", flat=True
+                )
+            )
         elif slot == "party_committee":
             above = [a.pk for a in chamber.ancestors()]
             ids = set(
-                Membership.objects.filter(organisation_id__in=above, role=Role.PARTY_OFFICER).values_list("user_id", flat=True)
+                Membership.objects.filter(organisation_id__in=above, role=Role.PARTY_OFFICER).values_list(
+                    "user_id", flat=True
+                )
             )
         else:  # "candidate": the self-check is the candidate's own, on their phone (party.services)
             ids = set()
@@ -104,6 +120,8 @@ class ElectionOwner:
         from shanghui.workflow.machine import SYSTEM
 
         upheld = upheld_keys(notice)
-        for pk in Candidate.objects.filter(election_id=owner_id, status=Candidate.Status.PUBLICITY).values_list("pk", flat=True):
+        for pk in Candidate.objects.filter(
+            election_id=owner_id, status=Candidate.Status.PUBLICITY
+        ).values_list("pk", flat=True):
             action = "strike" if f"candidate:{pk}" in upheld else "confirm"
             MACHINE.transition(pk=pk, action=action, actor=None, actor_kind=SYSTEM)

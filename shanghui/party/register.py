@@ -73,9 +73,14 @@ def build(chambers: Iterable[Organisation], today: dt.date) -> list[Row]:
     for e in Election.objects.filter(chamber_id__in=ids).order_by("chamber_id", "-planned_on", "-pk"):
         latest.setdefault(e.chamber_id, e)
     vetted: dict[int, set[str]] = {}
-    for election_id, position in Candidate.objects.filter(
-        election_id__in=[e.pk for e in latest.values()], position__in=[Position.PRESIDENT, Position.PARTY_SECRETARY]
-    ).exclude(status__in=[Candidate.Status.DRAFT, Candidate.Status.WITHDRAWN]).values_list("election_id", "position"):
+    for election_id, position in (
+        Candidate.objects.filter(
+            election_id__in=[e.pk for e in latest.values()],
+            position__in=[Position.PRESIDENT, Position.PARTY_SECRETARY],
+        )
+        .exclude(status__in=[Candidate.Status.DRAFT, Candidate.Status.WITHDRAWN])
+        .values_list("election_id", "position")
+    ):
         vetted.setdefault(election_id, set()).add(position)
 
     rows = []
@@ -95,7 +100,9 @@ def build(chambers: Iterable[Organisation], today: dt.date) -> list[Row]:
                 row.founded = IN_STEP
             else:
                 row.founded = OUT_OF_STEP
-                row.problems.append(f"党组织成立（{first.founded_on}）与商会成立（{profile.founded_on}）不同时")
+                row.problems.append(
+                    f"党组织成立（{first.founded_on}）与商会成立（{profile.founded_on}）不同时"
+                )
         election = latest.get(chamber.pk)
         if election is not None and first is not None:
             positions = vetted.get(election.pk, set())
@@ -106,7 +113,10 @@ def build(chambers: Iterable[Organisation], today: dt.date) -> list[Row]:
                 missing = "党组织书记" if Position.PRESIDENT in positions else "会长"
                 row.problems.append(f"{election.name}未同时考察{missing}人选")
             if election.chamber_held_on:
-                if election.party_held_on and _apart(election.chamber_held_on, election.party_held_on) <= SAME_TIME_DAYS:
+                if (
+                    election.party_held_on
+                    and _apart(election.chamber_held_on, election.party_held_on) <= SAME_TIME_DAYS
+                ):
                     row.reelected = IN_STEP
                 else:
                     row.reelected = OUT_OF_STEP

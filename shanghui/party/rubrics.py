@@ -12,8 +12,18 @@ from shanghui.reviews.services import save_template
 from shanghui.scorecards.models import Rubric
 from shanghui.scorecards.services import save_rubric
 
-LEVELS = [{"name": "优秀", "min": 90}, {"name": "良好", "min": 80}, {"name": "合格", "min": 60}, {"name": "不合格", "min": 0}]
-STARS = [{"name": "五星", "min": 90}, {"name": "四星", "min": 80}, {"name": "三星", "min": 70}, {"name": "未评星", "min": 0}]
+LEVELS = [
+    {"name": "优秀", "min": 90},
+    {"name": "良好", "min": 80},
+    {"name": "合格", "min": 60},
+    {"name": "不合格", "min": 0},
+]
+STARS = [
+    {"name": "五星", "min": 90},
+    {"name": "四星", "min": 80},
+    {"name": "三星", "min": 70},
+    {"name": "未评星", "min": 0},
+]
 
 
 def _ind(name: str, points: int, evidence: str = "", source: str = "", **kw: Any) -> dict[str, Any]:
@@ -98,12 +108,16 @@ def five_step_steps(departments: list[Organisation]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def ensure_five_step(departments: list[Organisation] | None = None, actor: User | None = None) -> ChainTemplate:
+def ensure_five_step(
+    departments: list[Organisation] | None = None, actor: User | None = None
+) -> ChainTemplate:
     from shanghui.party.workflow import TEMPLATE_CODE
 
     template = ChainTemplate.objects.filter(code=TEMPLATE_CODE).first()
     if template is not None:
         return template
     if departments is None:
-        departments = list(Organisation.objects.filter(kind=OrgKind.DEPARTMENT, is_active=True).order_by("path")[:7])
+        departments = list(
+            Organisation.objects.filter(kind=OrgKind.DEPARTMENT, is_active=True).order_by("path")[:7]
+        )
     return save_template(code=TEMPLATE_CODE, name="五步审查", steps=five_step_steps(departments), actor=actor)

@@ -18,7 +18,15 @@ from shanghui.lib.validators import normalize_mobile, validate_mobile
 from shanghui.orgs.models import Organisation, OrgKind
 from shanghui.party import checks
 from shanghui.party.access import can_write_chamber, federation_covers
-from shanghui.party.models import Candidate, ChamberProfile, Deed, DeedKind, Election, PartyOrganisation, Position
+from shanghui.party.models import (
+    Candidate,
+    ChamberProfile,
+    Deed,
+    DeedKind,
+    Election,
+    PartyOrganisation,
+    Position,
+)
 from shanghui.party.workflow import CANDIDATE_OWNER, ELECTION_OWNER, MACHINE, STAFF
 from shanghui.workflow.machine import SYSTEM
 
@@ -139,7 +147,9 @@ def withdraw(*, actor: User, candidate: Candidate, reason: str) -> Candidate:
     _chamber(actor, candidate.election.chamber)
     chain = _chain(candidate)
     if chain is not None and chain.is_open:
-        decide(chain=chain, actor=actor, action="withdraw", reason=reason)  # the chain withdraws the candidate
+        decide(
+            chain=chain, actor=actor, action="withdraw", reason=reason
+        )  # the chain withdraws the candidate
         return Candidate.objects.get(pk=candidate.pk)
     return MACHINE.transition(pk=candidate.pk, action="withdraw", actor=actor, actor_kind=STAFF, note=reason)
 
@@ -171,12 +181,22 @@ def submit_self_check(
     chain = _chain(candidate)
     if chain is None or not chain.is_open:
         raise ValidationError("审查已结束，不能修改自查表")
-    candidate.self_check = {"conditions": list(conditions), "disqualifications": list(disqualifications), "signature": signature.strip()}
+    candidate.self_check = {
+        "conditions": list(conditions),
+        "disqualifications": list(disqualifications),
+        "signature": signature.strip(),
+    }
     candidate.self_checked_at = timezone.now()
     candidate.save(update_fields=["self_check", "self_checked_at", "updated_at"])
     MACHINE.record_event(candidate, action="self_check", actor=None, actor_kind=SYSTEM, to_status=candidate.status,
                          created_at=candidate.self_checked_at, data={"declared": len(disqualifications)})  # fmt: skip
-    audit(actor=None, citizen=True, action=AuditAction.PARTY_SELF_CHECK, obj=candidate, detail={"declared": len(disqualifications)})
+    audit(
+        actor=None,
+        citizen=True,
+        action=AuditAction.PARTY_SELF_CHECK,
+        obj=candidate,
+        detail={"declared": len(disqualifications)},
+    )
     if chain.current == 0 and chain.status == chain.Status.RUNNING:
         CHAINS.transition(pk=chain.pk, action="approve", actor=None, actor_kind=REVIEWER,
                           note="候选人本人签署（已验证手机号）", params={"by": None, "opinion": "候选人本人签署"})  # fmt: skip
@@ -200,7 +220,11 @@ def publish_list(*, actor: User, election: Election, days: int = 5) -> Any:
     for c in approved:
         MACHINE.transition(pk=c.pk, action="publish", actor=actor, actor_kind=STAFF)
     items = [
-        {"key": f"candidate:{c.pk}", "name": c.name, "detail": f"{c.get_position_display()}候选人 · {c.enterprise}".rstrip(" ·")}
+        {
+            "key": f"candidate:{c.pk}",
+            "name": c.name,
+            "detail": f"{c.get_position_display()}候选人 · {c.enterprise}".rstrip(" ·"),
+        }
         for c in approved
     ]
     notice = open_notice(

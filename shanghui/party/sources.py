@@ -46,14 +46,20 @@ def plan(chamber: Organisation, start: dt.date, end: dt.date) -> tuple[Decimal, 
     if not orgs:
         return None
     years = [o.plan_year for o in orgs if o.plan_year]
-    return (YES, f"已登记{max(years)}年度计划") if years and max(years) >= start.year else (NO, "未登记本年度计划")
+    return (
+        (YES, f"已登记{max(years)}年度计划")
+        if years and max(years) >= start.year
+        else (NO, "未登记本年度计划")
+    )
 
 
 def activity(chamber: Organisation, start: dt.date, end: dt.date) -> tuple[Decimal, str] | None:
     """An activity held in the last quarter of the period (the 五有 standard asks for one each quarter)."""
     since = end - dt.timedelta(days=91)
     deeds = Deed.objects.filter(
-        chamber=chamber, kind__in=[DeedKind.STUDY, DeedKind.PARTY_DAY, DeedKind.POLICY], happened_on__range=(since, end)
+        chamber=chamber,
+        kind__in=[DeedKind.STUDY, DeedKind.PARTY_DAY, DeedKind.POLICY],
+        happened_on__range=(since, end),
     )
     latest = deeds.order_by("-happened_on").first()
     if latest is None:
@@ -62,7 +68,11 @@ def activity(chamber: Organisation, start: dt.date, end: dt.date) -> tuple[Decim
 
 
 def activity_count(chamber: Organisation, start: dt.date, end: dt.date) -> tuple[Decimal, str] | None:
-    n = Deed.objects.filter(chamber=chamber, happened_on__range=(start, end)).exclude(kind=DeedKind.DONATION).count()
+    n = (
+        Deed.objects.filter(chamber=chamber, happened_on__range=(start, end))
+        .exclude(kind=DeedKind.DONATION)
+        .count()
+    )
     return Decimal(n), f"党建工作台账：评价期内{n}项工作"
 
 

@@ -44,7 +44,9 @@ def open_notice(
     )  # fmt: skip
     MACHINE.record_event(notice, action="open", actor=actor, actor_kind=MANAGER if actor else SYSTEM,
                          to_status=notice.status, created_at=start, data={"items": len(items)})  # fmt: skip
-    audit(actor=actor, action=AuditAction.PUBLICITY_OPEN, obj=notice, detail={"items": len(items), "days": days})
+    audit(
+        actor=actor, action=AuditAction.PUBLICITY_OPEN, obj=notice, detail={"items": len(items), "days": days}
+    )
     return notice
 
 
@@ -73,7 +75,13 @@ def file_objection(*, notice_id: int, name: str, contact: str, text: str, item_k
     )
     MACHINE.record_event(notice, action="objection", actor=None, actor_kind=SYSTEM, to_status=notice.status,
                          created_at=now, data={"objection": objection.pk, "item": item_key})  # fmt: skip
-    audit(actor=None, citizen=True, action=AuditAction.PUBLICITY_OBJECTION, obj=notice, detail={"objection": objection.pk})
+    audit(
+        actor=None,
+        citizen=True,
+        action=AuditAction.PUBLICITY_OBJECTION,
+        obj=notice,
+        detail={"objection": objection.pk},
+    )
     return objection
 
 
@@ -91,7 +99,12 @@ def answer_objection(*, objection_id: int, actor: User, answer: str, upheld: boo
     MACHINE.record_event(objection.notice, action="answer", actor=actor, actor_kind=MANAGER,
                          to_status=objection.notice.status, created_at=now,
                          data={"objection": objection.pk, "upheld": upheld})  # fmt: skip
-    audit(actor=actor, action=AuditAction.PUBLICITY_ANSWER, obj=objection.notice, detail={"objection": objection.pk, "upheld": upheld})
+    audit(
+        actor=actor,
+        action=AuditAction.PUBLICITY_ANSWER,
+        obj=objection.notice,
+        detail={"objection": objection.pk, "upheld": upheld},
+    )
     return objection
 
 
@@ -101,7 +114,9 @@ def finalise(*, notice: Notice, actor: User | None, expected_status: str | None 
 
 
 def withdraw(*, notice: Notice, actor: User, reason: str) -> Notice:
-    return MACHINE.transition(pk=notice.pk, action="withdraw", actor=actor, actor_kind=MANAGER, params={"reason": reason})
+    return MACHINE.transition(
+        pk=notice.pk, action="withdraw", actor=actor, actor_kind=MANAGER, params={"reason": reason}
+    )
 
 
 def upheld_keys(notice: Notice) -> set[str]:

@@ -48,7 +48,9 @@ def _finalise(notice: Notice, params: dict[str, Any], now: dt.datetime) -> list[
 def _after(notice: Notice, spec: Transition, event: NoticeEvent, before: Any) -> None:
     audit(
         actor=event.actor,
-        action=AuditAction.PUBLICITY_FINALISE if spec.action == "finalise" else AuditAction.PUBLICITY_WITHDRAW,
+        action=AuditAction.PUBLICITY_FINALISE
+        if spec.action == "finalise"
+        else AuditAction.PUBLICITY_WITHDRAW,
         obj=notice,
     )
     if spec.action == "finalise":

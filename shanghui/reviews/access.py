@@ -53,5 +53,7 @@ def inbox(user: User) -> list[Chain]:
     from shanghui.reviews.services import actor_kinds
     from shanghui.reviews.workflow import REVIEWER
 
-    chains = Chain.objects.filter(status=Chain.Status.RUNNING).select_related("template").order_by("created_at")
+    chains = (
+        Chain.objects.filter(status=Chain.Status.RUNNING).select_related("template").order_by("created_at")
+    )
     return [c for c in chains if REVIEWER in actor_kinds(user, c)]

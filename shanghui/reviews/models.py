@@ -145,9 +145,7 @@ class StepAnswer(models.Model):
 
     class Meta:
         ordering = ["step", "department__name"]
-        constraints = [
-            models.UniqueConstraint(fields=["step", "department"], name="reviews_answer_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["step", "department"], name="reviews_answer_unique")]
 
 
 class ReviewEvent(EventBase):
@@ -191,6 +189,10 @@ class Delegation(models.Model):
         verbose_name = "审查代理"
         verbose_name_plural = "审查代理"
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="reviews_delegation_period"),
-            models.CheckConstraint(condition=~Q(principal=models.F("deputy")), name="reviews_delegation_not_self"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="reviews_delegation_period"
+            ),
+            models.CheckConstraint(
+                condition=~Q(principal=models.F("deputy")), name="reviews_delegation_not_self"
+            ),
         ]

@@ -16,7 +16,16 @@ from shanghui.audit.services import record as audit
 from shanghui.lib.owners import Viewer
 from shanghui.lib.uploads import check_upload
 from shanghui.orgs.models import Organisation
-from shanghui.reviews.models import PARALLEL, SINGLE, Chain, ChainStep, ChainTemplate, Delegation, ReviewAttachment, StepAnswer
+from shanghui.reviews.models import (
+    PARALLEL,
+    SINGLE,
+    Chain,
+    ChainStep,
+    ChainTemplate,
+    Delegation,
+    ReviewAttachment,
+    StepAnswer,
+)
 from shanghui.reviews.owner import review_owner
 from shanghui.reviews.reviewers import open_departments, step_people
 from shanghui.reviews.workflow import MACHINE, REVIEWER, SUBJECT, SYSTEM, activate
@@ -42,7 +51,8 @@ def validate_steps(steps: Any) -> list[dict[str, Any]]:
         departments = [int(d) for d in raw.get("departments", [])] if kind == PARALLEL else []
         if kind == PARALLEL and (
             not departments
-            or Organisation.objects.filter(pk__in=departments, kind="department").count() != len(set(departments))
+            or Organisation.objects.filter(pk__in=departments, kind="department").count()
+            != len(set(departments))
         ):
             raise ValidationError(f"第{n}步（部门联审）需要选择至少一个部门")
         clean.append(
@@ -72,7 +82,9 @@ def start_chain(
     *, owner_type: str, owner_id: int, template: ChainTemplate, title: str, actor: User | None
 ) -> Chain:
     review_owner(owner_type)  # the owner must be registered before a chain can attach to it
-    if Chain.objects.filter(owner_type=owner_type, owner_id=owner_id, status__in=["running", "more"]).exists():
+    if Chain.objects.filter(
+        owner_type=owner_type, owner_id=owner_id, status__in=["running", "more"]
+    ).exists():
         raise ValidationError("该对象已有进行中的审查")
     steps = validate_steps(template.steps)
     chain = Chain.objects.create(
@@ -80,19 +92,33 @@ def start_chain(
     )
     rows = ChainStep.objects.bulk_create(
         ChainStep(
-            chain=chain, index=i, key=s["key"], label=s["label"], kind=s["kind"], slot=s["slot"],
-            days=s["days"], checks=s["checks"],
+            chain=chain,
+            index=i,
+            key=s["key"],
+            label=s["label"],
+            kind=s["kind"],
+            slot=s["slot"],
+            days=s["days"],
+            checks=s["checks"],
         )  # fmt: skip
         for i, s in enumerate(steps)
     )
     StepAnswer.objects.bulk_create(
-        StepAnswer(step=row, department_id=dept) for row, s in zip(rows, steps, strict=True) for dept in s["departments"]
+        StepAnswer(step=row, department_id=dept)
+        for row, s in zip(rows, steps, strict=True)
+        for dept in s["departments"]
     )
     now = timezone.now()
     activate(chain, rows[0], now)
     MACHINE.record_event(chain, action="start", actor=actor, actor_kind=SUBJECT if actor else SYSTEM,
                          to_status=chain.status, created_at=now)  # fmt: skip
-    audit(actor=actor, action=AuditAction.REVIEW_START, obj=chain, object_repr=title, detail={"template": template.code})
+    audit(
+        actor=actor,
+        action=AuditAction.REVIEW_START,
+        obj=chain,
+        object_repr=title,
+        detail={"template": template.code},
+    )
     return chain
 
 
@@ -146,7 +172,13 @@ def decide(
             raise PermissionDenied("您不能代表该部门答复")
     if attachment is not None:
         content_type, _ext = check_upload(attachment)
-    params = {"by": actor.pk, "opinion": opinion, "reason": reason, "department": department, "to_step": to_step}
+    params = {
+        "by": actor.pk,
+        "opinion": opinion,
+        "reason": reason,
+        "department": department,
+        "to_step": to_step,
+    }
     with transaction.atomic():
         chain = MACHINE.transition(
             pk=chain.pk, action=action, actor=actor, actor_kind=kind, expected_status=expected_status,
@@ -202,11 +234,15 @@ def flag_overdue(now: dt.datetime | None = None) -> int:
 
 
 @transaction.atomic
-def delegate(*, principal: User, deputy: User, starts_on: dt.date, ends_on: dt.date, actor: User, note: str = "") -> Delegation:
+def delegate(
+    *, principal: User, deputy: User, starts_on: dt.date, ends_on: dt.date, actor: User, note: str = ""
+) -> Delegation:
     if principal == deputy:
         raise ValidationError({"deputy": "不能委托给自己"})
     if ends_on < starts_on:
         raise ValidationError({"ends_on": "结束日期不能早于开始日期"})
-    row = Delegation.objects.create(principal=principal, deputy=deputy, starts_on=starts_on, ends_on=ends_on, note=note)
+    row = Delegation.objects.create(
+        principal=principal, deputy=deputy, starts_on=starts_on, ends_on=ends_on, note=note
+    )
     audit(actor=actor, action=AuditAction.REVIEW_DELEGATE, obj=row, detail={"deputy": deputy.pk})
     return row

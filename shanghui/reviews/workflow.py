@@ -198,7 +198,9 @@ def _blocked(chain: Chain, spec: Transition) -> str:
         if spec.action == "send_back" and chain.current == 0:
             return "第一步不能退回"
         if spec.action == "approve":
-            failures = chain.steps.filter(index=chain.current).values_list("check_failures", flat=True).first()
+            failures = (
+                chain.steps.filter(index=chain.current).values_list("check_failures", flat=True).first()
+            )
             if failures:
                 return "硬性条件未通过：" + "；".join(failures)
     return ""

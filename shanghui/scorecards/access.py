@@ -25,7 +25,9 @@ def manages(user: User, org: Organisation) -> bool:
     if scope.is_superuser:
         return True
     return any(
-        org.path.startswith(g.path) and g.org_kind == "federation" for g in scope.grants if g.role in MANAGER_ROLES
+        org.path.startswith(g.path) and g.org_kind == "federation"
+        for g in scope.grants
+        if g.role in MANAGER_ROLES
     )
 
 
@@ -57,7 +59,12 @@ def get_round_for_user(user: User, round_id: int, *, write: bool = False) -> Rou
 
 
 def get_card_for_user(user: User, card_id: int) -> Card:
-    card = cards_for_user(user).select_related("round__rubric", "round__organiser", "organisation").filter(pk=card_id).first()
+    card = (
+        cards_for_user(user)
+        .select_related("round__rubric", "round__organiser", "organisation")
+        .filter(pk=card_id)
+        .first()
+    )
     if card is None:
         raise Http404("评价表不存在或无权查看")
     return card
@@ -74,4 +81,6 @@ def actor_kinds(user: User, card: Card) -> set[str]:
 
 def can_create_round(user: User) -> bool:
     scope = scope_for(user)
-    return scope.is_superuser or any(g.role in MANAGER_ROLES and g.org_kind == "federation" for g in scope.grants)
+    return scope.is_superuser or any(
+        g.role in MANAGER_ROLES and g.org_kind == "federation" for g in scope.grants
+    )

@@ -106,7 +106,9 @@ class Round(models.Model):
 
     rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="rounds")
     name = models.CharField("评价名称", max_length=100)
-    organiser = models.ForeignKey(Organisation, verbose_name="组织单位", on_delete=models.PROTECT, related_name="+")
+    organiser = models.ForeignKey(
+        Organisation, verbose_name="组织单位", on_delete=models.PROTECT, related_name="+"
+    )
     period_start = models.DateField("评价期开始")
     period_end = models.DateField("评价期结束")
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.OPEN)
@@ -137,7 +139,9 @@ class Card(models.Model):
         FINAL = "final", _("已认定")
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="cards")
-    organisation = models.ForeignKey(Organisation, verbose_name="被评价组织", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="被评价组织", on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
     self_total = models.DecimalField("自评分", max_digits=7, decimal_places=1, null=True, blank=True)
     review_total = models.DecimalField("评审分", max_digits=7, decimal_places=1, null=True, blank=True)
@@ -155,7 +159,9 @@ class Card(models.Model):
     class Meta:
         verbose_name = "评价表"
         verbose_name_plural = "评价表"
-        constraints = [models.UniqueConstraint(fields=["round", "organisation"], name="scorecards_card_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "organisation"], name="scorecards_card_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.round.name} · {self.organisation.name}"

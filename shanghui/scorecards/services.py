@@ -65,7 +65,9 @@ def save_rubric(
                 max_points=Decimal(str(ind.get("max_points", 10))), unit=Decimal(str(ind.get("unit", 1))),
                 evidence=ind.get("evidence", ""), veto=bool(ind.get("veto")), source=ind.get("source", ""),
             )  # fmt: skip
-    audit(actor=actor, action=AuditAction.SCORECARD_RUBRIC_SAVE, obj=rubric, detail={"version": rubric.version})
+    audit(
+        actor=actor, action=AuditAction.SCORECARD_RUBRIC_SAVE, obj=rubric, detail={"version": rubric.version}
+    )
     return rubric
 
 
@@ -75,8 +77,15 @@ def rubric_as_data(rubric: Rubric) -> list[dict[str, Any]]:
         {
             "name": d.name,
             "indicators": [
-                {"name": i.name, "method": i.method, "max_points": str(i.max_points), "unit": str(i.unit),
-                 "evidence": i.evidence, "veto": i.veto, "source": i.source}  # fmt: skip
+                {
+                    "name": i.name,
+                    "method": i.method,
+                    "max_points": str(i.max_points),
+                    "unit": str(i.unit),
+                    "evidence": i.evidence,
+                    "veto": i.veto,
+                    "source": i.source,
+                }  # fmt: skip
                 for i in d.indicators.order_by("order")
             ],
         }
@@ -84,7 +93,9 @@ def rubric_as_data(rubric: Rubric) -> list[dict[str, Any]]:
     ]
 
 
-def propose(org: Organisation, indicator: Indicator, start: dt.date, end: dt.date) -> tuple[Decimal | None, str]:
+def propose(
+    org: Organisation, indicator: Indicator, start: dt.date, end: dt.date
+) -> tuple[Decimal | None, str]:
     found = sources.source(indicator.source) if indicator.source else None
     if found is None:
         return None, ""
@@ -111,7 +122,12 @@ def open_round(
     if period_end < period_start:
         raise ValidationError({"period_end": "评价期结束日期不能早于开始日期"})
     rnd = Round.objects.create(
-        rubric=rubric, name=name, organiser=organiser, period_start=period_start, period_end=period_end, created_by=actor
+        rubric=rubric,
+        name=name,
+        organiser=organiser,
+        period_start=period_start,
+        period_end=period_end,
+        created_by=actor,
     )
     cards = Card.objects.bulk_create(Card(round=rnd, organisation=org) for org in orgs)
     indicators = list(rubric.indicators.all())
@@ -124,10 +140,17 @@ def open_round(
     now = timezone.now()
     CardEventModel = MACHINE.events
     CardEventModel.objects.bulk_create(
-        MACHINE.new_event(card, action="create", actor=actor, actor_kind=SYSTEM, to_status=card.status, created_at=now)
+        MACHINE.new_event(
+            card, action="create", actor=actor, actor_kind=SYSTEM, to_status=card.status, created_at=now
+        )
         for card in cards
     )
-    audit(actor=actor, action=AuditAction.SCORECARD_ROUND_OPEN, obj=rnd, detail={"cards": len(cards), "rubric": rubric.pk})
+    audit(
+        actor=actor,
+        action=AuditAction.SCORECARD_ROUND_OPEN,
+        obj=rnd,
+        detail={"cards": len(cards), "rubric": rubric.pk},
+    )
     return rnd
 
 
@@ -167,7 +190,14 @@ def save_self_assessment(*, card: Card, actor: User, values: Mapping[int, tuple[
         score.self_value = _value(raw, f"self_{ind_id}", score.indicator)
         score.evidence = (evidence or "").strip()[:2000]
         score.save(update_fields=["self_value", "evidence"])
-    MACHINE.record_event(card, action="self_save", actor=actor, actor_kind=ORG, to_status=card.status, created_at=timezone.now())
+    MACHINE.record_event(
+        card,
+        action="self_save",
+        actor=actor,
+        actor_kind=ORG,
+        to_status=card.status,
+        created_at=timezone.now(),
+    )
     return card
 
 
@@ -192,11 +222,20 @@ def save_review(*, card: Card, actor: User, values: Mapping[int, tuple[Any, str]
         score.save(update_fields=["review_value", "comment"])
     if errors:
         raise ValidationError(errors)
-    MACHINE.record_event(card, action="review_save", actor=actor, actor_kind=REVIEWER, to_status=card.status, created_at=timezone.now())
+    MACHINE.record_event(
+        card,
+        action="review_save",
+        actor=actor,
+        actor_kind=REVIEWER,
+        to_status=card.status,
+        created_at=timezone.now(),
+    )
     return card
 
 
-def act(*, card: Card, actor: User, action: str, expected_status: str | None = None, reason: str = "") -> Card:
+def act(
+    *, card: Card, actor: User, action: str, expected_status: str | None = None, reason: str = ""
+) -> Card:
     """submit (the organisation), return_ / score (a reviewer)."""
     kind = ORG if action == "submit" else REVIEWER
     if action not in ("submit", "return_", "score"):
@@ -210,7 +249,13 @@ def act(*, card: Card, actor: User, action: str, expected_status: str | None = N
 
 def ranking(rnd: Round) -> list[Card]:
     cards = list(rnd.cards.select_related("organisation"))
-    cards.sort(key=lambda c: (c.vetoed, -(c.review_total if c.review_total is not None else Decimal(-1)), c.organisation.name))
+    cards.sort(
+        key=lambda c: (
+            c.vetoed,
+            -(c.review_total if c.review_total is not None else Decimal(-1)),
+            c.organisation.name,
+        )
+    )
     return cards
 
 
@@ -231,8 +276,11 @@ def publish_round(*, rnd: Round, actor: User, days: int = 5) -> Round:
     for card in scored:
         MACHINE.transition(pk=card.pk, action="publish", actor=actor, actor_kind=REVIEWER)
     items = [
-        {"key": f"card:{c.pk}", "name": c.organisation.name,
-         "detail": f"{c.level}（{c.review_total}分）" + ("，一票否决" if c.vetoed else "")}  # fmt: skip
+        {
+            "key": f"card:{c.pk}",
+            "name": c.organisation.name,
+            "detail": f"{c.level}（{c.review_total}分）" + ("，一票否决" if c.vetoed else ""),
+        }  # fmt: skip
         for c in scored
     ]
     notice = open_notice(owner_type=ROUND_OWNER, owner_id=rnd.pk, title=f"{rnd.name}评价结果公示", items=items,

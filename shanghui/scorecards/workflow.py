@@ -84,7 +84,12 @@ def _reopen(card: Card, params: dict[str, Any], now: dt.datetime) -> list[str]:
 
 
 def _audit(card: Card, spec: Transition, event: CardEvent, before: Any) -> None:
-    audit(actor=event.actor, action=AuditAction.SCORECARD_CARD, obj=card, detail={"action": spec.action, "status": card.status})
+    audit(
+        actor=event.actor,
+        action=AuditAction.SCORECARD_CARD,
+        obj=card,
+        detail={"action": spec.action, "status": card.status},
+    )
 
 
 MACHINE: Machine[Card] = Machine(

@@ -39,11 +39,19 @@ def party(world: SimpleNamespace) -> SimpleNamespace:
     w.branch.chambers.set([w.chamber_a])
     ChamberProfile.objects.create(chamber=w.chamber_a, founded_on=dt.date(2018, 1, 10), party_members=12,
                                   term_ends_on=dt.date(2028, 1, 10), president_name="会长甲")  # fmt: skip
-    w.election = Election.objects.create(chamber=w.chamber_a, name="第三届换届", planned_on=dt.date(2027, 1, 15))
+    w.election = Election.objects.create(
+        chamber=w.chamber_a, name="第三届换届", planned_on=dt.date(2027, 1, 15)
+    )
     w.mobile = "13900001111"
 
     def new_candidate(position: str = "president", **kw: Any) -> Candidate:
-        fields = dict(name="王建国", mobile=w.mobile, position=position, birth_date=dt.date(1975, 5, 1), enterprise="衢州甲科技有限公司 董事长")
+        fields = dict(
+            name="王建国",
+            mobile=w.mobile,
+            position=position,
+            birth_date=dt.date(1975, 5, 1),
+            enterprise="衢州甲科技有限公司 董事长",
+        )
         fields.update(kw)
         return services.add_candidate(actor=w.chamber_admin, election=w.election, **fields)  # type: ignore[arg-type]
 

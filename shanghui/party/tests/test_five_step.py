@@ -55,7 +55,9 @@ def test_the_whole_journey_ends_in_a_final_candidate(party: SimpleNamespace) -> 
     assert chain.status == Chain.Status.RUNNING
     step = chain.steps.get(index=4)
     assert {a.department_id: a.opinion for a in step.answers.all()} == {
-        p.dept.pk: Opinion.AGREE, p.dept2.pk: "", p.dept3.pk: ""
+        p.dept.pk: Opinion.AGREE,
+        p.dept2.pk: "",
+        p.dept3.pk: "",
     }
     chain = reviews.decide(chain=chain, actor=p.dept2_admin, action="approve")
     assert chain.status == Chain.Status.RUNNING  # one department has not answered yet
@@ -66,12 +68,22 @@ def test_the_whole_journey_ends_in_a_final_candidate(party: SimpleNamespace) -> 
 
     # The list goes to publicity; an objection is filed and answered; the result becomes final.
     notice = services.publish_list(actor=p.committee, election=p.election)
-    assert notice.items == [{"key": f"candidate:{candidate.pk}", "name": "王建国", "detail": "会长候选人 · 衢州甲科技有限公司 董事长"}]
-    objection = publicity.file_objection(notice_id=notice.pk, name="李四", contact="13800000000", text="企业欠薪？")
+    assert notice.items == [
+        {
+            "key": f"candidate:{candidate.pk}",
+            "name": "王建国",
+            "detail": "会长候选人 · 衢州甲科技有限公司 董事长",
+        }
+    ]
+    objection = publicity.file_objection(
+        notice_id=notice.pk, name="李四", contact="13800000000", text="企业欠薪？"
+    )
     Notice.objects.filter(pk=notice.pk).update(ends_at=timezone.now() - dt.timedelta(minutes=1))
     with pytest.raises(Conflict, match="异议未答复"):
         publicity.finalise(notice=notice, actor=p.committee)
-    publicity.answer_objection(objection_id=objection.pk, actor=p.committee, answer="经核实无欠薪", upheld=False)
+    publicity.answer_objection(
+        objection_id=objection.pk, actor=p.committee, answer="经核实无欠薪", upheld=False
+    )
     publicity.finalise(notice=notice, actor=p.committee)
     candidate.refresh_from_db()
     assert candidate.status == Candidate.Status.FINAL
@@ -180,7 +192,13 @@ def test_a_deputy_decides_for_the_reviewer_during_the_delegation(party: SimpleNa
     with pytest.raises(PermissionDenied):
         reviews.decide(chain=chain, actor=deputy, action="approve")
     today = timezone.localdate()
-    reviews.delegate(principal=p.secretary, deputy=deputy, starts_on=today, ends_on=today + dt.timedelta(days=7), actor=p.secretary)
+    reviews.delegate(
+        principal=p.secretary,
+        deputy=deputy,
+        starts_on=today,
+        ends_on=today + dt.timedelta(days=7),
+        actor=p.secretary,
+    )
     chain = reviews.decide(chain=chain, actor=deputy, action="approve", opinion="受托审查")
     assert chain.steps.get(index=1).decided_by == deputy
 
@@ -213,7 +231,13 @@ def test_an_upheld_objection_strikes_the_candidate(party: SimpleNamespace) -> No
     with pytest.raises(PermissionDenied):
         services.publish_list(actor=p.chamber_admin, election=p.election)
     notice = services.publish_list(actor=p.committee, election=p.election)
-    o = publicity.file_objection(notice_id=notice.pk, name="赵六", contact="0570-1234567", text="有欠薪", item_key=f"candidate:{candidate.pk}")
+    o = publicity.file_objection(
+        notice_id=notice.pk,
+        name="赵六",
+        contact="0570-1234567",
+        text="有欠薪",
+        item_key=f"candidate:{candidate.pk}",
+    )
     publicity.answer_objection(objection_id=o.pk, actor=p.committee, answer="经核实属实", upheld=True)
     Notice.objects.filter(pk=notice.pk).update(ends_at=timezone.now() - dt.timedelta(minutes=1))
     publicity.finalise(notice=notice, actor=None)
