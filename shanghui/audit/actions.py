@@ -63,6 +63,7 @@ class AuditAction(models.TextChoices):
     REVIEW_START = "review.start", "发起审查"
     REVIEW_DECIDE = "review.decide", "审查决定"
     REVIEW_DELEGATE = "review.delegate", "委托审查代理人"
+    REVIEW_FILE_DOWNLOAD = "review.file.download", "下载审查附件"
     PUBLICITY_OPEN = "publicity.open", "发布公示"
     PUBLICITY_OBJECTION = "publicity.objection", "收到公示异议"
     PUBLICITY_ANSWER = "publicity.answer", "答复公示异议"

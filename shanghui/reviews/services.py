@@ -165,10 +165,11 @@ def decide(
     if kind not in kinds:
         raise PermissionDenied("您不是当前步骤的审查人" if kind == REVIEWER else "您不能执行该操作")
     step = chain.steps.filter(index=chain.current).first()
-    if kind == REVIEWER and step is not None and step.kind == PARALLEL and department is None:
-        department = open_departments(step, actor.pk)[0].department_id
-    elif kind == REVIEWER and step is not None and step.kind == PARALLEL:
-        if department not in [a.department_id for a in open_departments(step, actor.pk)]:
+    if kind == REVIEWER and step is not None and step.kind == PARALLEL:
+        mine = [a.department_id for a in open_departments(step, actor.pk)]
+        if department is None:
+            department = mine[0]
+        elif department not in mine:
             raise PermissionDenied("您不能代表该部门答复")
     if attachment is not None:
         content_type, _ext = check_upload(attachment)

@@ -79,6 +79,10 @@ def actor_kinds(user: User, card: Card) -> set[str]:
     return kinds
 
 
+def can_use(user: User) -> bool:
+    return scope_for(user).has_role(*MANAGER_ROLES, *ORG_ROLES, Role.AUDITOR)
+
+
 def can_create_round(user: User) -> bool:
     scope = scope_for(user)
     return scope.is_superuser or any(

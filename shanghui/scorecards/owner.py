@@ -9,7 +9,6 @@ from shanghui.publicity.models import Notice
 class RoundOwner:
     def access(self, viewer: Viewer, owner_id: int, *, joined: bool) -> Access:
         from shanghui.scorecards.access import manages, rounds_for_user
-        from shanghui.scorecards.models import Round
 
         if viewer.user is None:
             return NO_ACCESS
