@@ -21,6 +21,7 @@ from shanghui.party.models import Candidate, DeedKind, PartyOrgKind
 from shanghui.scorecards.access import cards_for_user
 
 YEARS = list(range(2020, 2031))
+CENT = Decimal("0.01")
 
 
 def year_of(raw: str | None) -> int | None:
@@ -61,8 +62,9 @@ def figures(user: User, year: int | None, today: dt.date) -> Figures:
     }
     for kind, label in DeedKind.choices:
         row = by_kind.get(kind, {})
-        f.deeds.append((str(label), row.get("n", 0), row.get("amount") or Decimal(0), row.get("people") or 0))
-    f.donations = (by_kind.get(DeedKind.DONATION) or {}).get("amount") or Decimal(0)
+        amount = Decimal(row.get("amount") or 0).quantize(CENT)
+        f.deeds.append((str(label), row.get("n", 0), amount, row.get("people") or 0))
+    f.donations = Decimal((by_kind.get(DeedKind.DONATION) or {}).get("amount") or 0).quantize(CENT)
     f.problems = (by_kind.get(DeedKind.PROBLEM) or {}).get("n", 0)
     chambers = list(chambers_for_user(user))
     f.chambers = len(chambers)
