@@ -129,7 +129,7 @@ def _deeds(rng: random.Random, chambers: list[Organisation]) -> None:
 
     problems = ("协调解决用工难题", "帮助企业申请贷款贴息", "对接物流运输通道", "协调厂房租赁纠纷", "解读减税降费政策并协助申报",
                 "帮助企业办理资质延续", "协调供电增容", "对接上下游供应商")  # fmt: skip
-    for n in range(PROBLEMS):
+    for _n in range(PROBLEMS):
         rows.append(
             Deed(
                 chamber=rng.choice(chambers),

@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
-from shanghui.lib.bounds import DayField
+from shanghui.lib.bounds import DayField, ModelsField
 from shanghui.orgs.forms import OrgChoiceField
 from shanghui.orgs.models import Organisation
 from shanghui.party import checks
@@ -55,7 +55,7 @@ class PartyOrgFilterForm(FilterForm):
 class PartyOrgForm(BootstrapForm):
     name = forms.CharField(label=_("名称"), max_length=100)
     kind = forms.ChoiceField(label=_("类型"), choices=PartyOrgKind.choices)
-    chambers = forms.ModelMultipleChoiceField(label=_("所属商会"), queryset=Organisation.objects.none())
+    chambers = ModelsField(label=_("所属商会"), queryset=Organisation.objects.none())
     secretary_name = forms.CharField(label=_("书记"), max_length=50, required=False)
     member_count = forms.IntegerField(label=_("党员人数"), min_value=0, max_value=100000)
     founded_on = DayField(label=_("成立日期"))

@@ -107,7 +107,8 @@ def decide(request: HttpRequest, chain_id: int) -> HttpResponse:
     user = _user(request)
     chain = get_chain_for_user(user, chain_id)
     form = _form(user, chain, request.POST, request.FILES)
-    if form is None or request.POST.get("action") not in dict(form.fields["action"].choices):  # type: ignore[attr-defined]
+    chosen = request.POST.get("action")
+    if form is None or (chosen and chosen not in dict(form.fields["action"].choices)):  # type: ignore[attr-defined]
         raise PermissionDenied("您现在不能对该审查作出决定")
     if not form.is_valid():
         return _page(request, chain, form, status=422)
