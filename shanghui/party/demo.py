@@ -22,13 +22,13 @@ from shanghui.demo.loader import Demo
 from shanghui.demo.quzhou import CITY_FEDERATION, DEPARTMENT_BY_SLUG
 from shanghui.orgs.models import Organisation, OrgKind, Role
 from shanghui.party import checks, rubrics, services
-from shanghui.party.models import ChamberProfile, Deed, DeedKind, Election, PartyOrganisation
+from shanghui.party.models import Candidate, ChamberProfile, Deed, DeedKind, Election, PartyOrganisation
 from shanghui.publicity import services as publicity
 from shanghui.publicity.models import Notice
 from shanghui.reviews import services as reviews
 from shanghui.reviews.models import Chain
 from shanghui.scorecards import services as scorecards
-from shanghui.scorecards.models import Card, Round
+from shanghui.scorecards.models import Card, Round, Rubric
 
 LABEL = "商会党建"
 DONATIONS = Decimal("65608600.00")  # 疫情防控捐赠, as the federation reports it
@@ -170,17 +170,19 @@ def _reelection(demo: Demo, committee: User, chamber: Organisation) -> None:
         actor=head, chamber=chamber, name="第五届换届", planned_on=dt.date(2027, 1, 15)
     )
 
-    def candidate(key: str, position: str, born: int, **kw: object) -> object:
+    def candidate(key: str, position: str, born: int) -> Candidate:
         who = demo.person(f"{chamber.name}/候选人/{key}")
-        c = services.add_candidate(actor=head, election=election, name=who.name, mobile=who.mobile, position=position,
-                                   birth_date=dt.date(born, 6, 1), enterprise=f"{who.name[0]}氏实业有限公司 董事长", **kw)  # type: ignore[arg-type]  # fmt: skip
-        services.start_vetting(actor=head, candidate=c)  # type: ignore[arg-type]
+        c = services.add_candidate(
+            actor=head, election=election, name=who.name, mobile=who.mobile, position=position,
+            birth_date=dt.date(born, 6, 1), enterprise=f"{who.name[0]}氏实业有限公司 董事长",
+        )  # fmt: skip
+        services.start_vetting(actor=head, candidate=c)
         return c
 
-    def self_check(c: object, declared: tuple[str, ...] = ()) -> Chain:
-        services.submit_self_check(candidate=c, mobile=c.mobile, conditions=list(checks.CONDITIONS),  # type: ignore[attr-defined]
-                                   disqualifications=list(declared), signature=c.name)  # type: ignore[arg-type, attr-defined]  # fmt: skip
-        return Chain.objects.get(owner_type="party.candidate", owner_id=c.pk)  # type: ignore[attr-defined]
+    def self_check(c: Candidate, declared: tuple[str, ...] = ()) -> Chain:
+        services.submit_self_check(candidate=c, mobile=c.mobile, conditions=list(checks.CONDITIONS),
+                                   disqualifications=list(declared), signature=c.name)  # fmt: skip
+        return Chain.objects.get(owner_type="party.candidate", owner_id=c.pk)
 
     def through(chain: Chain, steps: int) -> Chain:
         for who in (secretary, head, committee)[:steps]:
@@ -199,7 +201,7 @@ def _reelection(demo: Demo, committee: User, chamber: Organisation) -> None:
             chain = reviews.decide(chain=chain, actor=who, action="approve", opinion="无异议")
     notice = services.publish_list(actor=committee, election=election)
     objection = publicity.file_objection(notice_id=notice.pk, name="匿名会员", contact="0570-3012345",
-                                         text="会长候选人企业是否存在拖欠货款？", item_key=f"candidate:{finals[0].pk}")  # type: ignore[attr-defined]  # fmt: skip
+                                         text="会长候选人企业是否存在拖欠货款？", item_key=f"candidate:{finals[0].pk}")  # fmt: skip
     publicity.answer_objection(
         objection_id=objection.pk,
         actor=committee,
@@ -217,8 +219,8 @@ def _reelection(demo: Demo, committee: User, chamber: Organisation) -> None:
 
 
 def _rounds(
-    demo: Demo, committee: User, city: Organisation, chambers: list[Organisation], shipped: dict
-) -> None:  # type: ignore[type-arg]
+    demo: Demo, committee: User, city: Organisation, chambers: list[Organisation], shipped: dict[str, Rubric]
+) -> None:
     rng = demo.rng("party-rounds")
     rnd = scorecards.open_round(rubric=shipped["shuangqiang-liuhao"], name="2025年度", organiser=city, organisations=chambers,
                                 period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31), actor=committee)  # fmt: skip
@@ -227,7 +229,7 @@ def _rounds(
     for card in rnd.cards.select_related("organisation"):
         actor = admins.get(card.organisation_id) or committee
         scores = list(card.scores.select_related("indicator"))
-        own: dict[int, tuple[object, str]] = {}
+        own: dict[int, tuple[int, str]] = {}
         for s in scores:
             ind = s.indicator
             if ind.veto:
@@ -242,22 +244,20 @@ def _rounds(
         for s in scores:
             value, _ = own[s.indicator_id]
             if not s.indicator.veto and s.indicator.method == "points" and rng.random() < 0.25:
-                review[s.indicator_id] = (
-                    max(int(value) - rng.randint(1, 3), 0),
-                    "佐证材料不够充分，酌情扣分",
-                )  # type: ignore[call-overload]
+                review[s.indicator_id] = (max(value - rng.randint(1, 3), 0), "佐证材料不够充分，酌情扣分")
             else:
                 review[s.indicator_id] = (value, "")
         scorecards.save_review(card=card, actor=committee, values=review)
         scorecards.act(card=card, actor=committee, action="score")
     rnd = scorecards.publish_round(rnd=rnd, actor=committee)
+    assert rnd.notice_id is not None
     Notice.objects.filter(pk=rnd.notice_id).update(ends_at=timezone.now() - dt.timedelta(minutes=1))
     publicity.finalise(notice=Notice.objects.get(pk=rnd.notice_id), actor=committee)
     scorecards.open_round(rubric=shipped["wuyou"], name="2026年度", organiser=city, organisations=chambers,
                           period_start=dt.date(YEAR, 1, 1), period_end=dt.date(YEAR, 12, 31), actor=committee)  # fmt: skip
 
 
-def _fill(card: Card, values: dict[int, tuple[object, str]], actor: User | None) -> None:
+def _fill(card: Card, values: dict[int, tuple[int, str]], actor: User | None) -> None:
     """The chamber's self-assessment (through the service when the chamber has a login; else the rows as
     the committee entered them from the paper forms) and its submission."""
     from shanghui.scorecards.access import ORG

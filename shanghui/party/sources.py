@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 from shanghui.orgs.models import Organisation
 from shanghui.party.models import Deed, DeedKind, PartyOrganisation
@@ -17,7 +16,7 @@ def _orgs(chamber: Organisation) -> list[PartyOrganisation]:
     return list(PartyOrganisation.objects.filter(chambers=chamber))
 
 
-def plaque(chamber: Organisation, start: Any, end: Any) -> tuple[Decimal, str] | None:
+def plaque(chamber: Organisation, start: dt.date, end: dt.date) -> tuple[Decimal, str] | None:
     orgs = _orgs(chamber)
     if not orgs:
         return None
@@ -25,7 +24,7 @@ def plaque(chamber: Organisation, start: Any, end: Any) -> tuple[Decimal, str] |
     return (YES, f"{hung[0]}已登记挂牌") if hung else (NO, "党组织档案未登记挂牌")
 
 
-def funds(chamber: Organisation, start: Any, end: Any) -> tuple[Decimal, str] | None:
+def funds(chamber: Organisation, start: dt.date, end: dt.date) -> tuple[Decimal, str] | None:
     orgs = _orgs(chamber)
     if not orgs:
         return None
@@ -33,7 +32,7 @@ def funds(chamber: Organisation, start: Any, end: Any) -> tuple[Decimal, str] | 
     return (YES, f"年度党建经费{total:,.2f}元") if total > 0 else (NO, "未登记党建经费")
 
 
-def venue(chamber: Organisation, start: Any, end: Any) -> tuple[Decimal, str] | None:
+def venue(chamber: Organisation, start: dt.date, end: dt.date) -> tuple[Decimal, str] | None:
     orgs = _orgs(chamber)
     if not orgs:
         return None

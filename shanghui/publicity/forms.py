@@ -18,10 +18,12 @@ class ObjectionForm(BootstrapForm):
 
     def __init__(self, *args: Any, items: list[dict[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item_key"].choices = [
+        field = self.fields["item_key"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
             ("", _("（整体）")),
             *((str(i.get("key", "")), str(i.get("name", ""))) for i in items),
-        ]  # type: ignore[attr-defined]
+        ]
         self.style_widgets()
 
 

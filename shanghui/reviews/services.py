@@ -187,6 +187,7 @@ def decide(
         )  # fmt: skip
         if attachment is not None:
             event = chain.events.order_by("-pk").first()
+            assert event is not None  # the transition just wrote it
             ReviewAttachment.objects.create(
                 event=event, file=attachment, name=attachment.name or "附件", size=attachment.size or 0,
                 content_type=content_type,

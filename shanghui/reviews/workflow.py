@@ -148,7 +148,7 @@ def _supply(chain: Chain, params: dict[str, Any], now: dt.datetime) -> list[str]
 def _to_index(chain: Chain, params: dict[str, Any], name: str, default: int) -> int:
     raw = params.get(name)
     try:
-        index = default if raw in (None, "") else int(raw)
+        index = default if raw in (None, "") else int(str(raw))
     except (TypeError, ValueError):
         raise TransitionError({name: "步骤无效"}) from None
     if not 0 <= index < chain.steps.count():

@@ -17,7 +17,7 @@ from shanghui.audit.services import record as audit
 from shanghui.orgs.models import Organisation
 from shanghui.scorecards import sources
 from shanghui.scorecards.access import ORG, REVIEWER, actor_kinds
-from shanghui.scorecards.models import Card, Dimension, Indicator, Method, Round, Rubric, Score
+from shanghui.scorecards.models import Card, CardEvent, Dimension, Indicator, Method, Round, Rubric, Score
 from shanghui.scorecards.workflow import MACHINE
 from shanghui.workflow.machine import SYSTEM
 
@@ -138,8 +138,7 @@ def open_round(
             scores.append(Score(card=card, indicator=ind, proposed_value=value, proposed_from=where))
     Score.objects.bulk_create(scores)
     now = timezone.now()
-    CardEventModel = MACHINE.events
-    CardEventModel.objects.bulk_create(
+    CardEvent.objects.bulk_create(
         MACHINE.new_event(
             card, action="create", actor=actor, actor_kind=SYSTEM, to_status=card.status, created_at=now
         )

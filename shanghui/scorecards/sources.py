@@ -4,6 +4,7 @@ value from its source, saying where it came from. The engine imports no programm
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,7 +12,7 @@ from decimal import Decimal
 from shanghui.orgs.models import Organisation
 
 # (organisation, start of the period, end of the period) → (value, where it came from), or None: no data.
-Answer = Callable[[Organisation, "object", "object"], tuple[Decimal, str] | None]
+Answer = Callable[[Organisation, dt.date, dt.date], tuple[Decimal, str] | None]
 
 
 @dataclass(frozen=True)

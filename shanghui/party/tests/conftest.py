@@ -53,7 +53,7 @@ def party(world: SimpleNamespace) -> SimpleNamespace:
             enterprise="衢州甲科技有限公司 董事长",
         )
         fields.update(kw)
-        return services.add_candidate(actor=w.chamber_admin, election=w.election, **fields)  # type: ignore[arg-type]
+        return services.add_candidate(actor=w.chamber_admin, election=w.election, **fields)
 
     w.new_candidate = new_candidate
     return w

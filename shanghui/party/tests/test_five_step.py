@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from shanghui.accounts.models import User
 from shanghui.audit.models import AuditEntry
 from shanghui.orgs.models import Role
 from shanghui.orgs.tests.factories import UserFactory, grant
@@ -184,7 +186,7 @@ def test_a_reviewer_on_two_steps_is_asked_once_recorded_for_both(party: SimpleNa
 
 def test_a_deputy_decides_for_the_reviewer_during_the_delegation(party: SimpleNamespace) -> None:
     p = party
-    deputy = UserFactory(username="deputy")
+    deputy = cast(User, UserFactory(username="deputy"))
     candidate = p.new_candidate()
     services.start_vetting(actor=p.chamber_admin, candidate=candidate)
     self_check(p, candidate)

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from shanghui.orgs.models import Organisation
 from shanghui.party import register, rubrics
 from shanghui.party.models import Candidate, ChamberProfile, Deed, Election, PartyOrganisation
 from shanghui.publicity import services as publicity
@@ -22,7 +23,7 @@ from shanghui.workflow.machine import Conflict
 YEAR = (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
 
 
-def open_round(p: SimpleNamespace, code: str, orgs: list) -> Round:  # type: ignore[type-arg]
+def open_round(p: SimpleNamespace, code: str, orgs: list[Organisation]) -> Round:
     shipped = rubrics.ensure_rubrics()
     return scorecards.open_round(rubric=shipped[code], name="2026年度", organiser=p.city, organisations=orgs,
                                  period_start=YEAR[0], period_end=YEAR[1], actor=p.committee)  # fmt: skip
@@ -66,6 +67,7 @@ def test_a_chamber_self_assesses_a_reviewer_scores_publicity_and_final_level(par
     with pytest.raises(PermissionDenied):
         scorecards.publish_round(rnd=rnd, actor=p.chamber_admin)
     rnd = scorecards.publish_round(rnd=rnd, actor=p.fed_staff)
+    assert rnd.notice_id is not None
     notice = Notice.objects.get(pk=rnd.notice_id)
     assert notice.items == [{"key": f"card:{card.pk}", "name": p.chamber_a.name, "detail": "良好（88.0分）"}]
     Notice.objects.filter(pk=notice.pk).update(ends_at=timezone.now() - dt.timedelta(minutes=1))
