@@ -237,3 +237,15 @@ def test_a_bad_deed_is_refused_with_a_chinese_error(pages: SimpleNamespace) -> N
         {"chamber": p.chamber_b.pk, "kind": "study", "title": "学习", "happened_on": "2026-02-01"},
     )
     assert response.status_code == 422 and Deed.objects.count() == 1  # chamber B is not one of theirs
+
+
+def test_the_party_pages_speak_english(pages: SimpleNamespace) -> None:
+    from django.conf import settings
+
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(p := pages.committee)
+    for url, label in (("/party/", "Epidemic donations (yuan)"), ("/party/register/", "Three-together register"),
+                       (f"/reviews/{pages.chain.pk}/", "Timeline"), ("/scorecards/rubrics/", "Rubrics")):  # fmt: skip
+        html = client.get(url).content.decode()
+        assert '<html lang="en">' in html and label in html, (url, p)
