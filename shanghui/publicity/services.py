@@ -47,6 +47,10 @@ def open_notice(
     audit(
         actor=actor, action=AuditAction.PUBLICITY_OPEN, obj=notice, detail={"items": len(items), "days": days}
     )
+    from shanghui.publicity.tasks import finalise_when_due
+
+    # The result becomes final by itself at the end of the period if every objection has an answer.
+    finalise_when_due.using(run_after=notice.ends_at).enqueue(notice.pk)
     return notice
 
 

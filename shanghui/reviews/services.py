@@ -207,32 +207,44 @@ def subject_changed(*, chain: Chain, from_step: int, actor: User | None) -> Chai
     )  # fmt: skip
 
 
-def flag_overdue(now: dt.datetime | None = None) -> int:
-    """Write a reminder event on each active step past its due time (once per step) and tell its reviewers
-    and, as escalation, whoever started the chain. Returns how many were flagged."""
+def flag_step(step_id: int, due_iso: str, now: dt.datetime | None = None) -> bool:
+    """One step past its due time (the task enqueued when it started, or a sweep): a reminder event on
+    the chain, its reviewers told and, as escalation, whoever started the chain. Once per step and due
+    time; nothing when the step has moved on. Returns whether it flagged."""
     from shanghui.notify.services import notify_users
 
     now = now or timezone.now()
-    flagged = 0
-    for step in ChainStep.objects.filter(
+    with transaction.atomic():
+        step = ChainStep.objects.select_for_update().select_related("chain").filter(pk=step_id).first()
+        if (
+            step is None or step.state != ChainStep.State.ACTIVE or step.overdue_flagged
+            or step.due_at is None or step.due_at != dt.datetime.fromisoformat(due_iso) or step.due_at >= now
+            or step.chain.status != Chain.Status.RUNNING
+        ):  # fmt: skip
+            return False
+        step.overdue_flagged = True
+        step.save(update_fields=["overdue_flagged"])
+        chain = step.chain
+        MACHINE.record_event(chain, action="overdue", actor=None, actor_kind=SYSTEM, created_at=now,
+                             to_status=chain.status, data={"step": step.label})  # fmt: skip
+        people = set(step_people(chain, step))
+        if chain.started_by_id:
+            people.add(chain.started_by_id)
+        notify_users(
+            users=User.objects.filter(pk__in=people), event="review.overdue",
+            key=f"review:{chain.pk}:step:{step.pk}:overdue:{due_iso}", title=f"审查超时：{chain.title}",
+            body=f"“{step.label}”已超过办理时限，请尽快审查。", url=f"/reviews/{chain.pk}/",
+        )  # fmt: skip
+    return True
+
+
+def flag_overdue(now: dt.datetime | None = None) -> int:
+    """A sweep over every active step past its due time (should a reminder task have been lost)."""
+    now = now or timezone.now()
+    due = ChainStep.objects.filter(
         state=ChainStep.State.ACTIVE, due_at__lt=now, overdue_flagged=False, chain__status="running"
-    ).select_related("chain"):
-        with transaction.atomic():
-            if not ChainStep.objects.filter(pk=step.pk, overdue_flagged=False).update(overdue_flagged=True):
-                continue
-            chain = step.chain
-            MACHINE.record_event(chain, action="overdue", actor=None, actor_kind=SYSTEM, created_at=now,
-                                 to_status=chain.status, data={"step": step.label})  # fmt: skip
-            people = set(step_people(chain, step))
-            if chain.started_by_id:
-                people.add(chain.started_by_id)
-            notify_users(
-                users=User.objects.filter(pk__in=people), event="review.overdue",
-                key=f"review:{chain.pk}:step:{step.pk}:overdue", title=f"审查超时：{chain.title}",
-                body=f"“{step.label}”已超过办理时限，请尽快审查。", url=f"/reviews/{chain.pk}/",
-            )  # fmt: skip
-            flagged += 1
-    return flagged
+    ).values_list("pk", "due_at")
+    return sum(flag_step(pk, due_at.isoformat(), now) for pk, due_at in due if due_at is not None)
 
 
 @transaction.atomic

@@ -46,6 +46,14 @@ def activate(chain: Chain, step: ChainStep, now: dt.datetime) -> None:
     step.save()
     if step.kind == PARALLEL:
         step.answers.update(opinion="", note="", answered_by=None, answered_at=None)
+    _schedule_reminder(step)
+
+
+def _schedule_reminder(step: ChainStep) -> None:
+    from shanghui.reviews.tasks import check_step
+
+    assert step.due_at is not None
+    check_step.using(run_after=step.due_at).enqueue(step.pk, step.due_at.isoformat())
 
 
 def _step(chain: Chain) -> ChainStep:
@@ -141,6 +149,7 @@ def _supply(chain: Chain, params: dict[str, Any], now: dt.datetime) -> list[str]
     step.due_at = Period(step.days).due(now)
     step.overdue_flagged = False
     step.save(update_fields=["due_at", "overdue_flagged"])
+    _schedule_reminder(step)
     chain.reason = ""
     return ["reason"]
 

@@ -257,3 +257,34 @@ def test_an_objection_needs_name_and_contact_and_changes_nothing_without(party: 
         publicity.file_objection(notice_id=notice.pk, name=" ", contact="", text="有问题")
     assert set(exc.value.message_dict) == {"name", "contact"}
     assert not notice.objections.exists()
+
+
+def test_a_reminder_is_enqueued_for_each_step_at_its_due_time(party: SimpleNamespace) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    p = party
+    candidate = p.new_candidate()
+    services.start_vetting(actor=p.chamber_admin, candidate=candidate)
+    step = chain_of(candidate).steps.get(index=0)
+    row = DBTaskResult.objects.filter(task_path="shanghui.reviews.tasks.check_step").get()
+    assert row.args_kwargs["args"][0] == step.pk
+    assert dt.datetime.fromisoformat(row.args_kwargs["args"][1]) == step.due_at == row.run_after
+    assert step.due_at is not None
+    assert not reviews.flag_step(step.pk, step.due_at.isoformat())  # not due yet
+
+
+def test_a_notice_becomes_final_by_itself_at_the_end_once_objections_are_answered(
+    party: SimpleNamespace,
+) -> None:
+    from shanghui.publicity.tasks import finalise_when_due
+
+    p = party
+    notice = publicity.open_notice(owner_type="party.election", owner_id=p.election.pk, title="公示",
+                                   items=[{"key": "x", "name": "甲"}], actor=p.committee)  # fmt: skip
+    objection = publicity.file_objection(notice_id=notice.pk, name="甲", contact="1", text="异议")
+    assert not finalise_when_due.call(notice.pk)  # the period is not over
+    Notice.objects.filter(pk=notice.pk).update(ends_at=timezone.now() - dt.timedelta(minutes=1))
+    assert not finalise_when_due.call(notice.pk)  # an objection has no answer
+    publicity.answer_objection(objection_id=objection.pk, actor=p.committee, answer="已核实", upheld=False)
+    assert finalise_when_due.call(notice.pk)
+    assert Notice.objects.get(pk=notice.pk).status == "final"
