@@ -216,3 +216,24 @@ class DeedForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         self.fields["chamber"] = _chamber_field(user, required=True)
         self.style_widgets()
+
+
+class FiveStepForm(BootstrapForm):
+    """The federation's settings of 五步审查: the departments of 部门联审 and each step's time limit."""
+
+    departments = ModelsField(
+        label=_("部门联审的部门"), queryset=Organisation.objects.none(), widget=forms.CheckboxSelectMultiple,
+        help_text=_("统战部、纪委监委、公安、法院、市场监管、税务、人社等；修改只影响之后发起的审查"),
+    )  # fmt: skip
+
+    def __init__(
+        self, *args: Any, steps: list[dict[str, Any]], departments: QuerySet[Organisation], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].queryset = departments  # type: ignore[attr-defined]
+        self.steps = steps
+        for i, step in enumerate(steps):
+            self.fields[f"days_{i}"] = forms.IntegerField(
+                label=f"{step['label']}（工作日）", min_value=1, max_value=60, initial=step.get("days", 5)
+            )
+        self.style_widgets()

@@ -21,4 +21,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("candidates/<int:candidate_id>/act/<str:action>/", views.candidate_act, name="candidate_act"),
     path("self-check/<int:candidate_id>/", views.self_check, name="self_check"),
     path("deeds/", views.deed_list, name="deeds"),
+    path("five-step/", views.five_step, name="five_step"),
 ]

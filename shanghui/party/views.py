@@ -45,6 +45,7 @@ from shanghui.party.forms import (
     DeedForm,
     ElectionFilterForm,
     ElectionForm,
+    FiveStepForm,
     PartyOrgFilterForm,
     PartyOrgForm,
     ProfileForm,
@@ -425,6 +426,53 @@ def self_check(request: HttpRequest, candidate_id: int) -> HttpResponseBase:
     return render(
         request, "party/self_check.html", {"candidate": candidate, "form": form, "open": open_}, status=status
     )
+
+
+# --- The 五步审查 settings --------------------------------------------------------------------------------
+
+
+@login_required
+def five_step(request: HttpRequest) -> HttpResponseBase:
+    """Federation admins set the departments of 部门联审 and each step's time limit."""
+    from shanghui.orgs.access import scope_for
+    from shanghui.orgs.models import Organisation, OrgKind, Role
+    from shanghui.party.rubrics import ensure_five_step
+    from shanghui.reviews.services import save_template
+
+    user = _user(request)
+    require_use(user)
+    scope = scope_for(user)
+    if not scope.has_role(Role.FEDERATION_ADMIN):
+        raise PermissionDenied("只有工商联管理员可以设置五步审查")
+    template = ensure_five_step(actor=user)
+    steps = list(template.steps)
+    joint = next((s for s in steps if s["kind"] == "parallel"), None)
+    departments = Organisation.objects.filter(
+        scope.subtree_q(roles=[Role.FEDERATION_ADMIN]), kind=OrgKind.DEPARTMENT, is_active=True
+    ).order_by("path")
+    initial = {"departments": list(Organisation.objects.filter(pk__in=joint["departments"] if joint else []))}
+    form = FiveStepForm(request.POST or None, initial=initial, steps=steps, departments=departments)
+    if request.method == "POST":
+        if form.is_valid():
+            for i, step in enumerate(steps):
+                step["days"] = form.cleaned_data[f"days_{i}"]
+                if step["kind"] == "parallel":
+                    step["departments"] = [d.pk for d in form.cleaned_data["departments"]]
+            try:
+                save_template(code=template.code, name=template.name, steps=steps, actor=user)
+            except ValidationError as exc:
+                attach_errors(form, exc)
+            else:
+                messages.success(request, "已保存五步审查设置；进行中的审查不受影响")
+                return redirect("party:five_step")
+        return render(
+            request,
+            "party/form.html",
+            {"form": form, "title": "五步审查设置", "back": reverse("party:elections")},
+            status=422,
+        )
+    return render(request, "party/form.html", {"form": form, "title": "五步审查设置", "back": reverse("party:elections"),
+                                               "hint": "候选人自荐自查 → 支部初审 → 商会负责人审核 → 党委复审 → 部门联审（各部门并行：无异议 / 有异议 / 需补充）"})  # fmt: skip
 
 
 # --- The work register ---------------------------------------------------------------------------------

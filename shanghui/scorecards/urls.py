@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cards/<int:card_id>/", views.card_detail, name="card"),
     path("cards/<int:card_id>/save/<str:part>/", views.card_save, name="card_save"),
     path("cards/<int:card_id>/act/<str:action>/", views.card_act, name="card_act"),
+    path("orgs/<int:org_id>/", views.history, name="history"),
     path("rubrics/", views.rubric_list, name="rubrics"),
     path("rubrics/<int:rubric_id>/edit/", views.rubric_edit, name="rubric_edit"),
 ]

@@ -222,6 +222,21 @@ def card_act(request: HttpRequest, card_id: int, action: str) -> HttpResponseBas
 
 
 @login_required
+def history(request: HttpRequest, org_id: int) -> HttpResponseBase:
+    """Every card of one organisation the user may see, newest round first."""
+    from shanghui.scorecards.access import cards_for_user
+
+    user = _user(request)
+    cards = list(
+        cards_for_user(user).filter(organisation_id=org_id).select_related("round__rubric", "organisation")
+        .order_by("-round__period_end", "round__rubric__code")
+    )  # fmt: skip
+    if not cards:
+        raise Http404("没有可以查看的评价")
+    return render(request, "scorecards/history.html", {"cards": cards, "organisation": cards[0].organisation})
+
+
+@login_required
 def rubric_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     _require(user)

@@ -109,7 +109,7 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
     w.route_values = {
         "citizen:act": {"action": "withdraw"}, "party:candidate_act": {"action": "start"},
         "publicity:act": {"action": "finalise"}, "scorecards:card_act": {"action": "submit"},
-        "party:org_edit": {"org_id": w.branch.pk},
+        "party:org_edit": {"org_id": w.branch.pk}, "scorecards:history": {"org_id": w.chamber_a.pk},
     }  # fmt: skip
     # Pages that show nothing without a query (an htmx fragment, the citizen's application form).
     w.queries = {"orgs:role_options": {"organisation": w.point_a.pk}, "citizen:apply": {"item": w.item.pk}}

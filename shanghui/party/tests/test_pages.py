@@ -249,3 +249,24 @@ def test_the_party_pages_speak_english(pages: SimpleNamespace) -> None:
                        (f"/reviews/{pages.chain.pk}/", "Timeline"), ("/scorecards/rubrics/", "Rubrics")):  # fmt: skip
         html = client.get(url).content.decode()
         assert '<html lang="en">' in html and label in html, (url, p)
+
+
+def test_the_five_step_settings_and_an_organisations_history(pages: SimpleNamespace) -> None:
+    p = pages
+    expect(
+        p, "/party/five-step/", {"fed_admin": 200, "fed_staff": 403, "chamber_admin": 403, "outsider": 403}
+    )
+    client = Client()
+    client.force_login(p.fed_admin)
+    data = {"departments": [p.dept.pk, p.dept2.pk], **{f"days_{i}": 7 for i in range(5)}}
+    assert client.post("/party/five-step/", data).status_code == 302
+    steps = p.template.__class__.objects.get(pk=p.template.pk).steps
+    assert steps[4]["departments"] == [p.dept.pk, p.dept2.pk] and {s["days"] for s in steps} == {7}
+    # The chain already running keeps its three departments.
+    assert p.chain.steps.get(index=4).answers.count() == 3
+    assert client.post("/party/five-step/", {**data, "days_0": 0}).status_code == 422
+    expect(
+        p,
+        f"/scorecards/orgs/{p.chamber_a.pk}/",
+        {**dict.fromkeys(READERS, 200), **dict.fromkeys(OTHERS, 404)},
+    )
