@@ -80,6 +80,10 @@ class AuditAction(models.TextChoices):
     PARTY_SELF_CHECK = "party.self_check", "候选人自荐自查"
     PARTY_DEED_SAVE = "party.deed_save", "登记党建工作"
     PARTY_EXPORT = "party.export", "导出党建数据"
+    PARTY_DOCUMENT_UPLOAD = "party.document.upload", "上传候选人材料"
+    PARTY_DOCUMENT_DOWNLOAD = "party.document.download", "下载候选人材料"
+    SCORECARD_EVIDENCE_UPLOAD = "scorecard.evidence.upload", "上传评价佐证材料"
+    SCORECARD_EVIDENCE_DOWNLOAD = "scorecard.evidence.download", "下载评价佐证材料"
 
 
 def action_label(code: str) -> str:

@@ -157,6 +157,25 @@ class Candidate(models.Model):
         return f"{self.name}（{self.get_position_display()}）"
 
 
+class CandidateDocument(models.Model):
+    """A document of the candidate's file (ID, licences, certificates), checked by content."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to="party/candidates/%Y/%m/")
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects: models.Manager[CandidateDocument] = models.Manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
 class CandidateEvent(EventBase):
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="events")
 

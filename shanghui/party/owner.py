@@ -93,6 +93,7 @@ class CandidateOwner:
             ("姓名", c.name), ("商会", c.election.chamber.name), ("拟任职务", str(c.get_position_display())),
             ("出生日期", c.birth_date.isoformat()), ("已连任届数", str(c.terms_served)),
             ("所在企业及职务", c.enterprise or "—"), ("手机号", mask_mobile(c.mobile)), ("个人简历", c.cv or "—"),
+            ("材料", "、".join(d.name for d in c.documents.all()) or "—"),
         ]  # fmt: skip
 
 

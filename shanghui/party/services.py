@@ -8,18 +8,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record as audit
+from shanghui.lib.uploads import check_upload
 from shanghui.lib.validators import normalize_mobile, validate_mobile
 from shanghui.orgs.models import Organisation, OrgKind
 from shanghui.party import checks
 from shanghui.party.access import can_write_chamber, federation_covers
 from shanghui.party.models import (
     Candidate,
+    CandidateDocument,
     ChamberProfile,
     Deed,
     DeedKind,
@@ -236,6 +239,38 @@ def publish_list(*, actor: User, election: Election, days: int = 5) -> Any:
     election.notice_id = notice.pk
     election.save(update_fields=["notice_id"])
     return notice
+
+
+MAX_DOCUMENTS = 20
+
+
+@transaction.atomic
+def add_document(*, actor: User, candidate: Candidate, upload: UploadedFile) -> CandidateDocument:
+    """A document of the candidate's file. While the chain waits for more material it is the supply;
+    otherwise, once past the self-check, it is a change: the steps after the self-check run again."""
+    from shanghui.reviews.services import subject_changed
+
+    _chamber(actor, candidate.election.chamber)
+    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.status not in (Candidate.Status.DRAFT, Candidate.Status.VETTING):
+        raise ValidationError({"file": "审查已结束，不能再上传材料"})
+    if candidate.documents.count() >= MAX_DOCUMENTS:
+        raise ValidationError({"file": f"每位候选人最多上传{MAX_DOCUMENTS}份材料"})
+    try:
+        content_type, _ext = check_upload(upload)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
+    document = CandidateDocument.objects.create(
+        candidate=candidate, file=upload, name=(upload.name or "材料")[:200], size=upload.size or 0,
+        content_type=content_type, uploaded_by=actor,
+    )  # fmt: skip
+    audit(
+        actor=actor, action=AuditAction.PARTY_DOCUMENT_UPLOAD, obj=candidate, detail={"document": document.pk}
+    )
+    chain = _chain(candidate)
+    if chain is not None and chain.status == chain.Status.RUNNING and chain.current > 1:
+        subject_changed(chain=chain, from_step=1, actor=actor)
+    return document
 
 
 @transaction.atomic

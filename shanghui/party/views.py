@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -328,8 +328,11 @@ def candidate_list(request: HttpRequest) -> HttpResponseBase:
 
 @login_required
 def candidate_detail(request: HttpRequest, candidate_id: int) -> HttpResponseBase:
+    return _candidate_page(request, get_candidate_for_user(_user(request), candidate_id))
+
+
+def _candidate_page(request: HttpRequest, candidate: Candidate, status: int = 200) -> HttpResponse:
     user = _user(request)
-    candidate = get_candidate_for_user(user, candidate_id)
     chain = Chain.objects.filter(owner_type=CANDIDATE_OWNER, owner_id=candidate.pk).order_by("-pk").first()
     writable = can_write_chamber(user, candidate.election.chamber)
     events = [(e, MACHINE.event_label(e.action)) for e in candidate.events.select_related("actor")]
@@ -337,7 +340,8 @@ def candidate_detail(request: HttpRequest, candidate_id: int) -> HttpResponseBas
     return render(request, "party/candidate_detail.html", {
         "candidate": candidate, "chain": chain, "writable": writable, "events": events,
         "mobile": mask_mobile(candidate.mobile), "self_check_url": self_check_url,
-    })  # fmt: skip
+        "documents": list(candidate.documents.all()),
+    }, status=status)  # fmt: skip
 
 
 @login_required
@@ -393,6 +397,54 @@ def candidate_edit(request: HttpRequest, candidate_id: int) -> HttpResponseBase:
                 return redirect("party:candidate", candidate.pk)
         return render(request, "party/form.html", context, status=422)
     return render(request, "party/form.html", context)
+
+
+@login_required
+@require_POST
+def document_upload(request: HttpRequest, candidate_id: int) -> HttpResponseBase:
+    user = _user(request)
+    candidate = get_candidate_for_user(user, candidate_id, write=True)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择文件")
+        return redirect("party:candidate", candidate.pk)
+    try:
+        services.add_document(actor=user, candidate=candidate, upload=upload)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return _candidate_page(request, candidate, status=422)
+    messages.success(request, "已上传材料")
+    return redirect("party:candidate", candidate.pk)
+
+
+def _reviewer_reads(user: Any, candidate: Candidate) -> bool:
+    """A reviewer of the candidate's chain (a department) opens the file's documents too."""
+    from shanghui.reviews.access import can_read
+
+    chain = Chain.objects.filter(owner_type=CANDIDATE_OWNER, owner_id=candidate.pk).order_by("-pk").first()
+    return chain is not None and can_read(user, chain)
+
+
+@login_required
+def document_file(request: HttpRequest, candidate_id: int, document_id: int) -> HttpResponseBase:
+    from django.http import Http404
+
+    from shanghui.audit.downloads import audited_file_response
+
+    user = _user(request)
+    candidate = Candidate.objects.filter(pk=candidate_id).select_related("election__chamber").first()
+    if candidate is None or not (
+        candidates_for_user(user).filter(pk=candidate_id).exists() or _reviewer_reads(user, candidate)
+    ):
+        raise Http404("候选人不存在或无权查看")
+    document = candidate.documents.filter(pk=document_id).first()
+    if document is None:
+        raise Http404("材料不存在")
+    return audited_file_response(
+        request, document.file, actor=user, action=AuditAction.PARTY_DOCUMENT_DOWNLOAD, obj=candidate,
+        object_repr=str(candidate), detail={"document": document.pk}, content_type=document.content_type,
+        filename=document.name, as_attachment=True,
+    )  # fmt: skip
 
 
 # --- The candidate's self-check, on their phone -------------------------------------------------------

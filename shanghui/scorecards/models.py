@@ -185,6 +185,26 @@ class Score(models.Model):
         constraints = [models.UniqueConstraint(fields=["card", "indicator"], name="scorecards_score_unique")]
 
 
+class Evidence(models.Model):
+    """A file the evaluated organisation gives as evidence of an indicator (checked by content)."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="evidence_files")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to="scorecards/%Y/%m/")
+    name = models.CharField("文件名", max_length=200)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects: models.Manager[Evidence] = models.Manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
 class CardEvent(EventBase):
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="events")
 

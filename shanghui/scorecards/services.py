@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +18,17 @@ from shanghui.audit.services import record as audit
 from shanghui.orgs.models import Organisation
 from shanghui.scorecards import sources
 from shanghui.scorecards.access import ORG, REVIEWER, actor_kinds
-from shanghui.scorecards.models import Card, CardEvent, Dimension, Indicator, Method, Round, Rubric, Score
+from shanghui.scorecards.models import (
+    Card,
+    CardEvent,
+    Dimension,
+    Evidence,
+    Indicator,
+    Method,
+    Round,
+    Rubric,
+    Score,
+)
 from shanghui.scorecards.workflow import MACHINE
 from shanghui.workflow.machine import SYSTEM
 
@@ -230,6 +241,37 @@ def save_review(*, card: Card, actor: User, values: Mapping[int, tuple[Any, str]
         created_at=timezone.now(),
     )
     return card
+
+
+MAX_EVIDENCE = 50
+
+
+@transaction.atomic
+def add_evidence(*, card: Card, actor: User, indicator_id: int, upload: UploadedFile) -> Evidence:
+    """A file of evidence for one indicator, while the card is being self-assessed."""
+    from shanghui.lib.uploads import check_upload
+
+    _require(actor, card, ORG)
+    card = Card.objects.select_for_update().get(pk=card.pk)
+    if card.status not in (Card.Status.DRAFT, Card.Status.RETURNED):
+        raise ValidationError({"file": "评价表已提交，不能再上传佐证材料"})
+    score = card.scores.select_related("indicator").filter(indicator_id=indicator_id).first()
+    if score is None:
+        raise ValidationError({"indicator": "指标不属于该评价表"})
+    if card.evidence_files.count() >= MAX_EVIDENCE:
+        raise ValidationError({"file": f"每张评价表最多上传{MAX_EVIDENCE}份佐证材料"})
+    try:
+        content_type, _ext = check_upload(upload)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
+    evidence = Evidence.objects.create(
+        card=card, indicator=score.indicator, file=upload, name=(upload.name or "佐证材料")[:200],
+        size=upload.size or 0, content_type=content_type, uploaded_by=actor,
+    )  # fmt: skip
+    audit(
+        actor=actor, action=AuditAction.SCORECARD_EVIDENCE_UPLOAD, obj=card, detail={"evidence": evidence.pk}
+    )
+    return evidence
 
 
 def act(

@@ -149,7 +149,11 @@ def _card_page(
             "indicator__dimension__order", "indicator__order"
         )
     )
+    files: dict[int, list[Any]] = {}
+    for f in card.evidence_files.all():
+        files.setdefault(f.indicator_id, []).append(f)
     for s in scores:
+        s.files = files.get(s.indicator_id, [])  # type: ignore[attr-defined]
         s.self_points = s.indicator.points(s.self_value) if s.self_value is not None else None  # type: ignore[attr-defined]
         s.review_points = s.indicator.points(s.review_value) if s.review_value is not None else None  # type: ignore[attr-defined]
     actions = [t for t in MACHINE.allowed(card, kinds) if t.action in ("submit", "return_", "score")]
@@ -202,6 +206,43 @@ def card_save(request: HttpRequest, card_id: int, part: str) -> HttpResponseBase
     else:
         messages.success(request, "已保存")
     return redirect("scorecards:card", card.pk)
+
+
+@login_required
+@require_POST
+def evidence_upload(request: HttpRequest, card_id: int) -> HttpResponseBase:
+    user = _user(request)
+    card = get_card_for_user(user, card_id)
+    upload = request.FILES.get("file")
+    try:
+        indicator_id = int(request.POST.get("indicator", ""))
+    except ValueError:
+        indicator_id = 0
+    if upload is None:
+        return _card_page(request, card, errors={"file": ["请选择文件"]}, status=422)
+    try:
+        services.add_evidence(card=card, actor=user, indicator_id=indicator_id, upload=upload)
+    except ValidationError as exc:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        return _card_page(request, card, errors=errors, status=422)
+    messages.success(request, "已上传佐证材料")
+    return redirect("scorecards:card", card.pk)
+
+
+@login_required
+def evidence_file(request: HttpRequest, card_id: int, evidence_id: int) -> HttpResponseBase:
+    from shanghui.audit.downloads import audited_file_response
+
+    user = _user(request)
+    card = get_card_for_user(user, card_id)
+    row = card.evidence_files.filter(pk=evidence_id).first()
+    if row is None:
+        raise Http404("佐证材料不存在")
+    return audited_file_response(
+        request, row.file, actor=user, action=AuditAction.SCORECARD_EVIDENCE_DOWNLOAD, obj=card,
+        object_repr=str(card), detail={"evidence": row.pk}, content_type=row.content_type, filename=row.name,
+        as_attachment=True,
+    )  # fmt: skip
 
 
 @login_required

@@ -104,6 +104,7 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
         "chamber_id": w.chamber_a.pk, "election_id": w.election.pk, "candidate_id": w.candidate.pk,
         "chain_id": w.chain.pk, "attachment_id": w.attachment.pk, "notice_id": w.notice.pk, "objection_id": w.objection.pk,
         "round_id": w.round.pk, "card_id": w.card.pk, "part": "self", "rubric_id": w.round.rubric_id,
+        "document_id": w.document.pk, "evidence_id": w.evidence.pk,
     }  # fmt: skip
     # Where a route needs another value than its keyword's usual one.
     w.route_values = {
@@ -156,6 +157,11 @@ def _party(w: SimpleNamespace) -> None:
                                     organisations=[w.chamber_a], period_start=dt.date(2026, 1, 1),
                                     period_end=dt.date(2026, 12, 31), actor=w.fed_admin)  # fmt: skip
     w.card = w.round.cards.get()
+    w.document = party.add_document(
+        actor=w.chamber_admin, candidate=w.candidate, upload=pdf_upload("营业执照.pdf")
+    )
+    w.evidence = scorecards.add_evidence(card=w.card, actor=w.chamber_admin, upload=pdf_upload("挂牌.pdf"),
+                                         indicator_id=w.card.scores.values_list("indicator_id", flat=True)[0])  # fmt: skip
 
 
 def _first_notification(w: SimpleNamespace) -> int:

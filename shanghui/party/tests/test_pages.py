@@ -270,3 +270,49 @@ def test_the_five_step_settings_and_an_organisations_history(pages: SimpleNamesp
         f"/scorecards/orgs/{p.chamber_a.pk}/",
         {**dict.fromkeys(READERS, 200), **dict.fromkeys(OTHERS, 404)},
     )
+
+
+def test_candidate_documents_and_card_evidence(pages: SimpleNamespace) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shanghui.proxy.tests.conftest import PDF
+
+    p = pages
+    head = Client()
+    head.force_login(p.chamber_admin)
+    bad = SimpleUploadedFile("简历.txt", b"not a pdf", content_type="application/pdf")
+    assert head.post(f"/party/candidates/{p.candidate.pk}/documents/", {"file": bad}).status_code == 422
+    assert not p.candidate.documents.exists()
+    good = SimpleUploadedFile("营业执照.pdf", PDF, content_type="application/pdf")
+    assert head.post(f"/party/candidates/{p.candidate.pk}/documents/", {"file": good}).status_code == 302
+    document = p.candidate.documents.get()
+    # A new document after the committee's review: the steps after the self-check run again.
+    assert Chain.objects.get(pk=p.chain.pk).current == 1
+    url = f"/party/candidates/{p.candidate.pk}/documents/{document.pk}/"
+    codes = {"chamber_admin": 200, "auditor": 200, "dept_admin": 200, "chamber_admin_b": 404, "outsider": 404}
+    expect(p, url, codes)
+    assert AuditEntry.objects.filter(action="party.document.download").count() == 3
+    outsider = Client()
+    outsider.force_login(p.outsider)
+    upload = SimpleUploadedFile("x.pdf", PDF, content_type="application/pdf")
+    assert (
+        outsider.post(f"/party/candidates/{p.candidate.pk}/documents/", {"file": upload}).status_code == 404
+    )
+
+    ind = p.card.scores.first().indicator_id
+    upload = SimpleUploadedFile("挂牌照片.pdf", PDF, content_type="application/pdf")
+    assert (
+        head.post(f"/scorecards/cards/{p.card.pk}/evidence/", {"indicator": ind, "file": upload}).status_code
+        == 302
+    )
+    evidence = p.card.evidence_files.get()
+    staff = Client()
+    staff.force_login(p.fed_staff)
+    upload = SimpleUploadedFile("y.pdf", PDF, content_type="application/pdf")
+    assert (
+        staff.post(f"/scorecards/cards/{p.card.pk}/evidence/", {"indicator": ind, "file": upload}).status_code
+        == 403
+    )
+    assert p.card.evidence_files.count() == 1
+    assert staff.get(f"/scorecards/cards/{p.card.pk}/evidence/{evidence.pk}/").status_code == 200
+    assert get_as(p, "outsider", f"/scorecards/cards/{p.card.pk}/evidence/{evidence.pk}/").status_code == 404
