@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status as WithStatus
 
 from shanghui.apiv1.auth import user_of
 from shanghui.apiv1.cursor import PageParams, keyset_page, page_of
@@ -21,8 +22,15 @@ from shanghui.lib.bounds import Int
 from shanghui.lib.masking import mask_mobile
 from shanghui.lib.workdays import local_date
 from shanghui.party import register, services, stats
-from shanghui.party.access import candidates_for_user, chambers_for_user, get_candidate_for_user, require_use
-from shanghui.party.models import Candidate, Position
+from shanghui.party.access import (
+    candidates_for_user,
+    chambers_for_user,
+    deeds_for_user,
+    get_candidate_for_user,
+    party_orgs_for_user,
+    require_use,
+)
+from shanghui.party.models import Candidate, Deed, DeedKind, Position
 from shanghui.party.workflow import CANDIDATE_OWNER
 from shanghui.reviews import services as reviews
 from shanghui.reviews.access import get_chain_for_user, inbox
@@ -124,6 +132,119 @@ def start_vetting(request: HttpRequest, candidate_id: Int, payload: StartIn) -> 
         actor=user, candidate=candidate, expected_status=payload.expected_status
     )
     return candidate_json(Candidate.objects.select_related("election__chamber").get(pk=candidate.pk))
+
+
+# --- Party organisations and the work register ------------------------------------------------------------
+
+
+class PartyOrgOut(Schema):
+    id: int
+    name: str
+    kind: str
+    kind_label: str
+    chambers: list[str]
+    secretary_name: str
+    member_count: int
+    founded_on: dt.date
+    term_ends_on: dt.date | None
+    has_plaque: bool
+    annual_funds: Decimal
+    venue: str
+    plan_year: int | None
+
+
+@router.get("/party/orgs", response=with_errors({200: list[PartyOrgOut]}), summary="党组织列表")
+def list_party_orgs(request: HttpRequest) -> list[dict[str, Any]]:
+    user = user_of(request)
+    require_use(user)
+    rows = party_orgs_for_user(user).prefetch_related("chambers").order_by("name")[:500]
+    return [
+        {
+            "id": o.pk,
+            "name": o.name,
+            "kind": o.kind,
+            "kind_label": o.get_kind_display(),
+            "chambers": [c.name for c in o.chambers.all()],
+            "secretary_name": o.secretary_name,
+            "member_count": o.member_count,
+            "founded_on": o.founded_on,
+            "term_ends_on": o.term_ends_on,
+            "has_plaque": o.has_plaque,
+            "annual_funds": o.annual_funds,
+            "venue": o.venue,
+            "plan_year": o.plan_year,
+        }  # fmt: skip
+        for o in rows
+    ]
+
+
+class DeedOut(Schema):
+    id: int
+    chamber_id: int
+    chamber: str
+    kind: DeedKind
+    kind_label: str
+    title: str
+    happened_on: dt.date
+    amount: Decimal | None
+    people: int | None
+
+
+class DeedPage(Schema):
+    items: list[DeedOut]
+    next_cursor: str | None
+
+
+class DeedFilters(PageParams):
+    kind: DeedKind | None = None
+    chamber: Int | None = Field(None, description="商会 id")
+    year: int | None = Field(None, ge=2000, le=2100)
+
+
+def deed_json(d: Deed) -> dict[str, Any]:
+    return {
+        "id": d.pk, "chamber_id": d.chamber_id, "chamber": d.chamber.name, "kind": d.kind,
+        "kind_label": d.get_kind_display(), "title": d.title, "happened_on": d.happened_on, "amount": d.amount,
+        "people": d.people,
+    }  # fmt: skip
+
+
+@router.get("/party/deeds", response=with_errors({200: DeedPage}), summary="党建工作台账")
+def list_deeds(request: HttpRequest, filters: Query[DeedFilters]) -> dict[str, Any]:
+    user = user_of(request)
+    require_use(user)
+    rows = deeds_for_user(user).select_related("chamber")
+    if filters.kind:
+        rows = rows.filter(kind=filters.kind)
+    if filters.chamber is not None:
+        rows = rows.filter(chamber_id=filters.chamber)
+    if filters.year:
+        rows = rows.filter(happened_on__year=filters.year)
+    items, cursor = keyset_page(rows, filters, keys=[("pk", int)], descending=True)
+    return page_of(items, cursor, deed_json)
+
+
+class DeedIn(Schema):
+    chamber: Int
+    kind: DeedKind
+    title: str = Field(..., min_length=1, max_length=200)
+    happened_on: dt.date
+    amount: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2)
+    people: int | None = Field(None, ge=0, le=1000000)
+
+
+@router.post("/party/deeds", response=with_errors({201: DeedOut}), summary="登记党建工作")
+def create_deed(request: HttpRequest, payload: DeedIn) -> Any:
+    user = user_of(request)
+    require_use(user)
+    chamber = chambers_for_user(user).filter(pk=payload.chamber).first()
+    if chamber is None:
+        from django.http import Http404
+
+        raise Http404("商会不存在或无权查看")
+    deed = services.record_deed(actor=user, chamber=chamber, kind=payload.kind, title=payload.title,
+                                happened_on=payload.happened_on, amount=payload.amount, people=payload.people)  # fmt: skip
+    return WithStatus(201, deed_json(deed))
 
 
 # --- The 三同时 register and the statistics ----------------------------------------------------------------

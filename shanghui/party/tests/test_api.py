@@ -114,3 +114,21 @@ def test_a_card_through_the_api(apiw: SimpleNamespace) -> None:
     assert (body["status"], body["review_total"], body["level"]) == ("scored", "80.0", "未达标")
     assert [r["name"] for r in api(p.chamber_admin).get("/api/v1/scorecards/rounds").json()] == ["2026年度"]
     assert api(p.outsider).get("/api/v1/scorecards/rounds").status_code == 403
+
+
+def test_party_organisations_and_the_work_register(apiw: SimpleNamespace) -> None:
+    p = apiw
+    assert [o["name"] for o in api(p.fed_staff).get("/api/v1/party/orgs").json()] == ["衢州在上海商会党支部"]
+    assert api(p.chamber_admin_b).get("/api/v1/party/orgs").json() == []
+    assert api(p.outsider).get("/api/v1/party/orgs").status_code == 403
+    body = {"chamber": p.chamber_a.pk, "kind": "problem", "title": "协调用工", "happened_on": "2026-06-01"}
+    assert api(p.chamber_admin_b).post("/api/v1/party/deeds", body).status_code == 404
+    assert api(p.auditor).post("/api/v1/party/deeds", body).status_code == 403
+    response = api(p.chamber_admin).post("/api/v1/party/deeds", {**body, "kind": "donation"})
+    assert response.status_code == 422 and "amount" in error_of(response)["fields"]
+    assert Deed.objects.count() == 1
+    created = api(p.chamber_admin).post("/api/v1/party/deeds", body)
+    assert created.status_code == 201 and created.json()["kind_label"] == "帮企解难"
+    page = api(p.fed_staff).get("/api/v1/party/deeds", {"kind": "problem"}).json()
+    assert [d["title"] for d in page["items"]] == ["协调用工"]
+    assert api(p.chamber_admin_b).get("/api/v1/party/deeds").json()["items"] == []
