@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from shanghui.notify.sms import ConsoleSmsBackend
 from shanghui.proxy.models import Case, CaseMaterial, Rating, Status
 from shanghui.proxy.tests import conftest as proxy_fixtures
-from shanghui.proxy.tests.conftest import PDF, PNG
+from shanghui.testing.cases import PDF, PNG
 from tests.browser.conftest import login
 
 # The proxy fixture `pw` (the ID-card item offered by the Shanghai point, on the shared `world`), made

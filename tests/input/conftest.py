@@ -29,8 +29,8 @@ from shanghui.orgs.models import Membership
 from shanghui.proxy import services
 from shanghui.proxy.models import FollowUp
 from shanghui.proxy.owner import PROXY_CASE
-from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
+from shanghui.testing.cases import pdf_upload
 from tests.api.conftest import _fresh_rate_limits, api_as, make_token, pw  # noqa: F401  (fixtures re-exported)
 
 # Who attacks the pages, in the order tried: the first personas that can see a page attack it.

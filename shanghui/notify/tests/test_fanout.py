@@ -20,8 +20,8 @@ from shanghui.proxy import services as proxy_services
 from shanghui.proxy import tasks
 from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.models import Case
-from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
+from shanghui.testing.cases import pdf_upload
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,8 @@ from shanghui.catalog.services import update_item
 from shanghui.notify.sms import ConsoleSmsBackend
 from shanghui.proxy import services
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Status
-from shanghui.proxy.tests.conftest import PDF, PNG, pdf_upload
 from shanghui.proxy.workflow import AGENT, CLERK
+from shanghui.testing.cases import PDF, PNG, pdf_upload
 
 MOBILE = "13800001234"  # the pw fixture's applicant
 OTHER = "13900005678"

@@ -24,8 +24,8 @@ from shanghui.lib.workdays import BEIJING, end_of_day
 from shanghui.notify.models import Notification, OutboxMessage
 from shanghui.proxy import services, tasks
 from shanghui.proxy.models import Case, CaseEvent, Status
-from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
+from shanghui.testing.cases import pdf_upload
 from shanghui.workdays import calendar
 
 D = dt.date

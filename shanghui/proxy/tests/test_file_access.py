@@ -24,8 +24,8 @@ from shanghui.lib.owners import Viewer
 from shanghui.orgs.tests.factories import UserFactory
 from shanghui.proxy.models import Case
 from shanghui.proxy.owner import PROXY_CASE
-from shanghui.proxy.tests.conftest import PDF, PNG
 from shanghui.proxy.workflow import AGENT
+from shanghui.testing.cases import PDF, PNG
 
 # persona → the answer for a material on the case page, for a conversation attachment, and for the
 # material through the API. Every persona of the shared world, a superuser and an anonymous visitor.

@@ -9,8 +9,8 @@ from shanghui.notify.models import OutboxMessage
 from shanghui.notify.tasks import deliver_due
 from shanghui.proxy import services
 from shanghui.proxy.models import CaseEvent, FollowUp, Status
-from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK, Conflict, TransitionError, transition
+from shanghui.testing.cases import pdf_upload
 
 
 def test_a_case_goes_from_intake_to_closed_with_a_correction_round(pw):

@@ -19,8 +19,8 @@ from shanghui.orgs.models import Role
 from shanghui.orgs.tests.factories import grant, make_user
 from shanghui.proxy.models import Case, CaseMaterial
 from shanghui.proxy.owner import PROXY_CASE
-from shanghui.proxy.tests.conftest import PDF, pdf_upload
 from shanghui.proxy.tests.test_citizen_views import MOBILE, OTHER, as_citizen, citizen_case, upload
+from shanghui.testing.cases import PDF, pdf_upload
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 KB = 1024

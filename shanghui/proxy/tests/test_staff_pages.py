@@ -25,8 +25,8 @@ from shanghui.orgs.models import OrgKind, Role
 from shanghui.orgs.tests.factories import grant, make_org, make_user
 from shanghui.proxy import services
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, FollowUp, Status
-from shanghui.proxy.tests.conftest import PDF, pdf_upload
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
+from shanghui.testing.cases import PDF, pdf_upload
 
 HTMX = {"HX-Request": "true"}
 

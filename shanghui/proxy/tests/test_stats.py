@@ -22,8 +22,8 @@ from shanghui.proxy import services, summaries
 from shanghui.proxy.access import cases_for_user
 from shanghui.proxy.models import Case, Status
 from shanghui.proxy.queries import case_statistics
-from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
+from shanghui.testing.cases import pdf_upload
 
 H = dt.timedelta(hours=1)
 

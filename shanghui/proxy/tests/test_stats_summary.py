@@ -25,8 +25,8 @@ from shanghui.orgs.tests.factories import UserFactory, grant
 from shanghui.proxy import queries, services, summaries
 from shanghui.proxy.access import cases_for_user
 from shanghui.proxy.models import Case, CaseStat
-from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
+from shanghui.testing.cases import pdf_upload
 
 PERSONAS = (
     "fed_admin", "fed_staff", "county_admin", "chamber_admin", "chamber_staff", "agent", "chamber_admin_b",

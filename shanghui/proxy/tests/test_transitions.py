@@ -20,7 +20,6 @@ from shanghui.orgs.models import Role
 from shanghui.orgs.tests.factories import grant, make_user
 from shanghui.proxy import access, services
 from shanghui.proxy.models import FINAL_STATUSES, Case, CaseEvent, Status
-from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import (
     AGENT,
     APPLICANT,
@@ -32,6 +31,7 @@ from shanghui.proxy.workflow import (
     allowed_actions,
     transition,
 )
+from shanghui.testing.cases import pdf_upload
 
 ACTOR_KINDS = (APPLICANT, AGENT, CLERK, SYSTEM)
 

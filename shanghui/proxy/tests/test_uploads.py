@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shanghui.proxy import services
 from shanghui.proxy.models import Case, CaseMaterial
-from shanghui.proxy.tests.conftest import PDF, PNG, pdf_upload
 from shanghui.proxy.workflow import AGENT
+from shanghui.testing.cases import PDF, PNG, pdf_upload
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
