@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Protocol
 from django.conf import settings
 
 from shanghui.catalog.data import quzhou
-from shanghui.catalog.importer import ImportResult, import_file, import_records
 from shanghui.catalog.models import ImportJob
+from shanghui.catalog.transfer.importing import ImportResult, import_file, import_records
 from shanghui.orgs.models import FederationLevel, Organisation, OrgKind
 from shanghui.orgs.services import create_organisation
 
