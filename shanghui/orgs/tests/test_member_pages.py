@@ -641,4 +641,7 @@ def test_saving_a_member_without_a_mobile_unchanged_writes_no_audit_row(
     assert not AuditEntry.objects.filter(action=AuditAction.USER_UPDATE).exists()
     # (while a real change through the same form is)
     client.post(reverse("orgs:member_edit", args=[world.lecturer.pk]), {**form, "mobile": "13912345678"})
-    assert AuditEntry.objects.filter(action=AuditAction.USER_UPDATE, object_id=str(world.lecturer.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(action=AuditAction.USER_UPDATE, object_id=str(world.lecturer.pk)).count()
+        == 1
+    )

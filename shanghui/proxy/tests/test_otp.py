@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from shanghui.lib.crypto import keyed_hash
 from shanghui.notify.sms import ConsoleSmsBackend, SmsError
