@@ -393,8 +393,7 @@ def test_withdrawing_is_possible_before_acceptance_only(client, pw):
     early.refresh_from_db()
     assert early.status == Status.WITHDRAWN
 
-    late = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
-    late = pw.act(late, "accept", CLERK, acceptance_number="KC-1")
+    late = pw.case_in("accepted", params={"accept": {"acceptance_number": "KC-1"}})
     html = client.get(f"/my/cases/{late.pk}/").content.decode()
     assert 'data-testid="action-withdraw"' not in html
     response = act(client, late, "withdraw")
@@ -412,9 +411,13 @@ def test_only_the_citizens_actions_exist(client, pw):
 
 
 def completed(pw: Any) -> Case:
-    case = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
-    case = pw.act(case, "accept", CLERK, acceptance_number="KC-2")
-    return pw.act(case, "complete", CLERK, result="granted", delivery_method="post", tracking_number="EMS123")
+    return pw.case_in(
+        "completed",
+        params={
+            "accept": {"acceptance_number": "KC-2"},
+            "complete": {"delivery_method": "post", "tracking_number": "EMS123"},
+        },
+    )
 
 
 def test_confirming_delivery_and_rating_once(client, pw):

@@ -21,12 +21,12 @@ from shanghui.accounts.models import User
 from shanghui.catalog.tests.factories import make_item
 from shanghui.orgs import services as org_services
 from shanghui.orgs.models import Role
-from shanghui.orgs.tests.factories import UserFactory, grant
 from shanghui.proxy import queries, services, summaries
 from shanghui.proxy.access import cases_for_user
 from shanghui.proxy.models import Case, CaseStat
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
 from shanghui.testing.cases import pdf_upload
+from shanghui.testing.personas import person
 
 PERSONAS = (
     "fed_admin", "fed_staff", "county_admin", "chamber_admin", "chamber_staff", "agent", "chamber_admin_b",
@@ -114,13 +114,10 @@ def busy(pw: SimpleNamespace) -> SimpleNamespace:
     services.rate_case(case=pw.act(pw.b_completed, "deliver", AGENT), level=3)
     # The second department's item, by chamber B's point, not forwarded: its department sees it.
     pw.item2_case = submitted(pw.point_b, item=pw.item2)
-    pw.superuser = UserFactory(username="root", is_superuser=True)
-    pw.two_points = UserFactory(username="two_points")
-    grant(pw.two_points, pw.point_a, Role.AGENT)
-    grant(pw.two_points, pw.point_b, Role.AGENT)
-    pw.nested = UserFactory(username="nested")  # a federation admin who is also an agent below
-    grant(pw.nested, pw.city, Role.FEDERATION_ADMIN)
-    grant(pw.nested, pw.point_a, Role.AGENT)
+    pw.superuser = person("root", is_superuser=True)
+    pw.two_points = person("two_points", (pw.point_a, Role.AGENT), (pw.point_b, Role.AGENT))
+    # a federation admin who is also an agent below
+    pw.nested = person("nested", (pw.city, Role.FEDERATION_ADMIN), (pw.point_a, Role.AGENT))
     return pw
 
 
