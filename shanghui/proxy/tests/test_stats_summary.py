@@ -273,5 +273,7 @@ def test_the_demo_year_gives_the_same_figures_both_ways(db: None, settings: Any,
         if u.memberships.filter(role=Role.FEDERATION_ADMIN, organisation__parent=None).exists()
     )
     stats = assert_same_figures(federation, now, fast=True)
-    assert stats.total == Case.objects.count() and stats.rating_total > 1000 and stats.running_overdue >= 0
+    assert stats.total == Case.objects.count() and stats.rating_total > 1000
+    # The year ends with recent cases still open, some of them past a due time.
+    assert stats.running_overdue > 0
     assert len(stats.by_item) == queries.TOP and len(stats.by_chamber) == 16
