@@ -20,7 +20,7 @@ from shanghui.proxy import services as proxy_services
 from shanghui.proxy import tasks
 from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.models import Case
-from shanghui.proxy.workflow import APPLICANT, CLERK
+from shanghui.proxy.workflow import APPLICANT
 from shanghui.testing.cases import pdf_upload
 
 pytestmark = pytest.mark.django_db
@@ -183,10 +183,7 @@ def test_a_bad_rating_reaches_the_robots_of_the_window_and_of_the_point(pw: Simp
     make_robot(
         actor=pw.chamber_admin_b, organisation=pw.chamber_b, webhook=HOOK + "o", events=["case.bad_rating"]
     )
-    case = pw.case_in("forwarded")
-    case = pw.act(case, "accept", CLERK, acceptance_number="A1")
-    case = pw.act(case, "complete", CLERK, result="granted", delivery_method="pickup")
-    case = pw.act(case, "deliver", APPLICANT)
+    case = pw.case_in("delivered", params={"accept": {"acceptance_number": "A1"}}, by={"deliver": APPLICANT})
 
     proxy_services.rate_case(case=case, level=1, comment="窗口态度差")
 
