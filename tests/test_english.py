@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shanghui.accounts.citizen import CITIZEN_SESSION_KEY, VERIFIED_AT_KEY
-from shanghui.proxy.tests.conftest import pw  # noqa: F401  (the proxy fixtures: an item and its cases)
 
 LOCALE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")

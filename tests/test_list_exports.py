@@ -20,7 +20,6 @@ from shanghui.audit.services import record
 from shanghui.catalog.models import ServiceItem
 from shanghui.lib.xlsx import escape_formula, unescape_formula
 from shanghui.orgs.models import Organisation
-from shanghui.proxy.tests.conftest import pw  # noqa: F401  (the proxy fixtures: an item and its cases)
 
 # One of each start Excel reads as a formula: = + - @
 CHAMBER = '=HYPERLINK("http://example.com/x","打开")'

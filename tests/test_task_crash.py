@@ -40,8 +40,8 @@ from shanghui.notify.models import Notification, OutboxMessage
 from shanghui.orgs.models import Organisation
 from shanghui.proxy import services as proxy_services
 from shanghui.proxy.models import Case, CaseEvent, Channel, Status
-from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import AGENT, CLERK, transition
+from shanghui.testing.cases import pdf_upload
 from shanghui.workdays import calendar
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.conf import settings
 
 from shanghui.catalog.data import quzhou
-from shanghui.catalog.importer import ImportResult, import_file, import_records
 from shanghui.catalog.models import ImportJob
+from shanghui.catalog.transfer.importing import ImportResult, import_file, import_records
 from shanghui.orgs.models import FederationLevel, Organisation, OrgKind
 from shanghui.orgs.services import create_organisation
+
+if TYPE_CHECKING:
+    from shanghui.demo.loader import Demo
 
 GUANGAN_FEDERATION = "广安市广安区工商联"
 GUANGAN_REGION = "511602"
@@ -90,3 +93,8 @@ def load(stdout: Writer) -> None:
     # How citizens say things (换身份证, sbk, 提公积金 …); administrators edit them under 同义词.
     created = seed_default_synonyms()
     stdout.write(f"  同义词：新增 {created} 条")
+
+
+def load_part(demo: Demo) -> None:
+    """The catalogue's part of `shanghui demo` (its PARTS)."""
+    load(demo.stdout)

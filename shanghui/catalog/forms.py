@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.catalog.access import departments_for_user, editable_departments, import_owners
-from shanghui.catalog.importer import MAX_FILE_BYTES
 from shanghui.catalog.models import (
     Delivery,
     ImportJob,
@@ -25,6 +24,7 @@ from shanghui.catalog.models import (
     Synonym,
 )
 from shanghui.catalog.services import MaterialData
+from shanghui.catalog.transfer.reading import MAX_FILE_BYTES
 from shanghui.lib.bounds import ModelsField
 from shanghui.orgs.forms import OrgChoiceField
 from shanghui.orgs.models import Organisation

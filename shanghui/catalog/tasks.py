@@ -11,7 +11,7 @@ from typing import Any
 from django_tasks import TaskContext, TaskResult, TaskResultStatus, task
 from django_tasks.signals import task_finished
 
-from shanghui.catalog.importer import give_up, run_import
+from shanghui.catalog.transfer.jobs import give_up, run_import
 from shanghui.worker.lease import WORKER_LOST
 
 

@@ -42,7 +42,6 @@ from shanghui.catalog.access import (
     items_for_user,
     points_for_user,
 )
-from shanghui.catalog.exporter import HEADERS, REPORT_HEADERS, export_rows, report_rows, template_workbook
 from shanghui.catalog.forms import (
     ImportForm,
     ItemFilterForm,
@@ -66,6 +65,13 @@ from shanghui.catalog.models import (
     Synonym,
 )
 from shanghui.catalog.services import SNAPSHOT_LABELS, changed_keys
+from shanghui.catalog.transfer.exporting import (
+    HEADERS,
+    REPORT_HEADERS,
+    export_rows,
+    report_rows,
+    template_workbook,
+)
 from shanghui.lib.xlsx import CONTENT_TYPE, Sheet, xlsx_response
 from shanghui.ui.forms import attach_errors
 from shanghui.ui.listing import Export, Listing, paginate
@@ -107,7 +113,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/item_list.html", context)
 
 
-# The columns of the import template (importer.COLUMNS): an exported file imports back unchanged.
+# The columns of the import template (transfer.columns.COLUMNS): an exported file imports back unchanged.
 ITEM_EXPORT = Export(
     name="事项目录", headers=HEADERS, action=AuditAction.CATALOG_EXPORT, object_type="catalog.serviceitem"
 )

@@ -1,32 +1,23 @@
 """Fixtures of the REST API tests: tokens for the `world` personas and a client that sends them.
 
-The proxy-case fixtures (`pw`: an item, an applicant, new_case/submitted/act) come from the proxy app's
-tests so that the API is tested against the same cases as the pages.
+The proxy-case fixtures (`pw`: an item, an applicant, new_case/submitted/act/case_in) are the test kit's
+(shanghui/testing/cases.py), so that the API is tested against the same cases as the pages.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from shanghui.accounts.models import ApiToken, User
 from shanghui.accounts.tokens import create_token
-from shanghui.proxy.tests.conftest import PDF, PNG, pdf_upload, pw  # noqa: F401  (fixture re-exported)
+from shanghui.testing.cases import PDF, PNG, pdf_upload
 
-__all__ = ["PDF", "PNG", "pdf_upload", "pw", "ApiClient"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits() -> Iterator[None]:
-    # Rate-limit counters live in the cache, which outlives a test's database transaction.
-    cache.clear()
-    yield
-    cache.clear()
+__all__ = ["PDF", "PNG", "pdf_upload", "ApiClient"]
 
 
 class ApiClient:

@@ -26,9 +26,13 @@ def test_over_the_limit_is_429_with_retry_after(world: Any, api_as: Any, setting
 
 
 def test_no_limit_when_turned_off(world: Any, api_as: Any, settings: Any) -> None:
-    settings.API_RATE_LIMIT = "0"
+    # A token over its limit…
+    settings.API_RATE_LIMIT = "3/min"
     api = api_as(world.agent)
-    assert {api.get("/api/v1/me").status_code for _ in range(5)} == {200}
+    assert [api.get("/api/v1/me").status_code for _ in range(4)] == [200, 200, 200, 429]
+    # …is not held back once the limit is turned off (5 requests more than the 3 it had).
+    settings.API_RATE_LIMIT = "0"
+    assert [api.get("/api/v1/me").status_code for _ in range(5)] == [200] * 5
 
 
 def test_rate_format() -> None:

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Playwright's sync API keeps an event loop on the test thread; the ORM calls that tests make
-# between browser steps are still synchronous, so Django's async-safety guard must stand aside.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -83,11 +82,29 @@ def live(server_url: str, transactional_db: None) -> str:
     return server_url
 
 
-@pytest.fixture(scope="session")
+@contextmanager
+def django_async_guard_lifted() -> Iterator[None]:
+    """Playwright's sync API runs an event loop on the test's thread while it is open, and Django's
+    async-safety guard refuses an ORM call on a thread with a running loop: the ORM calls a browser test
+    makes between its steps are synchronous, so the guard stands aside — only while Playwright is open,
+    and it is back for every test after."""
+    before = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[ASYNC_UNSAFE]
+        else:
+            os.environ[ASYNC_UNSAFE] = before
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium, for one module of browser tests (Playwright, and so its event loop, closes after it)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with django_async_guard_lifted(), sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

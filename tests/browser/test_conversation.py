@@ -8,28 +8,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
 from shanghui.conversations.models import Message
-from shanghui.notify.sms import ConsoleSmsBackend
 from shanghui.proxy.models import Case
-from shanghui.proxy.tests import conftest as proxy_fixtures
+from shanghui.testing.cases import PNG
+from shanghui.testing.sms import SmsOutbox
 from tests.browser.conftest import login, watch_console
 
-pw = proxy_fixtures.pw  # see test_proxy_flow.py for why the fixture is imported like this
-
 INTERNAL = "内部：户籍地址与系统不一致，先核实"
-
-
-@pytest.fixture(autouse=True)
-def _clean_state() -> Any:
-    from django.core.cache import cache
-
-    cache.clear()
-    ConsoleSmsBackend.outbox.clear()
-    yield
-    ConsoleSmsBackend.outbox.clear()
 
 
 def citizen_enters_from_the_tracking_page(page: Any, case: Case) -> None:
@@ -39,7 +26,7 @@ def citizen_enters_from_the_tracking_page(page: Any, case: Case) -> None:
     page.fill("#id_mobile", case.applicant_mobile)
     page.get_by_test_id("send-code").click()
     expect(page.get_by_test_id("code-sent")).to_be_visible()
-    code = ConsoleSmsBackend.outbox[-1]["params"]["code"]  # the console backend runs in this process
+    code = SmsOutbox().last_code()  # the console backend runs in this process
     page.fill("#id_code", code)
     page.get_by_test_id("verify").click()
     page.wait_for_url(re.compile(rf"/my/cases/{case.pk}/#conversation$"))
@@ -184,7 +171,7 @@ def test_a_supervisor_sees_that_a_photo_was_sent_but_the_agent_sees_the_photo(pw
     case = pw.submitted()
     conversations.store_message(
         conversation=conversations.conversation_for(PROXY_CASE, case.pk), viewer=Viewer(mobile=case.applicant_mobile),
-        body="身份证照片", upload=SimpleUploadedFile("身份证.png", proxy_fixtures.PNG, content_type="image/png"),
+        body="身份证照片", upload=SimpleUploadedFile("身份证.png", PNG, content_type="image/png"),
     )  # fmt: skip
     supervisor = new_page()
     errors = watch_console(supervisor)

@@ -8,31 +8,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from playwright.sync_api import expect
 
-from shanghui.notify.sms import ConsoleSmsBackend
 from shanghui.proxy.models import Case, CaseMaterial, Rating, Status
-from shanghui.proxy.tests import conftest as proxy_fixtures
-from shanghui.proxy.tests.conftest import PDF, PNG
+from shanghui.testing.cases import PDF, PNG
+from shanghui.testing.sms import SmsOutbox
 from tests.browser.conftest import login
 
-# The proxy fixture `pw` (the ID-card item offered by the Shanghai point, on the shared `world`), made
-# a fixture of this module. As `pytest_plugins` in the root conftest it would be registered twice,
-# being the conftest of its own package too.
-pw = proxy_fixtures.pw
-
 MOBILE = "13800001234"
-
-
-@pytest.fixture(autouse=True)
-def _clean_state() -> Any:
-    from django.core.cache import cache
-
-    cache.clear()
-    ConsoleSmsBackend.outbox.clear()
-    yield
-    ConsoleSmsBackend.outbox.clear()
 
 
 def pdf(name: str) -> dict[str, Any]:
@@ -47,7 +30,7 @@ def citizen_logs_in_from_the_item_page(page: Any, item_id: int) -> None:
     page.get_by_test_id("send-code").click()
     expect(page.get_by_test_id("code-sent")).to_contain_text("138****1234")
     # The console SMS backend runs in this process (the test server is a thread of it).
-    code = ConsoleSmsBackend.outbox[-1]["params"]["code"]
+    code = SmsOutbox().last_code(MOBILE)
     page.fill("#id_code", code)
     page.get_by_test_id("verify").click()
     page.wait_for_url(f"**/my/apply/?item={item_id}")

@@ -30,9 +30,9 @@ from shanghui.orgs.models import Membership
 from shanghui.proxy import services
 from shanghui.proxy.models import FollowUp
 from shanghui.proxy.owner import PROXY_CASE
-from shanghui.proxy.tests.conftest import pdf_upload
-from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
-from tests.api.conftest import _fresh_rate_limits, api_as, make_token, pw  # noqa: F401  (fixtures re-exported)
+from shanghui.proxy.workflow import APPLICANT, CLERK
+from shanghui.testing.cases import pdf_upload
+from tests.api.conftest import api_as, make_token  # noqa: F401  (fixtures re-exported)
 
 # Who attacks the pages, in the order tried: the first personas that can see a page attack it.
 PERSONAS = ("agent", "clerk", "fed_admin", "chamber_admin", "dept_admin", "auditor", "citizen", "anonymous")
@@ -42,7 +42,7 @@ NOWHERE = "http://127.0.0.1:9"
 
 
 @pytest.fixture
-def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  (the fixture above)
+def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:
     settings.API_RATE_LIMIT = "0"  # thousands of requests: the limit has its own test
     settings.DINGTALK_API_BASE = settings.WECOM_API_BASE = NOWHERE
     w = pw
@@ -50,14 +50,12 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
     # Cases in each kind of state, all of the Shanghai point and the 柯城区 window.
     w.draft = w.new_case()
     w.submitted_case = w.submitted()
-    w.correction = w.act(w.submitted(), "request_correction", AGENT, correction_items=["户口簿不清晰"])
-    w.forwarded = w.act(w.submitted(), "forward", AGENT, window=w.window)
-    w.case = w.act(
-        w.act(w.submitted(), "forward", AGENT, window=w.window), "accept", CLERK, acceptance_number="A1"
+    w.correction = w.case_in(
+        "needs_correction", params={"request_correction": {"correction_items": ["户口簿不清晰"]}}
     )
-    done = w.act(
-        w.act(w.submitted(), "forward", AGENT, window=w.window), "accept", CLERK, acceptance_number="A2"
-    )
+    w.forwarded = w.case_in("forwarded")
+    w.case = w.case_in("accepted", params={"accept": {"acceptance_number": "A1"}})
+    done = w.case_in("accepted", params={"accept": {"acceptance_number": "A2"}})
     done = w.act(done, "complete", CLERK, result="granted", delivery_method="pickup")
     w.delivered = w.act(done, "deliver", APPLICANT)
     w.follow_up = FollowUp.objects.get(rating=services.rate_case(case=w.delivered, level=1, comment="态度差"))

@@ -11,8 +11,8 @@ from typing import Any
 from openpyxl import Workbook
 
 from shanghui.catalog import services
-from shanghui.catalog.importer import COLUMNS
 from shanghui.catalog.models import ServiceItem
+from shanghui.catalog.transfer.columns import COLUMNS
 from shanghui.orgs.models import Organisation
 
 _codes = count(1)

@@ -15,11 +15,11 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from shanghui.audit.models import AuditEntry
-from shanghui.catalog import importer
-from shanghui.catalog.importer import run_import
 from shanghui.catalog.models import ImportJob, ItemVersion, ServiceItem
 from shanghui.catalog.tasks import import_catalogue
 from shanghui.catalog.tests.factories import csv_bytes
+from shanghui.catalog.transfer import jobs as importer
+from shanghui.catalog.transfer.jobs import run_import
 from shanghui.worker.lease import Lease, sweep
 from shanghui.worker.models import WorkerHeartbeat
 

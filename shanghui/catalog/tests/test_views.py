@@ -16,11 +16,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from shanghui.audit.models import AuditEntry
 from shanghui.catalog import services
-from shanghui.catalog.importer import import_file, run_import
 from shanghui.catalog.models import ImportJob, ItemVersion, ProxyPointCatalog, ServiceItem, Synonym
 from shanghui.catalog.services import MaterialData
 from shanghui.catalog.tasks import import_catalogue
 from shanghui.catalog.tests.factories import FULL_HEADER, csv_bytes, full_row, make_item, xlsx_bytes
+from shanghui.catalog.transfer.importing import import_file
+from shanghui.catalog.transfer.jobs import run_import
 from shanghui.orgs.models import OrgKind
 from shanghui.orgs.tests.factories import make_org
 

@@ -11,7 +11,6 @@ from django.test import Client
 
 from shanghui.accounts.citizen import CITIZEN_SESSION_KEY, VERIFIED_AT_KEY
 from shanghui.accounts.models import User
-from shanghui.proxy.tests.conftest import pw  # noqa: F401
 
 ORIGIN = b"http://testserver"
 

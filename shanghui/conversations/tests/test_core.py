@@ -13,8 +13,7 @@ from shanghui.proxy.owner import PROXY_CASE
 
 
 def test_status_changes_appear_as_system_messages_in_order(pw):
-    case = pw.submitted()
-    pw.act(case, "forward", "agent", window=pw.window)
+    case = pw.case_in("forwarded")
     conversation, access = services.open_for(PROXY_CASE, case.pk, Viewer(user=pw.agent))
 
     messages, more = services.history(conversation, access)

@@ -18,7 +18,7 @@ from shanghui.conversations.tests.conftest import citizen_client, citizen_sessio
 from shanghui.conversations.tests.test_consumer import join, next_frame, post, run
 from shanghui.lib import ratelimit
 from shanghui.proxy.owner import PROXY_CASE
-from shanghui.proxy.tests.conftest import PNG
+from shanghui.testing.cases import PNG
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

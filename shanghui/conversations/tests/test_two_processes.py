@@ -29,8 +29,8 @@ from shanghui.conversations.models import Conversation
 from shanghui.conversations.tests.conftest import citizen_session, staff_session
 from shanghui.proxy.owner import PROXY_CASE
 from shanghui.proxy.services import add_material
-from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import AGENT
+from shanghui.testing.cases import pdf_upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from shanghui.conversations.models import Message, Participant
 from shanghui.conversations.tests.conftest import citizen_client, staff_client
 from shanghui.lib.owners import Viewer
 from shanghui.proxy.owner import PROXY_CASE
-from shanghui.proxy.tests.conftest import PDF, PNG
+from shanghui.testing.cases import PDF, PNG
 
 
 def url(name: str, case_id: int, *args: int) -> str:

@@ -13,7 +13,8 @@ from django.urls import reverse
 from shanghui.accounts.models import User
 from shanghui.home.dashboard import cards_for
 from shanghui.orgs.models import OrgKind, Role
-from shanghui.orgs.tests.factories import grant, make_org, make_user
+from shanghui.orgs.tests.factories import make_org
+from shanghui.testing.personas import person
 
 
 def _cards(user: Any) -> dict[str, Any]:
@@ -69,8 +70,7 @@ def test_agent_sees_their_proxy_point_colleagues_and_the_case_queues(
     client: Client, world: SimpleNamespace
 ) -> None:
     # Given a second agent at the same proxy point
-    colleague = make_user(username="colleague", name="王五", mobile="18099991234")
-    grant(colleague, world.point_a, Role.AGENT)
+    person("colleague", (world.point_a, Role.AGENT), name="王五", mobile="18099991234")
     client.force_login(world.agent)
 
     response = client.get(reverse("home:index"))
@@ -131,8 +131,7 @@ def test_home_queries_do_not_grow_with_the_scope(client: Client, world: SimpleNa
 
     for n in range(25):
         chamber = make_org(OrgKind.CHAMBER, f"商会{n}", world.county)
-        person = make_user(is_active=n % 2 == 0)
-        grant(person, chamber, Role.CHAMBER_STAFF)
+        person(None, (chamber, Role.CHAMBER_STAFF), is_active=n % 2 == 0)
 
     with CaptureQueriesContext(connection) as large:
         response = client.get(reverse("home:index"))

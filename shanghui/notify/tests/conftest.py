@@ -1,4 +1,4 @@
-"""Fixtures of the notification tests: the proxy fixtures (`pw`), and `providers`: local DingTalk,
+"""Fixtures of the notification tests (the proxy fixtures `pw` are the test kit's): `providers`: local DingTalk,
 WeCom and Aliyun SMS servers with the settings pointing at them and external sending switched on."""
 
 from __future__ import annotations
@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 
-from shanghui.notify.sms import ConsoleSmsBackend
 from shanghui.notify.tests.servers import AliyunSmsServer, DingTalkServer, FakeClock, WeComServer
-from shanghui.proxy.tests.conftest import pw  # noqa: F401
 
 ALIYUN = "shanghui.notify.channels.aliyun_sms.AliyunSmsBackend"
 
@@ -41,10 +39,3 @@ def providers(settings: Any, clock: FakeClock) -> Iterator[SimpleNamespace]:
     with DingTalkServer(clock) as ding, WeComServer(clock) as wecom, AliyunSmsServer(clock) as sms:
         point_settings_at(settings, ding, wecom, sms)
         yield SimpleNamespace(ding=ding, wecom=wecom, sms=sms, clock=clock)
-
-
-@pytest.fixture(autouse=True)
-def _console_outbox() -> Iterator[None]:
-    ConsoleSmsBackend.outbox.clear()
-    yield
-    ConsoleSmsBackend.outbox.clear()

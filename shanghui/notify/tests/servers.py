@@ -28,22 +28,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
+from shanghui.testing.clock import Clock
+
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
-class FakeClock:
-    """Time that moves only when told. It starts a minute ahead of the wall clock, so that rows written
+class FakeClock(Clock):
+    """The test kit's clock (shanghui/testing/clock.py), handed to the servers and the delivery runs
+    rather than frozen into Django. It starts a minute ahead of the wall clock, so that rows written
     during the test (stamped with the wall clock) are already due."""
 
     def __init__(self, start: dt.datetime | None = None) -> None:
-        self.now = start or dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
-        return self.now
+        super().__init__(start or dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
 
 
 def wall_clock() -> dt.datetime:

@@ -20,8 +20,8 @@ from shanghui.proxy import services as proxy_services
 from shanghui.proxy import tasks
 from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.models import Case
-from shanghui.proxy.tests.conftest import pdf_upload
-from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
+from shanghui.proxy.workflow import APPLICANT
+from shanghui.testing.cases import pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +126,7 @@ def test_a_forward_reaches_the_windows_robot_mentioning_the_clerk_not_the_acting
     city_robot = make_robot(actor=pw.fed_admin, organisation=pw.city, webhook=HOOK + "x", name="市工商联群",
                             events=["case.forward", "case.submit"])  # fmt: skip
 
-    case = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
+    case = pw.case_in("forwarded")
 
     forward = OutboxMessage.objects.filter(
         subject=f"proxy.case:{case.pk}", event="case.forward", config__isnull=False
@@ -183,10 +183,7 @@ def test_a_bad_rating_reaches_the_robots_of_the_window_and_of_the_point(pw: Simp
     make_robot(
         actor=pw.chamber_admin_b, organisation=pw.chamber_b, webhook=HOOK + "o", events=["case.bad_rating"]
     )
-    case = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
-    case = pw.act(case, "accept", CLERK, acceptance_number="A1")
-    case = pw.act(case, "complete", CLERK, result="granted", delivery_method="pickup")
-    case = pw.act(case, "deliver", APPLICANT)
+    case = pw.case_in("delivered", params={"accept": {"acceptance_number": "A1"}}, by={"deliver": APPLICANT})
 
     proxy_services.rate_case(case=case, level=1, comment="窗口态度差")
 

@@ -119,7 +119,7 @@ def test_the_inbox_needs_a_login_and_marking_needs_a_post(client: Client, world:
 
 def test_a_forwarded_case_reaches_the_clerks_inbox_with_a_link(client: Client, pw: SimpleNamespace) -> None:
     # Given an agent forwards a case (the outbox row is written with the change, then delivered)
-    case = pw.act(pw.submitted(), "forward", "agent", window=pw.window)
+    case = pw.case_in("forwarded")
     deliver_due()
     client.force_login(pw.clerk)
 

@@ -1,7 +1,7 @@
-"""Open311 fixtures on top of the shared `world`: the ID-card item of the proxy tests (three materials:
-one required, one deferrable, one optional), items that only 龙游县 (330825) offers, an item that is
-not proxy-eligible, API tokens of the Shanghai point's agent, and helpers to call the endpoints and to
-move cases along through the proxy services."""
+"""Open311 fixtures on top of the test kit's proxy cases (`pw`: the ID-card item with three materials —
+one required, one deferrable, one optional —, the applicant, new_case/act/submitted/case_in): items
+that only 龙游县 (330825) offers, an item that is not proxy-eligible, API tokens of the Shanghai
+point's agent, and helpers to call the endpoints."""
 
 from __future__ import annotations
 
@@ -19,11 +19,7 @@ from shanghui.catalog.services import MaterialData
 from shanghui.catalog.tests.factories import make_item
 from shanghui.orgs.models import OrgKind
 from shanghui.orgs.tests.factories import make_org
-from shanghui.proxy import services
-from shanghui.proxy.models import Case, Channel
-from shanghui.proxy.tests.conftest import PDF
-from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK, transition
-from shanghui.workdays import calendar
+from shanghui.testing.cases import PDF
 
 BASE = "/open311/v2"
 KECHENG, LONGYOU = "330802", "330825"
@@ -61,26 +57,10 @@ def valid_post(**overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def o311(world: SimpleNamespace, settings: Any, tmp_path: Any) -> SimpleNamespace:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    calendar.seed_from_package()
-    calendar.invalidate()
-    w = world
-    w.item = make_item(
-        w.dept,
-        "居民身份证办理（包括临时）",
-        description="首次申领、换领、补领居民身份证。",
-        promised_limit=20,
-        promised_limit_unit="working",
-        legal_limit=60,
-        legal_limit_unit="working",
-        fee_note="不收费",
-        materials=[
-            MaterialData(name="居民户口簿", form="original", copies=1, required=True),
-            MaterialData(name="近期免冠照片", form="original", copies=2, required=True, deferrable=True),
-            MaterialData(name="原居民身份证", form="original", copies=1, required=False),
-        ],
-    )
+def o311(pw: SimpleNamespace) -> SimpleNamespace:
+    w = pw
+    # The kit's applicant (张三 of 柯城区, in Shanghai) is the one these tests post.
+    assert (w.applicant.name, w.applicant.id_number, w.applicant.mobile) == (NAME, ID_NUMBER, MOBILE)
     # Only deferrable materials: can be posted as the spec's urlencoded form, without files.
     w.easy_item = make_item(
         w.dept,
@@ -92,14 +72,6 @@ def o311(world: SimpleNamespace, settings: Any, tmp_path: Any) -> SimpleNamespac
     w.regional_item = make_item(w.dept2, "失业登记", region_codes=[LONGYOU])
     w.not_proxy = make_item(w.dept, "不可代办的事项", proxy_eligible=False)
     w.offline = make_item(w.dept, "已下线的事项", is_online=False)
-    w.applicant = services.Applicant(
-        name=NAME,
-        id_number=ID_NUMBER,
-        mobile=MOBILE,
-        home_region_code=KECHENG,
-        current_city="上海",
-        current_address=ADDRESS,
-    )
     _, w.key = create_token(
         actor=w.agent, user=w.agent, name="对接系统", scope=ApiToken.Scope.WRITE, organisation=w.point_a
     )
@@ -112,26 +84,5 @@ def o311(world: SimpleNamespace, settings: Any, tmp_path: Any) -> SimpleNamespac
     def post(fmt: str = "json", headers: dict[str, str] | None = None, **data: Any) -> Any:
         return w.client.post(f"{BASE}/requests.{fmt}", data, headers=headers or {})
 
-    def new_case(**kw: Any) -> Case:
-        options: dict[str, Any] = dict(
-            actor=w.agent,
-            channel=Channel.AGENT,
-            item=w.item,
-            proxy_point=w.point_a,
-            applicant=w.applicant,
-            poa_confirmed=True,
-        )
-        options.update(kw)
-        return services.create_case(**options)
-
-    def act(case: Case, action: str, who: str, **params: Any) -> Case:
-        actor = {AGENT: w.agent, CLERK: w.clerk, APPLICANT: None}.get(who)
-        return transition(case_id=case.pk, action=action, actor=actor, actor_kind=who, params=params)
-
-    def submitted(**kw: Any) -> Case:
-        case = new_case(**kw)
-        services.add_material(case=case, actor=w.agent, upload=pdf(), slot=0)
-        return act(case, "submit", AGENT)
-
-    w.get, w.post, w.new_case, w.act, w.submitted = get, post, new_case, act, submitted
+    w.get, w.post = get, post
     return w

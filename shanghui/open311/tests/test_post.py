@@ -31,8 +31,9 @@ from shanghui.open311.tests.conftest import (
 )
 from shanghui.orgs.models import OrgKind, Role
 from shanghui.orgs.services import update_organisation
-from shanghui.orgs.tests.factories import grant, make_org, make_user
+from shanghui.orgs.tests.factories import grant, make_org
 from shanghui.proxy.models import Case, CaseEvent, Channel, Status
+from shanghui.testing.personas import person
 
 
 def _post_case(o311: SimpleNamespace, fmt: Any = "json", headers: Any = None, **overrides: Any) -> Any:
@@ -134,8 +135,7 @@ def test_retry_with_the_same_idempotency_key_returns_the_first_case(o311: Simple
 
 
 def test_another_agents_idempotency_key_is_their_own(o311: SimpleNamespace) -> None:
-    helper = make_user(username="agent2")
-    grant(helper, o311.point_a, Role.AGENT)
+    helper = person("agent2", (o311.point_a, Role.AGENT))
     _, key2 = create_token(actor=helper, user=helper, name="x", scope=ApiToken.Scope.WRITE)
     first = _post_case(o311, idempotency_key="same")
     second = _post_case(o311, idempotency_key="same", api_key=key2)

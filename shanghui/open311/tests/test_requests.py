@@ -61,16 +61,10 @@ def cases(o311: SimpleNamespace) -> SimpleNamespace:
     )
 
     def accepted() -> Case:
-        forwarded = o311.act(o311.submitted(), "forward", AGENT, window=o311.window)
-        return o311.act(forwarded, "accept", CLERK, acceptance_number="SL-1")
+        return o311.case_in("accepted", params={"accept": {"acceptance_number": "SL-1"}})
 
     c.accepted = accepted()
-    c.refused = o311.act(
-        o311.act(o311.submitted(), "forward", AGENT, window=o311.window),
-        "refuse",
-        CLERK,
-        reason=f"{NAME}（{ID_NUMBER}）户籍不在本区",
-    )
+    c.refused = o311.case_in("refused", params={"refuse": {"reason": f"{NAME}（{ID_NUMBER}）户籍不在本区"}})
     granted = o311.act(
         accepted(),
         "complete",
@@ -80,8 +74,14 @@ def cases(o311: SimpleNamespace) -> SimpleNamespace:
         result_note=f"请{NAME}本人领取",
     )
     c.delivered = o311.act(granted, "deliver", AGENT)
-    c.completed = o311.act(accepted(), "complete", CLERK, result="denied", delivery_method="pickup")
-    c.withdrawn = o311.act(o311.submitted(), "withdraw", AGENT)
+    c.completed = o311.case_in(
+        "completed",
+        params={
+            "accept": {"acceptance_number": "SL-1"},
+            "complete": {"result": "denied", "delivery_method": "pickup"},
+        },
+    )
+    c.withdrawn = o311.case_in("withdrawn")
     c.draft = o311.new_case()
     longyou = Applicant(
         name="李四",

@@ -24,7 +24,7 @@ from django.urls import reverse
 from shanghui.accounts.models import User
 from shanghui.audit.models import AuditEntry
 from shanghui.orgs.models import Membership, Organisation, Role
-from shanghui.orgs.tests.factories import grant, make_user
+from shanghui.testing.personas import person
 
 # --- The matrix ---------------------------------------------------------------------------------
 # Columns:
@@ -78,9 +78,10 @@ CASES = [(persona, column, EXPECTED[persona][column]) for persona in EXPECTED fo
 
 @pytest.fixture
 def target(world: SimpleNamespace) -> Any:
-    member = make_user(username="target", name="目标成员", id_number="330802199001011232")
-    grant(member, world.chamber_a, Role.CHAMBER_STAFF)
-    grant(member, world.chamber_a, Role.MEDIATOR)
+    member = person(
+        "target", (world.chamber_a, Role.CHAMBER_STAFF), (world.chamber_a, Role.MEDIATOR),
+        name="目标成员", id_number="330802199001011232",
+    )  # fmt: skip
     return member
 
 

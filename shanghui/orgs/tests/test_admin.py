@@ -11,14 +11,14 @@ from django.urls import reverse
 
 from shanghui.audit.models import AuditEntry
 from shanghui.orgs.models import PATH_STEP, Membership, Organisation, Role
-from shanghui.orgs.tests.factories import make_user
+from shanghui.testing.personas import superuser
 
 ID_NUMBER = "330802199001011232"
 
 
 @pytest.fixture
 def admin_client(client: Client, world: SimpleNamespace) -> Client:
-    boss = make_user(username="boss", is_superuser=True, is_staff=True)
+    boss = superuser("boss")
     client.force_login(boss)
     return client
 

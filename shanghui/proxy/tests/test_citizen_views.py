@@ -3,13 +3,10 @@ delivery and rate; always only their own cases."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -19,23 +16,18 @@ from shanghui.accounts import citizen
 from shanghui.accounts.citizen import CITIZEN_SESSION_KEY
 from shanghui.audit.models import AuditEntry
 from shanghui.catalog.services import update_item
-from shanghui.notify.sms import ConsoleSmsBackend
 from shanghui.proxy import services
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Status
-from shanghui.proxy.tests.conftest import PDF, PNG, pdf_upload
 from shanghui.proxy.workflow import AGENT, CLERK
+from shanghui.testing.cases import PDF, PNG, pdf_upload
+from shanghui.testing.sms import SmsOutbox
 
 MOBILE = "13800001234"  # the pw fixture's applicant
 OTHER = "13900005678"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_limits() -> Iterator[None]:
-    cache.clear()
-    ConsoleSmsBackend.outbox.clear()
-    yield
-    cache.clear()
-    ConsoleSmsBackend.outbox.clear()
+# What the console SMS backend sent (the test kit empties it before each test).
+sms = SmsOutbox()
 
 
 def as_citizen(client: Client, mobile: str = MOBILE) -> Client:
@@ -112,7 +104,7 @@ def test_a_citizen_logs_in_with_a_code_and_returns_to_where_they_were(client, pw
     assert sent.status_code == 200
     html = sent.content.decode()
     assert "验证码已发送至 138****1234" in html and 'name="code"' in html
-    code = ConsoleSmsBackend.outbox[-1]["params"]["code"]
+    code = sms.last_code()
     before = client.session.session_key
 
     wrong = client.post("/my/login/", {"step": "verify", "mobile": MOBILE, "code": "12345", "next": next_url})
@@ -131,7 +123,7 @@ def test_a_second_code_within_the_minute_is_refused_in_chinese(client, db):
     again = client.post("/my/login/", {"step": "send", "mobile": MOBILE})
     assert again.status_code == 422
     assert "验证码发送过于频繁，请60秒后再试" in again.content.decode()
-    assert len(ConsoleSmsBackend.outbox) == 1
+    assert len(sms) == 1
 
 
 def test_codes_asked_for_many_numbers_from_one_address_are_limited(client, db, monkeypatch):
@@ -142,7 +134,7 @@ def test_codes_asked_for_many_numbers_from_one_address_are_limited(client, db, m
         assert client.post("/my/login/", {"step": "send", "mobile": f"1380000000{n}"}).status_code == 200
     refused = client.post("/my/login/", {"step": "send", "mobile": "13800000009"})
     assert refused.status_code == 422 and "获取验证码过于频繁" in refused.content.decode()
-    assert len(ConsoleSmsBackend.outbox) == 2
+    assert len(sms) == 2
 
 
 def test_an_invalid_number_gets_a_clear_error(client, db):
@@ -152,18 +144,17 @@ def test_an_invalid_number_gets_a_clear_error(client, db):
 
 def test_next_must_stay_on_this_site(client, db):
     client.post("/my/login/", {"step": "send", "mobile": MOBILE})
-    code = ConsoleSmsBackend.outbox[-1]["params"]["code"]
+    code = sms.last_code()
     done = client.post(
         "/my/login/", {"step": "verify", "mobile": MOBILE, "code": code, "next": "https://evil.example/"}
     )
     assert done["Location"] == "/my/"
 
 
-def test_the_citizen_session_expires(client, pw, monkeypatch):
+def test_the_citizen_session_expires(client, pw, clock):
     as_citizen(client)
     assert client.get("/my/").status_code == 200
-    later = timezone.now() + dt.timedelta(seconds=citizen.SESSION_SECONDS + 1)
-    monkeypatch.setattr(timezone, "now", lambda: later)
+    clock.advance(seconds=citizen.SESSION_SECONDS + 1)
     assert client.get("/my/").status_code == 302
     assert CITIZEN_SESSION_KEY not in client.session
 
@@ -393,8 +384,7 @@ def test_withdrawing_is_possible_before_acceptance_only(client, pw):
     early.refresh_from_db()
     assert early.status == Status.WITHDRAWN
 
-    late = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
-    late = pw.act(late, "accept", CLERK, acceptance_number="KC-1")
+    late = pw.case_in("accepted", params={"accept": {"acceptance_number": "KC-1"}})
     html = client.get(f"/my/cases/{late.pk}/").content.decode()
     assert 'data-testid="action-withdraw"' not in html
     response = act(client, late, "withdraw")
@@ -412,9 +402,13 @@ def test_only_the_citizens_actions_exist(client, pw):
 
 
 def completed(pw: Any) -> Case:
-    case = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
-    case = pw.act(case, "accept", CLERK, acceptance_number="KC-2")
-    return pw.act(case, "complete", CLERK, result="granted", delivery_method="post", tracking_number="EMS123")
+    return pw.case_in(
+        "completed",
+        params={
+            "accept": {"acceptance_number": "KC-2"},
+            "complete": {"delivery_method": "post", "tracking_number": "EMS123"},
+        },
+    )
 
 
 def test_confirming_delivery_and_rating_once(client, pw):

@@ -19,9 +19,9 @@ from django.db import connection
 
 from shanghui.notify.models import OutboxMessage
 from shanghui.orgs.models import Role
-from shanghui.orgs.tests.factories import grant, make_user
 from shanghui.proxy.models import Case, CaseEvent, DailySerial, Status
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK, Conflict, transition
+from shanghui.testing.personas import person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 postgresql_only = pytest.mark.skipif(
@@ -97,8 +97,8 @@ def one_winner(case: Case, jobs: dict[str, Callable[[], Case]]) -> str:
 
 @pytest.fixture
 def crowd(pw: SimpleNamespace) -> SimpleNamespace:
-    pw.agent2 = grant(make_user(username="agent2"), pw.point_a, Role.AGENT)
-    pw.clerk2 = grant(make_user(username="clerk2"), pw.window, Role.WINDOW_CLERK)
+    pw.agent2 = person("agent2", (pw.point_a, Role.AGENT))
+    pw.clerk2 = person("clerk2", (pw.window, Role.WINDOW_CLERK))
     return pw
 
 
@@ -131,7 +131,7 @@ def test_two_agents_forwarding_and_the_citizen_withdrawing_at_once_leave_one_win
 @postgresql_only
 def test_two_clerks_accepting_and_refusing_at_once_leave_one_winner(crowd):
     for _ in range(ROUNDS):
-        case = crowd.act(crowd.submitted(), "forward", AGENT, window=crowd.window)
+        case = crowd.case_in("forwarded")
         seen = Status.FORWARDED
         action = one_winner(
             case,
@@ -153,7 +153,7 @@ def test_two_clerks_accepting_and_refusing_at_once_leave_one_winner(crowd):
 def test_the_same_action_twice_at_once_happens_once_without_an_expected_status(crowd):
     # Two deliveries (citizen and agent) and the automatic one, none sending what they saw.
     for _ in range(ROUNDS):
-        case = crowd.act(crowd.submitted(), "forward", AGENT, window=crowd.window)
+        case = crowd.case_in("forwarded")
         case = crowd.act(case, "accept", CLERK, acceptance_number="KC-3")
         case = crowd.act(case, "complete", CLERK, result="granted", delivery_method="pickup")
 

@@ -2,30 +2,28 @@
 National Day holiday (Thu 1 – Wed 7 October off; Sun 20 September and Sat 10 October are make-up
 working days), with pauses; and the background tasks that warn, escalate, deliver and close.
 
-Time is frozen by patching django.utils.timezone.now, which the workflow, its effects, the services
-and the task backend all call.
+Time is the test kit's frozen clock (shanghui/testing/clock.py: django.utils.timezone.now, which the
+workflow, its effects, the services and the task backend all call).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from shanghui.catalog.services import MaterialData
 from shanghui.catalog.tests.factories import make_item
 from shanghui.lib.workdays import BEIJING, end_of_day
 from shanghui.notify.models import Notification, OutboxMessage
-from shanghui.proxy import services, tasks
+from shanghui.proxy import tasks
 from shanghui.proxy.models import Case, CaseEvent, Status
-from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
+from shanghui.testing.clock import Clock
 from shanghui.workdays import calendar
 
 D = dt.date
@@ -33,18 +31,6 @@ D = dt.date
 
 def beijing(month: int, day: int, hour: int = 10, minute: int = 0, year: int = 2026) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, tzinfo=BEIJING)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.datetime], None]:
-    """Set the time every timezone.now() sees (returned in UTC, as Django's own)."""
-    current = {"now": timezone.now()}
-    monkeypatch.setattr(timezone, "now", lambda: current["now"])
-
-    def set_to(moment: dt.datetime) -> None:
-        current["now"] = moment.astimezone(dt.UTC)
-
-    return set_to
 
 
 @pytest.fixture
@@ -61,21 +47,17 @@ def items(pw: SimpleNamespace) -> SimpleNamespace:
     return pw
 
 
-def submitted_at(
-    pw: SimpleNamespace, clock: Callable[[dt.datetime], None], moment: dt.datetime, **kw: Any
-) -> Case:
-    clock(moment)
-    case = pw.new_case(**kw)
-    services.add_material(case=case, actor=pw.agent, upload=pdf_upload(), slot=0)
-    return pw.act(case, "submit", AGENT)
+def submitted_at(pw: SimpleNamespace, clock: Clock, moment: dt.datetime, **kw: Any) -> Case:
+    clock.set(moment)
+    return pw.case_in("submitted", **kw)
 
 
-def accepted(pw: SimpleNamespace, clock: Callable[[dt.datetime], None], item: Any, day: dt.datetime) -> Case:
+def accepted(pw: SimpleNamespace, clock: Clock, item: Any, day: dt.datetime) -> Case:
     """Submitted and forwarded on Wed 30 Sep, accepted at `day`."""
     case = submitted_at(pw, clock, beijing(9, 30, 9), item=item)
-    clock(beijing(9, 30, 11))
+    clock.set(beijing(9, 30, 11))
     case = pw.act(case, "forward", AGENT, window=pw.window)
-    clock(day)
+    clock.set(day)
     return pw.act(case, "accept", CLERK, acceptance_number="KC-2026-1010")
 
 
@@ -110,13 +92,13 @@ def test_each_clock_skips_the_holiday_and_counts_the_make_up_saturday(items, clo
     assert case.review_due_at == end_of_day(D(2026, 9, 30))
 
     # When the agent forwards it on Wed 30 Sep
-    clock(beijing(9, 30, 16))
+    clock.set(beijing(9, 30, 16))
     case = items.act(case, "forward", AGENT, window=items.window)
     # Then the window's acceptance (2 working days) is due at the end of Fri 9 Oct: 1–7 Oct are off
     assert case.acceptance_due_at == end_of_day(D(2026, 10, 9))
 
     # When the clerk accepts on Sat 10 Oct, a make-up working day, an item promised in 5 working days
-    clock(beijing(10, 10, 9, 30))
+    clock.set(beijing(10, 10, 9, 30))
     case = items.act(case, "accept", CLERK, acceptance_number="KC-2026-1010")
     # Then it is due at the end of Fri 16 Oct (Mon 12 … Fri 16; Sun 11 is a rest day)
     assert case.processing_due_at == end_of_day(D(2026, 10, 16))
@@ -129,9 +111,9 @@ def test_each_clock_skips_the_holiday_and_counts_the_make_up_saturday(items, clo
 def test_a_calendar_day_limit_ending_in_the_holiday_moves_to_the_first_working_day(items, clock):
     # Given an item promised in 5 calendar days, accepted on Mon 28 Sep
     case = submitted_at(items, clock, beijing(9, 28, 9), item=items.five_calendar)
-    clock(beijing(9, 28, 10))
+    clock.set(beijing(9, 28, 10))
     case = items.act(case, "forward", AGENT, window=items.window)
-    clock(beijing(9, 28, 15))
+    clock.set(beijing(9, 28, 15))
     case = items.act(case, "accept", CLERK, acceptance_number="KC-2026-0928")
 
     # Then the fifth day, Sat 3 Oct, is a holiday: the limit ends with Thu 8 Oct
@@ -145,10 +127,10 @@ def test_a_pre_review_correction_adds_its_three_days_to_the_review_clock(items, 
     assert due == end_of_day(D(2026, 9, 30))
 
     # When the agent asks for a correction at 11:00 and the citizen resubmits three days later
-    clock(beijing(9, 29, 11))
+    clock.set(beijing(9, 29, 11))
     case = items.act(case, "request_correction", AGENT, correction_items=["户口簿首页不清晰"])
     assert case.paused_at is not None
-    clock(beijing(10, 2, 11))
+    clock.set(beijing(10, 2, 11))
     case = items.act(case, "resubmit", APPLICANT)
 
     # Then the clock runs again with the three paused days added
@@ -162,9 +144,9 @@ def test_a_window_correction_after_acceptance_adds_its_days_to_the_processing_cl
     assert case.processing_due_at == end_of_day(D(2026, 10, 16))
 
     # When the window asks for a correction on Mon 12 Oct and the citizen resubmits on Thu 15 Oct
-    clock(beijing(10, 12, 10))
+    clock.set(beijing(10, 12, 10))
     case = items.act(case, "window_correction", CLERK, correction_items=["请补充近期免冠照片"])
-    clock(beijing(10, 15, 10))
+    clock.set(beijing(10, 15, 10))
     case = items.act(case, "resubmit", APPLICANT)
 
     # Then the case is back in processing, due three days later
@@ -174,13 +156,13 @@ def test_a_window_correction_after_acceptance_adds_its_days_to_the_processing_cl
 
 def test_a_window_correction_before_acceptance_adds_its_days_to_the_acceptance_clock(items, clock):
     case = submitted_at(items, clock, beijing(9, 30, 9))
-    clock(beijing(9, 30, 11))
+    clock.set(beijing(9, 30, 11))
     case = items.act(case, "forward", AGENT, window=items.window)
     assert case.acceptance_due_at == end_of_day(D(2026, 10, 9))
 
-    clock(beijing(10, 8, 9))
+    clock.set(beijing(10, 8, 9))
     case = items.act(case, "window_correction", CLERK, correction_items=["委托书未签字"])
-    clock(beijing(10, 9, 15))
+    clock.set(beijing(10, 9, 15))
     case = items.act(case, "resubmit", APPLICANT)
 
     assert case.status == Status.FORWARDED
@@ -190,9 +172,9 @@ def test_a_window_correction_before_acceptance_adds_its_days_to_the_acceptance_c
 def test_suspension_adds_the_suspended_time_when_processing_resumes(items, clock):
     case = accepted(items, clock, items.five_working, beijing(10, 10, 9, 30))
 
-    clock(beijing(10, 12, 9))
+    clock.set(beijing(10, 12, 9))
     case = items.act(case, "suspend", CLERK, reason="等待外省公安核查")
-    clock(beijing(10, 14, 15))
+    clock.set(beijing(10, 14, 15))
     case = items.act(case, "resume", CLERK)
 
     assert case.paused_at is None
@@ -228,7 +210,7 @@ def test_starting_a_clock_enqueues_a_warning_and_an_overdue_check(items, clock):
 def test_the_warning_tells_the_agents_of_the_point(items, clock):
     # Given a submitted case, and the warning time come
     case = submitted_at(items, clock, beijing(9, 29, 10))
-    clock(beijing(9, 30, 18))
+    clock.set(beijing(9, 30, 18))
 
     # When the warning check runs
     assert tasks.check_deadline_now(*check(case, "review", "warn")) is True
@@ -241,7 +223,7 @@ def test_the_warning_tells_the_agents_of_the_point(items, clock):
 def test_an_overdue_review_escalates_to_the_department_and_the_federation(items, clock):
     # Given a submitted case whose pre-review time has run out
     case = submitted_at(items, clock, beijing(9, 29, 10))
-    clock(beijing(10, 8, 9))
+    clock.set(beijing(10, 8, 9))
 
     # When the overdue check runs
     assert tasks.check_deadline_now(*check(case, "review", "overdue")) is True
@@ -257,9 +239,9 @@ def test_an_overdue_review_escalates_to_the_department_and_the_federation(items,
 
 def test_an_overdue_acceptance_is_on_the_window_clerks(items, clock):
     case = submitted_at(items, clock, beijing(9, 30, 9))
-    clock(beijing(9, 30, 11))
+    clock.set(beijing(9, 30, 11))
     case = items.act(case, "forward", AGENT, window=items.window)
-    clock(beijing(10, 10, 0, 5))
+    clock.set(beijing(10, 10, 0, 5))
 
     assert tasks.check_deadline_now(*check(case, "acceptance", "overdue")) is True
     assert outbox("case.overdue") == {"clerk", "dept_admin", "fed_admin"}
@@ -267,7 +249,7 @@ def test_an_overdue_acceptance_is_on_the_window_clerks(items, clock):
 
 def test_the_same_check_running_twice_notifies_and_records_once(items, clock):
     case = submitted_at(items, clock, beijing(9, 29, 10))
-    clock(beijing(10, 8, 9))
+    clock.set(beijing(10, 8, 9))
     args = check(case, "review", "overdue")
 
     tasks.check_deadline_now(*args)
@@ -280,9 +262,9 @@ def test_the_same_check_running_twice_notifies_and_records_once(items, clock):
 def test_a_check_for_a_case_that_moved_on_does_nothing(items, clock):
     # Given a case forwarded before its pre-review time ran out
     case = submitted_at(items, clock, beijing(9, 29, 10))
-    clock(beijing(9, 29, 15))
+    clock.set(beijing(9, 29, 15))
     case = items.act(case, "forward", AGENT, window=items.window)
-    clock(beijing(10, 8, 9))
+    clock.set(beijing(10, 8, 9))
 
     # When the pre-review checks run
     for stage in ("warn", "overdue"):
@@ -295,9 +277,9 @@ def test_a_check_for_a_case_that_moved_on_does_nothing(items, clock):
 
 def test_a_check_while_the_clock_is_paused_does_nothing(items, clock):
     case = submitted_at(items, clock, beijing(9, 29, 10))
-    clock(beijing(9, 29, 11))
+    clock.set(beijing(9, 29, 11))
     items.act(case, "request_correction", AGENT, correction_items=["户口簿首页不清晰"])
-    clock(beijing(10, 8, 9))
+    clock.set(beijing(10, 8, 9))
 
     assert tasks.check_deadline_now(*check(case, "review", "overdue")) is False
     assert not CaseEvent.objects.filter(action="overdue").exists()
@@ -307,18 +289,18 @@ def test_after_a_pause_only_the_checks_of_the_shifted_due_time_count(items, cloc
     # Given a correction round of three days: the review clock's due time moved
     case = submitted_at(items, clock, beijing(9, 29, 10))
     old_overdue = check(case, "review", "overdue")
-    clock(beijing(9, 29, 11))
+    clock.set(beijing(9, 29, 11))
     case = items.act(case, "request_correction", AGENT, correction_items=["户口簿首页不清晰"])
-    clock(beijing(10, 2, 11))
+    clock.set(beijing(10, 2, 11))
     case = items.act(case, "resubmit", APPLICANT)
     new_overdue = check(case, "review", "overdue")
     assert new_overdue != old_overdue
 
     # When both checks run after the old due time but before the new one
-    clock(beijing(10, 3, 9))
+    clock.set(beijing(10, 3, 9))
     assert tasks.check_deadline_now(*old_overdue) is False
     # Then only the check of the new due time acts, once it has come
-    clock(beijing(10, 4, 0, 1))
+    clock.set(beijing(10, 4, 0, 1))
     assert tasks.check_deadline_now(*new_overdue) is True
     assert CaseEvent.objects.filter(case=case, action="overdue").count() == 1
 
@@ -327,9 +309,9 @@ def test_after_a_pause_only_the_checks_of_the_shifted_due_time_count(items, cloc
 def test_the_worker_runs_the_due_checks_and_delivers_the_reminders(items, clock):
     # Given a forwarded case, and the time past both its clocks' due times
     case = submitted_at(items, clock, beijing(9, 30, 9))
-    clock(beijing(9, 30, 11))
+    clock.set(beijing(9, 30, 11))
     items.act(case, "forward", AGENT, window=items.window)
-    clock(beijing(10, 12, 9))
+    clock.set(beijing(10, 12, 9))
 
     # When the task worker runs everything that is due
     call_command("db_worker", batch=True, startup_delay=False, verbosity=0)
@@ -348,9 +330,9 @@ def test_the_worker_runs_the_due_checks_and_delivers_the_reminders(items, clock)
 # --- Automatic delivery and closing --------------------------------------------------------------------
 
 
-def completed(pw: SimpleNamespace, clock: Callable[[dt.datetime], None]) -> Case:
+def completed(pw: SimpleNamespace, clock: Clock) -> Case:
     case = accepted(pw, clock, pw.item, beijing(10, 10, 9, 30))
-    clock(beijing(10, 14, 10))
+    clock.set(beijing(10, 14, 10))
     return pw.act(case, "complete", CLERK, result="granted", delivery_method="pickup")
 
 
@@ -360,7 +342,7 @@ def test_completion_schedules_automatic_delivery_which_delivers(items, clock):
     assert row.args_kwargs["args"] == [case.pk]
     assert row.run_after == beijing(10, 14, 10) + dt.timedelta(days=7)
 
-    clock(beijing(10, 21, 10))
+    clock.set(beijing(10, 21, 10))
     assert tasks.auto_deliver.call(case.pk) is True
 
     case.refresh_from_db()

@@ -21,11 +21,10 @@ from shanghui.audit.models import AuditEntry
 from shanghui.conversations import services as conversations
 from shanghui.conversations.tests.conftest import citizen_client
 from shanghui.lib.owners import Viewer
-from shanghui.orgs.tests.factories import UserFactory
 from shanghui.proxy.models import Case
 from shanghui.proxy.owner import PROXY_CASE
-from shanghui.proxy.tests.conftest import PDF, PNG
-from shanghui.proxy.workflow import AGENT
+from shanghui.testing.cases import PDF, PNG
+from shanghui.testing.personas import person
 
 # persona → the answer for a material on the case page, for a conversation attachment, and for the
 # material through the API. Every persona of the shared world, a superuser and an anonymous visitor.
@@ -55,7 +54,7 @@ SECRET_NAME = "张三身份证正反面"  # an uploaded file's name may name a p
 def files(pw: SimpleNamespace) -> SimpleNamespace:
     """A case forwarded to the window, with a material, a photo the citizen sent in the conversation
     and an internal PDF of the agent's."""
-    case = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
+    case = pw.case_in("forwarded")
     material = case.materials.get()
     material.original_name = f"{SECRET_NAME}.pdf"
     material.save(update_fields=["original_name"])
@@ -68,7 +67,7 @@ def files(pw: SimpleNamespace) -> SimpleNamespace:
         conversation=conversation, viewer=Viewer(user=pw.agent), body="", internal=True,
         upload=SimpleUploadedFile("核查表.pdf", PDF, content_type="application/pdf"),
     )  # fmt: skip
-    pw.superuser = UserFactory(username="root", is_superuser=True)
+    pw.superuser = person("root", is_superuser=True)
     pw.case, pw.material, pw.photo, pw.note = case, material, photo, note
     return pw
 

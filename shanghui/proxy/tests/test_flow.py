@@ -9,8 +9,8 @@ from shanghui.notify.models import OutboxMessage
 from shanghui.notify.tasks import deliver_due
 from shanghui.proxy import services
 from shanghui.proxy.models import CaseEvent, FollowUp, Status
-from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK, Conflict, TransitionError, transition
+from shanghui.testing.cases import pdf_upload
 
 
 def test_a_case_goes_from_intake_to_closed_with_a_correction_round(pw):
@@ -68,7 +68,7 @@ def test_an_action_from_the_wrong_status_is_a_conflict_and_changes_nothing(pw):
 
 
 def test_refusal_needs_a_reason(pw):
-    case = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
+    case = pw.case_in("forwarded")
     with pytest.raises(TransitionError):
         pw.act(case, "refuse", CLERK, reason="")
     case = pw.act(case, "refuse", CLERK, reason="非本窗口受理范围")
@@ -81,16 +81,11 @@ def test_forwarding_to_a_window_of_another_department_or_county_is_refused(pw):
         pw.act(case, "forward", AGENT, window=pw.window2)
 
 
-def test_suspension_pauses_the_processing_clock(pw, monkeypatch):
-    case = pw.act(
-        pw.act(pw.submitted(), "forward", AGENT, window=pw.window), "accept", CLERK, acceptance_number="A1"
-    )
+def test_suspension_pauses_the_processing_clock(pw, clock):
+    case = pw.case_in("accepted", params={"accept": {"acceptance_number": "A1"}})
     due = case.processing_due_at
     case = pw.act(case, "suspend", CLERK, reason="等待外省公安核查")
-    from django.utils import timezone
-
-    later = timezone.now() + dt.timedelta(days=3)
-    monkeypatch.setattr(timezone, "now", lambda: later)
+    clock.advance(days=3)
     case = pw.act(case, "resume", CLERK)
     assert abs((case.processing_due_at - due) - dt.timedelta(days=3)) < dt.timedelta(seconds=5)
 
@@ -102,7 +97,7 @@ def test_the_same_form_submitted_twice_creates_one_case(pw):
 
 
 def test_notifications_are_written_with_the_change_and_delivered_by_the_task(pw):
-    case = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
+    case = pw.case_in("forwarded")
     sms = OutboxMessage.objects.filter(channel="sms", address=pw.applicant.mobile)
     assert sms.count() == 2  # submitted, forwarded
     assert OutboxMessage.objects.filter(channel="in_app", recipient=pw.clerk).exists()

@@ -7,7 +7,6 @@ import datetime as dt
 import re
 from types import SimpleNamespace
 
-import pytest
 from django.utils import timezone
 
 from shanghui.lib.workdays import BEIJING
@@ -17,14 +16,6 @@ from shanghui.proxy.models import DailySerial
 NUMBER = re.compile(r"(?P<region>[0-9]{6})(?P<date>[0-9]{8})(?P<serial>[0-9]{6})")
 
 
-@pytest.fixture
-def at(monkeypatch: pytest.MonkeyPatch):
-    def set_to(moment: dt.datetime) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: moment.astimezone(dt.UTC))
-
-    return set_to
-
-
 def applicant_of(pw: SimpleNamespace, region: str) -> services.Applicant:
     return services.Applicant(
         name="李四", id_number="330802199003070017", mobile="13800001235", home_region_code=region,
@@ -32,8 +23,8 @@ def applicant_of(pw: SimpleNamespace, region: str) -> services.Applicant:
     )  # fmt: skip
 
 
-def test_the_number_is_region_date_and_a_six_digit_serial(pw, at):
-    at(dt.datetime(2026, 3, 2, 9, 0, tzinfo=BEIJING))
+def test_the_number_is_region_date_and_a_six_digit_serial(pw, clock):
+    clock.set(dt.datetime(2026, 3, 2, 9, 0, tzinfo=BEIJING))
     first, second = pw.new_case(), pw.new_case()
 
     match = NUMBER.fullmatch(first.number)
@@ -43,8 +34,8 @@ def test_the_number_is_region_date_and_a_six_digit_serial(pw, at):
     assert len(first.number) == 20
 
 
-def test_the_serial_counts_per_home_region(pw, at):
-    at(dt.datetime(2026, 3, 2, 9, 0, tzinfo=BEIJING))
+def test_the_serial_counts_per_home_region(pw, clock):
+    clock.set(dt.datetime(2026, 3, 2, 9, 0, tzinfo=BEIJING))
     kecheng = pw.new_case()
     longyou = pw.new_case(applicant=applicant_of(pw, "330825"))
     kecheng2 = pw.new_case()
@@ -54,11 +45,11 @@ def test_the_serial_counts_per_home_region(pw, at):
     ]  # fmt: skip
 
 
-def test_the_serial_starts_again_each_day(pw, at):
-    at(dt.datetime(2026, 3, 2, 9, 0, tzinfo=BEIJING))
+def test_the_serial_starts_again_each_day(pw, clock):
+    clock.set(dt.datetime(2026, 3, 2, 9, 0, tzinfo=BEIJING))
     pw.new_case()
     pw.new_case()
-    at(dt.datetime(2026, 3, 3, 9, 0, tzinfo=BEIJING))
+    clock.set(dt.datetime(2026, 3, 3, 9, 0, tzinfo=BEIJING))
     assert pw.new_case().number == "33080220260303000001"
     assert set(DailySerial.objects.values_list("day", "last")) == {
         (dt.date(2026, 3, 2), 2),
@@ -66,11 +57,11 @@ def test_the_serial_starts_again_each_day(pw, at):
     }
 
 
-def test_the_date_is_the_beijing_date_not_the_utc_one(pw, at):
+def test_the_date_is_the_beijing_date_not_the_utc_one(pw, clock):
     # 23:30 and 00:30 Beijing time are 15:30 and 16:30 UTC of the same UTC day
-    at(dt.datetime(2026, 3, 1, 23, 30, tzinfo=BEIJING))
+    clock.set(dt.datetime(2026, 3, 1, 23, 30, tzinfo=BEIJING))
     late = pw.new_case()
-    at(dt.datetime(2026, 3, 2, 0, 30, tzinfo=BEIJING))
+    clock.set(dt.datetime(2026, 3, 2, 0, 30, tzinfo=BEIJING))
     early = pw.new_case()
 
     assert late.number == "33080220260301000001"

@@ -4,47 +4,26 @@ providers' sending limits (1 a minute, 5 an hour, 10 a day per number)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
 
 import pytest
-from django.utils import timezone
 
 from shanghui.lib.crypto import keyed_hash
 from shanghui.notify.sms import ConsoleSmsBackend, SmsError
 from shanghui.proxy import otp
 from shanghui.proxy.models import MobileCode
+from shanghui.testing.sms import SmsOutbox
 
 MOBILE = "13800001234"
 
 
-@pytest.fixture(autouse=True)
-def _sms_outbox() -> Iterator[None]:
-    ConsoleSmsBackend.outbox.clear()
-    yield
-    ConsoleSmsBackend.outbox.clear()
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.timedelta], None]:
-    """Move time forward from now; every later timezone.now() sees the moved time."""
-    start = timezone.now()
-
-    def move_to(offset: dt.timedelta) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: start + offset)
-
-    move_to(dt.timedelta(0))
-    return move_to
-
-
 def last_code(mobile: str = MOBILE) -> str:
-    sent = [m for m in ConsoleSmsBackend.outbox if m["mobile"] == mobile and m["template"] == "otp"]
-    return str(sent[-1]["params"]["code"])
+    return SmsOutbox().last_code(mobile)
 
 
-def test_a_code_is_sent_as_the_otp_template_and_stored_only_hashed(db):
+def test_a_code_is_sent_as_the_otp_template_and_stored_only_hashed(db, clock, sms_outbox):
     expires = otp.request_code(MOBILE)
 
-    [message] = ConsoleSmsBackend.outbox
+    [message] = sms_outbox
     code = message["params"]["code"]
     assert message["template"] == "otp" and message["mobile"] == MOBILE
     assert len(code) == 6 and code.isdigit()
@@ -53,7 +32,7 @@ def test_a_code_is_sent_as_the_otp_template_and_stored_only_hashed(db):
     assert row.mobile_hash == keyed_hash(MOBILE)
     stored = " ".join(str(v) for v in MobileCode.objects.values().get().values())
     assert code not in stored and MOBILE not in stored
-    assert dt.timedelta(minutes=4, seconds=59) < expires - timezone.now() <= dt.timedelta(minutes=5)
+    assert expires == clock.now + dt.timedelta(minutes=5)
 
 
 def test_the_right_code_works_once(db):
@@ -90,69 +69,72 @@ def test_a_wrong_code_counts_and_five_wrong_tries_use_the_code_up(db):
 def test_a_code_expires_after_five_minutes(db, clock):
     otp.request_code(MOBILE)
     code = last_code()
-    clock(dt.timedelta(minutes=5, seconds=1))
+    clock.set(clock.start + dt.timedelta(minutes=5, seconds=1))
     with pytest.raises(otp.OtpError, match="已过期"):
         otp.verify_code(MOBILE, code)
 
 
 def test_a_code_works_until_its_expiry(db, clock):
     otp.request_code(MOBILE)
-    clock(dt.timedelta(minutes=4, seconds=50))
+    clock.set(clock.start + dt.timedelta(minutes=4, seconds=50))
     otp.verify_code(MOBILE, last_code())
 
 
-def test_a_new_code_replaces_the_old_one(db, clock):
+def test_a_new_code_replaces_the_old_one(db, clock, monkeypatch):
+    # Two different codes for certain (drawn at random, they are the same once in a million).
+    codes = iter([123456, 654321])
+    monkeypatch.setattr(otp.secrets, "randbelow", lambda _: next(codes))
     otp.request_code(MOBILE)
     old = last_code()
-    clock(dt.timedelta(seconds=61))
+    clock.set(clock.start + dt.timedelta(seconds=61))
     otp.request_code(MOBILE)
     new = last_code()
-    if old != new:
-        with pytest.raises(otp.OtpError):
-            otp.verify_code(MOBILE, old)
+    assert (old, new) == ("123456", "654321")
+    with pytest.raises(otp.OtpError):
+        otp.verify_code(MOBILE, old)
     otp.verify_code(MOBILE, new)
 
 
-def test_one_code_per_number_per_minute(db, clock):
+def test_one_code_per_number_per_minute(db, clock, sms_outbox):
     otp.request_code(MOBILE)
     with pytest.raises(otp.OtpError, match="验证码发送过于频繁，请60秒后再试"):
         otp.request_code(MOBILE)
-    clock(dt.timedelta(seconds=45))
+    clock.set(clock.start + dt.timedelta(seconds=45))
     with pytest.raises(otp.OtpError, match="请15秒后再试"):
         otp.request_code(MOBILE)
     otp.request_code("13900001234")  # another number is not held up
-    clock(dt.timedelta(seconds=60))
+    clock.set(clock.start + dt.timedelta(seconds=60))
     otp.request_code(MOBILE)
-    assert len(ConsoleSmsBackend.outbox) == 3
+    assert len(sms_outbox) == 3
 
 
-def test_five_codes_an_hour(db, clock):
+def test_five_codes_an_hour(db, clock, sms_outbox):
     for minute in range(5):
-        clock(dt.timedelta(minutes=minute * 2))
+        clock.set(clock.start + dt.timedelta(minutes=minute * 2))
         otp.request_code(MOBILE)
-    clock(dt.timedelta(minutes=10))
+    clock.set(clock.start + dt.timedelta(minutes=10))
     with pytest.raises(otp.OtpError, match="验证码发送次数过多，请50分钟后再试"):
         otp.request_code(MOBILE)
-    clock(dt.timedelta(minutes=60, seconds=1))  # the first send left the hour
+    clock.set(clock.start + dt.timedelta(minutes=60, seconds=1))  # the first send left the hour
     otp.request_code(MOBILE)
-    assert len(ConsoleSmsBackend.outbox) == 6
+    assert len(sms_outbox) == 6
 
 
-def test_ten_codes_a_day(db, clock):
+def test_ten_codes_a_day(db, clock, sms_outbox):
     # 13 minutes apart: never more than five within an hour.
     for n in range(10):
-        clock(dt.timedelta(minutes=13 * n))
+        clock.set(clock.start + dt.timedelta(minutes=13 * n))
         otp.request_code(MOBILE)
-    clock(dt.timedelta(minutes=13 * 10))
+    clock.set(clock.start + dt.timedelta(minutes=13 * 10))
     with pytest.raises(otp.OtpError, match="今日获取验证码次数已达上限"):
         otp.request_code(MOBILE)
-    clock(dt.timedelta(days=1, seconds=1))
+    clock.set(clock.start + dt.timedelta(days=1, seconds=1))
     otp.request_code(MOBILE)
-    assert len(ConsoleSmsBackend.outbox) == 11
+    assert len(sms_outbox) == 11
     assert len(MobileCode.objects.get().sent_times) <= 10  # old times are dropped
 
 
-def test_a_failed_send_is_reported_and_does_not_count(db, monkeypatch):
+def test_a_failed_send_is_reported_and_does_not_count(db, monkeypatch, sms_outbox):
     def refuse(self, **kwargs):
         raise SmsError("gateway down")
 
@@ -163,7 +145,7 @@ def test_a_failed_send_is_reported_and_does_not_count(db, monkeypatch):
     assert row.sent_times == [] and row.code_hash == ""
     monkeypatch.undo()
     otp.request_code(MOBILE)  # not held up by the minute limit
-    assert len(ConsoleSmsBackend.outbox) == 1
+    assert len(sms_outbox) == 1
 
 
 @pytest.mark.parametrize("value", ["", "1380000123", "23800001234", "abc"])

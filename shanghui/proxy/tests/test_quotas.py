@@ -16,11 +16,11 @@ from django.urls import reverse
 from shanghui.conversations.models import Message
 from shanghui.conversations.tests.conftest import citizen_client, staff_client
 from shanghui.orgs.models import Role
-from shanghui.orgs.tests.factories import grant, make_user
 from shanghui.proxy.models import Case, CaseMaterial
 from shanghui.proxy.owner import PROXY_CASE
-from shanghui.proxy.tests.conftest import PDF, pdf_upload
 from shanghui.proxy.tests.test_citizen_views import MOBILE, OTHER, as_citizen, citizen_case, upload
+from shanghui.testing.cases import PDF, pdf_upload
+from shanghui.testing.personas import person
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 KB = 1024
@@ -148,7 +148,7 @@ def test_a_staff_members_day_counts_their_uploads_everywhere(pw, settings):
     assert by_chat.json()["error"].startswith("您今天已上传 0.6 MB")
     assert not Message.objects.exclude(file="").exists()
     # A colleague's day is their own.
-    colleague = grant(make_user(username="agent2"), pw.point_a, Role.AGENT)
+    colleague = person("agent2", (pw.point_a, Role.AGENT))
     assert (
         conversation_upload(staff_client(colleague), second, pdf_of(600 * KB), as_citizen=False).status_code
         == 201

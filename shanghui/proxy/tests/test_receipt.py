@@ -10,7 +10,7 @@ from django.utils import timezone
 from shanghui.accounts.citizen import CITIZEN_SESSION_KEY, VERIFIED_AT_KEY
 from shanghui.orgs.models import Organisation
 from shanghui.proxy import receipt
-from shanghui.proxy.tests.conftest import pdf_upload
+from shanghui.testing.cases import pdf_upload
 
 
 @pytest.fixture

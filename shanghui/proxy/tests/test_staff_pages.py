@@ -22,11 +22,12 @@ from openpyxl import load_workbook
 from shanghui.accounts.models import User
 from shanghui.audit.models import AuditEntry
 from shanghui.orgs.models import OrgKind, Role
-from shanghui.orgs.tests.factories import grant, make_org, make_user
+from shanghui.orgs.tests.factories import make_org
 from shanghui.proxy import services
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, FollowUp, Status
-from shanghui.proxy.tests.conftest import PDF, pdf_upload
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
+from shanghui.testing.cases import PDF, pdf_upload
+from shanghui.testing.personas import person
 
 HTMX = {"HX-Request": "true"}
 
@@ -36,11 +37,10 @@ def staff(pw: SimpleNamespace) -> SimpleNamespace:
     """`pw` plus a clerk of another window of the same department (龙游县) and a helper that makes a
     case forwarded to 柯城区's window."""
     pw.window_b = make_org(OrgKind.WINDOW, "龙游县公安窗口", pw.dept, region_code="330825")
-    pw.other_clerk = make_user(username="other_clerk")
-    grant(pw.other_clerk, pw.window_b, Role.WINDOW_CLERK)
+    pw.other_clerk = person("other_clerk", (pw.window_b, Role.WINDOW_CLERK))
 
     def forwarded() -> Case:
-        return pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
+        return pw.case_in("forwarded")
 
     pw.forwarded = forwarded
     return pw
@@ -254,7 +254,7 @@ def test_a_clerks_action_without_its_input_shows_a_chinese_message_and_changes_n
 def test_completion_by_post_needs_a_tracking_number_and_keeps_no_result_file_when_refused(
     client: Client, staff: SimpleNamespace
 ) -> None:
-    case = staff.act(staff.forwarded(), "accept", CLERK, acceptance_number="A1")
+    case = staff.case_in("accepted", params={"accept": {"acceptance_number": "A1"}})
     client.force_login(staff.clerk)
 
     response = _act(
@@ -716,9 +716,9 @@ def _by_status(cases: Any) -> dict[str, int]:
 
 @pytest.fixture
 def bad_rating(staff: SimpleNamespace) -> FollowUp:
-    case = staff.act(staff.forwarded(), "accept", CLERK, acceptance_number="A1")
-    case = staff.act(case, "complete", CLERK, result="granted", delivery_method="pickup")
-    case = staff.act(case, "deliver", APPLICANT)
+    case = staff.case_in(
+        "delivered", params={"accept": {"acceptance_number": "A1"}}, by={"deliver": APPLICANT}
+    )
     rating = services.rate_case(case=case, level=1, comment="窗口态度差")
     return FollowUp.objects.get(rating=rating)
 

@@ -22,8 +22,8 @@ from shanghui.proxy import services, summaries
 from shanghui.proxy.access import cases_for_user
 from shanghui.proxy.models import Case, Status
 from shanghui.proxy.queries import case_statistics
-from shanghui.proxy.tests.conftest import pdf_upload
-from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
+from shanghui.proxy.workflow import AGENT, APPLICANT
+from shanghui.testing.cases import pdf_upload
 
 H = dt.timedelta(hours=1)
 
@@ -43,13 +43,10 @@ def figures(pw: SimpleNamespace) -> SimpleNamespace:
     now = timezone.now()
     t0 = now - dt.timedelta(days=20)
 
-    def through(case: Case, upto: str) -> Case:
-        case = pw.act(case, "forward", AGENT, window=pw.window)
-        if upto == "refused":
-            return pw.act(case, "refuse", CLERK, reason="不属于本窗口受理范围")
-        case = pw.act(case, "accept", CLERK, acceptance_number="A")
-        case = pw.act(case, "complete", CLERK, result="granted", delivery_method="pickup")
-        return pw.act(case, "deliver", APPLICANT)
+    def delivered() -> Case:
+        return pw.case_in(
+            "delivered", params={"accept": {"acceptance_number": "A"}}, by={"deliver": APPLICANT}
+        )
 
     def stamp(
         case: Case, start: dt.datetime, review: float, accept: float | None, complete: float | None
@@ -66,13 +63,13 @@ def figures(pw: SimpleNamespace) -> SimpleNamespace:
             fields |= {"delivered_at": start + (review + accept + complete + 5) * H}
         Case.objects.filter(pk=case.pk).update(**fields)
 
-    pw.on_time = through(pw.submitted(), "delivered")
+    pw.on_time = delivered()
     stamp(pw.on_time, t0, 2, 10, 30)
     services.rate_case(case=pw.on_time, level=5)
-    pw.late = through(pw.submitted(), "delivered")
+    pw.late = delivered()
     stamp(pw.late, t0, 30, 50, 200)
     services.rate_case(case=pw.late, level=1, comment="太慢")
-    pw.refused = through(pw.submitted(), "refused")
+    pw.refused = pw.case_in("refused", params={"refuse": {"reason": "不属于本窗口受理范围"}})
     stamp(pw.refused, t0, 4, None, None)
     pw.draft = pw.new_case()
     pw.b_case = pw.new_case(proxy_point=pw.point_b, actor=pw.agent_b)
@@ -209,7 +206,7 @@ def _cards(user: Any) -> dict[str, Any]:
 
 def test_each_role_sees_its_case_queues_on_the_home_page(client: Client, pw: SimpleNamespace) -> None:
     submitted = pw.submitted()
-    forwarded = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
+    forwarded = pw.case_in("forwarded")
     Case.objects.filter(pk=forwarded.pk).update(acceptance_due_at=timezone.now() - H)
 
     agent, clerk, federation = _cards(pw.agent), _cards(pw.clerk), _cards(pw.fed_admin)

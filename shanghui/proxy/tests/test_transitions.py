@@ -17,10 +17,8 @@ from django.http import Http404
 
 from shanghui.notify.models import OutboxMessage
 from shanghui.orgs.models import Role
-from shanghui.orgs.tests.factories import grant, make_user
 from shanghui.proxy import access, services
 from shanghui.proxy.models import FINAL_STATUSES, Case, CaseEvent, Status
-from shanghui.proxy.tests.conftest import pdf_upload
 from shanghui.proxy.workflow import (
     AGENT,
     APPLICANT,
@@ -32,6 +30,8 @@ from shanghui.proxy.workflow import (
     allowed_actions,
     transition,
 )
+from shanghui.testing.cases import PATHS, pdf_upload
+from shanghui.testing.personas import person
 
 ACTOR_KINDS = (APPLICANT, AGENT, CLERK, SYSTEM)
 
@@ -47,24 +47,8 @@ PARAMS: dict[str, dict[str, Any]] = {
     "complete": {"result": "granted", "delivery_method": "pickup"},
 }
 
-# How a case reaches each state, one action after another through the real workflow. A case waiting
-# for correction appears three times: it returns to where the correction was asked from.
-PATHS: dict[str, list[str]] = {
-    "draft": [],
-    "submitted": ["submit"],
-    "needs_correction": ["submit", "request_correction"],
-    "needs_correction@forwarded": ["submit", "forward", "window_correction"],
-    "needs_correction@accepted": ["submit", "forward", "accept", "window_correction"],
-    "forwarded": ["submit", "forward"],
-    "accepted": ["submit", "forward", "accept"],
-    "suspended": ["submit", "forward", "accept", "suspend"],
-    "refused": ["submit", "forward", "refuse"],
-    "completed": ["submit", "forward", "accept", "complete"],
-    "delivered": ["submit", "forward", "accept", "complete", "deliver"],
-    "closed": ["submit", "forward", "accept", "complete", "deliver", "close"],
-    "withdrawn": ["submit", "withdraw"],
-    "terminated": ["submit", "forward", "accept", "terminate"],
-}
+# How a case reaches each state: the test kit's PATHS (shanghui/testing/cases.py). A case waiting for
+# correction appears three times: it returns to where the correction was asked from.
 RETURNS_TO = {
     "needs_correction": Status.SUBMITTED,
     "needs_correction@forwarded": Status.FORWARDED,
@@ -89,16 +73,7 @@ def actor_for(pw: SimpleNamespace, kind: str) -> Any:
 
 def build(pw: SimpleNamespace, state: str) -> Case:
     """A fresh case in `state`, walked there through the workflow by whoever the table allows."""
-    case = pw.new_case()
-    services.add_material(case=case, actor=pw.agent, upload=pdf_upload(), slot=0)
-    for action in PATHS[state]:
-        kind = next(k for k in (AGENT, CLERK, APPLICANT, SYSTEM) if k in TRANSITIONS[action].actors)
-        case = transition(
-            case_id=case.pk, action=action, actor=actor_for(pw, kind), actor_kind=kind,
-            params=params_for(pw, action),
-        )  # fmt: skip
-    assert case.status == status_of(state)
-    return case
+    return pw.case_in(state, params=PARAMS)
 
 
 def expected(action: str, kind: str, state: str) -> type[Exception] | str:
@@ -289,7 +264,7 @@ def test_withdrawal_is_not_offered_after_acceptance(pw):
 @pytest.fixture
 def others(pw: SimpleNamespace) -> SimpleNamespace:
     """A clerk of another window (人社, 龙游) besides the shared personas."""
-    pw.clerk2 = grant(make_user(username="clerk2"), pw.window2, Role.WINDOW_CLERK)
+    pw.clerk2 = person("clerk2", (pw.window2, Role.WINDOW_CLERK))
     return pw
 
 

@@ -14,8 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shanghui.proxy import services
 from shanghui.proxy.models import Case, CaseMaterial
-from shanghui.proxy.tests.conftest import PDF, PNG, pdf_upload
-from shanghui.proxy.workflow import AGENT
+from shanghui.testing.cases import PDF, PNG, pdf_upload
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
@@ -122,7 +121,7 @@ def test_a_slot_the_item_does_not_have_is_refused(pw, draft):
 
 def test_uploads_are_refused_after_forwarding(pw):
     # Given a case forwarded to the window
-    case = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
+    case = pw.case_in("forwarded")
     before = CaseMaterial.objects.filter(case=case).count()
     files = stored_files()
 

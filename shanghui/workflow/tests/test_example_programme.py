@@ -8,12 +8,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.http import Http404
-from django.utils import timezone
 
 from shanghui.conversations import services as conversations
 from shanghui.lib import owners
 from shanghui.lib.owners import Viewer
 from shanghui.lib.workdays import end_of_day
+from shanghui.testing.clock import Clock
 from shanghui.workdays import calendar
 from shanghui.workflow.machine import SYSTEM
 from shanghui.workflow.testing import Walks
@@ -54,16 +54,13 @@ WALKS = Walks(
 
 
 def test_opening_starts_the_clock_on_working_days_and_finishing_stops_it_on_time(
-    errands: SimpleNamespace,
+    errands: SimpleNamespace, clock: Clock
 ) -> None:
     # Given an errand opened on Wednesday 30 September 2026, before the National Day holiday
     opened = dt.datetime(2026, 9, 30, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     errand = errands.new()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(timezone, "now", lambda: opened)
-        errand = MACHINE.transition(
-            pk=errand.pk, action="open", actor=errands.requester, actor_kind=REQUESTER
-        )
+    clock.set(opened)
+    errand = MACHINE.transition(pk=errand.pk, action="open", actor=errands.requester, actor_kind=REQUESTER)
 
     # Then two working days end on Friday 9 October (1–8 October are holidays; Sunday the 11th works)
     assert errand.due_at == end_of_day(dt.date(2026, 10, 9))
@@ -73,15 +70,10 @@ def test_opening_starts_the_clock_on_working_days_and_finishing_stops_it_on_time
 
     # When the helper finishes on the 9th, the clock stops, on time
     finished = opened + dt.timedelta(days=9)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(timezone, "now", lambda: finished)
-        errand = MACHINE.transition(
-            pk=errand.pk,
-            action="finish",
-            actor=errands.helper,
-            actor_kind=HELPER,
-            params={"result": "办好了"},
-        )
+    clock.set(finished)
+    errand = MACHINE.transition(
+        pk=errand.pk, action="finish", actor=errands.helper, actor_kind=HELPER, params={"result": "办好了"}
+    )
     assert CLOCKS.running(errand) == ("", None, None)
     assert [(s.key, s.state) for s in CLOCKS.states(errand, finished)] == [("reply", "按时完成")]
 

@@ -1,7 +1,7 @@
 """The catalogue as Excel: the export of the staff list, the import template and the error report.
 
-An export has the columns of the import template (importer.COLUMNS), so that an exported file
-imports back with no changes.
+An export has the columns of the import template (columns.COLUMNS, each with its cell of an item), so
+that an exported file imports back with no changes.
 """
 
 from __future__ import annotations
@@ -16,40 +16,15 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from shanghui.catalog.importer import COLUMNS, MATERIALS_EXAMPLE, format_materials
-from shanghui.catalog.models import Delivery, ImportJob, ItemType, LimitUnit, ServiceItem
-from shanghui.catalog.services import materials_of, zh_labels
+from shanghui.catalog.models import ImportJob, ItemType, ServiceItem
+from shanghui.catalog.services import zh_labels
+from shanghui.catalog.transfer.columns import COLUMNS, item_row
+from shanghui.catalog.transfer.materials import MATERIALS_EXAMPLE
 
 EXPORT_CHUNK = 500
 HEADERS = [c.header for c in COLUMNS]
 DATA_SHEET = "事项目录"
 HELP_SHEET = "填写说明"
-
-
-def item_row(item: ServiceItem) -> list[Any]:
-    """One item in the order of COLUMNS."""
-    delivery, units = zh_labels(Delivery), zh_labels(LimitUnit)
-    fee = item.fee_yuan
-    return [
-        item.department.name,
-        item.group_name,
-        item.name,
-        item.code,
-        zh_labels(ItemType).get(item.item_type, item.item_type),
-        item.description,
-        item.conditions,
-        item.legal_limit,
-        str(units.get(item.legal_limit_unit, "")),
-        item.promised_limit,
-        str(units.get(item.promised_limit_unit, "")),
-        int(fee) if fee == int(fee) else float(fee),
-        item.fee_note,
-        ";".join(str(delivery.get(d, d)) for d in item.delivery_methods or []),
-        item.proxy_eligible,
-        ";".join(item.region_codes or []),
-        item.is_online,
-        format_materials(materials_of(item)),
-    ]
 
 
 def export_rows(items: QuerySet[ServiceItem]) -> Iterator[list[Any]]:
