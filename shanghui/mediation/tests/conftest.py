@@ -27,7 +27,7 @@ from shanghui.mediation.services import PartyInput
 from shanghui.orgs.models import OrgKind, Role
 from shanghui.orgs.tests.factories import grant, make_credit_code, make_org, make_user
 from shanghui.workdays import calendar
-from tests.api.conftest import _fresh_rate_limits, api_as, make_token  # noqa: F401  (API fixtures re-exported)
+from tests.api.conftest import api_as, make_token  # noqa: F401  (API fixtures re-exported)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 APPLICANT_MOBILE, RESPONDENT_MOBILE, STRANGER_MOBILE = "13800000001", "13800000002", "13800000009"
