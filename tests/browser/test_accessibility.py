@@ -16,11 +16,8 @@ from django.conf import settings
 
 from shanghui.accounts.citizen import CITIZEN_SESSION_KEY, VERIFIED_AT_KEY
 from shanghui.proxy.models import Case
-from shanghui.proxy.tests import conftest as proxy_fixtures
 from shanghui.proxy.workflow import AGENT
 from tests.browser.conftest import PHONE, login
-
-pw = proxy_fixtures.pw
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = {"serious", "critical"}

@@ -275,7 +275,7 @@ def test_the_five_step_settings_and_an_organisations_history(pages: SimpleNamesp
 def test_candidate_documents_and_card_evidence(pages: SimpleNamespace) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from shanghui.proxy.tests.conftest import PDF
+    from shanghui.testing.cases import PDF
 
     p = pages
     head = Client()

@@ -20,7 +20,7 @@ from shanghui.accounts.tokens import create_token
 from shanghui.audit.models import AuditEntry
 from shanghui.proxy import actions, services
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Status
-from shanghui.proxy.tests.conftest import pdf_upload
+from shanghui.testing.cases import pdf_upload
 
 HTMX = {"HX-Request": "true"}  # the page's way: refused inputs are a 422 fragment, a conflict a 409
 
