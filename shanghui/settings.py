@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "shanghui.home",
     "shanghui.demo",
     "shanghui.open311",
+    "shanghui.donations",
+    "shanghui.pairing",
 ]
 
 MIDDLEWARE = [
