@@ -5,6 +5,7 @@ chain (seq, prev_hash)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -44,7 +45,8 @@ def _content(entry: Entry) -> dict[str, Any]:
         "balance_fen": entry.balance_fen,
         "reason": entry.reason,
         "actor": entry.actor_id,
-        "created_at": entry.created_at.isoformat(),
+        # In UTC whatever zone the value was made in: the database gives it back in UTC.
+        "created_at": entry.created_at.astimezone(dt.timezone.utc).isoformat(),
         "prev_hash": entry.prev_hash,
     }
 

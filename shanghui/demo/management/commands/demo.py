@@ -21,6 +21,7 @@ from django.db import transaction
 from shanghui.catalog import demo as catalog_demo
 from shanghui.demo import people, quzhou
 from shanghui.demo.loader import Demo, Login
+from shanghui.donations import demo as donations_demo
 from shanghui.proxy import conversation_demo as conversations_demo
 from shanghui.proxy import demo as proxy_demo
 
@@ -35,6 +36,7 @@ PARTS: list[tuple[str, Callable[[Demo], None]]] = [
     ("服务事项目录（衢州市 505 项、广安区）", _catalogue),
     ("代办件（近一年约 2,600 件）", proxy_demo.load),
     ("代办群（上海代办点几件办件的会话）", conversations_demo.load),
+    ("捐赠台账与结对帮扶（疫情捐赠6560.86万元、基层公益100万元以上、103家企业结对四川100个村）", donations_demo.load),
 ]
 
 
