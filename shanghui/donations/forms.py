@@ -20,7 +20,7 @@ from shanghui.orgs.models import Organisation, OrgKind
 from shanghui.ui.forms import BootstrapForm, FilterForm
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _all(label: str, choices: Any) -> list[tuple[str, str]]:

@@ -33,5 +33,6 @@ def to_yuan(fen: int | None) -> Decimal:
 
 
 def yuan_text(fen: int | None) -> str:
-    """¥1,234.50"""
-    return f"¥{to_yuan(fen):,.2f}"
+    """¥1,234.50, -¥300.00"""
+    value = to_yuan(fen)
+    return f"-¥{-value:,.2f}" if value < 0 else f"¥{value:,.2f}"

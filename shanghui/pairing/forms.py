@@ -17,7 +17,7 @@ from shanghui.pairing.access import partner_choices, village_choices
 from shanghui.pairing.models import Pair, Project, VillageProfile
 from shanghui.ui.forms import BootstrapForm, FilterForm
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PairFilterForm(FilterForm):
