@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -29,6 +30,8 @@ from shanghui.lib.bounds import date_in_range
 from shanghui.lib.xlsx import unescape_formula
 
 MAX_BYTES = 5 * 1024 * 1024
+# As banks print amounts: a sign, digits, at most two decimals (no exponent, no spaces inside).
+AMOUNT = re.compile(r"[+-]?[0-9]+(\.[0-9]{1,2})?")
 MAX_LINES = 5000
 # How far the bank's booking date may lie from the date the ledger recorded.
 GIFT_DAYS = 3
@@ -101,6 +104,8 @@ def _amount(value: Any) -> int | None:
     # A spreadsheet's number arrives as a float: its shortest decimal text is what the bank printed.
     text = repr(value) if isinstance(value, float) else str(value)
     text = text.replace(",", "").replace("¥", "").replace("￥", "").strip()
+    if not AMOUNT.fullmatch(text):
+        return None
     try:
         fen = to_fen(Decimal(text))
     except (ValidationError, InvalidOperation, ValueError):
