@@ -55,7 +55,7 @@ def _yuan(fen: int | None) -> str | None:
 
 
 def _money(text: str | None) -> Decimal | None:
-    return None if text in (None, "") else Decimal(text)
+    return Decimal(text) if text else None
 
 
 class Allowed(Schema):
@@ -131,7 +131,9 @@ def list_funds(request: HttpRequest, filters: Query[FundFilters]) -> dict[str, A
     require_ledger(user)
     funds = funds_for_user(user).select_related("organiser")
     if q := filters.q.strip():
-        funds = funds.filter(Q(name__icontains=q) | Q(organiser__name__icontains=q) | Q(partner_charity__icontains=q))
+        funds = funds.filter(
+            Q(name__icontains=q) | Q(organiser__name__icontains=q) | Q(partner_charity__icontains=q)
+        )
     if filters.category:
         funds = funds.filter(category=filters.category)
     if filters.status:
@@ -141,7 +143,9 @@ def list_funds(request: HttpRequest, filters: Query[FundFilters]) -> dict[str, A
     return page_of(rows, cursor, lambda f: _fund_json(f, totals[f.pk], actor_kinds(user, f)))
 
 
-@router.get("/donations/funds/{fund_id}", response=with_errors({200: FundOut}), summary="基金详情（含合计与余额）")
+@router.get(
+    "/donations/funds/{fund_id}", response=with_errors({200: FundOut}), summary="基金详情（含合计与余额）"
+)
 def get_fund(request: HttpRequest, fund_id: Int) -> dict[str, Any]:
     user = user_of(request)
     fund = get_fund_for_user(user, fund_id)
@@ -168,7 +172,9 @@ def create_fund(request: HttpRequest, payload: FundIn) -> Any:
     require_ledger(user)
     organiser = organiser_choices(user).filter(pk=payload.organiser).first()
     if organiser is None:
-        raise ApiError(422, "请选择您所在的工商联或商会", fields={"organiser": ["请选择您所在的工商联或商会"]})
+        raise ApiError(
+            422, "请选择您所在的工商联或商会", fields={"organiser": ["请选择您所在的工商联或商会"]}
+        )
     fund = services.create_fund(actor=user, organiser=organiser, **payload.model_dump(exclude={"organiser"}))
     return WithStatus(201, _fund_json(fund, queries.Totals(), actor_kinds(user, fund)))
 
@@ -186,7 +192,9 @@ class ActIn(Schema):
     "/donations/funds/{fund_id}/actions/{action}", response=with_errors({200: FundOut}),
     summary="基金开始或结束募集（open、close）",
 )  # fmt: skip
-def act_on_fund(request: HttpRequest, fund_id: Int, action: Literal["open", "close"], payload: ActIn) -> dict[str, Any]:
+def act_on_fund(
+    request: HttpRequest, fund_id: Int, action: Literal["open", "close"], payload: ActIn
+) -> dict[str, Any]:
     user = user_of(request)
     fund = get_fund_for_user(user, fund_id)
     fund = services.act_on_fund(actor=user, fund=fund, action=action, expected_status=payload.expected_status)
@@ -327,7 +335,11 @@ class GiftIn(Schema):
     publish_name: bool = False
 
 
-@router.post("/donations/funds/{fund_id}/gifts", response=with_errors({201: GiftOut}), summary="登记捐赠（不可修改，只能冲正）")
+@router.post(
+    "/donations/funds/{fund_id}/gifts",
+    response=with_errors({201: GiftOut}),
+    summary="登记捐赠（不可修改，只能冲正）",
+)
 def record_gift(request: HttpRequest, fund_id: Int, payload: GiftIn) -> Any:
     user = user_of(request)
     fund = get_fund_for_user(user, fund_id, write=True)
@@ -358,11 +370,17 @@ class ReasonIn(Schema):
     expected_status: str = Field("recorded", max_length=20)
 
 
-@router.post("/donations/gifts/{gift_id}/reverse", response=with_errors({200: GiftOut}), summary="冲正捐赠（基金管理员）")
+@router.post(
+    "/donations/gifts/{gift_id}/reverse",
+    response=with_errors({200: GiftOut}),
+    summary="冲正捐赠（基金管理员）",
+)
 def reverse_gift(request: HttpRequest, gift_id: Int, payload: ReasonIn) -> dict[str, Any]:
     user = user_of(request)
     gift = get_gift_for_user(user, gift_id)
-    services.reverse_gift(actor=user, gift=gift, reason=payload.reason, expected_status=payload.expected_status)
+    services.reverse_gift(
+        actor=user, gift=gift, reason=payload.reason, expected_status=payload.expected_status
+    )
     return _gift_json(get_gift_for_user(user, gift_id))
 
 
@@ -403,7 +421,9 @@ def _pledge_json(p: Pledge) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.post("/donations/funds/{fund_id}/pledges", response=with_errors({201: PledgeOut}), summary="登记认捐（可分期）")
+@router.post(
+    "/donations/funds/{fund_id}/pledges", response=with_errors({201: PledgeOut}), summary="登记认捐（可分期）"
+)
 def create_pledge(request: HttpRequest, fund_id: Int, payload: PledgeIn) -> Any:
     user = user_of(request)
     fund = get_fund_for_user(user, fund_id, write=True)
@@ -493,7 +513,9 @@ class DisbursementFilters(PageParams):
 def list_disbursements(request: HttpRequest, filters: Query[DisbursementFilters]) -> dict[str, Any]:
     user = user_of(request)
     require_ledger(user)
-    rows_qs = Disbursement.objects.filter(fund__in=funds_for_user(user)).select_related("fund", "fund__organiser")
+    rows_qs = Disbursement.objects.filter(fund__in=funds_for_user(user)).select_related(
+        "fund", "fund__organiser"
+    )
     if filters.fund is not None:
         rows_qs = rows_qs.filter(fund_id=filters.fund)
     if filters.status is not None:
@@ -502,7 +524,11 @@ def list_disbursements(request: HttpRequest, filters: Query[DisbursementFilters]
     return page_of(rows, cursor, lambda d: _disbursement_json(d, actor_kinds(user, d.fund)))
 
 
-@router.get("/donations/disbursements/{disbursement_id}", response=with_errors({200: DisbursementOut}), summary="拨付详情")
+@router.get(
+    "/donations/disbursements/{disbursement_id}",
+    response=with_errors({200: DisbursementOut}),
+    summary="拨付详情",
+)
 def get_disbursement(request: HttpRequest, disbursement_id: Int) -> dict[str, Any]:
     user = user_of(request)
     d = get_disbursement_for_user(user, disbursement_id)
@@ -515,7 +541,10 @@ def get_disbursement(request: HttpRequest, disbursement_id: Int) -> dict[str, An
     description="批准时在基金行锁下核对余额：余额不足返回 422，什么都不改变；同时批准两笔也不会超支。",
 )  # fmt: skip
 def act_on_disbursement(
-    request: HttpRequest, disbursement_id: Int, action: Literal["approve", "reject", "pay", "cancel"], payload: ActIn
+    request: HttpRequest,
+    disbursement_id: Int,
+    action: Literal["approve", "reject", "pay", "cancel"],
+    payload: ActIn,
 ) -> dict[str, Any]:
     user = user_of(request)
     d = get_disbursement_for_user(user, disbursement_id)
@@ -641,7 +670,9 @@ class PairingStatsOut(Schema):
     by_place: list[PlaceOut]
 
 
-@router.get("/pairing/stats", response=with_errors({200: PairingStatsOut}), summary="结对帮扶统计（按省、县）")
+@router.get(
+    "/pairing/stats", response=with_errors({200: PairingStatsOut}), summary="结对帮扶统计（按省、县）"
+)
 def pairing_stats(request: HttpRequest) -> dict[str, Any]:
     user = user_of(request)
     require_pairing(user)

@@ -24,7 +24,7 @@ NOT_A_RECEIPT = "本确认书仅为商会收款确认和感谢，不是公益事
 
 
 def _p(text: str, style: object = BODY) -> Paragraph:
-    return Paragraph(escape(text), style)  # type: ignore[arg-type]
+    return Paragraph(escape(text), style)
 
 
 def acknowledgement_pdf(gift: Gift) -> HttpResponse:
@@ -32,7 +32,11 @@ def acknowledgement_pdf(gift: Gift) -> HttpResponse:
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
                             title="捐赠感谢信及收款确认", author=gift.fund.organiser.name)  # fmt: skip
     donor = gift.donor.display_name
-    what = yuan_text(gift.amount_fen) if gift.kind == Gift.Kind.MONEY else f"{gift.description} {gift.quantity}{gift.unit}"
+    what = (
+        yuan_text(gift.amount_fen)
+        if gift.kind == Gift.Kind.MONEY
+        else f"{gift.description} {gift.quantity}{gift.unit}"
+    )
     story = [
         _p("感谢信", TITLE),
         Spacer(1, 4 * mm),
@@ -59,5 +63,5 @@ def acknowledgement_pdf(gift: Gift) -> HttpResponse:
     story += [table, Spacer(1, 5 * mm), _p(NOT_A_RECEIPT, SMALL)]
     doc.build(story)
     response = HttpResponse(buffer.getvalue(), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, f"感谢信-{gift.number}.pdf")
+    response["Content-Disposition"] = content_disposition_header(False, f"感谢信-{gift.number}.pdf") or ""
     return response

@@ -68,7 +68,13 @@ VILLAGE_BASES = (
     "花园", "飞龙", "柑子", "红岩", "代市", "大龙", "白果", "石笋", "青山", "桂花", "龙泉", "金竹", "回龙",
     "双河", "天池", "新民", "太平", "长滩", "黄桷", "松林", "马鞍", "凤凰", "观音", "高峰", "玉皇",
 )  # fmt: skip
-HOSPITALS = ("衢州市人民医院", "衢州市中医医院", "衢州市第二人民医院", "柯城区疾病预防控制中心", "龙游县人民医院")
+HOSPITALS = (
+    "衢州市人民医院",
+    "衢州市中医医院",
+    "衢州市第二人民医院",
+    "柯城区疾病预防控制中心",
+    "龙游县人民医院",
+)
 DIRECT = ("衢州市红十字会", "衢州市慈善总会", "衢州市卫生健康委员会", "龙游县卫生健康局", "江山市慈善总会")
 GOODS = (("医用口罩", "只", 150), ("防护服", "套", 9000), ("消毒液", "箱", 12000), ("红外测温仪", "台", 35000),
          ("护目镜", "副", 2500), ("蔬菜", "吨", 400000), ("方便食品", "箱", 6000))  # fmt: skip
@@ -105,7 +111,9 @@ def load(demo: Demo) -> None:
         return
     _DONORS.clear()  # donors of an earlier run in this process (a test's, rolled back) are gone
     city = demo.orgs.get(CITY_FEDERATION) or Organisation.objects.get(name=CITY_FEDERATION, parent=None)
-    chambers = list(Organisation.objects.filter(kind=OrgKind.CHAMBER, path__startswith=city.path).order_by("path"))
+    chambers = list(
+        Organisation.objects.filter(kind=OrgKind.CHAMBER, path__startswith=city.path).order_by("path")
+    )
     enterprises = _enterprises(demo, chambers)
     books: list[Book] = []
     books.append(_epidemic(demo, city, chambers, enterprises))
@@ -132,7 +140,10 @@ def _enterprises(demo: Demo, chambers: list[Organisation]) -> list[Organisation]
             continue
         existing.append(
             demo.org(
-                chamber, name, kind=OrgKind.ENTERPRISE, region_code=chamber.region_code or "330800",
+                chamber,
+                name,
+                kind=OrgKind.ENTERPRISE,
+                region_code=chamber.region_code or "330800",
                 credit_code=fake.credit_code(rng, region_code=chamber.region_code or "330800"),
             )  # fmt: skip
         )
@@ -142,7 +153,9 @@ def _enterprises(demo: Demo, chambers: list[Organisation]) -> list[Organisation]
 def _villages(demo: Demo, city: Organisation) -> list[Organisation]:
     """VILLAGES villages in Sichuan under the city federation, each with its province and county."""
     rng = demo.rng("donations.villages")
-    villages = list(Organisation.objects.filter(kind=OrgKind.VILLAGE, name__startswith="四川省").order_by("path"))
+    villages = list(
+        Organisation.objects.filter(kind=OrgKind.VILLAGE, name__startswith="四川省").order_by("path")
+    )
     names = {v.name for v in villages}
     combos = [(c, b) for c in COUNTIES for b in VILLAGE_BASES]
     rng.shuffle(combos)
@@ -153,7 +166,9 @@ def _villages(demo: Demo, city: Organisation) -> list[Organisation]:
         if name in names:
             continue
         names.add(name)
-        villages.append(demo.org(city, name, kind=OrgKind.VILLAGE, short_name=f"{county}{base}村", region_code=code))
+        villages.append(
+            demo.org(city, name, kind=OrgKind.VILLAGE, short_name=f"{county}{base}村", region_code=code)
+        )
     villages = villages[:VILLAGES]
     have = set(VillageProfile.objects.filter(village__in=villages).values_list("village_id", flat=True))
     county_of = {code: county for _p, county, code in COUNTIES}
@@ -171,7 +186,9 @@ def _villages(demo: Demo, city: Organisation) -> list[Organisation]:
 def _donor(cache: dict[int, Donor], org: Organisation) -> Donor:
     if org.pk not in cache:
         kind = Donor.Kind.CHAMBER if org.kind == OrgKind.CHAMBER else Donor.Kind.ENTERPRISE
-        cache[org.pk] = Donor.objects.create(kind=kind, name=org.name, credit_code=org.credit_code, organisation=org)
+        cache[org.pk] = Donor.objects.create(
+            kind=kind, name=org.name, credit_code=org.credit_code, organisation=org
+        )
     return cache[org.pk]
 
 
@@ -179,11 +196,13 @@ _DONORS: dict[int, Donor] = {}
 
 
 def _fund(**fields: object) -> Fund:
-    fund = Fund.objects.create(**fields)  # type: ignore[arg-type]
+    fund = Fund.objects.create(**fields)
     return fund
 
 
-def _epidemic(demo: Demo, city: Organisation, chambers: list[Organisation], enterprises: list[Organisation]) -> Book:
+def _epidemic(
+    demo: Demo, city: Organisation, chambers: list[Organisation], enterprises: list[Organisation]
+) -> Book:
     rng = demo.rng("donations.epidemic")
     start, end = dt.date(2020, 1, 25), dt.date(2020, 3, 31)
     fund = _fund(
@@ -249,7 +268,9 @@ def _epidemic(demo: Demo, city: Organisation, chambers: list[Organisation], ente
     return book
 
 
-def _grassroots(demo: Demo, city: Organisation, chambers: list[Organisation], enterprises: list[Organisation]) -> list[Book]:
+def _grassroots(
+    demo: Demo, city: Organisation, chambers: list[Organisation], enterprises: list[Organisation]
+) -> list[Book]:
     rng = demo.rng("donations.grassroots")
     today = timezone.localdate()
     organisers = [city] + chambers[:2]
@@ -303,7 +324,9 @@ def _grassroots(demo: Demo, city: Organisation, chambers: list[Organisation], en
                 pledge.amount_fen = last.amount_fen or 1
                 Pledge.objects.filter(pk=pledge.pk).update(amount_fen=pledge.amount_fen)
                 Instalment.objects.filter(pledge=pledge).delete()
-                Instalment.objects.create(pledge=pledge, due_on=last.received_on, amount_fen=pledge.amount_fen)
+                Instalment.objects.create(
+                    pledge=pledge, due_on=last.received_on, amount_fen=pledge.amount_fen
+                )
         held = sum(g.amount_fen or 0 for g in book.gifts)
         for fen in _split(rng, held * 7 // 10 // 10_000 * 10_000, rng.randint(15, 25), 10_000):
             day = start + dt.timedelta(days=rng.randint(20, max(21, (today - start).days)))
@@ -340,12 +363,22 @@ def _pairing(demo: Demo, enterprises: list[Organisation], villages: list[Organis
     for i, partner in enumerate(partners):
         village = villages[i % len(villages)]
         start = dt.date(2021 + i % 3, 1 + i % 12, 1)
-        pairs.append(Pair(partner=partner, village=village, programme="东西部协作" if i % 2 else "万企兴万村", starts_on=start))
+        pairs.append(
+            Pair(
+                partner=partner,
+                village=village,
+                programme="东西部协作" if i % 2 else "万企兴万村",
+                starts_on=start,
+            )
+        )
     pairs = Pair.objects.bulk_create(pairs)
     donated = _split(rng, PAIRING_DONATED_FEN, PAIRS, 100_000)
     invest_pairs = [p for i, p in enumerate(pairs) if i % 5 != 4]
     invested = _split(rng, PAIRING_INVESTED_FEN, len(invest_pairs), 10_000_000)
-    chambers = {o.pk: o.parent for o in Organisation.objects.filter(pk__in=[p.partner_id for p in pairs]).select_related("parent")}
+    chambers = {
+        o.pk: o.parent
+        for o in Organisation.objects.filter(pk__in=[p.partner_id for p in pairs]).select_related("parent")
+    }
     books: list[Book] = []
     projects: list[Project] = []
     outcomes: list[Outcome] = []
@@ -378,7 +411,11 @@ def _pairing(demo: Demo, enterprises: list[Organisation], villages: list[Organis
                 )
             )  # fmt: skip
         books.append(book)
-        projects.append(Project(pair=pair, kind=Project.Kind.CHARITY, name="公益帮扶", fund=fund, started_on=pair.starts_on))
+        projects.append(
+            Project(
+                pair=pair, kind=Project.Kind.CHARITY, name="公益帮扶", fund=fund, started_on=pair.starts_on
+            )
+        )
         if pair.pk in invest_of:
             projects.append(
                 Project(pair=pair, kind=Project.Kind.INDUSTRY, name=rng.choice(("茶叶加工", "柑橘种植基地", "电商产业园", "生猪养殖", "光伏电站")),
@@ -421,15 +458,15 @@ def _write(books: list[Book]) -> None:
         prev, seq, balance = "", 0, 0
         waiting: list[Disbursement] = []
 
-        def add(row: Gift | Disbursement, at: dt.datetime) -> None:
+        def add(row: Gift | Disbursement, at: dt.datetime, fund: Fund = book.fund) -> None:
             nonlocal prev, seq, balance
             seq += 1
             if isinstance(row, Gift):
                 held = row.amount_fen or 0 if row.enters_balance else 0
-                entry = Entry(fund=book.fund, seq=seq, kind=Entry.Kind.GIFT, gift=row, amount_fen=row.value,
+                entry = Entry(fund=fund, seq=seq, kind=Entry.Kind.GIFT, gift=row, amount_fen=row.value,
                               balance_fen=held, created_at=at, prev_hash=prev)  # fmt: skip
             else:
-                entry = Entry(fund=book.fund, seq=seq, kind=Entry.Kind.DISBURSEMENT, disbursement=row,
+                entry = Entry(fund=fund, seq=seq, kind=Entry.Kind.DISBURSEMENT, disbursement=row,
                               amount_fen=-row.amount_fen, balance_fen=-row.amount_fen, created_at=at, prev_hash=prev)  # fmt: skip
                 row.approved_at = at
                 approved.append(row)
@@ -454,10 +491,15 @@ def _write(books: list[Book]) -> None:
     Entry.objects.bulk_create(entries, batch_size=1000)
     Fund.objects.bulk_update(heads, ["entry_count", "head_hash"])
     GiftEvent.objects.bulk_create(
-        GiftEvent(gift=g, action="create", to_status=g.status, actor_kind="staff", created_at=_at(g.received_on, 11)) for g in gifts
+        GiftEvent(
+            gift=g, action="create", to_status=g.status, actor_kind="staff", created_at=_at(g.received_on, 11)
+        )
+        for g in gifts
     )
     DisbursementEvent.objects.bulk_create(
-        DisbursementEvent(disbursement=d, action="create", to_status="requested", actor_kind="staff", created_at=when[id(d)])
+        DisbursementEvent(
+            disbursement=d, action="create", to_status="requested", actor_kind="staff", created_at=when[id(d)]
+        )
         for d in disbursements
     )
 

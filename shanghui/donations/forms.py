@@ -23,16 +23,22 @@ MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _all(label: str, choices: Any) -> list[tuple[str, str]]:
+def _all(label: Any, choices: Any) -> list[tuple[Any, Any]]:
     return [("", label), *choices]
 
 
 class FundFilterForm(FilterForm):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
-    category = forms.ChoiceField(label=_("类别"), required=False, choices=_all(_("全部类别"), Category.choices))
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=_all(_("全部状态"), Fund.Status.choices))
+    category = forms.ChoiceField(
+        label=_("类别"), required=False, choices=_all(_("全部类别"), Category.choices)
+    )
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=_all(_("全部状态"), Fund.Status.choices)
+    )
     public = forms.ChoiceField(
-        label=_("公开募捐"), required=False, choices=[("", _("全部")), ("1", _("公开募捐")), ("0", _("非公开"))]
+        label=_("公开募捐"),
+        required=False,
+        choices=[("", _("全部")), ("1", _("公开募捐")), ("0", _("非公开"))],
     )
 
     def __init__(self, data: Any, *, user: User) -> None:
@@ -57,10 +63,18 @@ class FundFilterForm(FilterForm):
 
 class GiftFilterForm(FilterForm):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
-    fund = forms.ModelChoiceField(label=_("基金"), required=False, queryset=Fund.objects.none(), empty_label=_("全部基金"))
-    kind = forms.ChoiceField(label=_("捐赠形式"), required=False, choices=_all(_("全部形式"), Gift.Kind.choices))
-    channel = forms.ChoiceField(label=_("渠道"), required=False, choices=_all(_("全部渠道"), Gift.Channel.choices))
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=_all(_("全部状态"), Gift.Status.choices))
+    fund = forms.ModelChoiceField(
+        label=_("基金"), required=False, queryset=Fund.objects.none(), empty_label=_("全部基金")
+    )
+    kind = forms.ChoiceField(
+        label=_("捐赠形式"), required=False, choices=_all(_("全部形式"), Gift.Kind.choices)
+    )
+    channel = forms.ChoiceField(
+        label=_("渠道"), required=False, choices=_all(_("全部渠道"), Gift.Channel.choices)
+    )
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=_all(_("全部状态"), Gift.Status.choices)
+    )
     since = DayField(label=_("接收日期起"), required=False, widget=DATE)
     until = DayField(label=_("接收日期止"), required=False, widget=DATE)
 
@@ -89,9 +103,13 @@ class GiftFilterForm(FilterForm):
 
 class DisbursementFilterForm(FilterForm):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
-    fund = forms.ModelChoiceField(label=_("基金"), required=False, queryset=Fund.objects.none(), empty_label=_("全部基金"))
+    fund = forms.ModelChoiceField(
+        label=_("基金"), required=False, queryset=Fund.objects.none(), empty_label=_("全部基金")
+    )
     recipient_kind = forms.ChoiceField(
-        label=_("受助对象类型"), required=False, choices=_all(_("全部类型"), Disbursement.RecipientKind.choices)
+        label=_("受助对象类型"),
+        required=False,
+        choices=_all(_("全部类型"), Disbursement.RecipientKind.choices),
     )
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=_all(_("全部状态"), Disbursement.Status.choices)
@@ -157,13 +175,17 @@ class GiftForm(DonorFields):
     kind = forms.ChoiceField(label=_("捐赠形式"), choices=Gift.Kind.choices)
     amount = forms.DecimalField(label=_("金额（元）"), required=False, **MONEY)  # type: ignore[arg-type]
     description = forms.CharField(label=_("物资/服务说明"), max_length=200, required=False)
-    quantity = forms.DecimalField(label=_("数量"), required=False, max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    quantity = forms.DecimalField(
+        label=_("数量"), required=False, max_digits=14, decimal_places=2, min_value=Decimal("0.01")
+    )
     unit = forms.CharField(label=_("单位"), max_length=20, required=False)
     value = forms.DecimalField(label=_("物资价值（元）"), required=False, **MONEY)  # type: ignore[arg-type]
     value_source = forms.ChoiceField(
         label=_("价值依据"), required=False, choices=_all(_("（未估价）"), Gift.ValueSource.choices)
     )
-    hours = forms.DecimalField(label=_("服务时长（小时）"), required=False, max_digits=10, decimal_places=1, min_value=Decimal("0.1"))
+    hours = forms.DecimalField(
+        label=_("服务时长（小时）"), required=False, max_digits=10, decimal_places=1, min_value=Decimal("0.1")
+    )
     channel = forms.ChoiceField(label=_("捐赠渠道"), choices=Gift.Channel.choices)
     direct_recipient = forms.CharField(label=_("受赠单位（直接捐赠时）"), max_length=100, required=False)
     receipt_issuer = forms.CharField(label=_("票据开具单位"), max_length=100, required=False)
@@ -210,7 +232,9 @@ class PledgeForm(DonorFields):
 
     def instalments(self) -> list[tuple[dt.date, Decimal]]:
         d = self.cleaned_data
-        return [(d[f"due_{i}"], d[f"amount_{i}"]) for i in (1, 2, 3) if d.get(f"due_{i}") and d.get(f"amount_{i}")]
+        return [
+            (d[f"due_{i}"], d[f"amount_{i}"]) for i in (1, 2, 3) if d.get(f"due_{i}") and d.get(f"amount_{i}")
+        ]
 
 
 class DisbursementForm(BootstrapForm):

@@ -46,7 +46,7 @@ def _content(entry: Entry) -> dict[str, Any]:
         "reason": entry.reason,
         "actor": entry.actor_id,
         # In UTC whatever zone the value was made in: the database gives it back in UTC.
-        "created_at": entry.created_at.astimezone(dt.timezone.utc).isoformat(),
+        "created_at": entry.created_at.astimezone(dt.UTC).isoformat(),
         "prev_hash": entry.prev_hash,
     }
 

@@ -98,7 +98,12 @@ class Donor(models.Model):
     name = models.CharField("名称/姓名", max_length=100, blank=True)
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
     organisation = models.ForeignKey(
-        Organisation, verbose_name="对应组织", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Organisation,
+        verbose_name="对应组织",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     mobile_hash = models.CharField(max_length=64, blank=True, db_index=True)
     mobile_masked = models.CharField("手机号", max_length=20, blank=True)
@@ -159,7 +164,9 @@ class Pledge(models.Model):
         verbose_name = "认捐"
         verbose_name_plural = "认捐"
         ordering = ["-created_at", "-pk"]
-        constraints = [models.CheckConstraint(condition=Q(amount_fen__gt=0), name="donations_pledge_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="donations_pledge_positive")
+        ]
 
     def __str__(self) -> str:
         return f"{self.donor.display_name} 认捐 ¥{to_yuan(self.amount_fen)}"
@@ -257,7 +264,10 @@ class Gift(models.Model):
                     & Q(quantity__gt=0)
                     & ~Q(unit="")
                     & ~Q(description="")
-                    & (Q(value_fen__isnull=True, value_source="") | (Q(value_fen__gt=0) & ~Q(value_source="")))
+                    & (
+                        Q(value_fen__isnull=True, value_source="")
+                        | (Q(value_fen__gt=0) & ~Q(value_source=""))
+                    )
                 ),
                 name="donations_gift_goods_shape",
             ),
@@ -322,7 +332,9 @@ class Disbursement(models.Model):
         ORGANISATION = "organisation", _("组织机构")
 
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.REQUESTED)
-    fund = models.ForeignKey(Fund, verbose_name="基金", on_delete=models.PROTECT, related_name="disbursements")
+    fund = models.ForeignKey(
+        Fund, verbose_name="基金", on_delete=models.PROTECT, related_name="disbursements"
+    )
     amount_fen = models.BigIntegerField("金额（分）")
     recipient_kind = models.CharField("受助对象类型", max_length=20, choices=RecipientKind.choices)
     recipient_name = models.CharField("受助对象", max_length=100)

@@ -31,7 +31,9 @@ def disclosure(request: HttpRequest, fund_id: int) -> HttpResponse:
         "fund": fund,
         "totals": totals,
         "gifts": queries.gift_rows_for_disclosure(fund),
-        "disbursements": fund.disbursements.filter(status__in=queries.OUT).select_related("village").order_by("-approved_at")[:500],
+        "disbursements": fund.disbursements.filter(status__in=queries.OUT)
+        .select_related("village")
+        .order_by("-approved_at")[:500],
     }
     return render(request, "donations/public/disclosure.html", context)
 
@@ -49,13 +51,21 @@ def my_gifts(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(f"{reverse('citizen:login')}?{urlencode({'next': request.path})}")
     donors = Donor.objects.filter(mobile_hash=keyed_hash(mobile))
     gifts = list(
-        Gift.objects.filter(donor__in=donors).select_related("fund", "fund__organiser").order_by("-received_on", "-pk")[:100]
+        Gift.objects.filter(donor__in=donors)
+        .select_related("fund", "fund__organiser")
+        .order_by("-received_on", "-pk")[:100]
     )
     fund_ids = {g.fund_id for g in gifts}
     paid: dict[int, list[Disbursement]] = {pk: [] for pk in fund_ids}
-    for d in Disbursement.objects.filter(fund_id__in=fund_ids, status__in=queries.OUT).select_related("village").order_by("-approved_at"):
+    for d in (
+        Disbursement.objects.filter(fund_id__in=fund_ids, status__in=queries.OUT)
+        .select_related("village")
+        .order_by("-approved_at")
+    ):
         if len(paid[d.fund_id]) < 20:
             paid[d.fund_id].append(d)
     totals = queries.totals_by_fund(fund_ids)
     rows = [(g, paid[g.fund_id], totals[g.fund_id]) for g in gifts]
-    return render(request, "donations/public/my_gifts.html", {"rows": rows, "mobile": mask_mobile(mobile), "Fund": Fund})
+    return render(
+        request, "donations/public/my_gifts.html", {"rows": rows, "mobile": mask_mobile(mobile), "Fund": Fund}
+    )

@@ -37,7 +37,16 @@ class Totals:
         return self.money_fen + self.goods_fen
 
     def add(self, other: Totals) -> None:
-        for name in ("money_fen", "goods_fen", "service_hours", "gifts", "held_fen", "disbursed_fen", "balance_fen", "pledged_fen"):
+        for name in (
+            "money_fen",
+            "goods_fen",
+            "service_hours",
+            "gifts",
+            "held_fen",
+            "disbursed_fen",
+            "balance_fen",
+            "pledged_fen",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -48,7 +57,10 @@ def totals_by_fund(fund_ids: Iterable[int]) -> dict[int, Totals]:
         Gift.objects.filter(fund_id__in=ids, status=Gift.Status.RECORDED)
         .values("fund_id")
         .annotate(
-            money=Sum("amount_fen"), goods=Sum("value_fen"), hours=Sum("hours"), n=Count("pk"),
+            money=Sum("amount_fen"),
+            goods=Sum("value_fen"),
+            hours=Sum("hours"),
+            n=Count("pk"),
             held=Sum("amount_fen", filter=~Q(channel=Gift.Channel.DIRECT)),
         )  # fmt: skip
         .order_by()
@@ -58,10 +70,15 @@ def totals_by_fund(fund_ids: Iterable[int]) -> dict[int, Totals]:
         t.money_fen, t.goods_fen = int(row["money"] or 0), int(row["goods"] or 0)
         t.service_hours, t.gifts, t.held_fen = Decimal(row["hours"] or 0), row["n"], int(row["held"] or 0)
     for row in (
-        Disbursement.objects.filter(fund_id__in=ids, status__in=OUT).values("fund_id").annotate(s=Sum("amount_fen")).order_by()
+        Disbursement.objects.filter(fund_id__in=ids, status__in=OUT)
+        .values("fund_id")
+        .annotate(s=Sum("amount_fen"))
+        .order_by()
     ):
         out[row["fund_id"]].disbursed_fen = int(row["s"] or 0)
-    for row in Entry.objects.filter(fund_id__in=ids).values("fund_id").annotate(s=Sum("balance_fen")).order_by():
+    for row in (
+        Entry.objects.filter(fund_id__in=ids).values("fund_id").annotate(s=Sum("balance_fen")).order_by()
+    ):
         out[row["fund_id"]].balance_fen = int(row["s"] or 0)
     pledges = Pledge.objects.filter(fund_id__in=ids).exclude(status=Pledge.Status.CANCELLED)
     for row in pledges.values("fund_id").annotate(s=Sum("amount_fen")).order_by():
@@ -78,11 +95,15 @@ class EntryRow:
 def entries_with_balance(fund: Fund, *, limit: int = 200) -> list[EntryRow]:
     """The fund's latest entries, newest first, each with the balance after it."""
     rows = list(
-        Entry.objects.filter(fund=fund).select_related("gift", "gift__donor", "disbursement", "actor").order_by("-seq")[:limit]
+        Entry.objects.filter(fund=fund)
+        .select_related("gift", "gift__donor", "disbursement", "actor")
+        .order_by("-seq")[:limit]
     )
     if not rows:
         return []
-    running = int(Entry.objects.filter(fund=fund, seq__lte=rows[0].seq).aggregate(s=Sum("balance_fen"))["s"] or 0)
+    running = int(
+        Entry.objects.filter(fund=fund, seq__lte=rows[0].seq).aggregate(s=Sum("balance_fen"))["s"] or 0
+    )
     out: list[EntryRow] = []
     for entry in rows:
         out.append(EntryRow(entry, running))
@@ -114,7 +135,9 @@ def stats(funds: QuerySet[Fund], *, today: dt.date) -> Stats:
     channel_labels = dict(Gift.Channel.choices)
     by_channel = [
         (str(channel_labels[r["channel"]]), r["n"], int(r["a"] or 0) + int(r["v"] or 0))
-        for r in gifts.values("channel").annotate(n=Count("pk"), a=Sum("amount_fen"), v=Sum("value_fen")).order_by("channel")
+        for r in gifts.values("channel")
+        .annotate(n=Count("pk"), a=Sum("amount_fen"), v=Sum("value_fen"))
+        .order_by("channel")
     ]
     start = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
     months: dict[str, int] = {}
@@ -145,7 +168,11 @@ def public_funds() -> QuerySet[Fund]:
 
 def gift_rows_for_disclosure(fund: Fund) -> list[dict[str, Any]]:
     rows = []
-    for g in Gift.objects.filter(fund=fund, status=Gift.Status.RECORDED).select_related("donor").order_by("-received_on", "-pk")[:500]:
+    for g in (
+        Gift.objects.filter(fund=fund, status=Gift.Status.RECORDED)
+        .select_related("donor")
+        .order_by("-received_on", "-pk")[:500]
+    ):
         rows.append(
             {
                 "name": g.donor.name if g.publish_name and g.donor.kind != g.donor.Kind.ANONYMOUS else g.donor.public_name,

@@ -121,8 +121,8 @@ def parse(upload: UploadedFile) -> list[Line]:
     header = [str(c or "").strip().lower() for c in rows[0]]
     columns: dict[str, int] = {}
     for key, names in HEADERS.items():
-        for i, cell in enumerate(header):
-            if cell in names:
+        for i, heading in enumerate(header):
+            if heading in names:
                 columns[key] = i
                 break
     missing = [HEADERS[k][0] for k in ("date", "amount") if k not in columns]
@@ -140,9 +140,13 @@ def parse(upload: UploadedFile) -> list[Line]:
 
         day, fen = _date(cell("date")), _amount(cell("amount"))
         if day is None:
-            errors.append(f"第 {number} 行：交易日期“{str(cell('date') or '')[:20]}”无法识别（应为 2026-01-31）")
+            errors.append(
+                f"第 {number} 行：交易日期“{str(cell('date') or '')[:20]}”无法识别（应为 2026-01-31）"
+            )
         if fen is None:
-            errors.append(f"第 {number} 行：金额“{str(cell('amount') or '')[:20]}”不正确（非零，最多两位小数）")
+            errors.append(
+                f"第 {number} 行：金额“{str(cell('amount') or '')[:20]}”不正确（非零，最多两位小数）"
+            )
         if day is not None and fen is not None:
             lines.append(
                 Line(
@@ -167,9 +171,15 @@ def _names_match(a: str, b: str) -> bool:
 def match(fund: Fund, lines: Iterable[StatementLine]) -> None:
     """Match each unmatched line to a gift (money in) or a disbursement (money out) of the fund not yet
     matched by any statement: the same amount, the date within a few days, a name that agrees first."""
-    taken_gifts = set(StatementLine.objects.filter(statement__fund=fund, gift__isnull=False).values_list("gift_id", flat=True))
+    taken_gifts = set(
+        StatementLine.objects.filter(statement__fund=fund, gift__isnull=False).values_list(
+            "gift_id", flat=True
+        )
+    )
     taken_out = set(
-        StatementLine.objects.filter(statement__fund=fund, disbursement__isnull=False).values_list("disbursement_id", flat=True)
+        StatementLine.objects.filter(statement__fund=fund, disbursement__isnull=False).values_list(
+            "disbursement_id", flat=True
+        )
     )
     gifts = list(
         Gift.objects.filter(fund=fund, status=Gift.Status.RECORDED, kind=Gift.Kind.MONEY)
@@ -178,8 +188,9 @@ def match(fund: Fund, lines: Iterable[StatementLine]) -> None:
         .order_by("received_on", "pk")
     )
     outs = list(
-        Disbursement.objects.filter(fund=fund, status__in=[Disbursement.Status.APPROVED, Disbursement.Status.PAID])
-        .order_by("pk")
+        Disbursement.objects.filter(
+            fund=fund, status__in=[Disbursement.Status.APPROVED, Disbursement.Status.PAID]
+        ).order_by("pk")
     )
     changed: list[StatementLine] = []
     for line in lines:
@@ -191,16 +202,22 @@ def match(fund: Fund, lines: Iterable[StatementLine]) -> None:
                 if g.pk not in taken_gifts and g.amount_fen == line.amount_fen
                 and abs((g.received_on - line.booked_on).days) <= GIFT_DAYS
             ]  # fmt: skip
-            candidates.sort(key=lambda g: (not _names_match(g.donor.name, line.counterparty), abs((g.received_on - line.booked_on).days)))
+            candidates.sort(
+                key=lambda g: (
+                    not _names_match(g.donor.name, line.counterparty),
+                    abs((g.received_on - line.booked_on).days),
+                )
+            )
             if candidates:
                 line.gift = candidates[0]
                 taken_gifts.add(candidates[0].pk)
                 changed.append(line)
         else:
-            def day_of(d: Disbursement) -> dt.date:
+
+            def day_of(d: Disbursement, booked: dt.date = line.booked_on) -> dt.date:
                 if d.paid_on:
                     return d.paid_on
-                return timezone.localtime(d.approved_at).date() if d.approved_at else line.booked_on
+                return timezone.localtime(d.approved_at).date() if d.approved_at else booked
 
             found = [
                 d for d in outs
@@ -218,7 +235,9 @@ def match(fund: Fund, lines: Iterable[StatementLine]) -> None:
 @transaction.atomic
 def import_statement(*, actor: User | None, fund: Fund, upload: UploadedFile) -> Statement:
     lines = parse(upload)  # raises before anything is written
-    statement = Statement.objects.create(fund=fund, original_name=(upload.name or "")[:200], uploaded_by=actor)
+    statement = Statement.objects.create(
+        fund=fund, original_name=(upload.name or "")[:200], uploaded_by=actor
+    )
     StatementLine.objects.bulk_create(
         StatementLine(statement=statement, line_no=x.line_no, booked_on=x.booked_on, amount_fen=x.amount_fen,
                       counterparty=x.counterparty, memo=x.memo)
@@ -229,7 +248,12 @@ def import_statement(*, actor: User | None, fund: Fund, upload: UploadedFile) ->
         fund, action="statement", actor=actor, actor_kind="staff", created_at=timezone.now(),
         data={"statement": statement.pk, "lines": len(lines)},
     )  # fmt: skip
-    record(actor=actor, action=AuditAction.DONATION_STATEMENT_IMPORT, obj=statement, detail={"fund": fund.pk, "lines": len(lines)})
+    record(
+        actor=actor,
+        action=AuditAction.DONATION_STATEMENT_IMPORT,
+        obj=statement,
+        detail={"fund": fund.pk, "lines": len(lines)},
+    )
     return statement
 
 
@@ -251,15 +275,20 @@ def reconciliation(statement: Statement) -> Reconciliation:
     last = max(x.booked_on for x in lines) + dt.timedelta(days=GIFT_DAYS)
     fund = statement.fund
     matched_gifts = StatementLine.objects.filter(statement__fund=fund, gift__isnull=False).values("gift_id")
-    matched_out = StatementLine.objects.filter(statement__fund=fund, disbursement__isnull=False).values("disbursement_id")
+    matched_out = StatementLine.objects.filter(statement__fund=fund, disbursement__isnull=False).values(
+        "disbursement_id"
+    )
     gifts = list(
-        Gift.objects.filter(fund=fund, status=Gift.Status.RECORDED, kind=Gift.Kind.MONEY, received_on__range=(first, last))
+        Gift.objects.filter(
+            fund=fund, status=Gift.Status.RECORDED, kind=Gift.Kind.MONEY, received_on__range=(first, last)
+        )
         .exclude(channel=Gift.Channel.DIRECT)
         .exclude(pk__in=matched_gifts)
         .select_related("donor")
     )
     outs = list(
-        Disbursement.objects.filter(fund=fund, status__in=[Disbursement.Status.APPROVED, Disbursement.Status.PAID])
-        .exclude(pk__in=matched_out)
+        Disbursement.objects.filter(
+            fund=fund, status__in=[Disbursement.Status.APPROVED, Disbursement.Status.PAID]
+        ).exclude(pk__in=matched_out)
     )
     return Reconciliation(lines, [x for x in lines if not x.matched], gifts, outs)

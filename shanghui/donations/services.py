@@ -33,11 +33,11 @@ from shanghui.donations.models import (
 )
 from shanghui.donations.money import MAX_FEN, to_fen, yuan_text
 from shanghui.donations.workflow import (
+    ADMIN,
     DISBURSEMENT_MACHINE,
     FUND_MACHINE,
     GIFT_MACHINE,
     PLEDGE_MACHINE,
-    ADMIN,
     recheck_pledge,
 )
 from shanghui.lib.crypto import keyed_hash
@@ -106,7 +106,12 @@ def create_fund(
         partner_registration=partner_registration.strip(), created_by=actor,
     )  # fmt: skip
     FUND_MACHINE.record_event(
-        fund, action="create", actor=actor, actor_kind="staff", created_at=timezone.now(), to_status=fund.status
+        fund,
+        action="create",
+        actor=actor,
+        actor_kind="staff",
+        created_at=timezone.now(),
+        to_status=fund.status,
     )
     record(actor=actor, action=AuditAction.DONATION_FUND_CREATE, obj=fund)
     return fund
@@ -143,7 +148,9 @@ def _donor(d: DonorInput) -> Donor:
     name = d.name.strip() or (d.organisation.name if d.organisation else "")
     credit = (d.credit_code or (d.organisation.credit_code if d.organisation else "")).upper()
     if d.kind == Donor.Kind.ANONYMOUS:
-        return Donor.objects.create(kind=d.kind, mobile_hash=keyed_hash(mobile), mobile_masked=mask_mobile(mobile))
+        return Donor.objects.create(
+            kind=d.kind, mobile_hash=keyed_hash(mobile), mobile_masked=mask_mobile(mobile)
+        )
     existing = None
     if credit:
         existing = Donor.objects.filter(kind=d.kind, credit_code=credit).first()
@@ -180,7 +187,9 @@ def create_pledge(
         if fen:
             plan.append((due_on, fen))
     if amount_fen and plan and sum(f for _d, f in plan) != amount_fen:
-        errors["instalments"] = f"各期金额合计 {yuan_text(sum(f for _d, f in plan))} 与认捐金额 {yuan_text(amount_fen)} 不一致"
+        errors["instalments"] = (
+            f"各期金额合计 {yuan_text(sum(f for _d, f in plan))} 与认捐金额 {yuan_text(amount_fen)} 不一致"
+        )
     if errors:
         raise ValidationError(errors)
     assert amount_fen is not None
@@ -191,7 +200,12 @@ def create_pledge(
     )
     Instalment.objects.bulk_create(Instalment(pledge=pledge, due_on=d, amount_fen=f) for d, f in plan)
     PLEDGE_MACHINE.record_event(
-        pledge, action="create", actor=actor, actor_kind="staff", created_at=timezone.now(), to_status=pledge.status
+        pledge,
+        action="create",
+        actor=actor,
+        actor_kind="staff",
+        created_at=timezone.now(),
+        to_status=pledge.status,
     )
     record(actor=actor, action=AuditAction.DONATION_PLEDGE_CREATE, obj=pledge, detail={"fund": fund.pk})
     return pledge
@@ -211,25 +225,24 @@ def remind_due_instalments(*, today: dt.date, within_days: int = 7) -> int:
     """Remind the fund's staff of instalments of open pledges due within `within_days` (or overdue) and
     not yet covered. Each instalment is reminded once per week: a second run the same day finds
     `reminded_on` set and does nothing. Returns how many were reminded."""
+    from shanghui.donations.access import WRITER_ROLES
     from shanghui.donations.workflow import fulfilled_fen
     from shanghui.notify.services import notify_users
     from shanghui.orgs.models import Membership
-
-    from shanghui.donations.access import WRITER_ROLES
 
     count = 0
     due = Instalment.objects.filter(
         pledge__status=Pledge.Status.OPEN, due_on__lte=today + dt.timedelta(days=within_days)
     ).exclude(reminded_on__gt=today - dt.timedelta(days=7))
-    for instalment in due.select_related("pledge", "pledge__fund", "pledge__fund__organiser", "pledge__donor"):
+    for instalment in due.select_related(
+        "pledge", "pledge__fund", "pledge__fund__organiser", "pledge__donor"
+    ):
         pledge = instalment.pledge
         with transaction.atomic():
             locked = Instalment.objects.select_for_update().get(pk=instalment.pk)
             if locked.reminded_on and locked.reminded_on > today - dt.timedelta(days=7):
                 continue
-            earlier = sum(
-                i.amount_fen for i in pledge.instalments.all() if i.due_on <= instalment.due_on
-            )
+            earlier = sum(i.amount_fen for i in pledge.instalments.all() if i.due_on <= instalment.due_on)
             if fulfilled_fen(pledge) >= earlier:
                 continue
             locked.reminded_on = today
@@ -319,7 +332,9 @@ def _gift_errors(fund: Fund, g: GiftInput, pledge: Pledge | None) -> tuple[dict[
         errors["direct_recipient"] = "直接捐给慈善组织或政府部门的，请填写受赠单位"
     if g.channel == Gift.Channel.PARTNER_CHARITY and not fund.partner_charity:
         errors["channel"] = "该基金没有合作慈善组织"
-    if g.receipt_number.strip() and not (g.receipt_issuer.strip() or g.channel == Gift.Channel.PARTNER_CHARITY):
+    if g.receipt_number.strip() and not (
+        g.receipt_issuer.strip() or g.channel == Gift.Channel.PARTNER_CHARITY
+    ):
         errors["receipt_issuer"] = "请填写开具捐赠票据的单位"
     if pledge is not None:
         if pledge.fund_id != fund.pk:
@@ -376,7 +391,9 @@ def record_gift(
     return row
 
 
-def reverse_gift(*, actor: User, gift: Gift, reason: str, expected_status: str = Gift.Status.RECORDED) -> Gift:
+def reverse_gift(
+    *, actor: User, gift: Gift, reason: str, expected_status: str = Gift.Status.RECORDED
+) -> Gift:
     """The correcting entry: the gift becomes 已冲正 and its value leaves the fund (refused when the money
     has been paid out already)."""
     with transaction.atomic():
@@ -413,6 +430,7 @@ def request_disbursement(
         errors["amount"] = f"超过基金当前余额 {yuan_text(ledger.balance_fen(fund))}"
     if errors:
         raise ValidationError(errors)
+    assert amount_fen is not None
     d = Disbursement.objects.create(
         fund=fund, amount_fen=amount_fen, recipient_kind=recipient_kind, recipient_name=recipient_name.strip()[:100],
         village=village, purpose=purpose.strip()[:200], requested_by=actor,
@@ -449,7 +467,10 @@ def act_on_disbursement(
 def act_on_fund(*, actor: User, fund: Fund, action: str, expected_status: str | None) -> Fund:
     with transaction.atomic():
         fund = FUND_MACHINE.transition(
-            pk=fund.pk, action=action, actor=actor, actor_kind=kind_for(actor, fund, FUND_MACHINE, action),
+            pk=fund.pk,
+            action=action,
+            actor=actor,
+            actor_kind=kind_for(actor, fund, FUND_MACHINE, action),
             expected_status=expected_status,
         )
         record(actor=actor, action=AuditAction.DONATION_FUND_STATUS, obj=fund, detail={"action": action})
@@ -461,5 +482,7 @@ def acknowledge_gift(*, actor: User, gift: Gift) -> None:
     if not gift.acknowledgeable:
         raise ValidationError("只有进入商会自有账户且未冲正的捐赠可以开具收款确认")
     with transaction.atomic():
-        GIFT_MACHINE.record_event(gift, action="acknowledge", actor=actor, actor_kind="staff", created_at=timezone.now())
+        GIFT_MACHINE.record_event(
+            gift, action="acknowledge", actor=actor, actor_kind="staff", created_at=timezone.now()
+        )
         record(actor=actor, action=AuditAction.DONATION_GIFT_ACKNOWLEDGE, obj=gift)

@@ -19,6 +19,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("pledges/<int:pledge_id>/", views.pledge_detail, name="pledge"),
     path("disbursements/", views.disbursement_list, name="disbursements"),
     path("disbursements/<int:disbursement_id>/", views.disbursement_detail, name="disbursement"),
-    path("disbursements/<int:disbursement_id>/act/<str:action>/", views.disbursement_act, name="disbursement_act"),
+    path(
+        "disbursements/<int:disbursement_id>/act/<str:action>/",
+        views.disbursement_act,
+        name="disbursement_act",
+    ),
     path("statements/<int:statement_id>/", views.statement_detail, name="statement"),
 ]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from shanghui.accounts.access import staff_user as _user
 from shanghui.audit.actions import AuditAction
+from shanghui.audit.services import record
 from shanghui.donations import ledger, queries, reconcile, services
 from shanghui.donations.access import (
     ADMIN,
@@ -47,7 +48,6 @@ from shanghui.donations.models import Disbursement, Fund, Gift, Statement
 from shanghui.donations.money import to_yuan
 from shanghui.donations.workflow import DISBURSEMENT_MACHINE, FUND_MACHINE, GIFT_MACHINE, PLEDGE_MACHINE
 from shanghui.lib.xlsx import Sheet, xlsx_response
-from shanghui.audit.services import record
 from shanghui.ui.forms import attach_errors
 from shanghui.ui.listing import Export, Listing
 from shanghui.workflow.machine import Conflict, TransitionError
@@ -130,7 +130,10 @@ def fund_detail(request: HttpRequest, fund_id: int) -> HttpResponse:
         "disbursements": fund.disbursements.select_related("village").order_by("-created_at")[:50],
         "statements": fund.statements.order_by("-created_at")[:10],
         "problems": ledger.verify_fund(fund),
-        "events": [(e, FUND_MACHINE.event_label(e.action)) for e in fund.events.select_related("actor").order_by("-created_at", "-pk")[:20]],
+        "events": [
+            (e, FUND_MACHINE.event_label(e.action))
+            for e in fund.events.select_related("actor").order_by("-created_at", "-pk")[:20]
+        ],
     }
     return render(request, "donations/fund_detail.html", context)
 
@@ -141,7 +144,9 @@ def fund_act(request: HttpRequest, fund_id: int, action: str) -> HttpResponse:
     user = _user(request)
     fund = get_fund_for_user(user, fund_id)
     try:
-        services.act_on_fund(actor=user, fund=fund, action=action, expected_status=request.POST.get("expected_status"))
+        services.act_on_fund(
+            actor=user, fund=fund, action=action, expected_status=request.POST.get("expected_status")
+        )
     except Conflict as exc:
         return _conflict(request, exc, fund_url(fund))
     except TransitionError as exc:
@@ -246,7 +251,10 @@ def gift_detail(request: HttpRequest, gift_id: int) -> HttpResponse:
         "can_reverse": ADMIN in kinds and gift.status == Gift.Status.RECORDED,
         "can_acknowledge": STAFF in kinds and gift.acknowledgeable,
         "entries": gift.entries.order_by("seq"),
-        "events": [(e, GIFT_MACHINE.event_label(e.action)) for e in gift.events.select_related("actor").order_by("created_at", "pk")],
+        "events": [
+            (e, GIFT_MACHINE.event_label(e.action))
+            for e in gift.events.select_related("actor").order_by("created_at", "pk")
+        ],
     }
     return render(request, "donations/gift_detail.html", context)
 
@@ -336,7 +344,9 @@ def disbursement_create(request: HttpRequest, fund_id: int) -> HttpResponse:
             messages.success(request, _("拨付申请已提交，待基金管理员审批。"))
             return redirect("donations:disbursement", disbursement_id=d.pk)
     balance = ledger.balance_fen(fund)
-    return render(request, "donations/disbursement_form.html", {"form": form, "fund": fund, "balance": balance})
+    return render(
+        request, "donations/disbursement_form.html", {"form": form, "fund": fund, "balance": balance}
+    )
 
 
 DISBURSEMENT_EXPORT = Export(
@@ -365,7 +375,9 @@ def disbursement_list(request: HttpRequest) -> HttpResponseBase:
             ),
         )  # fmt: skip
     page = listing.page(rows)
-    return render(request, "donations/disbursement_list.html", listing.context(page, rows=list(page.object_list)))
+    return render(
+        request, "donations/disbursement_list.html", listing.context(page, rows=list(page.object_list))
+    )
 
 
 @login_required
@@ -379,7 +391,10 @@ def disbursement_detail(request: HttpRequest, disbursement_id: int) -> HttpRespo
         "balance": ledger.balance_fen(d.fund),
         "reason_form": ReasonForm(),
         "pay_form": PayForm(initial={"paid_on": timezone.localdate()}),
-        "events": [(e, DISBURSEMENT_MACHINE.event_label(e.action)) for e in d.events.select_related("actor").order_by("created_at", "pk")],
+        "events": [
+            (e, DISBURSEMENT_MACHINE.event_label(e.action))
+            for e in d.events.select_related("actor").order_by("created_at", "pk")
+        ],
     }
     return render(request, "donations/disbursement_detail.html", context)
 
@@ -434,7 +449,11 @@ def statement_create(request: HttpRequest, fund_id: int) -> HttpResponse:
 @login_required
 def statement_detail(request: HttpRequest, statement_id: int) -> HttpResponse:
     user = _user(request)
-    statement = Statement.objects.filter(pk=statement_id, fund__in=funds_for_user(user)).select_related("fund").first()
+    statement = (
+        Statement.objects.filter(pk=statement_id, fund__in=funds_for_user(user))
+        .select_related("fund")
+        .first()
+    )
     if statement is None:
         from django.http import Http404
 
@@ -447,12 +466,17 @@ def statement_detail(request: HttpRequest, statement_id: int) -> HttpResponse:
 
 
 @login_required
-def stats(request: HttpRequest) -> HttpResponse:
+def stats(request: HttpRequest) -> HttpResponseBase:
     user = _user(request)
     require_ledger(user)
     s = queries.stats(funds_for_user(user), today=timezone.localdate())
     if request.GET.get("export") == "xlsx":
-        record(actor=user, action=AuditAction.DONATION_STATS_EXPORT, object_type="donations.fund", request=request)
+        record(
+            actor=user,
+            action=AuditAction.DONATION_STATS_EXPORT,
+            object_type="donations.fund",
+            request=request,
+        )
         t = s.total
         return xlsx_response(
             filename="捐赠统计",

@@ -24,7 +24,9 @@ def require_pairing(user: User) -> None:
 
 def pairs_for_user(user: User) -> QuerySet[Pair]:
     scope = scope_for(user)
-    return Pair.objects.filter(scope.subtree_q("partner", roles=READER_ROLES) | scope.subtree_q("village", roles=READER_ROLES))
+    return Pair.objects.filter(
+        scope.subtree_q("partner", roles=READER_ROLES) | scope.subtree_q("village", roles=READER_ROLES)
+    )
 
 
 def can_write_pair(user: User, pair: Pair) -> bool:
@@ -32,7 +34,12 @@ def can_write_pair(user: User, pair: Pair) -> bool:
 
 
 def get_pair_for_user(user: User, pair_id: int, *, write: bool = False) -> Pair:
-    pair = pairs_for_user(user).select_related("partner", "village", "village__village_profile").filter(pk=pair_id).first()
+    pair = (
+        pairs_for_user(user)
+        .select_related("partner", "village", "village__village_profile")
+        .filter(pk=pair_id)
+        .first()
+    )
     if pair is None:
         raise Http404("结对不存在或无权查看")
     if write and not can_write_pair(user, pair):
@@ -42,7 +49,9 @@ def get_pair_for_user(user: User, pair_id: int, *, write: bool = False) -> Pair:
 
 def partner_choices(user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
-        scope_for(user).subtree_q(roles=WRITER_ROLES), kind__in=[OrgKind.ENTERPRISE, OrgKind.CHAMBER], is_active=True
+        scope_for(user).subtree_q(roles=WRITER_ROLES),
+        kind__in=[OrgKind.ENTERPRISE, OrgKind.CHAMBER],
+        is_active=True,
     ).order_by("path")
 
 

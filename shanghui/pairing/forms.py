@@ -24,11 +24,15 @@ class PairFilterForm(FilterForm):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
     province = forms.ChoiceField(label=_("省份"), required=False)
     county = forms.ChoiceField(label=_("县（市、区）"), required=False)
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态")), *Pair.Status.choices])
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部状态")), *Pair.Status.choices]
+    )
 
     def __init__(self, data: Any, *, user: User) -> None:
         super().__init__(data)
-        places = VillageProfile.objects.order_by("province", "county").values_list("province", "county").distinct()
+        places = (
+            VillageProfile.objects.order_by("province", "county").values_list("province", "county").distinct()
+        )
         provinces = sorted({p for p, _c in places})
         self.fields["province"].choices = [("", _("全部省份")), *((p, p) for p in provinces)]  # type: ignore[attr-defined]
         self.fields["county"].choices = [("", _("全部县")), *((c, f"{p}{c}") for p, c in places)]  # type: ignore[attr-defined]
@@ -67,7 +71,9 @@ class PairForm(BootstrapForm):
 class ProjectForm(BootstrapForm):
     kind = forms.ChoiceField(label=_("类型"), choices=Project.Kind.choices)
     name = forms.CharField(label=_("项目名称"), max_length=100)
-    description = forms.CharField(label=_("内容"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=_("内容"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     invested = forms.DecimalField(
         label=_("投资金额（元，商业投资）"), required=False, max_digits=14, decimal_places=2, min_value=Decimal(0),
         help_text=_("只填企业以商业方式投入的金额；捐赠不填在这里，通过下面的基金在捐赠台账登记。"),
@@ -82,7 +88,9 @@ class ProjectForm(BootstrapForm):
 
 class OutcomeForm(BootstrapForm):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    collective_income = forms.DecimalField(label=_("村集体增收（元）"), max_digits=14, decimal_places=2, min_value=Decimal(0))
+    collective_income = forms.DecimalField(
+        label=_("村集体增收（元）"), max_digits=14, decimal_places=2, min_value=Decimal(0)
+    )
     jobs = forms.IntegerField(label=_("带动就业（人）"), min_value=0, max_value=1_000_000)
     trained = forms.IntegerField(label=_("培训（人次）"), min_value=0, max_value=1_000_000)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)

@@ -96,7 +96,12 @@ class Project(models.Model):
     invested_fen = models.BigIntegerField("投资金额（分）", default=0)
     # Donations go through the ledger: the gifts of this fund.
     fund = models.ForeignKey(
-        Fund, verbose_name="捐赠基金", null=True, blank=True, on_delete=models.PROTECT, related_name="pairing_projects"
+        Fund,
+        verbose_name="捐赠基金",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="pairing_projects",
     )
     started_on = models.DateField("开始日期")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -140,5 +145,7 @@ class Outcome(models.Model):
         ordering = ["pair", "-year"]
         constraints = [
             models.UniqueConstraint(fields=["pair", "year"], name="pairing_outcome_year_unique"),
-            models.CheckConstraint(condition=Q(collective_income_fen__gte=0), name="pairing_outcome_income_nonneg"),
+            models.CheckConstraint(
+                condition=Q(collective_income_fen__gte=0), name="pairing_outcome_income_nonneg"
+            ),
         ]

@@ -27,7 +27,9 @@ def figures_by_pair(pair_ids: Iterable[int]) -> dict[int, PairFigures]:
     ids = list(pair_ids)
     out = {pk: PairFigures() for pk in ids}
     funds: dict[int, set[int]] = defaultdict(set)
-    for pair_id, fund_id, invested in Project.objects.filter(pair_id__in=ids).values_list("pair_id", "fund_id", "invested_fen"):
+    for pair_id, fund_id, invested in Project.objects.filter(pair_id__in=ids).values_list(
+        "pair_id", "fund_id", "invested_fen"
+    ):
         out[pair_id].invested_fen += invested
         out[pair_id].projects += 1
         if fund_id:
@@ -36,9 +38,12 @@ def figures_by_pair(pair_ids: Iterable[int]) -> dict[int, PairFigures]:
     for pair_id, fund_ids in funds.items():
         # Each fund once per pair, however many of its projects share it.
         out[pair_id].donated_fen = sum(totals[f].given_fen for f in fund_ids)
-    for row in Outcome.objects.filter(pair_id__in=ids).values("pair_id").annotate(
-        i=Sum("collective_income_fen"), j=Sum("jobs"), t=Sum("trained")
-    ).order_by():
+    for row in (
+        Outcome.objects.filter(pair_id__in=ids)
+        .values("pair_id")
+        .annotate(i=Sum("collective_income_fen"), j=Sum("jobs"), t=Sum("trained"))
+        .order_by()
+    ):
         f = out[row["pair_id"]]
         f.income_fen, f.jobs, f.trained = int(row["i"] or 0), int(row["j"] or 0), int(row["t"] or 0)
     return out
@@ -55,9 +60,19 @@ class PlaceRow:
 
 
 def by_place(pairs: QuerySet[Pair]) -> tuple[list[PlaceRow], PlaceRow]:
-    rows = list(pairs.values_list("pk", "partner_id", "village_id", "village__village_profile__province", "village__village_profile__county"))
+    rows = list(
+        pairs.values_list(
+            "pk",
+            "partner_id",
+            "village_id",
+            "village__village_profile__province",
+            "village__village_profile__county",
+        )
+    )
     figures = figures_by_pair(r[0] for r in rows)
-    places: dict[tuple[str, str], dict[str, set[int]]] = defaultdict(lambda: {"pairs": set(), "villages": set(), "partners": set()})
+    places: dict[tuple[str, str], dict[str, set[int]]] = defaultdict(
+        lambda: {"pairs": set(), "villages": set(), "partners": set()}
+    )
     sums: dict[tuple[str, str], PairFigures] = defaultdict(PairFigures)
     for pk, partner, village, province, county in rows:
         key = (province or "（未登记）", county or "（未登记）")
@@ -69,7 +84,9 @@ def by_place(pairs: QuerySet[Pair]) -> tuple[list[PlaceRow], PlaceRow]:
         PlaceRow(p, c, len(v["pairs"]), len(v["villages"]), len(v["partners"]), sums[(p, c)])
         for (p, c), v in sorted(places.items())
     ]
-    total = PlaceRow("合计", "", len(rows), len({r[2] for r in rows}), len({r[1] for r in rows}), PairFigures())
+    total = PlaceRow(
+        "合计", "", len(rows), len({r[2] for r in rows}), len({r[1] for r in rows}), PairFigures()
+    )
     for f in figures.values():
         _add(total.figures, f)  # type: ignore[arg-type]
     return out, total

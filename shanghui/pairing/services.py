@@ -60,8 +60,17 @@ def create_pair(
     if errors:
         raise ValidationError(errors)
     if profile is None:
-        VillageProfile.objects.create(village=village, province=province.strip()[:20], county=county.strip()[:40])
-    pair = Pair(partner=partner, village=village, starts_on=starts_on, ends_on=ends_on, programme=programme[:40], created_by=actor)
+        VillageProfile.objects.create(
+            village=village, province=province.strip()[:20], county=county.strip()[:40]
+        )
+    pair = Pair(
+        partner=partner,
+        village=village,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        programme=programme[:40],
+        created_by=actor,
+    )
     if agreement is not None:
         pair.agreement_sha256 = sha256_of(agreement)
         pair.agreement.save(f"agreement-{pair.agreement_sha256[:12]}.pdf", agreement, save=False)
@@ -112,5 +121,10 @@ def record_outcome(
         pair=pair, year=year,
         defaults={"collective_income_fen": income, "jobs": jobs, "trained": trained, "note": note.strip()[:200], "recorded_by": actor},
     )  # fmt: skip
-    record(actor=actor, action=AuditAction.PAIRING_OUTCOME_RECORD, obj=outcome, detail={"pair": pair.pk, "year": year})
+    record(
+        actor=actor,
+        action=AuditAction.PAIRING_OUTCOME_RECORD,
+        obj=outcome,
+        detail={"pair": pair.pk, "year": year},
+    )
     return outcome

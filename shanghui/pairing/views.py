@@ -23,7 +23,13 @@ from shanghui.donations.money import to_yuan
 from shanghui.donations.queries import totals_by_fund
 from shanghui.lib.xlsx import Sheet, xlsx_response
 from shanghui.pairing import queries, services
-from shanghui.pairing.access import can_write_pair, get_pair_for_user, pairs_for_user, partner_choices, require_pairing
+from shanghui.pairing.access import (
+    can_write_pair,
+    get_pair_for_user,
+    pairs_for_user,
+    partner_choices,
+    require_pairing,
+)
 from shanghui.pairing.forms import OutcomeForm, PairFilterForm, PairForm, ProjectForm
 from shanghui.pairing.models import Pair
 from shanghui.ui.forms import attach_errors
@@ -45,13 +51,17 @@ def pair_list(request: HttpRequest) -> HttpResponseBase:
     user = _user(request)
     require_pairing(user)
     listing = Listing(request, PairFilterForm(request.GET, user=user))
-    pairs = listing.form.apply(_pairs(user)).order_by("village__village_profile__province", "village__village_profile__county", "village__name", "pk")
+    pairs = listing.form.apply(_pairs(user)).order_by(
+        "village__village_profile__province", "village__village_profile__county", "village__name", "pk"
+    )
     if listing.exporting:
         return listing.export(PAIR_EXPORT, _export_rows(pairs))
     page = listing.page(pairs)
     rows = list(page.object_list)
     figures = queries.figures_by_pair(p.pk for p in rows)
-    context = listing.context(page, rows=[(p, figures[p.pk]) for p in rows], can_create=partner_choices(user).exists())
+    context = listing.context(
+        page, rows=[(p, figures[p.pk]) for p in rows], can_create=partner_choices(user).exists()
+    )
     return render(request, "pairing/pair_list.html", context)
 
 
@@ -143,7 +153,7 @@ def agreement(request: HttpRequest, pair_id: int) -> HttpResponseBase:
 
 
 @login_required
-def stats(request: HttpRequest) -> HttpResponse:
+def stats(request: HttpRequest) -> HttpResponseBase:
     user = _user(request)
     require_pairing(user)
     rows, total = queries.by_place(pairs_for_user(user))

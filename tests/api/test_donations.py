@@ -32,7 +32,11 @@ def test_a_gift_through_the_partner_charity_then_a_disbursement(dw: SimpleNamesp
     })  # fmt: skip
     assert r.status_code == 201, r.content
     gift = r.json()
-    assert (gift["amount"], gift["receipt_issuer"], gift["receipt_number"]) == ("12000.50", "衢州市慈善总会", "ZJ-0001")
+    assert (gift["amount"], gift["receipt_issuer"], gift["receipt_number"]) == (
+        "12000.50",
+        "衢州市慈善总会",
+        "ZJ-0001",
+    )
 
     r = staff.post(f"/api/v1/donations/funds/{dw.fund.pk}/disbursements", {
         "amount": "12000.51", "recipient_kind": "school", "recipient_name": "花园村小学", "purpose": "助学",
@@ -46,15 +50,21 @@ def test_a_gift_through_the_partner_charity_then_a_disbursement(dw: SimpleNamesp
     d = r.json()
     assert d["allowed_actions"] == []  # staff cannot approve
     # The staff member is refused approval (403) and nothing changes.
-    r = staff.post(f"/api/v1/donations/disbursements/{d['id']}/actions/approve", {"expected_status": "requested"})
+    r = staff.post(
+        f"/api/v1/donations/disbursements/{d['id']}/actions/approve", {"expected_status": "requested"}
+    )
     assert r.status_code == 403
     assert Disbursement.objects.get(pk=d["id"]).status == "requested"
 
-    r = admin.post(f"/api/v1/donations/disbursements/{d['id']}/actions/approve", {"expected_status": "requested"})
+    r = admin.post(
+        f"/api/v1/donations/disbursements/{d['id']}/actions/approve", {"expected_status": "requested"}
+    )
     assert r.status_code == 200, r.content
     assert r.json()["status"] == "approved"
     # Approving again: the status moved on, 409 with the current status.
-    r = admin.post(f"/api/v1/donations/disbursements/{d['id']}/actions/approve", {"expected_status": "requested"})
+    r = admin.post(
+        f"/api/v1/donations/disbursements/{d['id']}/actions/approve", {"expected_status": "requested"}
+    )
     assert r.status_code == 409
     assert error_of(r)["current_status"] == "approved"
 
@@ -104,7 +114,12 @@ def test_access_is_the_pages_access(dw: SimpleNamespace, api_as: Api, persona: s
 
 
 def test_lists_refuse_people_without_a_ledger_role(dw: SimpleNamespace, api_as: Api) -> None:  # noqa: F811
-    for path in ("/api/v1/donations/funds", "/api/v1/donations/gifts", "/api/v1/donations/stats", "/api/v1/pairing/pairs"):
+    for path in (
+        "/api/v1/donations/funds",
+        "/api/v1/donations/gifts",
+        "/api/v1/donations/stats",
+        "/api/v1/pairing/pairs",
+    ):
         assert api_as(dw.outsider).get(path).status_code == 403
         assert api_as(dw.fed_staff).get(path).status_code == 200
     assert api_as(dw.chamber_admin_b).get("/api/v1/donations/funds").json()["items"] == []
@@ -124,13 +139,34 @@ def test_pairing_keeps_donations_and_investment_apart(dw: SimpleNamespace, api_a
     dw.money(dw.fund, "30000")
     add_project(actor=dw.chamber_admin, pair=pair, kind="industry", name="茶叶加工厂", started_on=dt.date(2025, 4, 1),
                 invested=__import__("decimal").Decimal("2000000"))  # fmt: skip
-    add_project(actor=dw.chamber_admin, pair=pair, kind="charity", name="助学", started_on=dt.date(2025, 4, 1), fund=dw.fund)
-    add_project(actor=dw.chamber_admin, pair=pair, kind="expertise", name="电商培训", started_on=dt.date(2025, 5, 1), fund=dw.fund)
+    add_project(
+        actor=dw.chamber_admin,
+        pair=pair,
+        kind="charity",
+        name="助学",
+        started_on=dt.date(2025, 4, 1),
+        fund=dw.fund,
+    )
+    add_project(
+        actor=dw.chamber_admin,
+        pair=pair,
+        kind="expertise",
+        name="电商培训",
+        started_on=dt.date(2025, 5, 1),
+        fund=dw.fund,
+    )
     body: Any = api_as(dw.fed_admin).get(f"/api/v1/pairing/pairs/{pair.pk}").json()
     # The fund shared by two projects counts once; investment apart.
     assert (body["figures"]["donated"], body["figures"]["invested"]) == ("30000.00", "2000000.00")
     stats = api_as(dw.fed_admin).get("/api/v1/pairing/stats").json()
     assert stats["by_place"][0]["province"] == "四川省"
-    assert set(stats["total"]["figures"]) == {"donated", "invested", "projects", "collective_income", "jobs", "trained"}
+    assert set(stats["total"]["figures"]) == {
+        "donated",
+        "invested",
+        "projects",
+        "collective_income",
+        "jobs",
+        "trained",
+    }
     assert api_as(dw.outsider).get(f"/api/v1/pairing/pairs/{pair.pk}").status_code == 404
     assert api_as(dw.chamber_admin_b).get(f"/api/v1/pairing/pairs/{pair.pk}").status_code == 404

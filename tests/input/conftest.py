@@ -158,7 +158,12 @@ def _ledger(w: SimpleNamespace) -> None:
     )
     village = make_org(OrgKind.VILLAGE, "花园村", w.city)
     w.pair = create_pair(
-        actor=w.chamber_admin, partner=w.enterprise_a, village=village, starts_on=today, province="四川省", county="岳池县"
+        actor=w.chamber_admin,
+        partner=w.enterprise_a,
+        village=village,
+        starts_on=today,
+        province="四川省",
+        county="岳池县",
     )
 
 

@@ -29,7 +29,9 @@ def dw(world: SimpleNamespace) -> SimpleNamespace:
             partner_registration="53330800MJ0000000X" if public else "", **kw,
         )  # fmt: skip
         if open_:
-            fund = services.act_on_fund(actor=w.chamber_admin, fund=fund, action="open", expected_status="draft")
+            fund = services.act_on_fund(
+                actor=w.chamber_admin, fund=fund, action="open", expected_status="draft"
+            )
         return fund
 
     def money(fund: Fund, yuan: str, *, channel: str = Gift.Channel.OWN_ACCOUNT, donor: DonorInput | None = None,

@@ -87,9 +87,12 @@ def _request(client: Client, w: SimpleNamespace, column: str) -> Any:
         return client.get(gets[column])
     if column == "apprv":
         return client.post(
-            reverse("donations:disbursement_act", args=[w.disbursement.pk, "approve"]), {"expected_status": "requested"}
+            reverse("donations:disbursement_act", args=[w.disbursement.pk, "approve"]),
+            {"expected_status": "requested"},
         )
-    return client.post(reverse("donations:gift", args=[w.gift.pk]), {"reason": "登记错误", "expected_status": "recorded"})
+    return client.post(
+        reverse("donations:gift", args=[w.gift.pk]), {"reason": "登记错误", "expected_status": "recorded"}
+    )
 
 
 def _fingerprint(w: SimpleNamespace) -> tuple[Any, ...]:
@@ -102,7 +105,9 @@ def _fingerprint(w: SimpleNamespace) -> tuple[Any, ...]:
 
 
 @pytest.mark.parametrize(("persona", "column", "expected"), CASES, ids=[f"{p}-{c}" for p, c, _ in CASES])
-def test_access_matrix(client: Client, objects: SimpleNamespace, persona: str, column: str, expected: str) -> None:
+def test_access_matrix(
+    client: Client, objects: SimpleNamespace, persona: str, column: str, expected: str
+) -> None:
     if persona != "anonymous":
         client.force_login(getattr(objects, persona))
     before = _fingerprint(objects)

@@ -38,8 +38,13 @@ def test_the_demo_reproduces_the_reported_figures() -> None:
     assert t.given_fen == 6_560_860_000  # ¥65,608,600.00 in money and goods
     assert t.money_fen > 0 and t.goods_fen > 0
     assert epidemic.is_public and epidemic.partner_charity
-    assert set(Gift.objects.filter(fund=epidemic).values_list("channel", flat=True)) == set(Gift.Channel.values)
-    assert set(Gift.objects.filter(fund=epidemic).values_list("donor__kind", flat=True)) == {"chamber", "enterprise"}
+    assert set(Gift.objects.filter(fund=epidemic).values_list("channel", flat=True)) == set(
+        Gift.Channel.values
+    )
+    assert set(Gift.objects.filter(fund=epidemic).values_list("donor__kind", flat=True)) == {
+        "chamber",
+        "enterprise",
+    }
 
     grassroots = Fund.objects.filter(category=Category.GRASSROOTS)
     given = sum(x.given_fen for x in queries.totals_by_fund(grassroots.values_list("pk", flat=True)).values())
@@ -50,7 +55,9 @@ def test_the_demo_reproduces_the_reported_figures() -> None:
     assert pairs.values("partner").distinct().count() == 103
     assert pairs.values("village").distinct().count() == 100
     assert set(pairs.values_list("partner__kind", flat=True)) == {OrgKind.ENTERPRISE}
-    assert set(VillageProfile.objects.filter(village__in=pairs.values("village")).values_list("province", flat=True)) == {"四川省"}
+    assert set(
+        VillageProfile.objects.filter(village__in=pairs.values("village")).values_list("province", flat=True)
+    ) == {"四川省"}
     _rows, total = pairing_queries.by_place(pairs)
     assert total.figures is not None
     assert total.figures.donated_fen >= 1_000_000_000  # ¥10M+
@@ -67,7 +74,9 @@ def test_every_demo_ledger_is_whole() -> None:
         held = Gift.objects.filter(fund=fund, status="recorded", kind="money").exclude(channel="direct")
         paid = Disbursement.objects.filter(fund=fund, status__in=["approved", "paid"])
         balance = ledger.balance_fen(fund)
-        assert balance == (held.aggregate(s=Sum("amount_fen"))["s"] or 0) - (paid.aggregate(s=Sum("amount_fen"))["s"] or 0)
+        assert balance == (held.aggregate(s=Sum("amount_fen"))["s"] or 0) - (
+            paid.aggregate(s=Sum("amount_fen"))["s"] or 0
+        )
         assert balance >= 0
         running = 0
         for change in Entry.objects.filter(fund=fund).order_by("seq").values_list("balance_fen", flat=True):

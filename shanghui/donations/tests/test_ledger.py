@@ -48,7 +48,11 @@ def test_a_public_appeal_names_its_partner_charity(dw: SimpleNamespace) -> None:
 
 def test_money_through_the_partner_charity_with_its_receipt(dw: SimpleNamespace) -> None:
     gift = dw.money(dw.fund, "10000.50", channel=Gift.Channel.PARTNER_CHARITY, receipt_number="ZJ2026-0001")
-    assert (gift.amount_fen, gift.receipt_issuer, gift.receipt_number) == (1_000_050, "衢州市慈善总会", "ZJ2026-0001")
+    assert (gift.amount_fen, gift.receipt_issuer, gift.receipt_number) == (
+        1_000_050,
+        "衢州市慈善总会",
+        "ZJ2026-0001",
+    )
     assert ledger.balance_fen(dw.fund) == 1_000_050
     entry = Entry.objects.get(gift=gift)
     assert (entry.seq, entry.kind, entry.amount_fen, entry.balance_fen) == (1, "gift", 1_000_050, 1_000_050)
@@ -116,7 +120,9 @@ def test_a_reversal_is_an_entry_with_its_reason_and_the_gift_is_never_changed(dw
     reversed_ = services.reverse_gift(actor=dw.chamber_admin, gift=gift, reason="重复登记")
     assert reversed_.status == Gift.Status.REVERSED
     assert reversed_.amount_fen == 30_000  # the gift row keeps what was received
-    entries = list(Entry.objects.filter(fund=dw.fund).values_list("kind", "amount_fen", "balance_fen", "reason"))
+    entries = list(
+        Entry.objects.filter(fund=dw.fund).values_list("kind", "amount_fen", "balance_fen", "reason")
+    )
     assert entries == [("gift", 30_000, 30_000, ""), ("gift_reversal", -30_000, -30_000, "重复登记")]
     assert ledger.balance_fen(dw.fund) == 0
     # Staff cannot reverse; only the fund's admin.
@@ -143,7 +149,11 @@ def test_a_fund_never_pays_out_more_than_it_holds(dw: SimpleNamespace) -> None:
     with pytest.raises(TransitionError):
         services.reverse_gift(actor=dw.chamber_admin, gift=gift, reason="错账")
     services.act_on_disbursement(
-        actor=dw.chamber_admin, disbursement=first, action="cancel", expected_status="approved", reason="对象有误"
+        actor=dw.chamber_admin,
+        disbursement=first,
+        action="cancel",
+        expected_status="approved",
+        reason="对象有误",
     )
     services.reverse_gift(actor=dw.chamber_admin, gift=gift, reason="错账")
     assert ledger.balance_fen(dw.fund) == 0

@@ -35,7 +35,9 @@ def test_disclosure_shows_only_opened_public_appeals(client: Client, dw: SimpleN
     assert [f.pk for f, _t in client.get("/give/").context["rows"]] == [dw.fund.pk]
 
 
-def test_disclosure_names_donors_only_with_consent_and_masks_households(client: Client, dw: SimpleNamespace) -> None:
+def test_disclosure_names_donors_only_with_consent_and_masks_households(
+    client: Client, dw: SimpleNamespace
+) -> None:
     dw.money(dw.fund, "100", donor=DonorInput(kind="person", name="赵六"), publish_name=False)
     dw.money(dw.fund, "200", donor=DonorInput(kind="enterprise", name="衢州丙公司"), publish_name=False)
     dw.money(dw.fund, "300", donor=DonorInput(kind="enterprise", name="衢州丁公司"), publish_name=True)
@@ -49,7 +51,9 @@ def test_disclosure_names_donors_only_with_consent_and_masks_households(client: 
     assert "衢州丁公司" in page and page.count("爱心人士") >= 2 and "爱心企业" in page and "钱**家庭" in page
 
 
-def test_the_acknowledgement_is_for_the_chambers_own_account_only(client: Client, dw: SimpleNamespace) -> None:
+def test_the_acknowledgement_is_for_the_chambers_own_account_only(
+    client: Client, dw: SimpleNamespace
+) -> None:
     client.force_login(dw.chamber_staff)
     own = dw.money(dw.fund, "500")
     response = client.get(f"/donations/gifts/{own.pk}/acknowledgement.pdf")
@@ -67,7 +71,9 @@ def test_the_acknowledgement_says_it_is_not_an_official_receipt() -> None:
     assert "不是公益事业捐赠票据" in NOT_A_RECEIPT
 
 
-def test_a_bad_gift_is_answered_on_the_form_and_nothing_is_written(client: Client, dw: SimpleNamespace) -> None:
+def test_a_bad_gift_is_answered_on_the_form_and_nothing_is_written(
+    client: Client, dw: SimpleNamespace
+) -> None:
     client.force_login(dw.chamber_staff)
     before = Gift.objects.count()
     response = client.post(f"/donations/{dw.fund.pk}/gifts/new/", {
@@ -89,12 +95,16 @@ def test_an_overdraft_is_refused_on_the_page(client: Client, dw: SimpleNamespace
     first, second = dw.request(dw.fund, "80"), dw.request(dw.fund, "80")
     dw.approve(first)
     client.force_login(dw.chamber_admin)
-    response = client.post(f"/donations/disbursements/{second.pk}/act/approve/", {"expected_status": "requested"}, follow=True)
+    response = client.post(
+        f"/donations/disbursements/{second.pk}/act/approve/", {"expected_status": "requested"}, follow=True
+    )
     assert "余额不足" in response.content.decode()
     second.refresh_from_db()
     assert second.status == "requested"
     # A stale page: the status moved on meanwhile → 409, nothing changed.
-    response = client.post(f"/donations/disbursements/{first.pk}/act/approve/", {"expected_status": "requested"})
+    response = client.post(
+        f"/donations/disbursements/{first.pk}/act/approve/", {"expected_status": "requested"}
+    )
     assert response.status_code == 409
 
 
@@ -103,13 +113,14 @@ def test_exports_are_audited_and_stats_add_up(client: Client, dw: SimpleNamespac
     dw.money(dw.fund, "1000")
     dw.money(dw.fund, "500", channel=Gift.Channel.DIRECT)
     response = client.get("/donations/gifts/?export=xlsx&kind=money")
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active  # type: ignore[attr-defined]  # a FileResponse
+    assert sheet is not None
     assert sheet.max_row == 3
     assert AuditEntry.objects.filter(action="donation.export").count() == 1
     stats = client.get("/donations/stats/").context["s"]
     assert (stats.total.money_fen, stats.total.balance_fen) == (150_000, 100_000)
     response = client.get("/donations/stats/?export=xlsx")
-    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]  # a FileResponse
     assert book.sheetnames == ["按类别", "按渠道", "按月份", "拨付去向"]
     assert AuditEntry.objects.filter(action="donation.stats_export").count() == 1
 
@@ -118,7 +129,14 @@ def test_pairing_never_adds_donations_to_investment(dw: SimpleNamespace) -> None
     village = make_org(OrgKind.VILLAGE, "红岩村", dw.city)
     pair = create_pair(actor=dw.chamber_admin, partner=dw.enterprise_a, village=village, starts_on=dt.date(2024, 1, 1),
                        province="四川省", county="华蓥市")  # fmt: skip
-    add_project(actor=dw.chamber_admin, pair=pair, kind="charity", name="助学", started_on=dt.date(2024, 2, 1), fund=dw.fund)
+    add_project(
+        actor=dw.chamber_admin,
+        pair=pair,
+        kind="charity",
+        name="助学",
+        started_on=dt.date(2024, 2, 1),
+        fund=dw.fund,
+    )
     with pytest.raises(ValidationError) as exc:
         add_project(actor=dw.chamber_admin, pair=pair, kind="charity", name="捐建", started_on=dt.date(2024, 2, 1),
                     invested=Decimal("100"))  # fmt: skip
@@ -134,7 +152,9 @@ def test_pairing_never_adds_donations_to_investment(dw: SimpleNamespace) -> None
     # No figure anywhere holds their sum.
     assert not any(name in vars(figures) for name in ("total", "total_fen", "sum_fen"))
     with pytest.raises(ValidationError):
-        create_pair(actor=dw.chamber_admin, partner=dw.enterprise_a, village=village, starts_on=dt.date(2024, 1, 1))
+        create_pair(
+            actor=dw.chamber_admin, partner=dw.enterprise_a, village=village, starts_on=dt.date(2024, 1, 1)
+        )
 
 
 def test_the_reminder_notifies_the_funds_staff(dw: SimpleNamespace) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -30,7 +31,9 @@ step = st.one_of(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(step, max_size=14))
-def test_balance_is_the_sum_of_entries_for_any_sequence(dw: SimpleNamespace, steps: list[tuple[str, object, str]]) -> None:
+def test_balance_is_the_sum_of_entries_for_any_sequence(
+    dw: SimpleNamespace, steps: list[tuple[str, Any, str]]
+) -> None:
     fund = dw.new_fund(name=f"基金{Entry.objects.count()}-{len(steps)}")
     for kind, value, channel in steps:
         gifts = list(Gift.objects.filter(fund=fund, status="recorded").order_by("pk"))
@@ -39,12 +42,14 @@ def test_balance_is_the_sum_of_entries_for_any_sequence(dw: SimpleNamespace, ste
             if kind == "gift":
                 dw.money(fund, str(value), channel=channel)
             elif kind == "reverse" and gifts:
-                services.reverse_gift(actor=dw.chamber_admin, gift=gifts[int(value) % len(gifts)], reason="冲正")  # type: ignore[call-overload]
+                services.reverse_gift(
+                    actor=dw.chamber_admin, gift=gifts[int(value) % len(gifts)], reason="冲正"
+                )
             elif kind == "disburse":
                 dw.approve(dw.request(fund, str(value)))
             elif kind == "cancel" and approved:
                 services.act_on_disbursement(
-                    actor=dw.chamber_admin, disbursement=approved[int(value) % len(approved)],  # type: ignore[call-overload]
+                    actor=dw.chamber_admin, disbursement=approved[int(value) % len(approved)],
                     action="cancel", expected_status="approved", reason="撤销",
                 )  # fmt: skip
         except (ValidationError, TransitionError):
@@ -53,9 +58,19 @@ def test_balance_is_the_sum_of_entries_for_any_sequence(dw: SimpleNamespace, ste
         assert balance >= 0
         held = Gift.objects.filter(fund=fund, status="recorded", kind="money").exclude(channel="direct")
         received = held.aggregate(s=Sum("amount_fen"))["s"] or 0
-        paid = Disbursement.objects.filter(fund=fund, status__in=["approved", "paid"]).aggregate(s=Sum("amount_fen"))["s"] or 0
+        paid = (
+            Disbursement.objects.filter(fund=fund, status__in=["approved", "paid"]).aggregate(
+                s=Sum("amount_fen")
+            )["s"]
+            or 0
+        )
         assert balance == received - paid
-        given_total = Entry.objects.filter(fund=fund, kind__in=["gift", "gift_reversal"]).aggregate(s=Sum("amount_fen"))["s"] or 0
+        given_total = (
+            Entry.objects.filter(fund=fund, kind__in=["gift", "gift_reversal"]).aggregate(
+                s=Sum("amount_fen")
+            )["s"]
+            or 0
+        )
         recorded = Gift.objects.filter(fund=fund, status="recorded").aggregate(s=Sum("amount_fen"))["s"] or 0
         assert given_total == recorded
     assert ledger.verify_fund(fund) == []

@@ -33,7 +33,7 @@ def test_lines_match_gifts_and_disbursements_and_the_rest_is_listed(dw: SimpleNa
     text = (
         "交易日期,金额,对方户名,摘要\n"
         f"{day:%Y/%m/%d},1000.00,衢州乙建材有限公司,捐款\n"  # the name decides between two equal amounts
-        f"{day - dt.timedelta(days=2)},\"1,000.00\",衢州甲科技,捐款\n"
+        f'{day - dt.timedelta(days=2)},"1,000.00",衢州甲科技,捐款\n'
         f"{day},-700,花园村饮水工程,拨付\n"
         f"{day},250.00,不明来款,\n"
     )
@@ -49,7 +49,9 @@ def test_lines_match_gifts_and_disbursements_and_the_rest_is_listed(dw: SimpleNa
 
     # A second statement with the same line does not match a gift twice.
     again = reconcile.import_statement(
-        actor=dw.chamber_staff, fund=dw.fund, upload=csv_file(f"日期,金额,对方户名\n{day},1000.00,衢州甲科技\n")
+        actor=dw.chamber_staff,
+        fund=dw.fund,
+        upload=csv_file(f"日期,金额,对方户名\n{day},1000.00,衢州甲科技\n"),
     )
     assert not again.lines.get().matched
 
@@ -58,6 +60,7 @@ def test_an_excel_statement_is_read(dw: SimpleNamespace) -> None:
     gift = dw.money(dw.fund, "1234.5")
     book = Workbook()
     sheet = book.active
+    assert sheet is not None
     sheet.append(["交易日期", "金额", "对方户名", "摘要"])
     sheet.append([dt.datetime.combine(dw.today, dt.time(9)), 1234.5, "衢州甲科技有限公司", "捐款"])
     buffer = io.BytesIO()
@@ -95,8 +98,12 @@ def test_one_bad_line_among_good_ones_imports_nothing(dw: SimpleNamespace) -> No
 
 def test_a_gbk_csv_and_a_binary_file(dw: SimpleNamespace) -> None:
     statement = reconcile.import_statement(
-        actor=dw.chamber_staff, fund=dw.fund, upload=csv_file(f"交易日期,金额,对方户名\n{dw.today},5,张三\n", encoding="gbk")
+        actor=dw.chamber_staff,
+        fund=dw.fund,
+        upload=csv_file(f"交易日期,金额,对方户名\n{dw.today},5,张三\n", encoding="gbk"),
     )
     assert statement.lines.get().counterparty == "张三"
     with pytest.raises(ValidationError):
-        reconcile.import_statement(actor=dw.chamber_staff, fund=dw.fund, upload=SimpleUploadedFile("x.xlsx", b"PK\x03\x04garbage"))
+        reconcile.import_statement(
+            actor=dw.chamber_staff, fund=dw.fund, upload=SimpleUploadedFile("x.xlsx", b"PK\x03\x04garbage")
+        )

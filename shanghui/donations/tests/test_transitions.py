@@ -59,7 +59,9 @@ GIFTS = Walks(
 
 def _new_pledge(w: SimpleNamespace) -> Pledge:
     return create_pledge(
-        actor=w.chamber_staff, fund=w.fund, donor=DonorInput(kind="enterprise", name="衢州乙建材有限公司"),
+        actor=w.chamber_staff,
+        fund=w.fund,
+        donor=DonorInput(kind="enterprise", name="衢州乙建材有限公司"),
         amount=__import__("decimal").Decimal("1000"),
     )
 
