@@ -169,3 +169,23 @@ def test_the_reminder_notifies_the_funds_staff(dw: SimpleNamespace) -> None:
     assert set(OutboxMessage.objects.filter(event="donation.pledge_due").values_list("recipient__username", flat=True)) == {
         "chamber_admin", "chamber_staff",
     }  # fmt: skip
+
+
+def test_the_pages_in_english(dw: SimpleNamespace) -> None:
+    from django.conf import settings
+
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(dw.chamber_admin)
+    dw.money(dw.fund, "100")
+    html = client.get(f"/donations/{dw.fund.pk}/").content.decode()
+    assert "Ledger entries (newest first)" in html and "Balance available" in html
+    assert "台账分录" not in html
+    html = client.get("/pairing/stats/").content.decode()
+    assert "Pairing statistics" in html and "shown apart and never added" in html
+    html = (
+        Client()
+        .get(f"/give/{dw.fund.pk}/", HTTP_COOKIE=f"{settings.LANGUAGE_COOKIE_NAME}=en")
+        .content.decode()
+    )
+    assert "Where the money went" in html
