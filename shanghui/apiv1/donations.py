@@ -42,6 +42,7 @@ from shanghui.donations.workflow import DISBURSEMENT_MACHINE, FUND_MACHINE
 from shanghui.lib.bounds import Day, Int
 from shanghui.orgs.models import Organisation, OrgKind
 from shanghui.pairing import queries as pairing_queries
+from shanghui.pairing import services as pairing_services
 from shanghui.pairing.access import get_pair_for_user, pairs_for_user, require_pairing
 from shanghui.pairing.models import Pair
 
@@ -384,6 +385,26 @@ def reverse_gift(request: HttpRequest, gift_id: Int, payload: ReasonIn) -> dict[
     return _gift_json(get_gift_for_user(user, gift_id))
 
 
+class ReceiptIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    receipt_number: str = Field(max_length=40)
+    receipt_issuer: str = Field("", max_length=100, description="经合作慈善组织的捐赠可不填（为该慈善组织）")
+
+
+@router.post(
+    "/donations/gifts/{gift_id}/receipt", response=with_errors({200: GiftOut}),
+    summary="补录捐赠票据（只能登记一次）",
+)  # fmt: skip
+def record_receipt(request: HttpRequest, gift_id: Int, payload: ReceiptIn) -> dict[str, Any]:
+    user = user_of(request)
+    gift = get_gift_for_user(user, gift_id)
+    services.record_receipt(
+        actor=user, gift=gift, receipt_number=payload.receipt_number, receipt_issuer=payload.receipt_issuer
+    )
+    return _gift_json(get_gift_for_user(user, gift_id))
+
+
 # --- Pledges -------------------------------------------------------------------------------------------
 
 
@@ -653,6 +674,24 @@ def list_pairs(request: HttpRequest, filters: Query[PairFilters]) -> dict[str, A
 @router.get("/pairing/pairs/{pair_id}", response=with_errors({200: PairOut}), summary="结对详情")
 def get_pair(request: HttpRequest, pair_id: Int) -> dict[str, Any]:
     pair = get_pair_for_user(user_of(request), pair_id)
+    return _pair_json(pair, pairing_queries.figures_by_pair([pair.pk])[pair.pk])
+
+
+class EndIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    ends_on: Day
+    expected_status: Pair.Status = Pair.Status.ACTIVE
+
+
+@router.post("/pairing/pairs/{pair_id}/end", response=with_errors({200: PairOut}), summary="结束结对")
+def end_pair(request: HttpRequest, pair_id: Int, payload: EndIn) -> dict[str, Any]:
+    user = user_of(request)
+    pair = get_pair_for_user(user, pair_id)
+    pairing_services.end_pair(
+        actor=user, pair=pair, ends_on=payload.ends_on, expected_status=payload.expected_status
+    )
+    pair = get_pair_for_user(user, pair_id)
     return _pair_json(pair, pairing_queries.figures_by_pair([pair.pk])[pair.pk])
 
 

@@ -252,6 +252,13 @@ class ReasonForm(BootstrapForm):
     reason = forms.CharField(label=_("原因"), max_length=200)
 
 
+class ReceiptForm(BootstrapForm):
+    receipt_number = forms.CharField(label=_("公益事业捐赠票据号"), max_length=40)
+    receipt_issuer = forms.CharField(
+        label=_("票据开具单位"), max_length=100, required=False, help_text=_("经合作慈善组织的捐赠可不填。")
+    )
+
+
 class PayForm(BootstrapForm):
     paid_on = DayField(label=_("拨付日期"), widget=DATE)
     voucher = forms.CharField(label=_("凭证号"), max_length=40, required=False)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,6 +38,7 @@ from shanghui.donations.workflow import (
     FUND_MACHINE,
     GIFT_MACHINE,
     PLEDGE_MACHINE,
+    STAFF,
     recheck_pledge,
 )
 from shanghui.lib.crypto import keyed_hash
@@ -486,3 +487,39 @@ def acknowledge_gift(*, actor: User, gift: Gift) -> None:
             gift, action="acknowledge", actor=actor, actor_kind="staff", created_at=timezone.now()
         )
         record(actor=actor, action=AuditAction.DONATION_GIFT_ACKNOWLEDGE, obj=gift)
+
+
+def record_receipt(*, actor: User, gift: Gift, receipt_number: str, receipt_issuer: str = "") -> Gift:
+    """The official receipt, when the issuer sends it after the gift was recorded: written once into the
+    gift's empty receipt fields (the charity issues it later), on the gift's timeline; never changed
+    after. Who may: the fund's staff (access.actor_kinds)."""
+    if STAFF not in actor_kinds(actor, gift.fund):
+        raise PermissionDenied("您没有登记票据的权限")
+    number, issuer = receipt_number.strip()[:40], receipt_issuer.strip()[:100]
+    errors: dict[str, str] = {}
+    if not number:
+        errors["receipt_number"] = "请填写票据号"
+    with transaction.atomic():
+        locked = Gift.objects.select_for_update().select_related("fund").get(pk=gift.pk)
+        if not issuer and locked.channel == Gift.Channel.PARTNER_CHARITY:
+            issuer = locked.fund.partner_charity
+        if not issuer:
+            errors["receipt_issuer"] = "请填写开具捐赠票据的单位"
+        if locked.receipt_number:
+            errors["__all__"] = "该捐赠已登记票据号，不能更改"
+        elif locked.status != Gift.Status.RECORDED:
+            errors["__all__"] = "已冲正的捐赠不能登记票据"
+        if errors:
+            raise ValidationError(errors)
+        locked.receipt_number, locked.receipt_issuer = number, issuer
+        locked.save(update_fields=["receipt_number", "receipt_issuer"])
+        GIFT_MACHINE.record_event(
+            locked,
+            action="receipt",
+            actor=actor,
+            actor_kind=STAFF,
+            created_at=timezone.now(),
+            note=f"{issuer} {number}",
+        )
+        record(actor=actor, action=AuditAction.DONATION_GIFT_RECEIPT, obj=locked)
+    return locked

@@ -42,6 +42,7 @@ from shanghui.donations.forms import (
     PayForm,
     PledgeForm,
     ReasonForm,
+    ReceiptForm,
     StatementForm,
 )
 from shanghui.donations.models import Disbursement, Fund, Gift, Statement
@@ -228,8 +229,20 @@ def gift_detail(request: HttpRequest, gift_id: int) -> HttpResponse:
     user = _user(request)
     gift = get_gift_for_user(user, gift_id)
     kinds = actor_kinds(user, gift.fund)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST":
+    form = ReasonForm(request.POST if request.POST.get("form") != "receipt" else None)
+    receipt_form = ReceiptForm(request.POST if request.POST.get("form") == "receipt" else None)
+    if request.method == "POST" and request.POST.get("form") == "receipt":
+        if STAFF not in kinds:
+            raise PermissionDenied(_("您没有登记票据的权限"))
+        if receipt_form.is_valid():
+            try:
+                services.record_receipt(actor=user, gift=gift, **receipt_form.cleaned_data)
+            except ValidationError as exc:
+                attach_errors(receipt_form, exc)
+            else:
+                messages.success(request, _("捐赠票据已登记。"))
+                return redirect("donations:gift", gift_id=gift.pk)
+    elif request.method == "POST":
         if ADMIN not in kinds:
             raise PermissionDenied(_("只有基金管理员可以冲正捐赠"))
         if form.is_valid():
@@ -250,6 +263,8 @@ def gift_detail(request: HttpRequest, gift_id: int) -> HttpResponse:
         "form": form,
         "can_reverse": ADMIN in kinds and gift.status == Gift.Status.RECORDED,
         "can_acknowledge": STAFF in kinds and gift.acknowledgeable,
+        "receipt_form": receipt_form,
+        "can_receipt": STAFF in kinds and gift.status == Gift.Status.RECORDED and not gift.receipt_number,
         "entries": gift.entries.order_by("seq"),
         "events": [
             (e, GIFT_MACHINE.event_label(e.action))

@@ -120,7 +120,7 @@ GIFT_MACHINE: Machine[Gift] = Machine(
     table=table(action("reverse", "冲正", {G.RECORDED}, G.REVERSED, {ADMIN}, required=("reason",))),
     effects={"reverse": _reverse},
     after=[_after_reverse],
-    other_events={"create": "登记捐赠", "acknowledge": "开具收款确认"},
+    other_events={"create": "登记捐赠", "acknowledge": "开具收款确认", "receipt": "补录捐赠票据"},
 )  # fmt: skip
 
 

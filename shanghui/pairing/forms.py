@@ -94,3 +94,7 @@ class OutcomeForm(BootstrapForm):
     jobs = forms.IntegerField(label=_("带动就业（人）"), min_value=0, max_value=1_000_000)
     trained = forms.IntegerField(label=_("培训（人次）"), min_value=0, max_value=1_000_000)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class EndForm(BootstrapForm):
+    ends_on = DayField(label=_("结束日期"), widget=DATE)

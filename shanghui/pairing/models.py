@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shanghui.donations.models import Fund
 from shanghui.orgs.models import Organisation
+from shanghui.workflow.models import EventBase
 
 
 class VillageProfile(models.Model):
@@ -79,6 +80,10 @@ class Pair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner.name} ↔ {self.village.name}"
+
+
+class PairEvent(EventBase):
+    pair = models.ForeignKey(Pair, on_delete=models.CASCADE, related_name="events")
 
 
 class Project(models.Model):

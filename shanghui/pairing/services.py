@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
@@ -16,7 +17,9 @@ from shanghui.donations.models import Fund
 from shanghui.donations.money import MAX_FEN, to_fen
 from shanghui.lib.uploads import check_upload, sha256_of
 from shanghui.orgs.models import Organisation, OrgKind
+from shanghui.pairing.access import can_write_pair
 from shanghui.pairing.models import Outcome, Pair, Project, VillageProfile
+from shanghui.pairing.workflow import PAIR_MACHINE, WRITER
 
 
 def _fen(value: Decimal | None, field: str, errors: dict[str, str], *, allow_zero: bool = True) -> int:
@@ -75,7 +78,27 @@ def create_pair(
         pair.agreement_sha256 = sha256_of(agreement)
         pair.agreement.save(f"agreement-{pair.agreement_sha256[:12]}.pdf", agreement, save=False)
     pair.save(force_insert=True)
+    PAIR_MACHINE.record_event(
+        pair,
+        action="create",
+        actor=actor,
+        actor_kind=WRITER,
+        to_status=pair.status,
+        created_at=timezone.now(),
+    )
     record(actor=actor, action=AuditAction.PAIRING_CREATE, obj=pair)
+    return pair
+
+
+def end_pair(*, actor: User, pair: Pair, ends_on: dt.date, expected_status: str | None) -> Pair:
+    """The pair ends (its projects and outcomes stay). Who may: access.can_write_pair, checked here."""
+    kind = WRITER if can_write_pair(actor, pair) else "reader"
+    with transaction.atomic():
+        pair = PAIR_MACHINE.transition(
+            pk=pair.pk, action="end", actor=actor, actor_kind=kind, expected_status=expected_status,
+            params={"ends_on": ends_on},
+        )  # fmt: skip
+        record(actor=actor, action=AuditAction.PAIRING_END, obj=pair)
     return pair
 
 
@@ -98,6 +121,9 @@ def add_project(
         pair=pair, kind=kind, name=name.strip()[:100], description=description.strip(), invested_fen=invested_fen,
         fund=fund, started_on=started_on,
     )  # fmt: skip
+    PAIR_MACHINE.record_event(
+        pair, action="project", actor=actor, actor_kind=WRITER, note=project.name, created_at=timezone.now()
+    )
     record(actor=actor, action=AuditAction.PAIRING_PROJECT_CREATE, obj=project, detail={"pair": pair.pk})
     return project
 

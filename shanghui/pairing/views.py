@@ -30,10 +30,12 @@ from shanghui.pairing.access import (
     partner_choices,
     require_pairing,
 )
-from shanghui.pairing.forms import OutcomeForm, PairFilterForm, PairForm, ProjectForm
+from shanghui.pairing.forms import EndForm, OutcomeForm, PairFilterForm, PairForm, ProjectForm
 from shanghui.pairing.models import Pair
+from shanghui.pairing.workflow import PAIR_MACHINE
 from shanghui.ui.forms import attach_errors
 from shanghui.ui.listing import Export, Listing
+from shanghui.workflow.machine import Conflict
 
 PAIR_EXPORT = Export(
     name="结对帮扶", action=AuditAction.PAIRING_EXPORT, object_type="pairing.pair",
@@ -103,10 +105,26 @@ def pair_detail(request: HttpRequest, pair_id: int) -> HttpResponse:
     can_write = can_write_pair(user, pair)
     project_form = ProjectForm(None, user=user, initial={"started_on": timezone.localdate()})
     outcome_form = OutcomeForm(initial={"year": timezone.localdate().year})
+    end_form = EndForm(initial={"ends_on": timezone.localdate()})
     if request.method == "POST":
         if not can_write:
             raise PermissionDenied(_("您只能查看该结对"))
-        if request.POST.get("form") == "project":
+        if request.POST.get("form") == "end":
+            end_form = EndForm(request.POST)
+            if end_form.is_valid():
+                try:
+                    services.end_pair(
+                        actor=user, pair=pair, ends_on=end_form.cleaned_data["ends_on"],
+                        expected_status=request.POST.get("expected_status"),
+                    )  # fmt: skip
+                except Conflict as exc:
+                    messages.error(request, exc.message)
+                except ValidationError as exc:
+                    messages.error(request, "；".join(exc.messages))
+                else:
+                    messages.success(request, _("结对已结束。"))
+                return redirect("pairing:detail", pair_id=pair.pk)
+        elif request.POST.get("form") == "project":
             project_form = ProjectForm(request.POST, user=user)
             if project_form.is_valid():
                 try:
@@ -132,6 +150,8 @@ def pair_detail(request: HttpRequest, pair_id: int) -> HttpResponse:
         "pair": pair, "can_write": can_write, "figures": queries.figures_by_pair([pair.pk])[pair.pk],
         "projects": [(p, fund_totals.get(p.fund_id) if p.fund_id else None) for p in projects],
         "outcomes": pair.outcomes.all(), "project_form": project_form, "outcome_form": outcome_form,
+        "end_form": end_form, "can_end": can_write and pair.status == Pair.Status.ACTIVE,
+        "events": [(e, PAIR_MACHINE.event_label(e.action)) for e in pair.events.select_related("actor").order_by("created_at", "pk")],
     }  # fmt: skip
     return render(request, "pairing/pair_detail.html", context)
 
@@ -172,6 +192,3 @@ def _place_row(r: queries.PlaceRow) -> list[Any]:
     f = r.figures or queries.PairFigures()
     return [r.province, r.county, r.pairs, r.villages, r.partners, f.projects, to_yuan(f.donated_fen),
             to_yuan(f.invested_fen), to_yuan(f.income_fen), f.jobs, f.trained]  # fmt: skip
-
-
-__all__ = ["Pair"]

@@ -170,3 +170,32 @@ def test_pairing_keeps_donations_and_investment_apart(dw: SimpleNamespace, api_a
     }
     assert api_as(dw.outsider).get(f"/api/v1/pairing/pairs/{pair.pk}").status_code == 404
     assert api_as(dw.chamber_admin_b).get(f"/api/v1/pairing/pairs/{pair.pk}").status_code == 404
+
+
+def test_a_receipt_later_and_a_pair_ended_through_the_api(dw: SimpleNamespace, api_as: Api) -> None:  # noqa: F811
+    gift = dw.money(dw.fund, "800", channel="partner_charity")
+    r = api_as(dw.chamber_staff).post(
+        f"/api/v1/donations/gifts/{gift.pk}/receipt", {"receipt_number": "ZJ-7"}
+    )
+    assert r.status_code == 200 and r.json()["receipt_issuer"] == "衢州市慈善总会"
+    r = api_as(dw.chamber_staff).post(
+        f"/api/v1/donations/gifts/{gift.pk}/receipt", {"receipt_number": "ZJ-8"}
+    )
+    assert r.status_code == 422
+    assert (
+        api_as(dw.auditor)
+        .post(f"/api/v1/donations/gifts/{gift.pk}/receipt", {"receipt_number": "x"})
+        .status_code
+        == 403
+    )
+    village = make_org(OrgKind.VILLAGE, "白果村", dw.city)
+    pair = create_pair(actor=dw.chamber_admin, partner=dw.enterprise_a, village=village, starts_on=dt.date(2024, 1, 1),
+                       province="四川省", county="邻水县")  # fmt: skip
+    assert (
+        api_as(dw.auditor).post(f"/api/v1/pairing/pairs/{pair.pk}/end", {"ends_on": "2025-01-01"}).status_code
+        == 403
+    )
+    r = api_as(dw.chamber_staff).post(f"/api/v1/pairing/pairs/{pair.pk}/end", {"ends_on": "2025-01-01"})
+    assert r.status_code == 200 and (r.json()["status"], r.json()["ends_on"]) == ("ended", "2025-01-01")
+    r = api_as(dw.chamber_staff).post(f"/api/v1/pairing/pairs/{pair.pk}/end", {"ends_on": "2025-01-01"})
+    assert r.status_code == 409
