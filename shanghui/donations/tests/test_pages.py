@@ -189,3 +189,40 @@ def test_the_pages_in_english(dw: SimpleNamespace) -> None:
         .content.decode()
     )
     assert "Where the money went" in html
+
+
+@pytest.mark.parametrize(
+    "url", ["/donations/", "/donations/gifts/", "/donations/disbursements/", "/pairing/", "/donations/stats/"]
+)
+def test_lists_take_as_many_queries_for_many_rows_as_for_few(
+    client: Client, dw: SimpleNamespace, url: str
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            fund = dw.new_fund(name=f"基金{i}-{dw.today}-{n}")
+            dw.money(fund, "100")
+            dw.approve(dw.request(fund, "50"))
+            village = make_org(OrgKind.VILLAGE, f"村{i}-{n}", dw.city)
+            pair = create_pair(actor=dw.chamber_admin, partner=dw.enterprise_a, village=village,
+                               starts_on=dt.date(2024, 1, 1), province="四川省", county="岳池县")  # fmt: skip
+            add_project(
+                actor=dw.chamber_admin,
+                pair=pair,
+                kind="charity",
+                name="助学",
+                started_on=dt.date(2024, 1, 1),
+                fund=fund,
+            )
+
+    client.force_login(dw.fed_admin)
+    grow(2)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    grow(6)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
