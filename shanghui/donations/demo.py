@@ -132,9 +132,10 @@ def _enterprises(demo: Demo, chambers: list[Organisation]) -> list[Organisation]
     rng = demo.rng("donations.enterprises")
     existing = list(Organisation.objects.filter(kind=OrgKind.ENTERPRISE).order_by("path"))
     n = 0
-    while len(existing) < PAIRS + 10:
+    while len(existing) < PAIRS:
         n += 1
-        chamber = chambers[n % len(chambers)]
+        # The chamber with the fewest members takes the next one.
+        chamber = min(chambers, key=lambda c: (sum(1 for e in existing if e.parent_id == c.pk), c.path))
         name = f"衢州{rng.choice(('振兴', '东西', '协作', '兴村', '富民', '共富'))}{n:03d}实业有限公司"
         if Organisation.objects.filter(parent=chamber, name=name).exists():
             continue

@@ -38,6 +38,7 @@ from shanghui.donations.workflow import (
     FUND_MACHINE,
     GIFT_MACHINE,
     PLEDGE_MACHINE,
+    READER,
     STAFF,
     recheck_pledge,
 )
@@ -50,13 +51,13 @@ from shanghui.workflow.machine import Machine
 
 def kind_for(actor: User, fund: Fund, machine: Machine[Any], action: str) -> str:
     """The actor kind the user acts as on this fund's records for `action` (access.actor_kinds): the one
-    the table allows when they hold it, otherwise one they hold (or "outsider"), which the machine then
-    refuses with 403 before anything is touched."""
+    the table allows when they hold it, otherwise one they hold (or READER, who may only look), which the
+    machine then refuses with 403 before anything is touched."""
     kinds = actor_kinds(actor, fund)
     allowed = machine.spec(action).actors & kinds
     if allowed:
         return ADMIN if ADMIN in allowed else sorted(allowed)[0]
-    return sorted(kinds)[0] if kinds else "outsider"
+    return sorted(kinds)[0] if kinds else READER
 
 
 def _fen(value: Decimal | None, field: str, errors: dict[str, str], *, required: bool = True) -> int | None:

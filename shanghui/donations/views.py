@@ -151,7 +151,7 @@ def fund_act(request: HttpRequest, fund_id: int, action: str) -> HttpResponse:
     except Conflict as exc:
         return _conflict(request, exc, fund_url(fund))
     except TransitionError as exc:
-        if exc.code == "forbidden":
+        if getattr(exc, "code", None) == "forbidden":
             raise PermissionDenied(exc.messages[0]) from exc
         messages.error(request, "；".join(exc.messages))
     return redirect("donations:fund", fund_id=fund.pk)
@@ -435,7 +435,7 @@ def disbursement_act(request: HttpRequest, disbursement_id: int, action: str) ->
     except Conflict as exc:
         return _conflict(request, exc, f"/donations/disbursements/{d.pk}/")
     except TransitionError as exc:
-        if exc.code == "forbidden":
+        if getattr(exc, "code", None) == "forbidden":
             raise PermissionDenied(exc.messages[0]) from exc
         messages.error(request, "；".join(exc.messages))
     else:

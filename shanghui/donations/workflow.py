@@ -29,7 +29,9 @@ from shanghui.donations.money import yuan_text
 from shanghui.workflow.machine import SYSTEM, Machine, TransitionError, action, table
 
 STAFF, ADMIN = "staff", "admin"
-ACTOR_LABELS = {STAFF: "经办人", ADMIN: "基金管理员", SYSTEM: "系统"}
+# Whoever sees a fund but may not act on it (an auditor): refused by every action of the tables.
+READER = "reader"
+ACTOR_LABELS = {STAFF: "经办人", ADMIN: "基金管理员", SYSTEM: "系统", READER: "只读用户"}
 
 F, P, G, D = Fund.Status, Pledge.Status, Gift.Status, Disbursement.Status
 

@@ -19,7 +19,7 @@ from shanghui.lib.uploads import check_upload, sha256_of
 from shanghui.orgs.models import Organisation, OrgKind
 from shanghui.pairing.access import can_write_pair
 from shanghui.pairing.models import Outcome, Pair, Project, VillageProfile
-from shanghui.pairing.workflow import PAIR_MACHINE, WRITER
+from shanghui.pairing.workflow import PAIR_MACHINE, READER, WRITER
 
 
 def _fen(value: Decimal | None, field: str, errors: dict[str, str], *, allow_zero: bool = True) -> int:
@@ -92,7 +92,7 @@ def create_pair(
 
 def end_pair(*, actor: User, pair: Pair, ends_on: dt.date, expected_status: str | None) -> Pair:
     """The pair ends (its projects and outcomes stay). Who may: access.can_write_pair, checked here."""
-    kind = WRITER if can_write_pair(actor, pair) else "reader"
+    kind = WRITER if can_write_pair(actor, pair) else READER
     with transaction.atomic():
         pair = PAIR_MACHINE.transition(
             pk=pair.pk, action="end", actor=actor, actor_kind=kind, expected_status=expected_status,

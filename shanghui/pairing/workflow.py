@@ -10,6 +10,7 @@ from shanghui.pairing.models import Pair, PairEvent
 from shanghui.workflow.machine import Machine, TransitionError, action, table
 
 WRITER = "writer"  # staff or admin over the enterprise or chamber (pairing/access.py)
+READER = "reader"  # who sees the pair but may not change it
 
 
 def _end(pair: Pair, params: dict[str, Any], now: dt.datetime) -> list[str]:
@@ -21,7 +22,7 @@ def _end(pair: Pair, params: dict[str, Any], now: dt.datetime) -> list[str]:
 
 
 PAIR_MACHINE: Machine[Pair] = Machine(
-    model=Pair, events=PairEvent, event_fk="pair", noun="结对", actor_labels={WRITER: "经办人"},
+    model=Pair, events=PairEvent, event_fk="pair", noun="结对", actor_labels={WRITER: "经办人", READER: "只读用户"},
     table=table(action("end", "结束结对", {Pair.Status.ACTIVE}, Pair.Status.ENDED, {WRITER}, required=("ends_on",))),
     effects={"end": _end},
     other_events={"create": "登记结对", "project": "新增帮扶项目", "outcome": "登记年度成效"},

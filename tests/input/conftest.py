@@ -164,6 +164,7 @@ def _ledger(w: SimpleNamespace) -> None:
         starts_on=today,
         province="四川省",
         county="岳池县",
+        agreement=pdf_upload("帮扶协议.pdf"),
     )
 
 
