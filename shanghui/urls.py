@@ -17,6 +17,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/", include("shanghui.proxy.urls")),
     path("notifications/", include("shanghui.notify.urls")),
     path("conversations/", include("shanghui.conversations.urls")),
+    path("mediation/", include("shanghui.mediation.urls")),
+    path("my/disputes/", include("shanghui.mediation.citizen_urls")),
     path("my/", include("shanghui.proxy.citizen_urls")),
     path("donations/", include("shanghui.donations.urls")),
     path("give/", include("shanghui.donations.public_urls")),

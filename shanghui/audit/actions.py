@@ -32,10 +32,13 @@ class AuditAction(models.TextChoices):
     CATALOG_EXPORT = "catalog.export", "导出事项目录"
     CASE_EXPORT = "case.export", "导出代办件"
     CASE_STATS_EXPORT = "case.stats_export", "导出代办统计"
+    MEDIATION_EXPORT = "mediation.export", "导出纠纷"
+    MEDIATION_STATS_EXPORT = "mediation.stats_export", "导出调解统计"
     # The audit log itself
     AUDIT_KEY_ROTATE = "audit.key_rotate", "更换审计日志密钥"
     # Downloads of files people uploaded
     CASE_MATERIAL_DOWNLOAD = "case.material.download", "下载办件材料"
+    MEDIATION_FILE_DOWNLOAD = "mediation.file.download", "下载纠纷材料"
     CONVERSATION_FILE_DOWNLOAD = "conversation.file.download", "下载会话文件"
     # Catalogue
     CATALOG_ITEM_CREATE = "catalog.item.create", "新建服务事项"
@@ -81,6 +84,10 @@ class AuditAction(models.TextChoices):
     NOTIFY_CHANNEL_CREATE = "notify.channel.create", "新建群机器人"
     NOTIFY_CHANNEL_UPDATE = "notify.channel.update", "修改群机器人"
     NOTIFY_RESEND = "notify.resend", "重发失败的通知"
+    # Dispute mediation (confidential: who opened a dispute without being its mediator or a party)
+    MEDIATION_OPEN = "mediation.open", "查看纠纷（非调解员）"
+    MEDIATION_CONFLICT_OVERRIDE = "mediation.conflict_override", "存在利害关系仍指派调解员"
+    MEDIATION_TIE_CREATE = "mediation.tie.create", "登记调解员利害关系"
 
 
 def action_label(code: str) -> str:

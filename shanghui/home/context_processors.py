@@ -28,6 +28,9 @@ class NavItem:
 
 
 STAFF_ROLES = frozenset(Role)
+# Who may find the dispute pages (committee admins are chamber staff; mediators) or their statistics.
+MEDIATION_DESK_ROLES = (Role.MEDIATOR, Role.CHAMBER_STAFF)
+MEDIATION_ROLES = (*MEDIATION_DESK_ROLES, Role.CHAMBER_ADMIN, Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF)
 
 
 def nav_items(user: Any) -> list[NavItem]:
@@ -37,6 +40,15 @@ def nav_items(user: Any) -> list[NavItem]:
     items = [NavItem(_("工作台"), reverse("home:index"), "home")]
     if can_use_case_pages(user):
         items.append(NavItem(_("代办件"), reverse("proxy:list"), "proxy"))
+    if scope.has_role(*MEDIATION_ROLES):
+        # Roles only (no query): the pages themselves decide on committees (mediation/access.py).
+        items.append(
+            NavItem(
+                _("纠纷调解"),
+                reverse("mediation:stats" if not scope.has_role(*MEDIATION_DESK_ROLES) else "mediation:list"),
+                "mediation",
+            )
+        )
     if can_read_catalogue(user):
         items.append(NavItem(_("事项目录"), reverse("catalog:item_list"), "catalog"))
     if scope.has_role(*STAFF_ROLES):
@@ -66,20 +78,27 @@ def user_menu_items(user: Any) -> list[NavItem]:
     ]
 
 
+def active_item(items: list[NavItem], path: str) -> str:
+    """The key of the entry the page belongs to: the one whose address is the longest start of the page's
+    (成员管理 for /orgs/members/3/, not 组织机构; the work page only for itself)."""
+    matching = [i for i in items if (path == i.url if i.url == "/" else path.startswith(i.url))]
+    return max(matching, key=lambda i: len(i.url)).key if matching else ""
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None:
         return {}
-    match = getattr(request, "resolver_match", None)
+    items = nav_items(user)
     memberships = (
         user.memberships.select_related("organisation").order_by("organisation__path")
         if user.is_authenticated
         else []
     )
     return {
-        "nav_items": nav_items(user),
+        "nav_items": items,
         "user_menu": user_menu_items(user),
-        "nav_active": match.namespace if match else "",
+        "nav_active": active_item(items, request.path),
         "my_memberships": memberships,
         # Called by the template only where the bell is drawn: one COUNT on an indexed column.
         "unread_notifications": partial(unread_count, user) if user.is_authenticated else 0,

@@ -23,6 +23,7 @@ from shanghui.catalog.models import ImportJob
 from shanghui.catalog.services import create_synonym, current_version
 from shanghui.conversations import services as conversations
 from shanghui.lib.owners import Viewer
+from shanghui.mediation.tests.factories import signed_dispute
 from shanghui.notify.models import Notification, OutboxMessage
 from shanghui.notify.services import notify_users, save_channel_config
 from shanghui.orgs.models import Membership
@@ -93,6 +94,10 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
     # The donations ledger and pairing: a public fund of chamber A with a gift, a pledge, a requested
     # disbursement and an imported statement; a pair of chamber A's enterprise with a village.
     _ledger(w)
+    # A dispute with a signed agreement (chamber A's committee, administered here by the chamber's admin,
+    # who is also its mediator), the citizen its applicant: every mediation page has a record to attack.
+    w.dispute_values = signed_dispute(w, admin=w.chamber_admin, mediator=w.chamber_admin,
+                                         applicant_mobile=w.case.applicant_mobile)  # fmt: skip
 
     w.token_row, _raw = create_token(actor=w.agent, user=w.agent, name="对接系统", scope=ApiToken.Scope.WRITE)
     w.membership = Membership.objects.filter(user=w.agent).first()
@@ -106,13 +111,12 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
         "owner_type": PROXY_CASE, "owner_id": w.case.pk, "seq": w.file_message.seq, "slot": 0,
         "fund_id": w.fund.pk, "gift_id": w.gift.pk, "pledge_id": w.pledge.pk, "disbursement_id": w.disbursement.pk,
         "statement_id": w.statement.pk, "pair_id": w.pair.pk,
+        **w.dispute_values,
     }  # fmt: skip
     # Where a route needs another value than its keyword's usual one.
-    w.route_values = {
-        "citizen:act": {"action": "withdraw"},
-        "donations:fund_act": {"action": "close"},
-        "donations:disbursement_act": {"action": "approve"},
-    }
+    w.route_values = {"citizen:act": {"action": "withdraw"}, "mediation_citizen:act": {"action": "withdraw"},
+                      "mediation:act": {"action": "extend"}, "donations:fund_act": {"action": "close"},
+                      "donations:disbursement_act": {"action": "approve"}}  # fmt: skip
     # Pages that show nothing without a query (an htmx fragment, the citizen's application form).
     w.queries = {"orgs:role_options": {"organisation": w.point_a.pk}, "citizen:apply": {"item": w.item.pk}}
     # Plausible values for any field: real ids and words, so that some requests pass the first checks.

@@ -22,6 +22,7 @@ from shanghui.catalog import demo as catalog_demo
 from shanghui.demo import people, quzhou
 from shanghui.demo.loader import Demo, Login
 from shanghui.donations import demo as donations_demo
+from shanghui.mediation import demo as mediation_demo
 from shanghui.proxy import conversation_demo as conversations_demo
 from shanghui.proxy import demo as proxy_demo
 
@@ -36,7 +37,11 @@ PARTS: list[tuple[str, Callable[[Demo], None]]] = [
     ("服务事项目录（衢州市 505 项、广安区）", _catalogue),
     ("代办件（近一年约 2,600 件）", proxy_demo.load),
     ("代办群（上海代办点几件办件的会话）", conversations_demo.load),
-    ("捐赠台账与结对帮扶（疫情捐赠6560.86万元、基层公益100万元以上、103家企业结对四川100个村）", donations_demo.load),
+    ("纠纷调解（七个商会调委会，近一年 500 余件纠纷）", mediation_demo.load),
+    (
+        "捐赠与结对帮扶（疫情捐赠 6,560.86 万元、基层公益百万元以上、103 家企业结对四川 100 个村）",
+        donations_demo.load,
+    ),
 ]
 
 
