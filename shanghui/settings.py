@@ -90,6 +90,10 @@ INSTALLED_APPS = [
     "shanghui.home",
     "shanghui.demo",
     "shanghui.open311",
+    "shanghui.reviews",
+    "shanghui.publicity",
+    "shanghui.scorecards",
+    "shanghui.party",
     "shanghui.donations",
     "shanghui.pairing",
 ]

@@ -17,6 +17,7 @@ from shanghui.notify.access import can_manage_notifications
 from shanghui.notify.services import unread_count
 from shanghui.orgs.access import can_view_members, scope_for
 from shanghui.orgs.models import Role
+from shanghui.party.access import can_use as can_use_party
 from shanghui.proxy.access import can_use_case_pages
 
 
@@ -51,6 +52,10 @@ def nav_items(user: Any) -> list[NavItem]:
         )
     if can_read_catalogue(user):
         items.append(NavItem(_("事项目录"), reverse("catalog:item_list"), "catalog"))
+    if can_use_party(user):
+        items.append(NavItem(_("商会党建"), reverse("party:index"), "party"))
+    if scope.has_role(Role.DEPARTMENT_ADMIN, Role.PARTY_OFFICER, Role.CHAMBER_ADMIN):
+        items.append(NavItem(_("待我审查"), reverse("reviews:inbox"), "reviews"))
     if scope.has_role(*STAFF_ROLES):
         items.append(NavItem(_("组织机构"), reverse("orgs:list"), "orgs"))
     if can_view_members(user):

@@ -23,6 +23,7 @@ from shanghui.demo import people, quzhou
 from shanghui.demo.loader import Demo, Login
 from shanghui.donations import demo as donations_demo
 from shanghui.mediation import demo as mediation_demo
+from shanghui.party import demo as party_demo
 from shanghui.proxy import conversation_demo as conversations_demo
 from shanghui.proxy import demo as proxy_demo
 
@@ -38,6 +39,7 @@ PARTS: list[tuple[str, Callable[[Demo], None]]] = [
     ("代办件（近一年约 2,600 件）", proxy_demo.load),
     ("代办群（上海代办点几件办件的会话）", conversations_demo.load),
     ("纠纷调解（七个商会调委会，近一年 500 余件纠纷）", mediation_demo.load),
+    ("商会党建（三同时、五步审查、双强六好、疫情捐赠 ¥65,608,600、帮企解难 218 件）", party_demo.load),
     (
         "捐赠与结对帮扶（疫情捐赠 6,560.86 万元、基层公益百万元以上、103 家企业结对四川 100 个村）",
         donations_demo.load,
