@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "shanghui.publicity",
     "shanghui.scorecards",
     "shanghui.party",
+    "shanghui.donations",
+    "shanghui.pairing",
 ]
 
 MIDDLEWARE = [

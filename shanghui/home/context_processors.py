@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from shanghui.audit.access import can_view_audit_log
 from shanghui.catalog.access import can_read_catalogue
+from shanghui.donations.access import can_use_ledger
 from shanghui.notify.access import can_manage_notifications
 from shanghui.notify.services import unread_count
 from shanghui.orgs.access import can_view_members, scope_for
@@ -59,6 +60,9 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem(_("组织机构"), reverse("orgs:list"), "orgs"))
     if can_view_members(user):
         items.append(NavItem(_("成员管理"), reverse("orgs:member_list"), "members"))
+    if can_use_ledger(user):
+        items.append(NavItem(_("捐赠台账"), reverse("donations:funds"), "donations"))
+        items.append(NavItem(_("结对帮扶"), reverse("pairing:list"), "pairing"))
     if can_manage_notifications(user):
         # Not "notify": that namespace is also the inbox, which this entry must not light up.
         items.append(NavItem(_("通知渠道"), reverse("notify:channel_list"), "notify-channels"))

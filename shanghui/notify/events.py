@@ -27,6 +27,7 @@ EVENTS: dict[str, str] = {
     "case.bad_rating": "差评整改",
     "case.message": "申请人发来新消息",
     "review.overdue": "审查超时提醒",
+    "donation.pledge_due": "认捐分期即将到期",
 }
 
 # A robot's "send test message" is not a subscribable event.

@@ -89,6 +89,9 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:
     w.job = ImportJob.objects.create(original_name="事项.csv", owner=w.city, created_by=w.fed_admin)
     w.version = current_version(w.item)
 
+    # The donations ledger and pairing: a public fund of chamber A with a gift, a pledge, a requested
+    # disbursement and an imported statement; a pair of chamber A's enterprise with a village.
+    _ledger(w)
     # A dispute with a signed agreement (chamber A's committee, administered here by the chamber's admin,
     # who is also its mediator), the citizen its applicant: every mediation page has a record to attack.
     w.dispute_values = signed_dispute(w, admin=w.chamber_admin, mediator=w.chamber_admin,
@@ -105,6 +108,8 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:
         "membership_id": w.membership.pk if w.membership else 1, "notification_id": _first_notification(w),
         "config_id": w.robot.pk, "message_id": _first_failed(w), "token_id": w.token_row.pk,
         "owner_type": PROXY_CASE, "owner_id": w.case.pk, "seq": w.file_message.seq, "slot": 0,
+        "fund_id": w.fund.pk, "gift_id": w.gift.pk, "pledge_id": w.pledge.pk, "disbursement_id": w.disbursement.pk,
+        "statement_id": w.statement.pk, "pair_id": w.pair.pk,
         **w.dispute_values,
         "chamber_id": w.chamber_a.pk, "election_id": w.election.pk, "candidate_id": w.candidate.pk,
         "chain_id": w.chain.pk, "attachment_id": w.attachment.pk, "notice_id": w.notice.pk, "objection_id": w.objection.pk,
@@ -117,6 +122,7 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:
         "mediation:act": {"action": "extend"}, "party:candidate_act": {"action": "start"},
         "publicity:act": {"action": "finalise"}, "scorecards:card_act": {"action": "submit"},
         "party:org_edit": {"org_id": w.branch.pk}, "scorecards:history": {"org_id": w.chamber_a.pk},
+        "donations:fund_act": {"action": "close"}, "donations:disbursement_act": {"action": "approve"},
     }  # fmt: skip
     # Pages that show nothing without a query (an htmx fragment, the citizen's application form).
     w.queries = {"orgs:role_options": {"organisation": w.point_a.pk}, "citizen:apply": {"item": w.item.pk}}
@@ -125,6 +131,52 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:
         {str(v) for v in w.values.values()} | {str(c.pk) for c in [w.draft, w.forwarded, w.delivered]}
     )
     return w
+
+
+def _ledger(w: SimpleNamespace) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shanghui.donations import reconcile
+    from shanghui.donations import services as donations
+    from shanghui.orgs.models import OrgKind
+    from shanghui.orgs.tests.factories import make_org
+    from shanghui.pairing.services import create_pair
+
+    today = dt.date.today()
+    fund = donations.create_fund(
+        actor=w.chamber_admin, organiser=w.chamber_a, name="助学基金", purpose="助学", category="grassroots",
+        starts_on=today, is_public=True, partner_charity="衢州市慈善总会", partner_registration="53330800MJ0000000X",
+    )  # fmt: skip
+    w.fund = donations.act_on_fund(actor=w.chamber_admin, fund=fund, action="open", expected_status="draft")
+    w.gift = donations.record_gift(
+        actor=w.chamber_admin, fund=w.fund, donor=donations.DonorInput(kind="enterprise", name="衢州甲科技有限公司"),
+        gift=donations.GiftInput(kind="money", channel="own_account", received_on=today, amount=Decimal("1000")),
+    )  # fmt: skip
+    w.pledge = donations.create_pledge(
+        actor=w.chamber_admin, fund=w.fund, donor=donations.DonorInput(kind="person", name="王五", mobile="13900001111"),
+        amount=Decimal("500"),
+    )  # fmt: skip
+    w.disbursement = donations.request_disbursement(
+        actor=w.chamber_admin, fund=w.fund, amount=Decimal("300"), recipient_kind="school", recipient_name="花园小学",
+        purpose="助学",
+    )  # fmt: skip
+    csv = f"交易日期,金额,对方户名,摘要\n{today},1000.00,衢州甲科技有限公司,捐款\n".encode()
+    w.statement = reconcile.import_statement(
+        actor=w.chamber_admin, fund=w.fund, upload=SimpleUploadedFile("流水.csv", csv, "text/csv")
+    )
+    village = make_org(OrgKind.VILLAGE, "花园村", w.city)
+    w.pair = create_pair(
+        actor=w.chamber_admin,
+        partner=w.enterprise_a,
+        village=village,
+        starts_on=today,
+        province="四川省",
+        county="岳池县",
+        agreement=pdf_upload("帮扶协议.pdf"),
+    )
 
 
 def _party(w: SimpleNamespace) -> None:

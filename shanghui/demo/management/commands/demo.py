@@ -33,6 +33,10 @@ PARTS: list[tuple[str, str]] = [
         "商会党建（三同时、五步审查、双强六好、疫情捐赠 ¥65,608,600、帮企解难 218 件）",
         "shanghui.party.demo.load",
     ),
+    (
+        "捐赠与结对帮扶（疫情捐赠 6,560.86 万元、基层公益百万元以上、103 家企业结对四川 100 个村）",
+        "shanghui.donations.demo.load",
+    ),
 ]
 
 
