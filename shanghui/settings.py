@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "shanghui.proxy",
     "shanghui.conversations",
     "shanghui.catalog",
+    "shanghui.activities",
     "shanghui.home",
     "shanghui.demo",
     "shanghui.open311",

@@ -58,6 +58,14 @@ class AuditAction(models.TextChoices):
     NOTIFY_CHANNEL_CREATE = "notify.channel.create", "新建群机器人"
     NOTIFY_CHANNEL_UPDATE = "notify.channel.update", "修改群机器人"
     NOTIFY_RESEND = "notify.resend", "重发失败的通知"
+    # Activities and volunteer service
+    ACTIVITY_EXPORT = "activity.export", "导出活动"
+    ACTIVITY_SIGNUP_EXPORT = "activity.signup_export", "导出活动报名与出勤"
+    VOLUNTEER_EXPORT = "volunteer.export", "导出志愿者"
+    VOLUNTEER_HOURS_EXPORT = "volunteer.hours_export", "导出志愿服务时长（省级平台格式）"
+    ACTIVITY_STATS_EXPORT = "activity.stats_export", "导出活动统计"
+    VOLUNTEER_CERTIFICATE_ISSUE = "volunteer.certificate.issue", "出具志愿服务证明"
+    VOLUNTEER_CERTIFICATE_VOID = "volunteer.certificate.void", "作废志愿服务证明"
 
 
 def action_label(code: str) -> str:
