@@ -18,6 +18,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("notifications/", include("shanghui.notify.urls")),
     path("conversations/", include("shanghui.conversations.urls")),
     path("my/", include("shanghui.proxy.citizen_urls")),
+    path("activities/", include("shanghui.activities.urls")),
+    path("v/", include("shanghui.activities.volunteer_urls")),
     path("api/v1/", api_v1.urls),
     path("api/", api.urls),
     path("open311/v2/", include("shanghui.open311.urls")),

@@ -68,7 +68,7 @@ def issue(
     kinds = (
         rows.values("kind__name").annotate(h=Sum("hours"), n=Count("pk")).order_by("-h")  # type: ignore[attr-defined]
     )
-    content = "；".join(f"{k['kind__name']} {k['n']} 次，{k['h']} 小时" for k in kinds)
+    content = "；".join(f"{k['kind__name']} {k['n']} 次，{Decimal(k['h']).quantize(Decimal('0.1'))} 小时" for k in kinds)
     titles = list(rows.order_by("served_on").values_list("activity__title", flat=True).distinct()[:6])  # type: ignore[attr-defined]
     content += "。主要活动：" + "、".join(dict.fromkeys(titles))
     now = timezone.now()
