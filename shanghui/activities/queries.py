@@ -163,3 +163,29 @@ def export_statistics(request: HttpRequest, stats: Statistics) -> FileResponse:
     record(actor=request.user, action=AuditAction.ACTIVITY_STATS_EXPORT, request=request, object_type="activities.activity",
            detail={"year": stats.year})  # fmt: skip
     return response
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    person_times: int
+    volunteers: int
+    hours: Decimal
+    pending: int  # hour records waiting for approval, any year
+
+
+def year_figures(user: Any, year: int | None = None) -> YearFigures:
+    """The home page's figures: this year's person-times, distinct volunteers and approved hours in the
+    user's scope (two aggregate queries)."""
+    from shanghui.activities.access import activities_for_user, hours_for_user
+
+    year = year or timezone.localdate().year
+    start, end = dt.datetime(year, 1, 1, tzinfo=BEIJING), dt.datetime(year + 1, 1, 1, tzinfo=BEIJING)
+    activities = activities_for_user(user).filter(starts_at__gte=start, starts_at__lt=end)
+    present = SignUp.objects.filter(activity__in=activities.values("pk"), attendance=Attendance.PRESENT).aggregate(
+        n=Count("pk"), people=Count("volunteer_id", distinct=True)
+    )
+    approved = Q(state=HourState.APPROVED, served_on__gte=start.date(), served_on__lt=end.date())
+    hours = hours_for_user(user).aggregate(
+        h=Sum("hours", filter=approved), pending=Count("pk", filter=Q(state=HourState.PENDING))
+    )
+    return YearFigures(present["n"], present["people"], Decimal(hours["h"] or 0).quantize(Decimal("0.1")), hours["pending"])

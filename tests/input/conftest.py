@@ -90,6 +90,8 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
     w.job = ImportJob.objects.create(original_name="事项.csv", owner=w.city, created_by=w.fed_admin)
     w.version = current_version(w.item)
 
+    activities = _activities(w)
+
     w.token_row, _raw = create_token(actor=w.agent, user=w.agent, name="对接系统", scope=ApiToken.Scope.WRITE)
     w.membership = Membership.objects.filter(user=w.agent).first()
     w.sessions = _sessions(w)
@@ -100,9 +102,13 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
         "membership_id": w.membership.pk if w.membership else 1, "notification_id": _first_notification(w),
         "config_id": w.robot.pk, "message_id": _first_failed(w), "token_id": w.token_row.pk,
         "owner_type": PROXY_CASE, "owner_id": w.case.pk, "seq": w.file_message.seq, "slot": 0,
+        **activities,
     }  # fmt: skip
     # Where a route needs another value than its keyword's usual one.
-    w.route_values = {"citizen:act": {"action": "withdraw"}}
+    w.route_values = {
+        "citizen:act": {"action": "withdraw"}, "activities:act": {"action": "cancel"},
+        "volunteer:verify": {"token": w.certificate.token},
+    }  # fmt: skip
     # Pages that show nothing without a query (an htmx fragment, the citizen's application form).
     w.queries = {"orgs:role_options": {"organisation": w.point_a.pk}, "citizen:apply": {"item": w.item.pk}}
     # Plausible values for any field: real ids and words, so that some requests pass the first checks.
@@ -110,6 +116,48 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
         {str(v) for v in w.values.values()} | {str(c.pk) for c in [w.draft, w.forwarded, w.delivered]}
     )
     return w
+
+
+def _activities(w: SimpleNamespace) -> dict[str, Any]:
+    """An activity of the Shanghai chamber with a volunteer signed up, approved hours and a certificate."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from shanghui.activities import attendance, certificates, hours
+    from shanghui.activities import services as activities
+    from shanghui.activities.models import ActivityKind
+    from shanghui.activities.workflow import APPROVER, MACHINE, ORGANISER
+
+    start = timezone.now() + dt.timedelta(days=3)
+    activity = activities.create_activity(
+        actor=w.chamber_staff, organisation=w.chamber_a, kind=ActivityKind.objects.get(code="volunteer"),
+        title="社区志愿服务", starts_at=start, ends_at=start + dt.timedelta(hours=3), contact_name="王敏",
+        contact_phone="021-58881234", slots=[{"role": "引导员", "quantity": 3}],
+    )  # fmt: skip
+    for action, kind, actor in (("submit", ORGANISER, w.chamber_staff), ("approve", APPROVER, w.chamber_admin)):
+        MACHINE.transition(pk=activity.pk, action=action, actor=actor, actor_kind=kind)
+    slot = activity.slots.get()
+    volunteer = activities.save_volunteer(mobile=w.case.applicant_mobile, name="志愿者甲")
+    signup = activities.sign_up(volunteer=volunteer, slot=slot)
+    attendance.mark(actor=w.chamber_staff, signup=signup, direction="in", at=start)
+    attendance.mark(actor=w.chamber_staff, signup=signup, direction="out", at=start + dt.timedelta(hours=2))
+    for action in ("start", "finish"):
+        MACHINE.transition(pk=activity.pk, action=action, actor=w.chamber_staff, actor_kind=ORGANISER)
+    record = signup.hours.get()
+    hours.decide(actor=w.chamber_staff, records=[record], approve=True)
+    w.certificate = certificates.issue(actor=w.chamber_staff, volunteer=volunteer, organisation=w.chamber_a,
+                                       period_start=record.served_on, period_end=record.served_on)  # fmt: skip
+    open_activity = activities.create_activity(
+        actor=w.chamber_staff, organisation=w.chamber_a, kind=ActivityKind.objects.get(code="volunteer"),
+        title="待报名的活动", starts_at=start + dt.timedelta(days=1), ends_at=start + dt.timedelta(days=1, hours=2),
+        contact_name="王敏", contact_phone="021-58881234", slots=[{"role": "引导员", "quantity": 3}],
+    )  # fmt: skip
+    return {
+        "activity_id": activity.pk, "slot_id": open_activity.slots.get().pk, "signup_id": signup.pk, "op": "in",
+        "direction": "in", "volunteer_id": volunteer.pk, "certificate_id": w.certificate.pk, "record_id": record.pk,
+        "token": attendance.qr_token(activity, "in"),
+    }  # fmt: skip
 
 
 def _first_notification(w: SimpleNamespace) -> int:
