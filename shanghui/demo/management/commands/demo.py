@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from shanghui.activities import demo as activities_demo
 from shanghui.catalog import demo as catalog_demo
 from shanghui.demo import people, quzhou
 from shanghui.demo.loader import Demo, Login
@@ -35,6 +36,7 @@ PARTS: list[tuple[str, Callable[[Demo], None]]] = [
     ("服务事项目录（衢州市 505 项、广安区）", _catalogue),
     ("代办件（近一年约 2,600 件）", proxy_demo.load),
     ("代办群（上海代办点几件办件的会话）", conversations_demo.load),
+    ("活动与志愿服务（近一年各商会的活动，志愿服务 10,000+ 人次）", activities_demo.load),
 ]
 
 
