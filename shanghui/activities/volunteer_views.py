@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -99,7 +100,8 @@ def activity_page(request: HttpRequest, activity_id: int) -> HttpResponse:
         slots.append({"slot": slot, "free": max(slot.quantity - slot.taken, 0), "mine": mine.get(slot.pk)})  # type: ignore[attr-defined]
     return render(request, "activities/volunteer/activity.html", {
         "activity": activity, "slots": slots, "volunteer": volunteer, "open": activity.status == Status.PUBLISHED,
-        "login_url": login_url(request),
+        "login_url": login_url(request), "has_mobile": bool(proved_mobile(request)),
+        "profile_url": f"{reverse('volunteer:profile')}?{urlencode({'next': request.get_full_path()})}",
     })  # fmt: skip
 
 
