@@ -17,7 +17,16 @@ from django.http import Http404
 
 from shanghui.accounts.models import User
 from shanghui.activities.approval import can_approve
-from shanghui.activities.models import Activity, Certificate, HourRecord, SignUp, Status, Team, Venue, Volunteer
+from shanghui.activities.models import (
+    Activity,
+    Certificate,
+    HourRecord,
+    SignUp,
+    Status,
+    Team,
+    Venue,
+    Volunteer,
+)
 from shanghui.activities.workflow import APPROVER, ORGANISER
 from shanghui.orgs.access import scope_for
 from shanghui.orgs.models import Organisation, OrgKind, Role
@@ -83,9 +92,12 @@ def signups_for_user(user: User) -> QuerySet[SignUp]:
 
 
 def get_signup_for_user(user: User, signup_id: int, *, write: bool = False) -> SignUp:
-    signup = signups_for_user(user).select_related("activity__organisation", "slot", "volunteer").filter(
-        pk=signup_id
-    ).first()
+    signup = (
+        signups_for_user(user)
+        .select_related("activity__organisation", "slot", "volunteer")
+        .filter(pk=signup_id)
+        .first()
+    )
     if signup is None:
         raise Http404("报名记录不存在或无权查看")
     if write and ORGANISER not in actor_kinds(user, signup.activity):
@@ -98,7 +110,12 @@ def hours_for_user(user: User) -> QuerySet[HourRecord]:
 
 
 def get_hours_for_user(user: User, record_id: int, *, write: bool = False) -> HourRecord:
-    row = hours_for_user(user).select_related("activity__organisation", "volunteer").filter(pk=record_id).first()
+    row = (
+        hours_for_user(user)
+        .select_related("activity__organisation", "volunteer")
+        .filter(pk=record_id)
+        .first()
+    )
     if row is None:
         raise Http404("时长记录不存在或无权查看")
     if write and ORGANISER not in actor_kinds(user, row.activity):
@@ -112,7 +129,9 @@ def volunteers_for_user(user: User) -> QuerySet[Volunteer]:
     if scope.is_superuser:
         return Volunteer.objects.all()
     signed = signups_for_user(user).values("volunteer_id")
-    teams = Team.objects.filter(scope.subtree_q("organisation", roles=READER_ROLES)).values("members__volunteer_id")
+    teams = Team.objects.filter(scope.subtree_q("organisation", roles=READER_ROLES)).values(
+        "members__volunteer_id"
+    )
     return Volunteer.objects.filter(Q(pk__in=signed) | Q(pk__in=teams))
 
 
@@ -128,7 +147,12 @@ def certificates_for_user(user: User) -> QuerySet[Certificate]:
 
 
 def get_certificate_for_user(user: User, certificate_id: int, *, write: bool = False) -> Certificate:
-    cert = certificates_for_user(user).select_related("volunteer", "organisation").filter(pk=certificate_id).first()
+    cert = (
+        certificates_for_user(user)
+        .select_related("volunteer", "organisation")
+        .filter(pk=certificate_id)
+        .first()
+    )
     if cert is None:
         raise Http404("证明不存在或无权查看")
     if write and not scope_for(user).covers(cert.organisation, roles=ORGANISER_ROLES):
@@ -161,14 +185,18 @@ def public_activities() -> QuerySet[Activity]:
 
 
 def get_public_activity(activity_id: int) -> Activity:
-    activity = public_activities().select_related("organisation", "kind", "venue").filter(pk=activity_id).first()
+    activity = (
+        public_activities().select_related("organisation", "kind", "venue").filter(pk=activity_id).first()
+    )
     if activity is None:
         raise Http404("活动不存在")
     return activity
 
 
 def get_own_signup(volunteer: Volunteer, signup_id: int) -> SignUp:
-    signup = SignUp.objects.select_related("activity", "slot").filter(pk=signup_id, volunteer=volunteer).first()
+    signup = (
+        SignUp.objects.select_related("activity", "slot").filter(pk=signup_id, volunteer=volunteer).first()
+    )
     if signup is None:
         raise Http404("报名记录不存在")
     return signup
@@ -182,7 +210,11 @@ def get_own_hours(volunteer: Volunteer, record_id: int) -> HourRecord:
 
 
 def get_own_certificate(volunteer: Volunteer, certificate_id: int) -> Certificate:
-    cert = Certificate.objects.select_related("organisation").filter(pk=certificate_id, volunteer=volunteer).first()
+    cert = (
+        Certificate.objects.select_related("organisation")
+        .filter(pk=certificate_id, volunteer=volunteer)
+        .first()
+    )
     if cert is None:
         raise Http404("证明不存在")
     return cert

@@ -145,7 +145,14 @@ def mark(*, actor: User, signup: SignUp, direction: str, at: dt.datetime | None 
         locked = SignUp.objects.select_for_update().select_related("activity").get(pk=signup.pk)
         if locked.state != SignUpState.CONFIRMED:
             raise ValidationError(f"该报名{locked.get_state_display()}，不能登记出勤")
-        _check(locked, direction=direction, method=Method.ORGANISER, by=actor, at=moment, activity=locked.activity)
+        _check(
+            locked,
+            direction=direction,
+            method=Method.ORGANISER,
+            by=actor,
+            at=moment,
+            activity=locked.activity,
+        )
     return locked
 
 
@@ -167,7 +174,11 @@ def _check(
             raise ValidationError("请先签到再签退")
         if signup.checked_out_at:
             raise ValidationError(f"您已于 {timezone.localtime(signup.checked_out_at):%H:%M} 签退")
-        signup.checked_out_at, signup.check_out_method, signup.check_out_by = max(at, signup.checked_in_at), method, by
+        signup.checked_out_at, signup.check_out_method, signup.check_out_by = (
+            max(at, signup.checked_in_at),
+            method,
+            by,
+        )
         signup.save(update_fields=["checked_out_at", "check_out_method", "check_out_by"])
     else:
         raise ValidationError(INVALID)
@@ -186,7 +197,11 @@ def close_attendance(activity: Activity, *, now: dt.datetime) -> int:
     if not activity.kind.counts_hours:
         return 0
     rows = []
-    present = confirmed.filter(attendance=Attendance.PRESENT).exclude(hours__isnull=False).select_related("volunteer")
+    present = (
+        confirmed.filter(attendance=Attendance.PRESENT)
+        .exclude(hours__isnull=False)
+        .select_related("volunteer")
+    )
     for row in present:
         assert row.checked_in_at and row.checked_out_at
         minutes = int((row.checked_out_at - row.checked_in_at).total_seconds() // 60)

@@ -68,7 +68,9 @@ def issue(
     kinds = (
         rows.values("kind__name").annotate(h=Sum("hours"), n=Count("pk")).order_by("-h")  # type: ignore[attr-defined]
     )
-    content = "；".join(f"{k['kind__name']} {k['n']} 次，{Decimal(k['h']).quantize(Decimal('0.1'))} 小时" for k in kinds)
+    content = "；".join(
+        f"{k['kind__name']} {k['n']} 次，{Decimal(k['h']).quantize(Decimal('0.1'))} 小时" for k in kinds
+    )
     titles = list(rows.order_by("served_on").values_list("activity__title", flat=True).distinct()[:6])  # type: ignore[attr-defined]
     content += "。主要活动：" + "、".join(dict.fromkeys(titles))
     now = timezone.now()
@@ -88,7 +90,9 @@ def issue(
     return cert
 
 
-def void(*, actor: User, certificate: Certificate, reason: str, request: HttpRequest | None = None) -> Certificate:
+def void(
+    *, actor: User, certificate: Certificate, reason: str, request: HttpRequest | None = None
+) -> Certificate:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "请填写作废原因"})

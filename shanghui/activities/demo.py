@@ -73,7 +73,11 @@ OTHER_TITLES = {
     "lecture": ("“8090”新时代理论宣讲进企业", "民营经济政策宣讲会"),
     "promotion": ("衢州城市品牌推介会", "“衢州有礼”特产推介活动"),
 }
-CANCEL_REASONS = ("天气原因（台风预警），活动取消", "场地临时无法使用，另行通知", "与上级部署的工作冲突，活动取消")
+CANCEL_REASONS = (
+    "天气原因（台风预警），活动取消",
+    "场地临时无法使用，另行通知",
+    "与上级部署的工作冲突，活动取消",
+)
 SKILLS = ("急救", "驾驶", "摄影", "心理咨询", "法律咨询", "医疗", "外语", "电脑维修", "文艺表演", "书法")
 START_HOURS = (8, 9, 9, 14, 14, 19)
 
@@ -102,7 +106,9 @@ def _print_figures(demo: Demo, chambers: list[Organisation]) -> None:
     present = SignUp.objects.filter(
         activity__in=activities.filter(kind__code="volunteer").values("pk"), attendance=Attendance.PRESENT
     )
-    hours = HourRecord.objects.filter(activity__in=activities.values("pk"), state=HourState.APPROVED).aggregate(h=Sum("hours"))["h"]
+    hours = HourRecord.objects.filter(
+        activity__in=activities.values("pk"), state=HourState.APPROVED
+    ).aggregate(h=Sum("hours"))["h"]
     demo.stdout.write(
         f"  近一年 {activities.count()} 场活动，志愿服务 {present.count()} 人次（{present.values('volunteer_id').distinct().count()} 名志愿者），"
         f"认定时长 {Decimal(hours or 0):.1f} 小时；志愿者演示登录：/v/ 用手机号 {DEMO_VOLUNTEER_MOBILE} 获取验证码（见控制台）"
@@ -116,7 +122,9 @@ class Builder:
         self.kinds = {k.code: k for k in ActivityKind.objects.all()}
         self.villages = [demo.orgs[name] for name, _code in VILLAGES if name in demo.orgs]
         # Who acts for each chamber: its staff or admin if the demo has one, else nobody (the system).
-        staff = Membership.objects.filter(organisation__in=chambers, role__in=[Role.CHAMBER_ADMIN, Role.CHAMBER_STAFF]).select_related("user")
+        staff = Membership.objects.filter(
+            organisation__in=chambers, role__in=[Role.CHAMBER_ADMIN, Role.CHAMBER_STAFF]
+        ).select_related("user")
         self.actors: dict[int, User] = {}
         for m in staff:
             self.actors.setdefault(m.organisation_id, m.user)
@@ -140,7 +148,9 @@ class Builder:
                 rows.append(Volunteer(mobile=number, name=fake.person_name(self.rng), skills=skills,
                                       trainings="志愿者通用培训" if self.rng.random() < 0.6 else ""))  # fmt: skip
                 owners.append(chamber.pk)
-        demo_volunteer = Volunteer(mobile=DEMO_VOLUNTEER_MOBILE, name="徐志愿", skills="急救、摄影", trainings="志愿者通用培训")
+        demo_volunteer = Volunteer(
+            mobile=DEMO_VOLUNTEER_MOBILE, name="徐志愿", skills="急救、摄影", trainings="志愿者通用培训"
+        )
         rows.append(demo_volunteer)
         owners.append(self.chambers[0].pk)
         Volunteer.objects.bulk_create(rows, batch_size=500)
@@ -150,7 +160,9 @@ class Builder:
         self.demo_volunteer = demo_volunteer
         self.counts["志愿者"] = len(rows)
         # A volunteer team per chamber: most of its volunteers joined, a few still waiting for approval.
-        teams = Team.objects.bulk_create([Team(organisation=c, name=f"{c.short_name or c.name}志愿服务队") for c in self.chambers])
+        teams = Team.objects.bulk_create(
+            [Team(organisation=c, name=f"{c.short_name or c.name}志愿服务队") for c in self.chambers]
+        )
         members = [
             TeamMember(team=team, volunteer=v, state=TeamMember.State.APPROVED if self.rng.random() < 0.95 else TeamMember.State.APPLIED)
             for team in teams for v in pools[team.organisation_id]
@@ -161,10 +173,32 @@ class Builder:
     def venues(self) -> dict[int, list[Venue]]:
         rows = []
         for c in self.chambers:
-            rows.append(Venue(organisation=c, kind=VenueKind.BASE, name="商会党群服务阵地", address=c.address or f"{c.city}{c.name}会所"))
-            rows.append(Venue(organisation=c, kind=VenueKind.ROOM, name="会员活动室", address=c.address or f"{c.city}{c.name}会所", capacity=60))
+            rows.append(
+                Venue(
+                    organisation=c,
+                    kind=VenueKind.BASE,
+                    name="商会党群服务阵地",
+                    address=c.address or f"{c.city}{c.name}会所",
+                )
+            )
+            rows.append(
+                Venue(
+                    organisation=c,
+                    kind=VenueKind.ROOM,
+                    name="会员活动室",
+                    address=c.address or f"{c.city}{c.name}会所",
+                    capacity=60,
+                )
+            )
             if c.city:
-                rows.append(Venue(organisation=c, kind=VenueKind.STATION, name=f"衢州城市品牌推介站（{c.city}）", address=c.address or c.city))
+                rows.append(
+                    Venue(
+                        organisation=c,
+                        kind=VenueKind.STATION,
+                        name=f"衢州城市品牌推介站（{c.city}）",
+                        address=c.address or c.city,
+                    )
+                )
         Venue.objects.bulk_create(rows)
         by_org: dict[int, list[Venue]] = defaultdict(list)
         for v in rows:
@@ -199,14 +233,18 @@ class Builder:
         self.demo.created[LABEL] += len(plans)
         self.demo.created["志愿服务报名"] += len(signups)
 
-    def _plan(self, chamber: Organisation, venues: list[Venue], i: int, n: int) -> tuple[Organisation, Activity, list[Slot]]:
+    def _plan(
+        self, chamber: Organisation, venues: list[Venue], i: int, n: int
+    ) -> tuple[Organisation, Activity, list[Slot]]:
         rng = self.rng
         # Spread over the past year, with a few upcoming ones (published, pending, draft) and one today.
         if i < n - 4:
             day = (self.now - dt.timedelta(days=rng.randint(1, DAYS - 1))).astimezone(BEIJING).date()
         else:
             day = (self.now + dt.timedelta(days=rng.randint(3, 40))).astimezone(BEIJING).date()
-        code = "volunteer" if rng.random() < 0.82 else rng.choice(("study", "party_day", "lecture", "promotion"))
+        code = (
+            "volunteer" if rng.random() < 0.82 else rng.choice(("study", "party_day", "lecture", "promotion"))
+        )
         hour = rng.choice(START_HOURS)
         length = rng.choice((2, 2, 3, 3, 4))
         if code == "volunteer":
@@ -216,7 +254,9 @@ class Builder:
         starts = dt.datetime.combine(day, dt.time(hour), tzinfo=BEIJING)
         if self._under_way(chamber, i, n):
             # One activity of the first chamber is under way now (check-in open, people arriving).
-            starts = self.now.astimezone(BEIJING).replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=1)
+            starts = self.now.astimezone(BEIJING).replace(minute=0, second=0, microsecond=0) - dt.timedelta(
+                hours=1
+            )
             code, length = "volunteer", 4
             title, role = VOLUNTEER_TITLES[0]
         ends = starts + dt.timedelta(hours=length)
@@ -274,7 +314,14 @@ class Builder:
             Status.FINISHED: ["submit", "approve", "start", "finish"], Status.CLOSED: ["submit", "approve", "start", "finish", "close"],
             Status.CANCELLED: ["submit", "approve", "cancel"],
         }[Status(activity.status)]  # fmt: skip
-        targets = {"submit": "pending", "approve": "published", "start": "in_progress", "finish": "finished", "close": "closed", "cancel": "cancelled"}
+        targets = {
+            "submit": "pending",
+            "approve": "published",
+            "start": "in_progress",
+            "finish": "finished",
+            "close": "closed",
+            "cancel": "cancelled",
+        }
         when = {
             "submit": created + dt.timedelta(hours=2), "approve": created + dt.timedelta(days=1),
             "start": activity.starts_at, "finish": activity.ends_at, "close": activity.ends_at + dt.timedelta(days=self.rng.randint(2, 12)),
@@ -312,13 +359,27 @@ class Builder:
                 if day in self.busy[volunteer.pk] or volunteer in chosen:
                     continue
                 chosen.append(volunteer)
-            if slot is slots[0] and not past and activity.status == Status.PUBLISHED and self.demo_volunteer not in chosen and day not in self.busy[self.demo_volunteer.pk]:
+            if (
+                slot is slots[0]
+                and not past
+                and activity.status == Status.PUBLISHED
+                and self.demo_volunteer not in chosen
+                and day not in self.busy[self.demo_volunteer.pk]
+            ):
                 chosen = [self.demo_volunteer, *chosen[: max(len(chosen) - 1, 0)]]
-            if slot is slots[0] and past and rng.random() < 0.3 and self.demo_volunteer not in chosen and day not in self.busy[self.demo_volunteer.pk]:
+            if (
+                slot is slots[0]
+                and past
+                and rng.random() < 0.3
+                and self.demo_volunteer not in chosen
+                and day not in self.busy[self.demo_volunteer.pk]
+            ):
                 chosen = [self.demo_volunteer, *chosen[: max(len(chosen) - 1, 0)]]
-            for n, volunteer in enumerate(chosen):
+            for volunteer in chosen:
                 self.busy[volunteer.pk].add(day)
-                signed = activity.starts_at - dt.timedelta(days=rng.randint(1, 7), minutes=rng.randint(0, 600))
+                signed = activity.starts_at - dt.timedelta(
+                    days=rng.randint(1, 7), minutes=rng.randint(0, 600)
+                )
                 row = SignUp(slot=slot, activity=activity, volunteer=volunteer, state=SignUpState.CONFIRMED,
                              starts_at=slot.starts_at, ends_at=slot.ends_at, created_at=signed)  # fmt: skip
                 if activity.status == Status.CANCELLED:
@@ -357,7 +418,11 @@ class Builder:
         rows = []
         for s in signups:
             activity = s.activity
-            if s.attendance != Attendance.PRESENT or not activity.kind.counts_hours or activity.status not in (Status.FINISHED, Status.CLOSED):
+            if (
+                s.attendance != Attendance.PRESENT
+                or not activity.kind.counts_hours
+                or activity.status not in (Status.FINISHED, Status.CLOSED)
+            ):
                 continue
             assert s.checked_in_at and s.checked_out_at
             minutes = int((s.checked_out_at - s.checked_in_at).total_seconds() // 60)

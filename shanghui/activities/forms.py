@@ -47,26 +47,37 @@ class ActivityForm(BootstrapForm):
     organisation = OrgChoiceField(label=_("主办组织"), queryset=Organisation.objects.none())
     kind = forms.ModelChoiceField(label=_("活动类型"), queryset=ActivityKind.objects.filter(is_active=True))
     title = forms.CharField(label=_("活动名称"), max_length=100)
-    description = forms.CharField(label=_("活动内容"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    description = forms.CharField(
+        label=_("活动内容"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
     venue = forms.ModelChoiceField(label=_("活动场地"), required=False, queryset=Venue.objects.none())
     place = forms.CharField(label=_("地点说明"), required=False, max_length=200)
     starts_at = LocalDateTimeField(label=_("开始时间"))
     ends_at = LocalDateTimeField(label=_("结束时间"))
-    beneficiary_kind = forms.ChoiceField(label=_("服务对象类型"), required=False, choices=BeneficiaryKind.choices)
+    beneficiary_kind = forms.ChoiceField(
+        label=_("服务对象类型"), required=False, choices=BeneficiaryKind.choices
+    )
     beneficiary_org = forms.ModelChoiceField(
-        label=_("服务对象（结对村）"), required=False, queryset=Organisation.objects.filter(kind=OrgKind.VILLAGE)
+        label=_("服务对象（结对村）"),
+        required=False,
+        queryset=Organisation.objects.filter(kind=OrgKind.VILLAGE),
     )
     beneficiary = forms.CharField(label=_("服务对象"), required=False, max_length=100)
     risk = forms.ChoiceField(label=_("风险等级"), choices=Risk.choices, initial=Risk.LOW)
     insurance_policy = forms.CharField(
-        label=_("意外保险保单号"), required=False, max_length=60, help_text=_("中、高风险活动必填（《志愿服务条例》第十七条）")
+        label=_("意外保险保单号"),
+        required=False,
+        max_length=60,
+        help_text=_("中、高风险活动必填（《志愿服务条例》第十七条）"),
     )
     contact_name = forms.CharField(label=_("联系人"), max_length=50)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=20)
     cancel_deadline = LocalDateTimeField(label=_("取消报名截止"), required=False)
     auto_confirm = forms.BooleanField(label=_("报名自动确认"), required=False, initial=True)
 
-    def __init__(self, *args: Any, organisations: QuerySet[Organisation], venues: QuerySet[Venue], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisations: QuerySet[Organisation], venues: QuerySet[Venue], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
         self.fields["venue"].queryset = venues  # type: ignore[attr-defined]
@@ -114,7 +125,9 @@ class SeriesForm(BootstrapForm):
     contact_name = forms.CharField(label=_("联系人"), max_length=50)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=20)
 
-    def __init__(self, *args: Any, organisations: QuerySet[Organisation], venues: QuerySet[Venue], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisations: QuerySet[Organisation], venues: QuerySet[Venue], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
         self.fields["venue"].queryset = venues  # type: ignore[attr-defined]
@@ -161,13 +174,22 @@ class VenueForm(BootstrapForm):
 
 class ProfileForm(BootstrapForm):
     name = forms.CharField(label=_("姓名"), max_length=50)
-    id_number = IdNumberField(label=_("身份证号"), required=False, max_length=18, help_text=_("用于志愿服务证明和年龄要求，加密保存"))
-    skills = forms.CharField(label=_("技能"), required=False, max_length=200, help_text=_("如：急救、驾驶、摄影，用顿号分隔"))
+    id_number = IdNumberField(
+        label=_("身份证号"),
+        required=False,
+        max_length=18,
+        help_text=_("用于志愿服务证明和年龄要求，加密保存"),
+    )
+    skills = forms.CharField(
+        label=_("技能"), required=False, max_length=200, help_text=_("如：急救、驾驶、摄影，用顿号分隔")
+    )
     trainings = forms.CharField(label=_("已完成培训"), required=False, max_length=200)
 
 
 class CorrectionForm(BootstrapForm):
-    hours = forms.DecimalField(label=_("应为（小时）"), min_value=0, max_value=24, decimal_places=1, max_digits=4)
+    hours = forms.DecimalField(
+        label=_("应为（小时）"), min_value=0, max_value=24, decimal_places=1, max_digits=4
+    )
     reason = forms.CharField(label=_("更正理由"), max_length=200)
 
 
@@ -186,8 +208,12 @@ class CertificateRequestForm(BootstrapForm):
 
 class ActivityFilterForm(FilterForm):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态")), *Status.choices])
-    kind = forms.ModelChoiceField(label=_("类型"), required=False, queryset=ActivityKind.objects.all(), empty_label=_("全部类型"))
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部状态")), *Status.choices]
+    )
+    kind = forms.ModelChoiceField(
+        label=_("类型"), required=False, queryset=ActivityKind.objects.all(), empty_label=_("全部类型")
+    )
     organisation = OrgChoiceField(label=_("主办组织"), required=False, queryset=Organisation.objects.none())
     start = DayField(label=_("开始日期自"), required=False, widget=DATE)
     end = DayField(label=_("至"), required=False, widget=DATE)
@@ -203,7 +229,12 @@ class ActivityFilterForm(FilterForm):
         self.is_valid()
         data = self.cleaned_data
         if q := (data.get("q") or "").strip():
-            rows = rows.filter(Q(title__icontains=q) | Q(place__icontains=q) | Q(beneficiary__icontains=q) | Q(venue__name__icontains=q))
+            rows = rows.filter(
+                Q(title__icontains=q)
+                | Q(place__icontains=q)
+                | Q(beneficiary__icontains=q)
+                | Q(venue__name__icontains=q)
+            )
         if data.get("status"):
             rows = rows.filter(status=data["status"])
         if data.get("kind"):
@@ -219,7 +250,9 @@ class ActivityFilterForm(FilterForm):
 
 class HourFilterForm(FilterForm):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
-    state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态")), *HourState.choices])
+    state = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部状态")), *HourState.choices]
+    )
     organisation = OrgChoiceField(label=_("主办组织"), required=False, queryset=Organisation.objects.none())
     start = DayField(label=_("服务日期自"), required=False, widget=DATE)
     end = DayField(label=_("至"), required=False, widget=DATE)
@@ -263,7 +296,9 @@ class VolunteerFilterForm(FilterForm):
 
 class CertificateFilterForm(FilterForm):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
-    void = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部")), ("0", _("有效")), ("1", _("已作废"))])
+    void = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部")), ("0", _("有效")), ("1", _("已作废"))]
+    )
 
     def apply(self, rows: QuerySet[Certificate]) -> QuerySet[Certificate]:
         self.is_valid()
@@ -279,13 +314,26 @@ class FinderForm(forms.Form):
     """The volunteer's activity finder: near a date, by chamber, by kind."""
 
     day = DayField(label=_("日期"), required=False, widget=DATE)
-    organisation = forms.ModelChoiceField(label=_("商会"), required=False, queryset=Organisation.objects.none(), empty_label=_("全部"))
-    kind = forms.ModelChoiceField(label=_("类型"), required=False, queryset=ActivityKind.objects.filter(is_active=True), empty_label=_("全部"))
+    organisation = forms.ModelChoiceField(
+        label=_("商会"), required=False, queryset=Organisation.objects.none(), empty_label=_("全部")
+    )
+    kind = forms.ModelChoiceField(
+        label=_("类型"),
+        required=False,
+        queryset=ActivityKind.objects.filter(is_active=True),
+        empty_label=_("全部"),
+    )
 
     def __init__(self, data: Any) -> None:
         super().__init__(data)
-        self.fields["organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
-            kind__in=[OrgKind.CHAMBER, OrgKind.FEDERATION], activities__status=Status.PUBLISHED
-        ).distinct().order_by("path")
+        self.fields["organisation"].queryset = (  # type: ignore[attr-defined]
+            Organisation.objects.filter(
+                kind__in=[OrgKind.CHAMBER, OrgKind.FEDERATION], activities__status=Status.PUBLISHED
+            )
+            .distinct()
+            .order_by("path")
+        )
         for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = (
+                "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            )

@@ -26,7 +26,12 @@ def decide(*, actor: User, records: Iterable[HourRecord], approve: bool) -> int:
     ids = [r.pk for r in records]
     decided = 0
     with transaction.atomic():
-        rows = list(HourRecord.objects.select_for_update().filter(pk__in=ids).select_related("activity").order_by("pk"))
+        rows = list(
+            HourRecord.objects.select_for_update()
+            .filter(pk__in=ids)
+            .select_related("activity")
+            .order_by("pk")
+        )
         for row in rows:
             if row.state != HourState.PENDING:
                 continue
@@ -82,7 +87,9 @@ def request_correction(
 
 
 def approved_hours(volunteer: Volunteer) -> Decimal:
-    total = HourRecord.objects.filter(volunteer=volunteer, state=HourState.APPROVED).aggregate(s=Sum("hours"))["s"]
+    total = HourRecord.objects.filter(volunteer=volunteer, state=HourState.APPROVED).aggregate(
+        s=Sum("hours")
+    )["s"]
     return Decimal(total or 0).quantize(Decimal("0.1"))
 
 

@@ -110,7 +110,9 @@ class Series(models.Model):
     interval = models.PositiveSmallIntegerField("间隔周数", default=1)
     first_day = models.DateField("首次日期")
     last_day = models.DateField("截止日期")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -127,11 +129,18 @@ class Activity(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", verbose_name="主办组织", on_delete=models.PROTECT, related_name="activities"
     )
-    kind = models.ForeignKey(ActivityKind, verbose_name="活动类型", on_delete=models.PROTECT, related_name="+")
+    kind = models.ForeignKey(
+        ActivityKind, verbose_name="活动类型", on_delete=models.PROTECT, related_name="+"
+    )
     title = models.CharField("活动名称", max_length=100)
     description = models.TextField("活动内容", blank=True)
     venue = models.ForeignKey(
-        Venue, verbose_name="活动场地", null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+        Venue,
+        verbose_name="活动场地",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
     )
     place = models.CharField("地点说明", max_length=200, blank=True, help_text="场地之外的集合地点或补充说明")
     starts_at = models.DateTimeField("开始时间", db_index=True)
@@ -154,7 +163,9 @@ class Activity(models.Model):
     auto_confirm = models.BooleanField("报名自动确认", default=True)
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
     cancel_reason = models.CharField("取消原因", max_length=200, blank=True)
-    series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities")
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
     # The key of the rotating check-in codes (attendance.py): one per activity, never shown.
     qr_secret = models.CharField(max_length=64, default=_secret, editable=False)
     created_by = models.ForeignKey(
@@ -167,9 +178,13 @@ class Activity(models.Model):
         verbose_name = "活动"
         verbose_name_plural = "活动"
         ordering = ["-starts_at", "-pk"]
-        indexes = [models.Index(fields=["organisation", "status", "starts_at"], name="activities_org_status_idx")]
+        indexes = [
+            models.Index(fields=["organisation", "status", "starts_at"], name="activities_org_status_idx")
+        ]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="activities_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="activities_ends_after_start"
+            ),
             # 《志愿服务条例》第十七条: a risky activity is never published without accident insurance.
             models.CheckConstraint(
                 condition=Q(risk="low")
@@ -224,7 +239,9 @@ class Slot(models.Model):
         verbose_name_plural = "岗位"
         ordering = ["starts_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="activities_slot_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="activities_slot_ends_after_start"
+            ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="activities_slot_quantity_positive"),
         ]
 
@@ -293,14 +310,18 @@ class StarLevel(models.Model):
 class Team(models.Model):
     """A chamber's volunteer team; joining needs the team admin's approval."""
 
-    organisation = models.ForeignKey("orgs.Organisation", verbose_name="所属组织", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "orgs.Organisation", verbose_name="所属组织", on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField("队伍名称", max_length=60)
     description = models.TextField("简介", blank=True)
 
     class Meta:
         verbose_name = "志愿服务队"
         verbose_name_plural = "志愿服务队"
-        constraints = [models.UniqueConstraint(fields=["organisation", "name"], name="activities_team_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="activities_team_name_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -315,11 +336,15 @@ class TeamMember(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="teams")
     state = models.CharField("状态", max_length=10, choices=State.choices, default=State.APPLIED)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["team", "volunteer"], name="activities_team_member_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "volunteer"], name="activities_team_member_unique")
+        ]
 
 
 class SignUpState(models.TextChoices):
@@ -360,15 +385,21 @@ class SignUp(models.Model):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     created_at = models.DateTimeField("报名时间")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.CharField("备注", max_length=200, blank=True)
     attendance = models.CharField("出勤", max_length=10, choices=Attendance.choices, blank=True, default="")
     checked_in_at = models.DateTimeField("签到时间", null=True, blank=True)
     check_in_method = models.CharField("签到方式", max_length=10, choices=Method.choices, blank=True)
-    check_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    check_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     checked_out_at = models.DateTimeField("签退时间", null=True, blank=True)
     check_out_method = models.CharField("签退方式", max_length=10, choices=Method.choices, blank=True)
-    check_out_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    check_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = "报名"
@@ -409,11 +440,15 @@ class HourRecord(models.Model):
     minutes = models.PositiveIntegerField("实际分钟数")
     hours = models.DecimalField("时长（小时）", max_digits=6, decimal_places=1)
     state = models.CharField("状态", max_length=12, choices=HourState.choices, default=HourState.PENDING)
-    corrects = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
     reason = models.CharField("更正理由", max_length=200, blank=True)
     requested_by_volunteer = models.BooleanField(default=False)
     created_at = models.DateTimeField()
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -423,7 +458,9 @@ class HourRecord(models.Model):
             models.Index(fields=["volunteer", "state"], name="activities_hours_vol_idx"),
             models.Index(fields=["organisation", "state", "served_on"], name="activities_hours_org_idx"),
         ]
-        constraints = [models.CheckConstraint(condition=Q(hours__gte=Decimal("0")), name="activities_hours_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(hours__gte=Decimal("0")), name="activities_hours_not_negative")
+        ]
 
 
 class Certificate(models.Model):
@@ -431,13 +468,17 @@ class Certificate(models.Model):
 
     number = models.CharField("证明编号", max_length=30, unique=True)
     volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="certificates")
-    organisation = models.ForeignKey("orgs.Organisation", verbose_name="出具单位", on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "orgs.Organisation", verbose_name="出具单位", on_delete=models.PROTECT, related_name="+"
+    )
     period_start = models.DateField("服务期间自")
     period_end = models.DateField("服务期间至")
     hours = models.DecimalField("累计时长（小时）", max_digits=8, decimal_places=1)
     content = models.TextField("服务内容")
     issued_at = models.DateTimeField("出具时间")
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     token = models.CharField(max_length=40, unique=True, default=_secret, editable=False)
     void = models.BooleanField("已作废", default=False)
     void_reason = models.CharField("作废原因", max_length=200, blank=True)

@@ -15,7 +15,16 @@ from django.db.models.functions import ExtractMonth
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
 
-from shanghui.activities.models import HOLDING, Activity, Attendance, HourRecord, HourState, SignUp, SignUpState, Status
+from shanghui.activities.models import (
+    HOLDING,
+    Activity,
+    Attendance,
+    HourRecord,
+    HourState,
+    SignUp,
+    SignUpState,
+    Status,
+)
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.lib.workdays import BEIJING
@@ -44,7 +53,9 @@ def volunteer_totals(volunteer_ids: Sequence[int]) -> dict[int, tuple[Decimal, i
         SignUp.objects.filter(volunteer_id__in=volunteer_ids, attendance=Attendance.PRESENT).values("volunteer_id")
         .annotate(n=Count("pk")).order_by().values_list("volunteer_id", "n")
     )  # fmt: skip
-    return {pk: (Decimal(hours.get(pk) or 0).quantize(Decimal("0.1")), times.get(pk, 0)) for pk in volunteer_ids}
+    return {
+        pk: (Decimal(hours.get(pk) or 0).quantize(Decimal("0.1")), times.get(pk, 0)) for pk in volunteer_ids
+    }
 
 
 def year_of(raw: str | None) -> int:
@@ -115,25 +126,60 @@ def statistics(activities: QuerySet[Activity], hours: QuerySet[HourRecord], *, y
     approved = hours.filter(state=HourState.APPROVED, served_on__gte=start.date(), served_on__lt=end.date())
     total_hours = approved.aggregate(h=Sum("hours"))["h"] or Decimal("0")
 
-    def merge(times: dict[Any, int], sums: dict[Any, Decimal], labels: dict[Any, str], keys: list[Any]) -> list[Row]:
-        return [Row(labels.get(k, str(k)), times.get(k, 0), Decimal(sums.get(k) or 0).quantize(Decimal("0.1"))) for k in keys]
+    def merge(
+        times: dict[Any, int], sums: dict[Any, Decimal], labels: dict[Any, str], keys: list[Any]
+    ) -> list[Row]:
+        return [
+            Row(labels.get(k, str(k)), times.get(k, 0), Decimal(sums.get(k) or 0).quantize(Decimal("0.1")))
+            for k in keys
+        ]
 
     # By organisation (the activity's host), most hours first.
-    org_times = dict(attended.values("activity__organisation_id").annotate(n=Count("pk")).order_by().values_list("activity__organisation_id", "n"))
-    org_hours = dict(approved.values("organisation_id").annotate(h=Sum("hours")).order_by().values_list("organisation_id", "h"))
+    org_times = dict(
+        attended.values("activity__organisation_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("activity__organisation_id", "n")
+    )
+    org_hours = dict(
+        approved.values("organisation_id")
+        .annotate(h=Sum("hours"))
+        .order_by()
+        .values_list("organisation_id", "h")
+    )
     from shanghui.orgs.models import Organisation
 
     org_ids = set(org_times) | set(org_hours)
-    org_names = {pk: short or name for pk, name, short in Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name", "short_name")}
-    org_keys = sorted(org_ids, key=lambda k: (-(org_hours.get(k) or 0), -org_times.get(k, 0), org_names.get(k, "")))
+    org_names = {
+        pk: short or name
+        for pk, name, short in Organisation.objects.filter(pk__in=org_ids).values_list(
+            "pk", "name", "short_name"
+        )
+    }
+    org_keys = sorted(
+        org_ids, key=lambda k: (-(org_hours.get(k) or 0), -org_times.get(k, 0), org_names.get(k, ""))
+    )
     # By month (Beijing time).
     month_times = dict(
         attended.annotate(m=ExtractMonth("activity__starts_at", tzinfo=BEIJING)).values("m").annotate(n=Count("pk")).order_by().values_list("m", "n")
     )  # fmt: skip
-    month_hours = dict(approved.annotate(m=ExtractMonth("served_on")).values("m").annotate(h=Sum("hours")).order_by().values_list("m", "h"))
+    month_hours = dict(
+        approved.annotate(m=ExtractMonth("served_on"))
+        .values("m")
+        .annotate(h=Sum("hours"))
+        .order_by()
+        .values_list("m", "h")
+    )
     # By kind.
-    kind_times = dict(attended.values("activity__kind__name").annotate(n=Count("pk")).order_by().values_list("activity__kind__name", "n"))
-    kind_hours = dict(approved.values("kind__name").annotate(h=Sum("hours")).order_by().values_list("kind__name", "h"))
+    kind_times = dict(
+        attended.values("activity__kind__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("activity__kind__name", "n")
+    )
+    kind_hours = dict(
+        approved.values("kind__name").annotate(h=Sum("hours")).order_by().values_list("kind__name", "h")
+    )
     kind_keys = sorted(set(kind_times) | set(kind_hours), key=lambda k: -kind_times.get(k, 0))
     return Statistics(
         year=year, activities=sum(by_status.values()),
@@ -148,18 +194,32 @@ def statistics(activities: QuerySet[Activity], hours: QuerySet[HourRecord], *, y
 
 def export_statistics(request: HttpRequest, stats: Statistics) -> FileResponse:
     headers = ["", "人次", "认定时长（小时）"]
-    summary = [
+    summary: list[list[Any]] = [
         ["活动场次", stats.activities], ["参与人次", stats.person_times], ["参与志愿者（人）", stats.volunteers],
         ["认定时长（小时）", float(stats.hours)], ["出勤率（%）", stats.attendance_rate or ""], ["缺席率（%）", stats.no_show_rate or ""],
     ]  # fmt: skip
     sheets = [
         Sheet("概况", ["指标", "数值"], summary),
-        Sheet("按组织", ["组织", *headers[1:]], [[r.label, r.person_times, float(r.hours)] for r in stats.by_organisation]),
-        Sheet("按月份", ["月份", *headers[1:]], [[r.label, r.person_times, float(r.hours)] for r in stats.by_month]),
-        Sheet("按类型", ["活动类型", *headers[1:]], [[r.label, r.person_times, float(r.hours)] for r in stats.by_kind]),
+        Sheet(
+            "按组织",
+            ["组织", *headers[1:]],
+            [[r.label, r.person_times, float(r.hours)] for r in stats.by_organisation],
+        ),
+        Sheet(
+            "按月份",
+            ["月份", *headers[1:]],
+            [[r.label, r.person_times, float(r.hours)] for r in stats.by_month],
+        ),
+        Sheet(
+            "按类型",
+            ["活动类型", *headers[1:]],
+            [[r.label, r.person_times, float(r.hours)] for r in stats.by_kind],
+        ),
         Sheet("按状态", ["状态", "活动场次"], [[label, n] for label, n in stats.by_status]),
     ]
-    response = xlsx_response(filename=f"活动与志愿服务统计{stats.year}", sheets=sheets, ascii_name="activity-stats")
+    response = xlsx_response(
+        filename=f"活动与志愿服务统计{stats.year}", sheets=sheets, ascii_name="activity-stats"
+    )
     record(actor=request.user, action=AuditAction.ACTIVITY_STATS_EXPORT, request=request, object_type="activities.activity",
            detail={"year": stats.year})  # fmt: skip
     return response
@@ -181,11 +241,13 @@ def year_figures(user: Any, year: int | None = None) -> YearFigures:
     year = year or timezone.localdate().year
     start, end = dt.datetime(year, 1, 1, tzinfo=BEIJING), dt.datetime(year + 1, 1, 1, tzinfo=BEIJING)
     activities = activities_for_user(user).filter(starts_at__gte=start, starts_at__lt=end)
-    present = SignUp.objects.filter(activity__in=activities.values("pk"), attendance=Attendance.PRESENT).aggregate(
-        n=Count("pk"), people=Count("volunteer_id", distinct=True)
-    )
+    present = SignUp.objects.filter(
+        activity__in=activities.values("pk"), attendance=Attendance.PRESENT
+    ).aggregate(n=Count("pk"), people=Count("volunteer_id", distinct=True))
     approved = Q(state=HourState.APPROVED, served_on__gte=start.date(), served_on__lt=end.date())
     hours = hours_for_user(user).aggregate(
         h=Sum("hours", filter=approved), pending=Count("pk", filter=Q(state=HourState.PENDING))
     )
-    return YearFigures(present["n"], present["people"], Decimal(hours["h"] or 0).quantize(Decimal("0.1")), hours["pending"])
+    return YearFigures(
+        present["n"], present["people"], Decimal(hours["h"] or 0).quantize(Decimal("0.1")), hours["pending"]
+    )

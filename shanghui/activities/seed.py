@@ -21,6 +21,8 @@ STARS = (("一星", "100"), ("二星", "300"), ("三星", "600"), ("四星", "10
 
 def seed(kind_model: Any, star_model: Any) -> None:
     for order, (code, name, counts) in enumerate(KINDS):
-        kind_model.objects.get_or_create(code=code, defaults={"name": name, "counts_hours": counts, "order": order})
+        kind_model.objects.get_or_create(
+            code=code, defaults={"name": name, "counts_hours": counts, "order": order}
+        )
     for name, hours in STARS:
         star_model.objects.get_or_create(name=name, defaults={"min_hours": Decimal(hours)})

@@ -94,7 +94,9 @@ def create_activity(
     _check_activity(fields, organisation)
     with transaction.atomic():
         activity = Activity.objects.create(organisation=organisation, created_by=actor, **fields)
-        MACHINE.record_event(activity, action="create", actor=actor, actor_kind=ORGANISER, created_at=timezone.now())
+        MACHINE.record_event(
+            activity, action="create", actor=actor, actor_kind=ORGANISER, created_at=timezone.now()
+        )
         for slot in slots:
             _new_slot(activity, **slot)
     return activity
@@ -136,6 +138,7 @@ def _new_slot(activity: Activity, **fields: Any) -> Slot:
         errors["quantity"] = "人数应为 1–10000"
     if errors:
         raise ValidationError(errors)
+    assert isinstance(quantity, int)
     return Slot.objects.create(
         activity=activity, role=fields["role"].strip(), starts_at=starts, ends_at=ends, quantity=quantity,
         skills=fields.get("skills", ""), training=fields.get("training", ""), min_age=fields.get("min_age"),
@@ -201,7 +204,9 @@ def create_series(
     return series
 
 
-def occurrences(*, weekdays: list[int], first_day: dt.date, last_day: dt.date, interval: int = 1) -> list[dt.date]:
+def occurrences(
+    *, weekdays: list[int], first_day: dt.date, last_day: dt.date, interval: int = 1
+) -> list[dt.date]:
     """The days of a rule: ISO weekdays (1 = Monday) every `interval` weeks from the week of `first_day`."""
     if not weekdays or any(not 1 <= d <= 7 for d in weekdays):
         raise ValidationError({"weekdays": "请选择星期几"})
@@ -224,7 +229,9 @@ def occurrences(*, weekdays: list[int], first_day: dt.date, last_day: dt.date, i
 # --- Venues and kinds -------------------------------------------------------------------------------------
 
 
-def save_venue(*, actor: User, organisation: Organisation, venue: Venue | None = None, **fields: Any) -> Venue:
+def save_venue(
+    *, actor: User, organisation: Organisation, venue: Venue | None = None, **fields: Any
+) -> Venue:
     if not str(fields.get("name") or "").strip() or not str(fields.get("address") or "").strip():
         raise ValidationError("请填写场地名称和地址")
     with transaction.atomic():
@@ -264,9 +271,15 @@ def save_volunteer(
         validate_id_number(id_number)
         birth = birth_date_from_id(id_number)
     with transaction.atomic():
-        volunteer = Volunteer.objects.select_for_update().filter(mobile=mobile).first() or Volunteer(mobile=mobile)
+        volunteer = Volunteer.objects.select_for_update().filter(mobile=mobile).first() or Volunteer(
+            mobile=mobile
+        )
         volunteer.name = name
-        if user is not None and volunteer.user_id is None and not Volunteer.objects.filter(user=user).exists():
+        if (
+            user is not None
+            and volunteer.user_id is None
+            and not Volunteer.objects.filter(user=user).exists()
+        ):
             volunteer.user = user
         if id_number:
             volunteer.id_number = id_number
@@ -295,7 +308,11 @@ def decide_team_member(*, actor: User, member: TeamMember, approve: bool) -> Tea
         locked.state = TeamMember.State.APPROVED if approve else TeamMember.State.REFUSED
         locked.decided_by = actor
         locked.save(update_fields=["state", "decided_by"])
-        tell(locked.volunteer, None, f"志愿服务队“{locked.team.name}”：{'已同意' if approve else '未同意'}您的加入申请")
+        tell(
+            locked.volunteer,
+            None,
+            f"志愿服务队“{locked.team.name}”：{'已同意' if approve else '未同意'}您的加入申请",
+        )
     return locked
 
 
@@ -329,8 +346,12 @@ def _age(birth: dt.date, today: dt.date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def _overlapping(volunteer: Volunteer, starts: dt.datetime, ends: dt.datetime, *, exclude: int | None = None) -> SignUp | None:
-    rows = SignUp.objects.filter(volunteer=volunteer, state__in=ACTIVE, starts_at__lt=ends, ends_at__gt=starts)
+def _overlapping(
+    volunteer: Volunteer, starts: dt.datetime, ends: dt.datetime, *, exclude: int | None = None
+) -> SignUp | None:
+    rows = SignUp.objects.filter(
+        volunteer=volunteer, state__in=ACTIVE, starts_at__lt=ends, ends_at__gt=starts
+    )
     if exclude is not None:
         rows = rows.exclude(pk=exclude)
     return rows.select_related("activity", "slot").first()
@@ -358,7 +379,9 @@ def sign_up(
             raise ValidationError(f"活动{activity.get_status_display()}，不能报名")
         if not by_organiser and locked.starts_at <= now:
             raise ValidationError("该岗位已开始，不能再报名")
-        if not by_organiser and (problems := requirement_errors(volunteer, locked, today=now.astimezone(BEIJING).date())):
+        if not by_organiser and (
+            problems := requirement_errors(volunteer, locked, today=now.astimezone(BEIJING).date())
+        ):
             raise ValidationError(problems)
         if SignUp.objects.filter(slot=locked, volunteer=volunteer, state__in=ACTIVE).exists():
             raise ValidationError("您已报名该岗位")
@@ -428,7 +451,12 @@ def move_signup(*, actor: User, signup: SignUp, to_slot: Slot) -> SignUp:
     """Move a person to another slot of the same activity (its capacity and their other slots checked)."""
     with transaction.atomic():
         first, second = sorted([signup.slot_id, to_slot.pk])
-        slots = {s.pk: s for s in Slot.objects.select_for_update().select_related("activity").filter(pk__in=[first, second])}
+        slots = {
+            s.pk: s
+            for s in Slot.objects.select_for_update()
+            .select_related("activity")
+            .filter(pk__in=[first, second])
+        }
         target, source = slots[to_slot.pk], slots[signup.slot_id]
         locked = SignUp.objects.select_for_update().select_related("volunteer").get(pk=signup.pk)
         if target.activity_id != locked.activity_id:
@@ -456,12 +484,18 @@ def _promote(slot: Slot) -> None:
     if free <= 0:
         return
     waiting = list(
-        SignUp.objects.select_for_update().filter(slot=slot, state=SignUpState.WAITLISTED).order_by("created_at", "pk")[:free]
+        SignUp.objects.select_for_update()
+        .filter(slot=slot, state=SignUpState.WAITLISTED)
+        .order_by("created_at", "pk")[:free]
     )
     for row in waiting:
         row.state = SignUpState.CONFIRMED
         row.save(update_fields=["state"])
-        tell(row.volunteer, slot.activity, f"您已从候补递补为“{slot.activity.title}·{slot.role}”的正式志愿者，请按时参加")
+        tell(
+            row.volunteer,
+            slot.activity,
+            f"您已从候补递补为“{slot.activity.title}·{slot.role}”的正式志愿者，请按时参加",
+        )
 
 
 # --- Telling volunteers -------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ from shanghui.orgs.models import Organisation
 from shanghui.ui.forms import attach_errors
 from shanghui.ui.listing import Export, Listing, export_xlsx
 
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, str] = {
     Status.DRAFT: "secondary", Status.PENDING: "warning", Status.PUBLISHED: "primary", Status.IN_PROGRESS: "info",
     Status.FINISHED: "success", Status.CLOSED: "dark", Status.CANCELLED: "secondary",
 }  # fmt: skip
@@ -109,7 +109,11 @@ def activity_list(request: HttpRequest) -> HttpResponseBase:
     visible = access.activities_for_user(user)
     organisations = Organisation.objects.filter(pk__in=visible.values("organisation_id")).order_by("path")
     listing = Listing(request, ActivityFilterForm(request.GET, organisations=organisations))
-    rows = listing.form.apply(visible).select_related("organisation", "kind", "venue").order_by("-starts_at", "-pk")
+    rows = (
+        listing.form.apply(visible)
+        .select_related("organisation", "kind", "venue")
+        .order_by("-starts_at", "-pk")
+    )
     if listing.exporting:
         return listing.export(ACTIVITY_EXPORT, _activity_rows(rows))
     page = listing.page(rows)
@@ -138,7 +142,12 @@ def _activity_rows(rows: QuerySet[Activity]) -> Iterator[list[Any]]:
 
 
 def _venues(user: Any) -> Any:
-    return access.venues_for_user(user).filter(is_active=True).select_related("organisation").order_by("organisation__path", "name")
+    return (
+        access.venues_for_user(user)
+        .filter(is_active=True)
+        .select_related("organisation")
+        .order_by("organisation__path", "name")
+    )
 
 
 @login_required
@@ -169,7 +178,9 @@ def activity_new(request: HttpRequest) -> HttpResponse:
             organisations=organisations, venues=_venues(user),
             initial={"organisation": organisations.first(), "contact_name": user.name, "auto_confirm": True},
         )  # fmt: skip
-    return render(request, "activities/activity_form.html", {"form": form, "title": "新建活动"}, status=status)
+    return render(
+        request, "activities/activity_form.html", {"form": form, "title": "新建活动"}, status=status
+    )
 
 
 @login_required
@@ -197,7 +208,12 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
         if activity.cancel_deadline:
             initial["cancel_deadline"] = timezone.localtime(activity.cancel_deadline)
         form = ActivityForm(organisations=organisations, venues=_venues(user), initial=initial)
-    return render(request, "activities/activity_form.html", {"form": form, "activity": activity, "title": "修改活动"}, status=status)
+    return render(
+        request,
+        "activities/activity_form.html",
+        {"form": form, "activity": activity, "title": "修改活动"},
+        status=status,
+    )
 
 
 @login_required
@@ -225,7 +241,9 @@ def series_new(request: HttpRequest) -> HttpResponse:
                 return redirect(f"{reverse('activities:list')}?q={series.title}")
         status = 422
     else:
-        form = SeriesForm(organisations=organisations, venues=_venues(user), initial={"organisation": organisations.first()})
+        form = SeriesForm(
+            organisations=organisations, venues=_venues(user), initial={"organisation": organisations.first()}
+        )
     return render(request, "activities/series_form.html", {"form": form}, status=status)
 
 
@@ -237,12 +255,17 @@ def _detail_context(request: HttpRequest, activity: Activity, user: Any, **extra
     organiser = ORGANISER in kinds
     slots = list(activity.slots.annotate(taken=Count("signups", filter=Q(signups__state__in=HOLDING))))
     signups = list(
-        activity.signups.select_related("volunteer", "slot", "check_in_by", "check_out_by").order_by("slot__starts_at", "slot_id", "created_at", "pk")
+        activity.signups.select_related("volunteer", "slot", "check_in_by", "check_out_by").order_by(
+            "slot__starts_at", "slot_id", "created_at", "pk"
+        )
     )
     by_slot: dict[int, list[SignUp]] = {}
     for s in signups:
         by_slot.setdefault(s.slot_id, []).append(s)
-    events = [(e, MACHINE.event_label(e.action), ACTOR_LABELS.get(e.actor_kind, e.actor_kind)) for e in activity.events.select_related("actor").order_by("created_at", "pk")]
+    events = [
+        (e, MACHINE.event_label(e.action), ACTOR_LABELS.get(e.actor_kind, e.actor_kind))
+        for e in activity.events.select_related("actor").order_by("created_at", "pk")
+    ]
     pending = HourRecord.objects.filter(activity=activity, state=HourState.PENDING).count()
     return {
         "activity": activity, "colour": STATUS_COLOURS.get(activity.status, "secondary"),
@@ -290,7 +313,9 @@ def activity_act(request: HttpRequest, activity_id: int, action: str) -> HttpRes
             expected_status=request.POST.get("status") or activity.status, params={"reason": request.POST.get("reason", "")},
         )  # fmt: skip
     except Conflict as exc:
-        context = _detail_context(request, access.get_activity_for_user(user, activity_id), user, error=exc.message)
+        context = _detail_context(
+            request, access.get_activity_for_user(user, activity_id), user, error=exc.message
+        )
         return render(request, "activities/activity_detail.html", context, status=409)
     except TransitionError as exc:
         context = _detail_context(request, activity, user, error="；".join(exc.messages))
@@ -300,7 +325,9 @@ def activity_act(request: HttpRequest, activity_id: int, action: str) -> HttpRes
 
 
 def _back_with(request: HttpRequest, activity: Activity, user: Any, exc: ValidationError) -> HttpResponse:
-    context = _detail_context(request, access.get_activity_for_user(user, activity.pk), user, error="；".join(exc.messages))
+    context = _detail_context(
+        request, access.get_activity_for_user(user, activity.pk), user, error="；".join(exc.messages)
+    )
     return render(request, "activities/activity_detail.html", context, status=422)
 
 
@@ -311,7 +338,15 @@ def slot_add(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = access.get_activity_for_user(user, activity_id, write=True)
     form = SlotForm(request.POST)
     if not form.is_valid():
-        return _back_with(request, activity, user, ValidationError([f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items() if k in form.fields] or ["输入有误"]))
+        return _back_with(
+            request,
+            activity,
+            user,
+            ValidationError(
+                [f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items() if k in form.fields]
+                or ["输入有误"]
+            ),
+        )
     data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
     try:
         services.add_slot(actor=user, activity=activity, **data)
@@ -349,9 +384,14 @@ def person_add(request: HttpRequest, activity_id: int) -> HttpResponse:
     form = AddPersonForm(request.POST, activity=activity)
     try:
         if not form.is_valid():
-            raise ValidationError([f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items() if k in form.fields] or ["输入有误"])
+            raise ValidationError(
+                [f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items() if k in form.fields]
+                or ["输入有误"]
+            )
         data = form.cleaned_data
-        volunteer = services.volunteer_for_mobile(data["mobile"]) or services.save_volunteer(mobile=data["mobile"], name=data["name"])
+        volunteer = services.volunteer_for_mobile(data["mobile"]) or services.save_volunteer(
+            mobile=data["mobile"], name=data["name"]
+        )
         services.sign_up(volunteer=volunteer, slot=data["slot"], actor=user, by_organiser=True)
     except ValidationError as exc:
         return _back_with(request, activity, user, exc)
@@ -431,21 +471,29 @@ def hour_list(request: HttpRequest) -> HttpResponseBase:
     visible = access.hours_for_user(user)
     if request.method == "POST":
         ids = [int(v) for v in request.POST.getlist("record") if v.isdigit() and len(v) < 18]
-        rows = [access.get_hours_for_user(user, pk, write=True) for pk in ids]
-        if not rows:
+        chosen = [access.get_hours_for_user(user, pk, write=True) for pk in ids]
+        if not chosen:
             messages.error(request, "请勾选要审核的时长记录")
         else:
-            n = hours.decide(actor=user, records=rows, approve=request.POST.get("decision") == "approve")
+            n = hours.decide(actor=user, records=chosen, approve=request.POST.get("decision") == "approve")
             messages.success(request, f"已审核 {n} 条时长记录")
         return redirect(request.get_full_path())
     organisations = Organisation.objects.filter(pk__in=visible.values("organisation_id")).order_by("path")
     data = request.GET.copy() if request.GET else {"state": HourState.PENDING}
     listing = Listing(request, HourFilterForm(data, organisations=organisations))
-    rows = listing.form.apply(visible).select_related("volunteer", "activity", "kind", "organisation", "corrects", "decided_by").order_by("-served_on", "-pk")
+    rows = (
+        listing.form.apply(visible)
+        .select_related("volunteer", "activity", "kind", "organisation", "corrects", "decided_by")
+        .order_by("-served_on", "-pk")
+    )
     if listing.exporting:
         return listing.export(PLATFORM_EXPORT, _platform_rows(rows))
     page = listing.page(rows)
-    writable = {a.pk for a in access.activities_for_user(user).filter(pk__in={r.activity_id for r in page.object_list}) if ORGANISER in access.actor_kinds(user, a)}
+    writable = {
+        a.pk
+        for a in access.activities_for_user(user).filter(pk__in={r.activity_id for r in page.object_list})
+        if ORGANISER in access.actor_kinds(user, a)
+    }
     return render(request, "activities/hour_list.html", listing.context(page, writable=writable))
 
 
@@ -500,21 +548,35 @@ def volunteer_detail(request: HttpRequest, volunteer_id: int) -> HttpResponse:
     user = _user(request)
     volunteer = access.get_volunteer_for_user(user, volunteer_id)
     organisations = access.host_organisations(user)
-    form = CertificateRequestForm(organisations=organisations, initial={"organisation": organisations.first()})
+    form = CertificateRequestForm(
+        organisations=organisations, initial={"organisation": organisations.first()}
+    )
     status = 200
     if request.method == "POST":
         form = CertificateRequestForm(request.POST, organisations=organisations)
         if form.is_valid():
             try:
-                cert = certificates.issue(actor=user, volunteer=volunteer, request=request, **form.cleaned_data)
+                cert = certificates.issue(
+                    actor=user, volunteer=volunteer, request=request, **form.cleaned_data
+                )
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
                 messages.success(request, f"已出具志愿服务证明 {cert.number}")
                 return redirect("activities:volunteer", volunteer.pk)
         status = 422
-    records = access.hours_for_user(user).filter(volunteer=volunteer).select_related("activity", "kind").order_by("-served_on")[:50]
-    signups = access.signups_for_user(user).filter(volunteer=volunteer).select_related("activity", "slot").order_by("-starts_at")[:50]
+    records = (
+        access.hours_for_user(user)
+        .filter(volunteer=volunteer)
+        .select_related("activity", "kind")
+        .order_by("-served_on")[:50]
+    )
+    signups = (
+        access.signups_for_user(user)
+        .filter(volunteer=volunteer)
+        .select_related("activity", "slot")
+        .order_by("-starts_at")[:50]
+    )
     total = hours.approved_hours(volunteer)
     return render(request, "activities/volunteer_detail.html", {
         "volunteer": volunteer, "records": records, "signups": signups, "total": total, "star": hours.star_level(total),
@@ -528,8 +590,16 @@ def volunteer_detail(request: HttpRequest, volunteer_id: int) -> HttpResponse:
 def certificate_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     listing = Listing(request, CertificateFilterForm(request.GET))
-    rows = listing.form.apply(access.certificates_for_user(user)).select_related("volunteer", "organisation").order_by("-issued_at", "-pk")
-    return render(request, "activities/certificate_list.html", listing.context(listing.page(rows), reason_form=ReasonForm()))
+    rows = (
+        listing.form.apply(access.certificates_for_user(user))
+        .select_related("volunteer", "organisation")
+        .order_by("-issued_at", "-pk")
+    )
+    return render(
+        request,
+        "activities/certificate_list.html",
+        listing.context(listing.page(rows), reason_form=ReasonForm()),
+    )
 
 
 @login_required
@@ -584,7 +654,12 @@ def venue_list(request: HttpRequest) -> HttpResponse:
     listing = Listing(request, VolunteerFilterForm(request.GET))
     if q := request.GET.get("q", "").strip()[:100]:
         rows = rows.filter(Q(name__icontains=q) | Q(address__icontains=q))
-    return render(request, "activities/venue_list.html", listing.context(listing.page(rows), venue_form=form, can_create=organisations.exists()), status=status)
+    return render(
+        request,
+        "activities/venue_list.html",
+        listing.context(listing.page(rows), venue_form=form, can_create=organisations.exists()),
+        status=status,
+    )
 
 
 # --- Statistics ------------------------------------------------------------------------------------------------------
@@ -598,4 +673,8 @@ def stats(request: HttpRequest) -> HttpResponseBase:
     figures = queries.statistics(access.activities_for_user(user), access.hours_for_user(user), year=year)
     if request.GET.get("export") == "xlsx":
         return queries.export_statistics(request, figures)
-    return render(request, "activities/stats.html", {"stats": figures, "charts": figures.charts(), "years": queries.years()})
+    return render(
+        request,
+        "activities/stats.html",
+        {"stats": figures, "charts": figures.charts(), "years": queries.years()},
+    )

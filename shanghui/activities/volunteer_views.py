@@ -14,9 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils import timezone
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shanghui.activities import access, attendance, certificates, hours, services
@@ -45,7 +44,7 @@ from shanghui.orgs.models import Organisation
 from shanghui.ui.forms import attach_errors
 from shanghui.ui.listing import paginate
 
-STATE_COLOURS = {
+STATE_COLOURS: dict[str, str] = {
     SignUpState.APPLIED: "warning", SignUpState.CONFIRMED: "success", SignUpState.WAITLISTED: "info",
     SignUpState.CANCELLED: "secondary", SignUpState.REFUSED: "danger",
 }  # fmt: skip
@@ -64,7 +63,11 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 @require_GET
 def finder(request: HttpRequest) -> HttpResponse:
     form = FinderForm(request.GET)
-    rows = access.public_activities().filter(status=Status.PUBLISHED).select_related("organisation", "kind", "venue")
+    rows = (
+        access.public_activities()
+        .filter(status=Status.PUBLISHED)
+        .select_related("organisation", "kind", "venue")
+    )
     day: dt.date | None = None
     if form.is_valid():
         day = form.cleaned_data.get("day")
@@ -74,10 +77,14 @@ def finder(request: HttpRequest) -> HttpResponse:
             rows = rows.filter(kind=form.cleaned_data["kind"])
     start = dt.datetime.combine(day, dt.time.min, tzinfo=BEIJING) if day else timezone.now()
     # Near the date: from that day on, soonest first.
-    rows = rows.filter(ends_at__gte=start).annotate(
-        places=Sum("slots__quantity", distinct=True),
-        taken=Count("signups", filter=Q(signups__state__in=HOLDING)),
-    ).order_by("starts_at", "pk")
+    rows = (
+        rows.filter(ends_at__gte=start)
+        .annotate(
+            places=Sum("slots__quantity", distinct=True),
+            taken=Count("signups", filter=Q(signups__state__in=HOLDING)),
+        )
+        .order_by("starts_at", "pk")
+    )
     page = paginate(request, rows)
     return render(request, "activities/volunteer/finder.html", {
         "form": form, "page": page, "volunteer": current_volunteer(request), "filtered": bool(request.GET.get("day") or request.GET.get("organisation") or request.GET.get("kind")),
@@ -97,7 +104,7 @@ def activity_page(request: HttpRequest, activity_id: int) -> HttpResponse:
         taken=Count("signups", filter=Q(signups__state__in=HOLDING)),
         waiting=Count("signups", filter=Q(signups__state=SignUpState.WAITLISTED)),
     ):
-        slots.append({"slot": slot, "free": max(slot.quantity - slot.taken, 0), "mine": mine.get(slot.pk)})  # type: ignore[attr-defined]
+        slots.append({"slot": slot, "free": max(slot.quantity - slot.taken, 0), "mine": mine.get(slot.pk)})
     return render(request, "activities/volunteer/activity.html", {
         "activity": activity, "slots": slots, "volunteer": volunteer, "open": activity.status == Status.PUBLISHED,
         "login_url": login_url(request), "has_mobile": bool(proved_mobile(request)),
@@ -107,7 +114,9 @@ def activity_page(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 @require_POST
 @volunteer_required
-def sign_up(request: HttpRequest, activity_id: int, slot_id: int, *, volunteer: Volunteer) -> HttpResponseBase:
+def sign_up(
+    request: HttpRequest, activity_id: int, slot_id: int, *, volunteer: Volunteer
+) -> HttpResponseBase:
     activity = access.get_public_activity(activity_id)
     slot = activity.slots.filter(pk=slot_id).first()
     if slot is None:
@@ -133,7 +142,9 @@ def sign_up(request: HttpRequest, activity_id: int, slot_id: int, *, volunteer: 
 @volunteer_required
 def me(request: HttpRequest, *, volunteer: Volunteer) -> HttpResponse:
     now = timezone.now()
-    signups = SignUp.objects.filter(volunteer=volunteer).select_related("activity", "slot", "activity__organisation")
+    signups = SignUp.objects.filter(volunteer=volunteer).select_related(
+        "activity", "slot", "activity__organisation"
+    )
     upcoming = signups.filter(ends_at__gte=now - dt.timedelta(hours=2)).exclude(
         state__in=[SignUpState.CANCELLED, SignUpState.REFUSED]
     ).order_by("starts_at")  # fmt: skip
@@ -201,13 +212,20 @@ def scan(request: HttpRequest, token: str, *, volunteer: Volunteer) -> HttpRespo
     try:
         activity, direction = attendance.read_token(token)
     except ValidationError as exc:
-        return render(request, "activities/volunteer/scan.html", {**context, "error": exc.messages[0]}, status=410 if exc.code == "expired" else 404)
+        return render(
+            request,
+            "activities/volunteer/scan.html",
+            {**context, "error": exc.messages[0]},
+            status=410 if exc.code == "expired" else 404,
+        )
     context.update(activity=activity, direction=direction)
     if request.method == "POST":
         try:
             signup = attendance.scan(volunteer=volunteer, token=token)
         except ValidationError as exc:
-            return render(request, "activities/volunteer/scan.html", {**context, "error": exc.messages[0]}, status=422)
+            return render(
+                request, "activities/volunteer/scan.html", {**context, "error": exc.messages[0]}, status=422
+            )
         return render(request, "activities/volunteer/scan.html", {**context, "done": signup})
     return render(request, "activities/volunteer/scan.html", context)
 
@@ -218,7 +236,11 @@ def scan(request: HttpRequest, token: str, *, volunteer: Volunteer) -> HttpRespo
 @require_GET
 @volunteer_required
 def my_hours(request: HttpRequest, *, volunteer: Volunteer) -> HttpResponse:
-    rows = HourRecord.objects.filter(volunteer=volunteer).select_related("activity", "kind", "corrects").order_by("-served_on", "-pk")
+    rows = (
+        HourRecord.objects.filter(volunteer=volunteer)
+        .select_related("activity", "kind", "corrects")
+        .order_by("-served_on", "-pk")
+    )
     total = hours.approved_hours(volunteer)
     return render(request, "activities/volunteer/hours.html", {
         "volunteer": volunteer, "page": paginate(request, rows), "total": total, "star": hours.star_level(total),
@@ -233,13 +255,15 @@ def correct(request: HttpRequest, record_id: int, *, volunteer: Volunteer) -> Ht
     form = CorrectionForm(request.POST)
     if form.is_valid():
         try:
-            hours.request_correction(record=record, hours=form.cleaned_data["hours"], reason=form.cleaned_data["reason"])
+            hours.request_correction(
+                record=record, hours=form.cleaned_data["hours"], reason=form.cleaned_data["reason"]
+            )
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
             messages.success(request, "更正申请已提交，等待组织者审核")
     else:
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("volunteer:hours")
 
 
@@ -257,7 +281,9 @@ def my_certificates(request: HttpRequest, *, volunteer: Volunteer) -> HttpRespon
         form = CertificateRequestForm(request.POST, organisations=organisations)
         if form.is_valid():
             try:
-                cert = certificates.issue(actor=None, volunteer=volunteer, request=request, **form.cleaned_data)
+                cert = certificates.issue(
+                    actor=None, volunteer=volunteer, request=request, **form.cleaned_data
+                )
             except ValidationError as exc:
                 attach_errors(form, exc)
                 status = 422
@@ -280,7 +306,9 @@ def my_certificates(request: HttpRequest, *, volunteer: Volunteer) -> HttpRespon
 
 def certificate_response(request: HttpRequest, cert: Certificate) -> HttpResponse:
     response = HttpResponse(certificates.pdf(request, cert), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, f"志愿服务证明-{cert.number}.pdf")
+    response["Content-Disposition"] = (
+        content_disposition_header(False, f"志愿服务证明-{cert.number}.pdf") or "inline"
+    )
     return response
 
 
@@ -293,7 +321,15 @@ def certificate_pdf(request: HttpRequest, certificate_id: int, *, volunteer: Vol
 @require_GET
 def verify(request: HttpRequest, token: str) -> HttpResponse:
     """Public: whether a certificate is valid. Shows the masked name, the number, the hours, the issuer."""
-    cert = Certificate.objects.select_related("volunteer", "organisation").filter(token=token[:40]).first() if len(token) <= 40 else None
+    cert = (
+        Certificate.objects.select_related("volunteer", "organisation").filter(token=token[:40]).first()
+        if len(token) <= 40
+        else None
+    )
     masked = mask_name(cert.volunteer.name) if cert else ""
-    return render(request, "activities/volunteer/verify.html", {"cert": cert, "masked_name": masked}, status=200 if cert else 404)
-
+    return render(
+        request,
+        "activities/volunteer/verify.html",
+        {"cert": cert, "masked_name": masked},
+        status=200 if cert else 404,
+    )

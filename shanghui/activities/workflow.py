@@ -41,7 +41,10 @@ FINAL = {S.CLOSED, S.CANCELLED}
 def _blocked(activity: Activity, spec: Transition) -> str:
     if spec.action in ("submit", "approve") and activity.is_risky and not activity.insurance_policy.strip():
         return RISKY_NEEDS_INSURANCE
-    if spec.action == "close" and HourRecord.objects.filter(activity=activity, state=HourState.PENDING).exists():
+    if (
+        spec.action == "close"
+        and HourRecord.objects.filter(activity=activity, state=HourState.PENDING).exists()
+    ):
         return HOURS_PENDING
     return ""
 
@@ -66,7 +69,9 @@ def _after(activity: Activity, spec: Transition, event: Any, before: Any) -> Non
     from shanghui.activities import services
 
     if spec.action == "cancel":
-        services.tell_everyone_signed_up(activity, text=f"活动“{activity.title}”已取消：{activity.cancel_reason}")
+        services.tell_everyone_signed_up(
+            activity, text=f"活动“{activity.title}”已取消：{activity.cancel_reason}"
+        )
 
 
 MACHINE: Machine[Activity] = Machine(
@@ -89,4 +94,13 @@ MACHINE: Machine[Activity] = Machine(
     },
 )
 
-__all__ = ["ACTOR_LABELS", "APPROVER", "MACHINE", "ORGANISER", "SYSTEM", "TRANSITIONS", "Conflict", "TransitionError"]
+__all__ = [
+    "ACTOR_LABELS",
+    "APPROVER",
+    "MACHINE",
+    "ORGANISER",
+    "SYSTEM",
+    "TRANSITIONS",
+    "Conflict",
+    "TransitionError",
+]

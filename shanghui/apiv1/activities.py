@@ -149,7 +149,9 @@ def list_activities(request: HttpRequest, filters: Query[ActivityFilters]) -> di
     return page_of(page, cursor, lambda a: activity_json(a, user, slots=False))
 
 
-@router.get("/activities/{activity_id}", response=with_errors({200: ActivityOut}), summary="活动详情（含岗位）")
+@router.get(
+    "/activities/{activity_id}", response=with_errors({200: ActivityOut}), summary="活动详情（含岗位）"
+)
 def get_activity(request: HttpRequest, activity_id: Int) -> dict[str, Any]:
     user = user_of(request)
     access.require_staff(user)
@@ -206,7 +208,9 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
             raise ApiError(422, "场地不存在", fields={"venue": ["场地不存在"]})
     data = payload.dict(exclude={"organisation", "kind", "venue", "slots"})
     slots = [s.dict(exclude_none=True) for s in payload.slots]
-    activity = services.create_activity(actor=user, organisation=organisation, kind=kind, venue=venue, slots=slots, **data)
+    activity = services.create_activity(
+        actor=user, organisation=organisation, kind=kind, venue=venue, slots=slots, **data
+    )
     return WithStatus(201, activity_json(access.get_activity_for_user(user, activity.pk), user))
 
 
@@ -218,7 +222,9 @@ class ActionIn(Schema):
 
 
 @router.post(
-    "/activities/{activity_id}/actions/{action}", response=with_errors({200: ActivityOut}), summary="执行活动操作（提交立项、审批、开始、结束、结项、取消）"
+    "/activities/{activity_id}/actions/{action}",
+    response=with_errors({200: ActivityOut}),
+    summary="执行活动操作（提交立项、审批、开始、结束、结项、取消）",
 )
 def act(request: HttpRequest, activity_id: Int, action: ActionName, payload: ActionIn) -> dict[str, Any]:
     user = user_of(request)
@@ -272,12 +278,18 @@ def signup_json(s: SignUp) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("/activities/{activity_id}/signups", response=with_errors({200: list[SignUpOut]}), summary="活动的报名与出勤")
+@router.get(
+    "/activities/{activity_id}/signups",
+    response=with_errors({200: list[SignUpOut]}),
+    summary="活动的报名与出勤",
+)
 def list_signups(request: HttpRequest, activity_id: Int) -> list[dict[str, Any]]:
     user = user_of(request)
     access.require_staff(user)
     activity = access.get_activity_for_user(user, activity_id)
-    rows = activity.signups.select_related("slot", "volunteer").order_by("slot__starts_at", "created_at", "pk")
+    rows = activity.signups.select_related("slot", "volunteer").order_by(
+        "slot__starts_at", "created_at", "pk"
+    )
     return [signup_json(s) for s in rows]
 
 
@@ -289,7 +301,9 @@ class PersonIn(Schema):
     name: str = Field(..., min_length=1, max_length=50)
 
 
-@router.post("/activities/{activity_id}/signups", response=with_errors({201: SignUpOut}), summary="组织者代为报名")
+@router.post(
+    "/activities/{activity_id}/signups", response=with_errors({201: SignUpOut}), summary="组织者代为报名"
+)
 def add_person(request: HttpRequest, activity_id: Int, payload: PersonIn) -> Any:
     user = user_of(request)
     access.require_staff(user)
@@ -297,12 +311,18 @@ def add_person(request: HttpRequest, activity_id: Int, payload: PersonIn) -> Any
     slot = activity.slots.filter(pk=payload.slot).first()
     if slot is None:
         raise ApiError(422, "岗位不存在", fields={"slot": ["岗位不存在"]})
-    volunteer = services.volunteer_for_mobile(payload.mobile) or services.save_volunteer(mobile=payload.mobile, name=payload.name)
+    volunteer = services.volunteer_for_mobile(payload.mobile) or services.save_volunteer(
+        mobile=payload.mobile, name=payload.name
+    )
     signup = services.sign_up(volunteer=volunteer, slot=slot, actor=user, by_organiser=True)
     return WithStatus(201, signup_json(SignUp.objects.select_related("slot", "volunteer").get(pk=signup.pk)))
 
 
-@router.post("/activity-signups/{signup_id}/{op}", response=with_errors({200: SignUpOut}), summary="确认、拒绝、取消报名，登记签到、签退")
+@router.post(
+    "/activity-signups/{signup_id}/{op}",
+    response=with_errors({200: SignUpOut}),
+    summary="确认、拒绝、取消报名，登记签到、签退",
+)
 def signup_op(request: HttpRequest, signup_id: Int, op: SignUpOp) -> dict[str, Any]:
     user = user_of(request)
     access.require_staff(user)
@@ -375,7 +395,11 @@ class DecideOut(Schema):
     decided: int
 
 
-@router.post("/volunteer-hours/decide", response=with_errors({200: DecideOut}), summary="审核志愿服务时长（认定或不予认定）")
+@router.post(
+    "/volunteer-hours/decide",
+    response=with_errors({200: DecideOut}),
+    summary="审核志愿服务时长（认定或不予认定）",
+)
 def decide_hours(request: HttpRequest, payload: DecideIn) -> dict[str, Any]:
     user = user_of(request)
     access.require_staff(user)
@@ -403,10 +427,14 @@ class StatsOut(Schema):
 
 
 @router.get("/activity-stats", response=with_errors({200: StatsOut}), summary="活动与志愿服务统计（按年）")
-def activity_stats(request: HttpRequest, year: int | None = Query(None, ge=2000, le=2999)) -> dict[str, Any]:  # type: ignore[type-arg]
+def activity_stats(request: HttpRequest, year: int | None = Query(None, ge=2000, le=2999)) -> dict[str, Any]:
     user = user_of(request)
     access.require_staff(user)
-    s = queries.statistics(access.activities_for_user(user), access.hours_for_user(user), year=queries.year_of(str(year) if year else None))
+    s = queries.statistics(
+        access.activities_for_user(user),
+        access.hours_for_user(user),
+        year=queries.year_of(str(year) if year else None),
+    )
     rows = lambda items: [{"label": r.label, "person_times": r.person_times, "hours": r.hours} for r in items]  # noqa: E731
     return {
         "year": s.year, "activities": s.activities, "person_times": s.person_times, "volunteers": s.volunteers,
@@ -423,10 +451,22 @@ class VenueOut(Schema):
     address: str
 
 
-@router.get("/activity-venues", response=with_errors({200: list[VenueOut]}), summary="活动场地（阵地、活动室、推介站）")
+@router.get(
+    "/activity-venues",
+    response=with_errors({200: list[VenueOut]}),
+    summary="活动场地（阵地、活动室、推介站）",
+)
 def list_venues(request: HttpRequest) -> list[dict[str, Any]]:
     user = user_of(request)
     access.require_staff(user)
     rows: Any = access.venues_for_user(user).order_by("organisation__path", "name")[:500]
-    return [{"id": v.pk, "organisation_id": v.organisation_id, "kind": v.kind, "name": v.name, "address": v.address} for v in rows]
-
+    return [
+        {
+            "id": v.pk,
+            "organisation_id": v.organisation_id,
+            "kind": v.kind,
+            "name": v.name,
+            "address": v.address,
+        }
+        for v in rows
+    ]

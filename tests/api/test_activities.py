@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
@@ -31,7 +30,9 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("persona", list(EXPECTED))
-def test_reading_answers_each_persona_as_the_pages_do(a: SimpleNamespace, api_as: Callable[..., ApiClient], persona: str) -> None:
+def test_reading_answers_each_persona_as_the_pages_do(
+    a: SimpleNamespace, api_as: Callable[..., ApiClient], persona: str
+) -> None:
     client = api_as(getattr(a, persona))
     got = (
         client.get("/api/v1/activities").status_code,
@@ -45,7 +46,11 @@ def test_reading_answers_each_persona_as_the_pages_do(a: SimpleNamespace, api_as
 
 def test_the_list_pages_with_a_cursor(a: SimpleNamespace, api_as: Callable[..., ApiClient]) -> None:
     for n in range(3):
-        a.new(title=f"活动{n}", starts_at=a.start + dt.timedelta(days=n + 1), ends_at=a.start + dt.timedelta(days=n + 1, hours=2))
+        a.new(
+            title=f"活动{n}",
+            starts_at=a.start + dt.timedelta(days=n + 1),
+            ends_at=a.start + dt.timedelta(days=n + 1, hours=2),
+        )
     client = api_as(a.chamber_admin)
     first = client.get("/api/v1/activities", {"limit": 2}).json()
     second = client.get("/api/v1/activities", {"limit": 2, "cursor": first["next_cursor"]}).json()
@@ -53,7 +58,9 @@ def test_the_list_pages_with_a_cursor(a: SimpleNamespace, api_as: Callable[..., 
     assert len(ids) == len(set(ids)) == 4 and second["next_cursor"] is None
 
 
-def test_create_submit_approve_with_conflict_and_refusals(a: SimpleNamespace, api_as: Callable[..., ApiClient]) -> None:
+def test_create_submit_approve_with_conflict_and_refusals(
+    a: SimpleNamespace, api_as: Callable[..., ApiClient]
+) -> None:
     staff, admin = api_as(a.chamber_staff), api_as(a.chamber_admin)
     body = {
         "organisation": a.chamber_a.pk, "kind": "volunteer", "title": "河道清洁", "starts_at": "2030-06-01T08:00:00+08:00",
@@ -68,11 +75,21 @@ def test_create_submit_approve_with_conflict_and_refusals(a: SimpleNamespace, ap
     # A risky activity without insurance cannot be submitted: 409, nothing changes.
     refused = staff.post(f"/api/v1/activities/{activity_id}/actions/submit", {})
     assert refused.status_code == 409 and "意外保险" in error_of(refused)["message"]
-    services.update_activity(actor=a.chamber_staff, activity=Activity.objects.get(pk=activity_id), insurance_policy="PICC-1")
-    assert staff.post(f"/api/v1/activities/{activity_id}/actions/submit", {"expected_status": "draft"}).status_code == 200
+    services.update_activity(
+        actor=a.chamber_staff, activity=Activity.objects.get(pk=activity_id), insurance_policy="PICC-1"
+    )
+    assert (
+        staff.post(
+            f"/api/v1/activities/{activity_id}/actions/submit", {"expected_status": "draft"}
+        ).status_code
+        == 200
+    )
     # The organiser is not the approver; another chamber's admin does not see it; a stale status is a conflict.
     assert staff.post(f"/api/v1/activities/{activity_id}/actions/approve", {}).status_code == 403
-    assert api_as(a.chamber_admin_b).post(f"/api/v1/activities/{activity_id}/actions/approve", {}).status_code == 404
+    assert (
+        api_as(a.chamber_admin_b).post(f"/api/v1/activities/{activity_id}/actions/approve", {}).status_code
+        == 404
+    )
     stale = admin.post(f"/api/v1/activities/{activity_id}/actions/approve", {"expected_status": "draft"})
     assert stale.status_code == 409 and error_of(stale)["current_status"] == "pending"
     assert Activity.objects.get(pk=activity_id).status == Status.PENDING
@@ -98,12 +115,20 @@ def test_bad_input_is_422_and_creates_nothing(a: SimpleNamespace, api_as: Callab
     assert not Activity.objects.filter(title="x").exists()
 
 
-def test_signups_attendance_and_hours_through_the_api(a: SimpleNamespace, api_as: Callable[..., ApiClient]) -> None:
+def test_signups_attendance_and_hours_through_the_api(
+    a: SimpleNamespace, api_as: Callable[..., ApiClient]
+) -> None:
     staff = api_as(a.chamber_staff)
     slot = a.slot(a.activity)
-    added = staff.post(f"/api/v1/activities/{a.activity.pk}/signups", {"slot": slot.pk, "mobile": "13900002222", "name": "钱七"})
+    added = staff.post(
+        f"/api/v1/activities/{a.activity.pk}/signups",
+        {"slot": slot.pk, "mobile": "13900002222", "name": "钱七"},
+    )
     assert added.status_code == 201 and added.json()["volunteer_mobile"] == "139****2222"
-    full = staff.post(f"/api/v1/activities/{a.activity.pk}/signups", {"slot": slot.pk, "mobile": "13900003333", "name": "孙八"})
+    full = staff.post(
+        f"/api/v1/activities/{a.activity.pk}/signups",
+        {"slot": slot.pk, "mobile": "13900003333", "name": "孙八"},
+    )
     assert full.status_code == 201 and full.json()["state"] == "waitlisted"
     # Outsiders and read-only roles change nothing.
     assert api_as(a.outsider).post(f"/api/v1/activity-signups/{a.signup.pk}/cancel").status_code == 403
@@ -132,8 +157,8 @@ def test_signups_attendance_and_hours_through_the_api(a: SimpleNamespace, api_as
 
 
 def test_a_read_only_token_never_writes(a: SimpleNamespace, api_as: Callable[..., ApiClient]) -> None:
-    response = api_as(a.chamber_admin, scope="read").post(f"/api/v1/activities/{a.activity.pk}/actions/cancel", {"reason": "x"})
+    response = api_as(a.chamber_admin, scope="read").post(
+        f"/api/v1/activities/{a.activity.pk}/actions/cancel", {"reason": "x"}
+    )
     assert response.status_code == 403
     assert Activity.objects.get(pk=a.activity.pk).status == Status.PUBLISHED
-
-

@@ -15,7 +15,17 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from shanghui.activities import seed
-from shanghui.activities.models import Activity, ActivityKind, Certificate, StarLevel, HourRecord, HourState, SignUp, SignUpState, Status
+from shanghui.activities.models import (
+    Activity,
+    ActivityKind,
+    Certificate,
+    HourRecord,
+    HourState,
+    SignUp,
+    SignUpState,
+    StarLevel,
+    Status,
+)
 from shanghui.notify.sms import ConsoleSmsBackend
 from tests.browser.conftest import login, watch_console
 
@@ -126,7 +136,7 @@ def test_the_volunteer_journey(new_page: Any, world: Any, monkeypatch: pytest.Mo
     organiser_acts(organiser, activity, "finish")
     expect(organiser.get_by_test_id("activity-status")).to_have_text("已结束")
     organiser.goto("/activities/hours/")
-    row = organiser.locator(f'[data-testid=hour-row]:has-text("李四")')
+    row = organiser.locator('[data-testid=hour-row]:has-text("李四")')
     expect(row.get_by_test_id("hour-value")).to_have_text("2.0")
     row.get_by_test_id("hour-check").check()
     organiser.get_by_test_id("hours-approve").click()
@@ -144,7 +154,7 @@ def test_the_volunteer_journey(new_page: Any, world: Any, monkeypatch: pytest.Mo
     with second.expect_download() as download:
         second.get_by_test_id("certificate-download").click()
     path = download.value.path()
-    assert path is not None and open(path, "rb").read(4) == b"%PDF"
+    assert path is not None and path.read_bytes()[:4] == b"%PDF"
     second.get_by_test_id("certificate-verify").click()
     expect(second.get_by_test_id("verify-result")).to_have_text("该证明有效")
     expect(second.get_by_test_id("verify-number")).to_have_text(Certificate.objects.get().number)

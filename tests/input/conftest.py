@@ -135,7 +135,10 @@ def _activities(w: SimpleNamespace) -> dict[str, Any]:
         title="社区志愿服务", starts_at=start, ends_at=start + dt.timedelta(hours=3), contact_name="王敏",
         contact_phone="021-58881234", slots=[{"role": "引导员", "quantity": 3}],
     )  # fmt: skip
-    for action, kind, actor in (("submit", ORGANISER, w.chamber_staff), ("approve", APPROVER, w.chamber_admin)):
+    for action, kind, actor in (
+        ("submit", ORGANISER, w.chamber_staff),
+        ("approve", APPROVER, w.chamber_admin),
+    ):
         MACHINE.transition(pk=activity.pk, action=action, actor=actor, actor_kind=kind)
     slot = activity.slots.get()
     volunteer = activities.save_volunteer(mobile=w.case.applicant_mobile, name="志愿者甲")

@@ -35,7 +35,9 @@ def act(world: SimpleNamespace) -> SimpleNamespace:
         fields.update(kw)
         organisation = fields.pop("organisation", w.chamber_a)
         slots = fields.pop("slots", [{"role": "引导员", "quantity": 2}])
-        return services.create_activity(actor=w.chamber_staff, organisation=organisation, slots=slots, **fields)
+        return services.create_activity(
+            actor=w.chamber_staff, organisation=organisation, slots=slots, **fields
+        )
 
     def moved(activity: Activity, *actions: str) -> Activity:
         for name in actions:

@@ -84,7 +84,12 @@ def test_the_organiser_marks_attendance_and_it_says_who(act: SimpleNamespace) ->
     row = SignUp.objects.get(pk=signup.pk)
     assert (row.check_in_method, row.check_in_by) == (Method.ORGANISER, act.chamber_staff)
     with pytest.raises(ValidationError, match="不在活动签到时间内"):
-        attendance.mark(actor=act.chamber_staff, signup=signup, direction="out", at=activity.ends_at + dt.timedelta(hours=3))
+        attendance.mark(
+            actor=act.chamber_staff,
+            signup=signup,
+            direction="out",
+            at=activity.ends_at + dt.timedelta(hours=3),
+        )
 
 
 def finished_with_hours(act: SimpleNamespace, minutes: int = 120) -> HourRecord:

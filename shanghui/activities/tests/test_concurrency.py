@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -51,7 +52,7 @@ def test_concurrent_sign_ups_for_the_last_place_never_exceed_it(act_tx: SimpleNa
     slot = act_tx.slot(activity)
     people = [act_tx.volunteer(n) for n in range(PHONES)]
 
-    results = at_once([lambda v=v: services.sign_up(volunteer=v, slot=slot) for v in people])
+    results = at_once([partial(services.sign_up, volunteer=v, slot=slot) for v in people])
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert SignUp.objects.filter(slot=slot, state__in=HOLDING).count() == 1
@@ -63,7 +64,8 @@ def test_one_person_from_two_tabs_gets_one_of_two_overlapping_slots(act_tx: Simp
     b = act_tx.published(title="乙", slots=[{"role": "引导员", "quantity": 5}])
     person = act_tx.volunteer(1)
 
-    results = at_once([lambda s=s: services.sign_up(volunteer=person, slot=s) for s in (act_tx.slot(a), act_tx.slot(b))])
+    slots = (act_tx.slot(a), act_tx.slot(b))
+    results = at_once([partial(services.sign_up, volunteer=person, slot=s) for s in slots])
 
     assert sorted(type(r).__name__ for r in results) == ["SignUp", "ValidationError"]
     refused = next(r for r in results if isinstance(r, ValidationError))

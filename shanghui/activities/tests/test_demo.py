@@ -42,11 +42,20 @@ def test_a_year_of_activities_with_the_reported_figures() -> None:
     assert set(Activity.objects.values_list("status", flat=True)) == set(Status.values)
     assert Activity.objects.values("organisation").distinct().count() >= 16
     # Closed activities have only approved hours; finished ones wait for approval.
-    assert not HourRecord.objects.filter(activity__status=Status.CLOSED).exclude(state=HourState.APPROVED).exists()
+    assert (
+        not HourRecord.objects.filter(activity__status=Status.CLOSED)
+        .exclude(state=HourState.APPROVED)
+        .exists()
+    )
     assert HourRecord.objects.filter(activity__status=Status.FINISHED, state=HourState.PENDING).exists()
     assert SignUp.objects.filter(attendance=Attendance.NO_SHOW).exists()
     # Never more places taken than a slot has, never one person in two overlapping slots.
-    over = SignUp.objects.filter(state__in=HOLDING).values("slot").annotate(n=Count("pk")).filter(n__gt=F("slot__quantity"))
+    over = (
+        SignUp.objects.filter(state__in=HOLDING)
+        .values("slot")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=F("slot__quantity"))
+    )
     assert not over.exists()
     first = SignUp.objects.exclude(state__in=["cancelled", "refused"])
     clash = first.filter(
@@ -55,7 +64,12 @@ def test_a_year_of_activities_with_the_reported_figures() -> None:
     )  # fmt: skip
     assert not clash.exists()
     # Risky ones are insured (the database's constraint holds too).
-    assert not Activity.objects.exclude(risk="low").filter(insurance_policy="").exclude(status__in=["draft", "pending", "cancelled"]).exists()
+    assert (
+        not Activity.objects.exclude(risk="low")
+        .filter(insurance_policy="")
+        .exclude(status__in=["draft", "pending", "cancelled"])
+        .exists()
+    )
 
     # Idempotent: a second run creates nothing.
     before = (Activity.objects.count(), SignUp.objects.count())

@@ -23,10 +23,16 @@ def pages(act: SimpleNamespace) -> SimpleNamespace:
     w.activity = w.published()
     w.person = w.volunteer(1, id_number="330802199003070017")
     w.signup = services.sign_up(volunteer=w.person, slot=w.slot(w.activity))
-    done = w.published(title="已结束的活动", starts_at=w.start + dt.timedelta(days=1), ends_at=w.start + dt.timedelta(days=1, hours=3))
+    done = w.published(
+        title="已结束的活动",
+        starts_at=w.start + dt.timedelta(days=1),
+        ends_at=w.start + dt.timedelta(days=1, hours=3),
+    )
     s = services.sign_up(volunteer=w.person, slot=w.slot(done), note="")
     attendance.mark(actor=w.chamber_staff, signup=s, direction="in", at=done.starts_at)
-    attendance.mark(actor=w.chamber_staff, signup=s, direction="out", at=done.starts_at + dt.timedelta(hours=2))
+    attendance.mark(
+        actor=w.chamber_staff, signup=s, direction="out", at=done.starts_at + dt.timedelta(hours=2)
+    )
     w.moved(done, "start", "finish")
     w.record = HourRecord.objects.get(signup=s)
     hours.decide(actor=w.chamber_staff, records=[w.record], approve=True)
@@ -51,7 +57,20 @@ def volunteer_client(mobile: str) -> Client:
     return client
 
 
-STAFF_PAGES = ("list", "new", "detail", "edit", "qr", "hours", "volunteers", "volunteer", "certificates", "cert_pdf", "venues", "stats")
+STAFF_PAGES = (
+    "list",
+    "new",
+    "detail",
+    "edit",
+    "qr",
+    "hours",
+    "volunteers",
+    "volunteer",
+    "certificates",
+    "cert_pdf",
+    "venues",
+    "stats",
+)
 ALL_200 = dict.fromkeys(STAFF_PAGES, 200)
 EXPECTED = {
     "fed_admin": ALL_200,
@@ -61,7 +80,15 @@ EXPECTED = {
     # Another chamber's admin: the lists are theirs (empty), this chamber's records do not exist for them.
     "chamber_admin_b": {**ALL_200, "detail": 404, "edit": 404, "qr": 404, "volunteer": 404, "cert_pdf": 404},
     # A proxy agent reads the activities of their point only.
-    "agent": {**ALL_200, "new": 403, "detail": 404, "edit": 404, "qr": 404, "volunteer": 404, "cert_pdf": 404},
+    "agent": {
+        **ALL_200,
+        "new": 403,
+        "detail": 404,
+        "edit": 404,
+        "qr": 404,
+        "volunteer": 404,
+        "cert_pdf": 404,
+    },
     "clerk": dict.fromkeys(STAFF_PAGES, 403),
     "outsider": dict.fromkeys(STAFF_PAGES, 403),
 }
@@ -79,7 +106,9 @@ def urls(w: SimpleNamespace) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("persona", list(EXPECTED))
-def test_staff_pages_answer_each_persona_as_the_access_rules_say(pages: SimpleNamespace, persona: str) -> None:
+def test_staff_pages_answer_each_persona_as_the_access_rules_say(
+    pages: SimpleNamespace, persona: str
+) -> None:
     client = client_as(getattr(pages, persona))
     got = {name: client.get(url).status_code for name, url in urls(pages).items()}
     assert got == EXPECTED[persona]
@@ -98,7 +127,9 @@ def test_anonymous_staff_pages_go_to_the_login(pages: SimpleNamespace) -> None:
 def test_refused_actions_change_nothing(act: SimpleNamespace, persona: str, action: str, status: int) -> None:
     activity = act.moved(act.new(), "submit") if action == "approve" else act.new()
     before = (Activity.objects.get(pk=activity.pk).status, activity.events.count())
-    response = client_as(getattr(act, persona)).post(f"/activities/{activity.pk}/act/{action}/", {"status": activity.status})
+    response = client_as(getattr(act, persona)).post(
+        f"/activities/{activity.pk}/act/{action}/", {"status": activity.status}
+    )
     assert response.status_code == status
     assert (Activity.objects.get(pk=activity.pk).status, activity.events.count()) == before
 
@@ -119,7 +150,9 @@ def test_the_organiser_submits_and_the_admin_approves_on_the_pages(act: SimpleNa
     assert Activity.objects.get(pk=activity.pk).status == Status.PUBLISHED
 
 
-def test_bad_input_on_the_new_activity_page_is_a_chinese_error_and_creates_nothing(act: SimpleNamespace) -> None:
+def test_bad_input_on_the_new_activity_page_is_a_chinese_error_and_creates_nothing(
+    act: SimpleNamespace,
+) -> None:
     response = client_as(act.chamber_staff).post("/activities/new/", {
         "organisation": act.chamber_a.pk, "kind": act.kind.pk, "title": "x", "starts_at": "2030-05-01T09:00",
         "ends_at": "2030-05-01T08:00", "risk": "low", "contact_name": "王敏", "contact_phone": "1", "slot_role": "a",
@@ -144,7 +177,9 @@ def test_exports_are_audited(pages: SimpleNamespace) -> None:
                         ("/activities/volunteers/?export=xlsx", "volunteer.export"), ("/activities/stats/?export=xlsx", "activity.stats_export"),
                         (f"/activities/{pages.activity.pk}/?export=xlsx", "activity.signup_export")]:  # fmt: skip
         response = client.get(url)
-        assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+        assert response.status_code == 200 and response["Content-Type"].startswith(
+            "application/vnd.openxmlformats"
+        )
         assert AuditEntry.objects.filter(action=action).exists(), action
 
 
@@ -170,7 +205,10 @@ def test_the_volunteer_pages(pages: SimpleNamespace) -> None:
     assert newcomer.get(f"/v/me/certificates/{pages.cert.pk}.pdf").status_code == 404
     assert newcomer.post(f"/v/me/signups/{pages.signup.pk}/cancel/").status_code == 404
     assert SignUp.objects.get(pk=pages.signup.pk).state == SignUpState.CONFIRMED
-    assert newcomer.post(f"/v/me/hours/{pages.record.pk}/correct/", {"hours": "9", "reason": "x"}).status_code == 404
+    assert (
+        newcomer.post(f"/v/me/hours/{pages.record.pk}/correct/", {"hours": "9", "reason": "x"}).status_code
+        == 404
+    )
 
 
 def test_a_volunteer_signs_up_and_scans_the_code(pages: SimpleNamespace) -> None:

@@ -11,14 +11,18 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from shanghui.activities import services
-from shanghui.activities.models import SignUp, SignUpState, Status
+from shanghui.activities.models import Activity, SignUp, SignUpState, Status
 
 
-def states(activity: object) -> list[tuple[str, str]]:
-    return list(SignUp.objects.filter(activity=activity).order_by("pk").values_list("volunteer__name", "state"))
+def states(activity: Activity) -> list[tuple[str, str]]:
+    return list(
+        SignUp.objects.filter(activity=activity).order_by("pk").values_list("volunteer__name", "state")
+    )
 
 
-def test_the_last_place_is_confirmed_the_next_person_waitlisted_and_promoted_when_it_frees(act: SimpleNamespace) -> None:
+def test_the_last_place_is_confirmed_the_next_person_waitlisted_and_promoted_when_it_frees(
+    act: SimpleNamespace,
+) -> None:
     activity = act.published(slots=[{"role": "引导员", "quantity": 1}])
     slot = act.slot(activity)
     a, b, c = act.volunteer(1), act.volunteer(2), act.volunteer(3)
@@ -26,12 +30,18 @@ def test_the_last_place_is_confirmed_the_next_person_waitlisted_and_promoted_whe
     first = services.sign_up(volunteer=a, slot=slot)
     services.sign_up(volunteer=b, slot=slot)
     services.sign_up(volunteer=c, slot=slot)
-    assert states(activity) == [("志愿者1", "confirmed"), ("志愿者2", "waitlisted"), ("志愿者3", "waitlisted")]
+    assert states(activity) == [
+        ("志愿者1", "confirmed"),
+        ("志愿者2", "waitlisted"),
+        ("志愿者3", "waitlisted"),
+    ]
 
     services.cancel_signup(signup=first)
 
     assert states(activity) == [("志愿者1", "cancelled"), ("志愿者2", "confirmed"), ("志愿者3", "waitlisted")]
-    assert [n.text for n in b.notices.all()] == ["您已从候补递补为“社区环境整治志愿服务·引导员”的正式志愿者，请按时参加"]
+    assert [n.text for n in b.notices.all()] == [
+        "您已从候补递补为“社区环境整治志愿服务·引导员”的正式志愿者，请按时参加"
+    ]
     assert not c.notices.exists()
 
 

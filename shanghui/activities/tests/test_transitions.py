@@ -73,7 +73,12 @@ def test_closing_waits_for_every_hour_record_to_be_decided(act: SimpleNamespace)
     signup = services.sign_up(volunteer=volunteer, slot=act.slot(activity))
     activity = act.moved(activity, "start")
     mark(actor=act.chamber_staff, signup=signup, direction="in", at=activity.starts_at)
-    mark(actor=act.chamber_staff, signup=signup, direction="out", at=activity.starts_at + (activity.ends_at - activity.starts_at))
+    mark(
+        actor=act.chamber_staff,
+        signup=signup,
+        direction="out",
+        at=activity.starts_at + (activity.ends_at - activity.starts_at),
+    )
     activity = act.moved(activity, "finish")
     record = HourRecord.objects.get(signup=signup)
     with pytest.raises(Conflict, match=HOURS_PENDING):
