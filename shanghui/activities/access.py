@@ -24,6 +24,7 @@ from shanghui.activities.models import (
     SignUp,
     Status,
     Team,
+    TeamMember,
     Venue,
     Volunteer,
 )
@@ -175,6 +176,20 @@ def get_team_for_user(user: User, team_id: int, *, write: bool = False) -> Team:
     if write and not scope_for(user).covers(team.organisation, roles=ORGANISER_ROLES):
         raise PermissionDenied("您不能管理该志愿服务队")
     return team
+
+
+def get_team_member_for_user(user: User, member_id: int) -> TeamMember:
+    """An application to a team, for deciding: the team's organisers only (others: 404 / 403)."""
+    member = (
+        TeamMember.objects.select_related("team__organisation", "volunteer")
+        .filter(team__in=teams_for_user(user), pk=member_id)
+        .first()
+    )
+    if member is None:
+        raise Http404("申请不存在或无权查看")
+    if not scope_for(user).covers(member.team.organisation, roles=ORGANISER_ROLES):
+        raise PermissionDenied("您不能审核该志愿服务队的申请")
+    return member
 
 
 # --- Volunteers' side -----------------------------------------------------------------------------------

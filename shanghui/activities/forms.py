@@ -172,6 +172,18 @@ class VenueForm(BootstrapForm):
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
 
 
+class TeamForm(BootstrapForm):
+    organisation = OrgChoiceField(label=_("所属组织"), queryset=Organisation.objects.none())
+    name = forms.CharField(label=_("队伍名称"), max_length=60)
+    description = forms.CharField(
+        label=_("简介"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+
+
 class ProfileForm(BootstrapForm):
     name = forms.CharField(label=_("姓名"), max_length=50)
     id_number = IdNumberField(

@@ -291,9 +291,24 @@ def save_volunteer(
     return volunteer
 
 
+def create_team(*, actor: User, organisation: Organisation, name: str, description: str = "") -> Team:
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "请填写队伍名称"})
+    if Team.objects.filter(organisation=organisation, name=name).exists():
+        raise ValidationError({"name": "本组织已有同名志愿服务队"})
+    return Team.objects.create(
+        organisation=organisation, name=name[:60], description=description.strip()[:2000]
+    )
+
+
 def join_team(*, volunteer: Volunteer, team: Team) -> TeamMember:
     with transaction.atomic():
         member, created = TeamMember.objects.get_or_create(team=team, volunteer=volunteer)
+        if not created and member.state == TeamMember.State.APPROVED:
+            raise ValidationError("您已是该志愿服务队队员")
+        if not created and member.state == TeamMember.State.APPLIED:
+            raise ValidationError("已申请加入，等待队伍管理员审核")
         if not created and member.state == TeamMember.State.REFUSED:
             member.state = TeamMember.State.APPLIED
             member.save(update_fields=["state"])

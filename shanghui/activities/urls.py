@@ -24,5 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("certificates/<int:certificate_id>.pdf", views.certificate_pdf, name="certificate_pdf"),
     path("certificates/<int:certificate_id>/void/", views.certificate_void, name="certificate_void"),
     path("venues/", views.venue_list, name="venues"),
+    path("teams/", views.team_list, name="teams"),
+    path("teams/members/<int:member_id>/<str:decision>/", views.team_member_decide, name="team_member"),
     path("stats/", views.stats, name="stats"),
 ]

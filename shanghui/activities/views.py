@@ -41,6 +41,7 @@ from shanghui.activities.forms import (
     ReasonForm,
     SeriesForm,
     SlotForm,
+    TeamForm,
     VenueForm,
     VolunteerFilterForm,
 )
@@ -53,6 +54,7 @@ from shanghui.activities.models import (
     SignUp,
     SignUpState,
     Status,
+    TeamMember,
     Volunteer,
 )
 from shanghui.activities.volunteer_views import certificate_response
@@ -660,6 +662,63 @@ def venue_list(request: HttpRequest) -> HttpResponse:
         listing.context(listing.page(rows), venue_form=form, can_create=organisations.exists()),
         status=status,
     )
+
+
+# --- Volunteer teams -------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_list(request: HttpRequest) -> HttpResponse:
+    """A chamber's volunteer teams and the applications to join them (approved by the team's organisers)."""
+    user = _user(request)
+    organisations = access.host_organisations(user)
+    form = TeamForm(organisations=organisations, initial={"organisation": organisations.first()})
+    status = 200
+    if request.method == "POST":
+        if not organisations.exists():
+            raise PermissionDenied("您不能建立志愿服务队")
+        form = TeamForm(request.POST, organisations=organisations)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                services.create_team(actor=user, organisation=data.pop("organisation"), **data)
+            except ValidationError as exc:
+                attach_errors(form, exc)
+            else:
+                messages.success(request, "志愿服务队已建立")
+                return redirect("activities:teams")
+        status = 422
+    teams = access.teams_for_user(user).select_related("organisation").annotate(
+        members_n=Count("members", filter=Q(members__state="approved")),
+        waiting_n=Count("members", filter=Q(members__state="applied")),
+    ).order_by("organisation__path", "name")  # fmt: skip
+    listing = Listing(request, VolunteerFilterForm(request.GET))
+    if q := request.GET.get("q", "").strip()[:100]:
+        teams = teams.filter(name__icontains=q)
+    waiting = (
+        TeamMember.objects.filter(team__in=access.teams_for_user(user), state=TeamMember.State.APPLIED)
+        .select_related("team", "volunteer").order_by("created_at")[:100]
+    )  # fmt: skip
+    return render(request, "activities/team_list.html", listing.context(
+        listing.page(teams), team_form=form, can_create=organisations.exists(), waiting=waiting,
+    ), status=status)  # fmt: skip
+
+
+@login_required
+@require_POST
+def team_member_decide(request: HttpRequest, member_id: int, decision: str) -> HttpResponse:
+    user = _user(request)
+    if decision not in ("approve", "refuse"):
+        raise Http404("未知的操作")
+    member = access.get_team_member_for_user(user, member_id)
+    try:
+        services.decide_team_member(actor=user, member=member, approve=decision == "approve")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已处理")
+    return redirect("activities:teams")
 
 
 # --- Statistics ------------------------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("me/hours/<int:record_id>/correct/", views.correct, name="correct"),
     path("me/certificates/", views.my_certificates, name="certificates"),
     path("me/certificates/<int:certificate_id>.pdf", views.certificate_pdf, name="certificate_pdf"),
+    path("teams/", views.teams, name="teams"),
+    path("teams/<int:team_id>/join/", views.join_team, name="join_team"),
     path("scan/<str:token>/", views.scan, name="scan"),
     path("verify/<str:token>/", views.verify, name="verify"),
 ]

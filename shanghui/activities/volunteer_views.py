@@ -28,6 +28,8 @@ from shanghui.activities.models import (
     SignUp,
     SignUpState,
     Status,
+    Team,
+    TeamMember,
     Volunteer,
 )
 from shanghui.activities.volunteer import (
@@ -198,6 +200,35 @@ def cancel(request: HttpRequest, signup_id: int, *, volunteer: Volunteer) -> Htt
     else:
         messages.success(request, "已取消报名")
     return redirect("volunteer:me")
+
+
+# --- Teams ------------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@volunteer_required
+def teams(request: HttpRequest, *, volunteer: Volunteer) -> HttpResponse:
+    mine = {m.team_id: m for m in TeamMember.objects.filter(volunteer=volunteer)}
+    rows = Team.objects.select_related("organisation").order_by("organisation__path", "name")
+    page = paginate(request, rows)
+    return render(request, "activities/volunteer/teams.html", {
+        "volunteer": volunteer, "page": page, "rows": [(t, mine.get(t.pk)) for t in page.object_list],
+    })  # fmt: skip
+
+
+@require_POST
+@volunteer_required
+def join_team(request: HttpRequest, team_id: int, *, volunteer: Volunteer) -> HttpResponseBase:
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise Http404("志愿服务队不存在")
+    try:
+        services.join_team(volunteer=volunteer, team=team)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已申请加入，等待队伍管理员审核")
+    return redirect("volunteer:teams")
 
 
 # --- Check-in by the organiser's QR code ----------------------------------------------------------------------

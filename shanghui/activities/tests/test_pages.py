@@ -70,19 +70,22 @@ STAFF_PAGES = (
     "cert_pdf",
     "venues",
     "stats",
+    "teams",
+    "series",
 )
 ALL_200 = dict.fromkeys(STAFF_PAGES, 200)
 EXPECTED = {
     "fed_admin": ALL_200,
     "chamber_admin": ALL_200,
     "chamber_staff": ALL_200,
-    "auditor": {**ALL_200, "new": 403, "edit": 403, "qr": 403},
+    "auditor": {**ALL_200, "new": 403, "edit": 403, "qr": 403, "series": 403},
     # Another chamber's admin: the lists are theirs (empty), this chamber's records do not exist for them.
     "chamber_admin_b": {**ALL_200, "detail": 404, "edit": 404, "qr": 404, "volunteer": 404, "cert_pdf": 404},
     # A proxy agent reads the activities of their point only.
     "agent": {
         **ALL_200,
         "new": 403,
+        "series": 403,
         "detail": 404,
         "edit": 404,
         "qr": 404,
@@ -102,6 +105,7 @@ def urls(w: SimpleNamespace) -> dict[str, str]:
         "qr": f"/activities/{a}/qr/in/", "hours": "/activities/hours/", "volunteers": "/activities/volunteers/",
         "volunteer": f"/activities/volunteers/{w.person.pk}/", "certificates": "/activities/certificates/",
         "cert_pdf": f"/activities/certificates/{w.cert.pk}.pdf", "venues": "/activities/venues/", "stats": "/activities/stats/",
+        "teams": "/activities/teams/", "series": "/activities/series/new/",
     }  # fmt: skip
 
 
@@ -230,3 +234,75 @@ def test_a_volunteer_signs_up_and_scans_the_code(pages: SimpleNamespace) -> None
     assert client.get("/v/scan/1.in.1.abc/").status_code == 404
     old = attendance.qr_token(activity, "in", now=timezone.now() - dt.timedelta(minutes=2))
     assert client.get(f"/v/scan/{old}/").status_code == 410
+
+
+def test_every_write_page_refuses_outsiders_and_other_chambers_and_changes_nothing(
+    pages: SimpleNamespace,
+) -> None:
+    from shanghui.activities.models import Certificate, Slot, Team, TeamMember
+
+    team = services.create_team(
+        actor=pages.chamber_admin, organisation=pages.chamber_a, name="上海商会志愿服务队"
+    )
+    application = services.join_team(volunteer=pages.person, team=team)
+    slot = pages.slot(pages.activity)
+    posts = {
+        f"/activities/{pages.activity.pk}/slots/": {"role": "摄影", "quantity": "2"},
+        f"/activities/{pages.activity.pk}/slots/{slot.pk}/quantity/": {"quantity": "9"},
+        f"/activities/{pages.activity.pk}/people/": {
+            "slot": slot.pk,
+            "mobile": "13900009999",
+            "name": "周九",
+        },
+        f"/activities/signups/{pages.signup.pk}/cancel/": {},
+        f"/activities/signups/{pages.signup.pk}/in/": {},
+        f"/activities/certificates/{pages.cert.pk}/void/": {"reason": "x"},
+        f"/activities/teams/members/{application.pk}/approve/": {},
+        f"/activities/{pages.activity.pk}/act/cancel/": {"status": "published", "reason": "x"},
+    }
+
+    def state() -> tuple[Any, ...]:
+        return (
+            Slot.objects.filter(activity=pages.activity).count(), Slot.objects.get(pk=slot.pk).quantity,
+            SignUp.objects.count(), SignUp.objects.get(pk=pages.signup.pk).state, SignUp.objects.get(pk=pages.signup.pk).checked_in_at,
+            Certificate.objects.get(pk=pages.cert.pk).void, TeamMember.objects.get(pk=application.pk).state,
+            Activity.objects.get(pk=pages.activity.pk).status, Team.objects.count(),
+        )  # fmt: skip
+
+    before = state()
+    for persona, expected in (
+        ("outsider", {403}),
+        ("clerk", {403}),
+        ("chamber_admin_b", {404}),
+        ("auditor", {403}),
+    ):
+        client = client_as(getattr(pages, persona))
+        for url, data in posts.items():
+            assert client.post(url, data).status_code in expected, (persona, url)
+    assert state() == before
+
+
+def test_a_volunteer_joins_a_team_with_the_admins_approval(pages: SimpleNamespace) -> None:
+    from shanghui.activities.models import Team, TeamMember
+
+    admin = client_as(pages.chamber_admin)
+    assert (
+        admin.post(
+            "/activities/teams/", {"organisation": pages.chamber_a.pk, "name": "青年志愿服务队"}
+        ).status_code
+        == 302
+    )
+    team = Team.objects.get(name="青年志愿服务队")
+    me = volunteer_client(pages.person.mobile)
+    assert me.get("/v/teams/").status_code == 200
+    assert me.post(f"/v/teams/{team.pk}/join/").status_code == 302
+    member = TeamMember.objects.get(team=team, volunteer=pages.person)
+    assert member.state == TeamMember.State.APPLIED
+    assert "待审核的入队申请" in admin.get("/activities/teams/").content.decode()
+    assert (
+        client_as(pages.chamber_admin_b).post(f"/activities/teams/members/{member.pk}/approve/").status_code
+        == 404
+    )
+    assert admin.post(f"/activities/teams/members/{member.pk}/approve/").status_code == 302
+    assert TeamMember.objects.get(pk=member.pk).state == TeamMember.State.APPROVED
+    assert pages.person.notices.filter(text__contains="已同意").exists()
