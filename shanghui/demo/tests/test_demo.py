@@ -20,6 +20,7 @@ from shanghui.demo.people import WELL_KNOWN
 from shanghui.demo.quzhou import COUNTIES
 from shanghui.lib.validators import is_valid_credit_code, is_valid_mobile, normalize_phone, phone_error
 from shanghui.orgs.models import ChamberKind, FederationLevel, Membership, Organisation, OrgKind, Role
+from shanghui.activities import demo as activities_demo
 from shanghui.proxy import demo as proxy_demo
 
 PASSWORD = "Quzhou#Demo2026"
@@ -34,6 +35,8 @@ def _fewer_cases(monkeypatch: pytest.MonkeyPatch) -> None:
     # These tests are about organisations and logins: a small year of proxy cases keeps them fast
     # (shanghui/proxy/tests/test_demo.py loads the full 2,600).
     monkeypatch.setattr(proxy_demo, "CASES", 120)
+    # And a few activities per chamber (shanghui/activities/tests/test_demo.py loads the full year).
+    monkeypatch.setattr(activities_demo, "ACTIVITIES_PER_CHAMBER", 5)
 
 
 def run_demo(**options: Any) -> str:
