@@ -214,3 +214,86 @@ def close_attendance(activity: Activity, *, now: dt.datetime) -> int:
         )  # fmt: skip
     HourRecord.objects.bulk_create(rows)
     return len(rows)
+
+
+# --- Import (a paper sign-in sheet typed into Excel) -------------------------------------------------------------
+
+IMPORT_HEADERS = ("手机号", "签到时间", "签退时间")
+MAX_IMPORT_ROWS = 2000
+
+
+def _moment(value: object, *, row: int, column: str) -> dt.datetime | None:
+    from shanghui.lib.workdays import BEIJING
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        text = str(value).strip()
+        for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M"):
+            try:
+                moment = dt.datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValidationError(f"第 {row} 行：{column}“{text[:20]}”不是时间，应为 2026-05-01 09:00")
+    if not 1900 <= moment.year <= 2999:
+        raise ValidationError(f"第 {row} 行：{column}超出范围")
+    return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
+
+
+def import_attendance(*, actor: User, activity: Activity, rows: list[tuple[object, ...]]) -> int:
+    """Check-ins and check-outs from a sheet (手机号, 签到时间, 签退时间; the header row first). All or
+    nothing: any bad row refuses the whole sheet, naming the rows. Returns the number of people marked."""
+    from shanghui.lib.validators import normalize_mobile
+
+    body = [r for r in rows[1:] if any(c not in (None, "") for c in r)]
+    if not rows or tuple(str(c or "").strip() for c in rows[0][:3]) != IMPORT_HEADERS:
+        raise ValidationError("第一行应为表头：手机号、签到时间、签退时间")
+    if not body:
+        raise ValidationError("表格中没有数据")
+    if len(body) > MAX_IMPORT_ROWS:
+        raise ValidationError(f"一次最多导入 {MAX_IMPORT_ROWS} 行")
+    errors: list[str] = []
+    plan: list[tuple[SignUp, dt.datetime, dt.datetime | None]] = []
+    with transaction.atomic():
+        signups = {
+            s.volunteer.mobile: s
+            for s in SignUp.objects.select_for_update(of=("self",)).select_related("volunteer")
+            .filter(activity=activity, state=SignUpState.CONFIRMED)
+        }  # fmt: skip
+        for n, raw in enumerate(body, start=2):
+            cells = [*raw, None, None, None][:3]
+            mobile = normalize_mobile(str(cells[0] or ""))
+            try:
+                check_in = _moment(cells[1], row=n, column="签到时间")
+                check_out = _moment(cells[2], row=n, column="签退时间")
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+                continue
+            signup = signups.get(mobile)
+            if signup is None:
+                errors.append(f"第 {n} 行：{mobile[:3]}****{mobile[-4:]} 没有该活动的已确认报名")
+            elif check_in is None:
+                errors.append(f"第 {n} 行：请填写签到时间")
+            elif check_out is not None and check_out < check_in:
+                errors.append(f"第 {n} 行：签退时间早于签到时间")
+            else:
+                plan.append((signup, check_in, check_out))
+        if errors:
+            raise ValidationError(errors[:20])
+        for signup, check_in, check_out in plan:
+            try:
+                _check(signup, direction=IN, method=Method.IMPORT, by=actor, at=check_in, activity=activity)
+                if check_out is not None:
+                    _check(
+                        signup, direction=OUT, method=Method.IMPORT, by=actor, at=check_out, activity=activity
+                    )
+            except ValidationError as exc:
+                errors.append(f"{signup.volunteer.name}：{exc.messages[0]}")
+        if errors:
+            # Everything written above rolls back with the transaction.
+            raise ValidationError(errors[:20])
+    return len(plan)

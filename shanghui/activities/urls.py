@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:activity_id>/slots/<int:slot_id>/quantity/", views.slot_quantity, name="slot_quantity"),
     path("<int:activity_id>/people/", views.person_add, name="person_add"),
     path("<int:activity_id>/qr/<str:direction>/", views.qr_page, name="qr"),
+    path("<int:activity_id>/attendance/import/", views.attendance_import, name="attendance_import"),
     path("signups/<int:signup_id>/<str:op>/", views.signup_op, name="signup_op"),
     path("hours/", views.hour_list, name="hours"),
     path("volunteers/", views.volunteer_list, name="volunteers"),

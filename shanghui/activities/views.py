@@ -430,6 +430,44 @@ def signup_op(request: HttpRequest, signup_id: int, op: str) -> HttpResponse:
     return redirect("activities:detail", activity.pk)
 
 
+@login_required
+@require_POST
+def attendance_import(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """A sign-in sheet typed into Excel (手机号, 签到时间, 签退时间): all rows or none."""
+    user = _user(request)
+    activity = access.get_activity_for_user(user, activity_id, write=True)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationError("请选择 Excel 文件")
+        if upload.size is None or upload.size > 2 * 1024 * 1024:
+            raise ValidationError("文件不能超过 2 MB")
+        rows = _xlsx_rows(upload)
+        n = attendance.import_attendance(actor=user, activity=activity, rows=rows)
+    except ValidationError as exc:
+        return _back_with(request, activity, user, exc)
+    messages.success(request, f"已导入 {n} 人的签到签退")
+    return redirect("activities:detail", activity.pk)
+
+
+def _xlsx_rows(upload: Any) -> list[tuple[object, ...]]:
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(upload, read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows: list[tuple[object, ...]] = [
+            tuple(row[:3])
+            for row in sheet.iter_rows(max_row=attendance.MAX_IMPORT_ROWS + 2, values_only=True)
+        ]
+        book.close()
+    except (BadZipFile, KeyError, ValueError, OSError, IndexError):
+        raise ValidationError("无法读取文件，请上传 .xlsx 格式的 Excel 表格") from None
+    return rows
+
+
 # --- The rotating QR code --------------------------------------------------------------------------------------
 
 

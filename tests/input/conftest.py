@@ -109,6 +109,7 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
         "citizen:act": {"action": "withdraw"}, "activities:act": {"action": "cancel"},
         "volunteer:verify": {"token": w.certificate.token},
         "activities:team_member": {"member_id": w.team_application.pk},
+        "activities:slot_quantity": {"activity_id": w.open_activity.pk},
     }  # fmt: skip
     # Pages that show nothing without a query (an htmx fragment, the citizen's application form).
     w.queries = {"orgs:role_options": {"organisation": w.point_a.pk}, "citizen:apply": {"item": w.item.pk}}
@@ -157,6 +158,7 @@ def _activities(w: SimpleNamespace) -> dict[str, Any]:
         title="待报名的活动", starts_at=start + dt.timedelta(days=1), ends_at=start + dt.timedelta(days=1, hours=2),
         contact_name="王敏", contact_phone="021-58881234", slots=[{"role": "引导员", "quantity": 3}],
     )  # fmt: skip
+    w.open_activity = open_activity
     team = activities.create_team(actor=w.chamber_admin, organisation=w.chamber_a, name="志愿服务队")
     w.team_application = activities.join_team(volunteer=volunteer, team=team)
     return {

@@ -306,3 +306,48 @@ def test_a_volunteer_joins_a_team_with_the_admins_approval(pages: SimpleNamespac
     assert admin.post(f"/activities/teams/members/{member.pk}/approve/").status_code == 302
     assert TeamMember.objects.get(pk=member.pk).state == TeamMember.State.APPROVED
     assert pages.person.notices.filter(text__contains="已同意").exists()
+
+
+def _sheet(rows: list[list[Any]]) -> Any:
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)  # type: ignore[union-attr]
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile("签到表.xlsx", buffer.getvalue())
+
+
+def test_a_paper_sign_in_sheet_is_imported_all_or_nothing(pages: SimpleNamespace) -> None:
+    from django.utils import timezone
+
+    start = timezone.localtime(pages.activity.starts_at).replace(tzinfo=None)
+    other = pages.volunteer(2)
+    services.sign_up(volunteer=other, slot=pages.slot(pages.activity))
+    client = client_as(pages.chamber_staff)
+    url = f"/activities/{pages.activity.pk}/attendance/import/"
+    header = ["手机号", "签到时间", "签退时间"]
+    good = [pages.person.mobile, start, start + dt.timedelta(hours=2)]
+
+    bad = client.post(url, {"file": _sheet([header, good, ["13911112222", f"{start:%Y-%m-%d %H:%M}", ""]])})
+    assert bad.status_code == 422 and "第 3 行" in bad.content.decode()
+    assert SignUp.objects.filter(activity=pages.activity, checked_in_at__isnull=False).count() == 0
+    assert client.post(url, {"file": not_a_workbook()}).status_code == 422
+
+    ok = client.post(url, {"file": _sheet([header, good, [other.mobile, f"{start:%Y-%m-%d %H:%M}", ""]])})
+    assert ok.status_code == 302
+    rows = SignUp.objects.filter(activity=pages.activity, checked_in_at__isnull=False)
+    assert {(r.volunteer_id, r.check_in_method, r.check_in_by_id) for r in rows} == {
+        (pages.person.pk, "import", pages.chamber_staff.pk), (other.pk, "import", pages.chamber_staff.pk),
+    }  # fmt: skip
+    assert client_as(pages.chamber_admin_b).post(url, {"file": _sheet([header, good])}).status_code == 404
+
+
+def not_a_workbook() -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("签到表.xlsx", b"not a workbook")
