@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shanghui.activities import access, attendance, certificates, hours, services
+from shanghui.activities import access, attendance, certificates, hours, queries, services
 from shanghui.activities.forms import CertificateRequestForm, CorrectionForm, FinderForm, ProfileForm
 from shanghui.activities.models import (
     HOLDING,
@@ -79,17 +79,13 @@ def finder(request: HttpRequest) -> HttpResponse:
             rows = rows.filter(kind=form.cleaned_data["kind"])
     start = dt.datetime.combine(day, dt.time.min, tzinfo=BEIJING) if day else timezone.now()
     # Near the date: from that day on, soonest first.
-    rows = (
-        rows.filter(ends_at__gte=start)
-        .annotate(
-            places=Sum("slots__quantity", distinct=True),
-            taken=Count("signups", filter=Q(signups__state__in=HOLDING)),
-        )
-        .order_by("starts_at", "pk")
-    )
+    rows = rows.filter(ends_at__gte=start).order_by("starts_at", "pk")
     page = paginate(request, rows)
+    counts = queries.signup_counts([a.pk for a in page.object_list])
+    filtered = any(request.GET.get(k) for k in ("day", "organisation", "kind"))
     return render(request, "activities/volunteer/finder.html", {
-        "form": form, "page": page, "volunteer": current_volunteer(request), "filtered": bool(request.GET.get("day") or request.GET.get("organisation") or request.GET.get("kind")),
+        "form": form, "page": page, "volunteer": current_volunteer(request), "filtered": filtered,
+        "cards": [(a, *counts.get(a.pk, (0, 0))) for a in page.object_list],
     })  # fmt: skip
 
 

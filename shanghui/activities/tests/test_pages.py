@@ -351,3 +351,27 @@ def not_a_workbook() -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("签到表.xlsx", b"not a workbook")
+
+
+def test_the_finder_shows_places_and_sign_ups_per_activity(act: SimpleNamespace) -> None:
+    start = act.start
+    activity = act.published(
+        title="双岗位活动",
+        slots=[
+            {"role": "上午", "quantity": 9, "starts_at": start, "ends_at": start + dt.timedelta(hours=2)},
+            {
+                "role": "下午",
+                "quantity": 9,
+                "starts_at": start + dt.timedelta(hours=2),
+                "ends_at": start + dt.timedelta(hours=4),
+            },
+        ],
+    )
+    services.sign_up(volunteer=act.volunteer(1), slot=activity.slots.order_by("pk").first())  # type: ignore[arg-type]
+    act.new(title="未发布的草稿")
+    page = Client().get("/v/", {"kind": act.kind.pk}).content.decode()
+    assert "双岗位活动" in page and "已报名 1 / 18 人" in page
+    assert "未发布的草稿" not in page
+    assert "双岗位活动" in Client().get("/v/", {"organisation": act.chamber_a.pk}).content.decode()
+    later = (start + dt.timedelta(days=3)).date().isoformat()
+    assert "双岗位活动" not in Client().get("/v/", {"day": later}).content.decode()
