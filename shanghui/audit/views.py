@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from shanghui.audit.access import audit_entries_for_user
 from shanghui.audit.actions import AuditAction
+from shanghui.audit.display import annotate
 from shanghui.audit.forms import AuditFilterForm
 from shanghui.audit.models import AuditEntry
 from shanghui.audit.services import verify_chain
@@ -22,7 +23,8 @@ from shanghui.ui.listing import Export, Listing
 EXPORT = Export(
     name="审计日志", action=AuditAction.AUDIT_EXPORT,
     headers=(
-        "序号", "时间", "操作人", "操作", "操作代码", "对象类型", "对象ID", "对象", "IP", "详情", "哈希",
+        "序号", "时间", "操作人", "操作", "操作代码", "对象类型", "对象ID", "对象", "IP", "详情", "详情（原始）",
+        "哈希",
     ),
 )  # fmt: skip
 
@@ -37,18 +39,29 @@ def audit_list(request: HttpRequest) -> HttpResponseBase:
     entries = form.apply(entries)
     if listing.exporting:
         return listing.export(EXPORT, _export_rows(entries))
-    page = listing.page(entries)
+    page = listing.page(entries.select_related("actor"))
+    annotate(list(page.object_list))
     # Filtered means a valid filter is in use: a bad date alone is ignored, as apply() ignores it.
     context = listing.context(page, entries=page.object_list, filtered=bool(form.filters()))
     return render(request, "audit/list.html", context)
 
 
 def _export_rows(entries: QuerySet[AuditEntry]) -> Iterator[list[Any]]:
-    for entry in entries.order_by("-seq").iterator(chunk_size=2000):
+    chunk: list[AuditEntry] = []
+    for entry in entries.select_related("actor").order_by("-seq").iterator(chunk_size=2000):
+        chunk.append(entry)
+        if len(chunk) == 2000:
+            yield from _rows(chunk)
+            chunk = []
+    yield from _rows(chunk)
+
+
+def _rows(chunk: list[AuditEntry]) -> Iterator[list[Any]]:
+    for entry in annotate(chunk):
         yield [
-            entry.seq, entry.created_at, entry.actor_display, entry.action_label, entry.action,
-            entry.object_type, entry.object_id, entry.object_repr, entry.ip or "", entry.detail_text,
-            entry.hash,
+            entry.seq, entry.created_at, entry.actor_name, entry.action_label, entry.action,  # type: ignore[attr-defined]
+            entry.object_type, entry.object_id, entry.object_repr, entry.ip or "",
+            entry.detail_sentence, entry.detail_text, entry.hash,  # type: ignore[attr-defined]
         ]  # fmt: skip
 
 

@@ -4,7 +4,7 @@ Versioning: `snapshot_of()` is what a citizen sees of an item (every field of th
 materials list, with the department's name). A write whose snapshot differs from the item's current one
 bumps `ServiceItem.version` and stores the new snapshot as an `ItemVersion`; a write that changes only
 the online flag (a publishing state, not content) saves without a new version; a write that changes
-nothing writes nothing. Proxy cases pin `current_version(item)` at intake.
+nothing writes nothing. Proxy cases pin `pin_version(item)` at intake; `current_version(item)` only reads.
 
 `updated_at` moves on every write (the search index reloads when Max(updated_at) changes): `save()`
 sets it through auto_now; the bulk writes of the importer set it explicitly.
@@ -317,11 +317,23 @@ def update_item(
 
 
 def current_version(item: ServiceItem) -> ItemVersion:
-    """The ItemVersion of the item's current version, created if it is missing. Proxy cases call this
-    at intake and keep the result: later edits of the item never change what the case asked for."""
-    # The number stored now, not the one on `item`: a stale instance must not pin an old version.
+    """The item's current version as stored, read only: every catalogue write stores the version it makes
+    (create_item, update_item, the importer). An item written outside these services has none yet: its
+    current snapshot is returned unsaved, and nothing is written (pages and API reads call this)."""
+    # The number stored now, not the one on `item`: a stale instance must not show an old version.
     version = ItemVersion.objects.filter(item_id=item.pk, number=F("item__version")).first()
     if version is not None:
+        return version
+    fresh = ServiceItem.objects.select_related("department").get(pk=item.pk)
+    return ItemVersion(item=fresh, number=fresh.version, snapshot=snapshot_of(fresh, materials_of(fresh)))
+
+
+def pin_version(item: ServiceItem) -> ItemVersion:
+    """The stored ItemVersion of the item's current version, for a case to pin at intake (a write):
+    later edits of the item never change what the case asked for. Stores the version of an item written
+    outside the catalogue services, which has none yet."""
+    version = current_version(item)
+    if version.pk is not None:
         return version
     try:
         with transaction.atomic():

@@ -28,7 +28,7 @@ from shanghui.conversations.models import Conversation, Message, Participant
 from shanghui.lib import ratelimit
 from shanghui.lib.bounds import NUL, NUL_MESSAGE
 from shanghui.lib.crypto import keyed_hash
-from shanghui.lib.owners import NO_ACCESS, Access, Owner, Viewer, owner_for
+from shanghui.lib.owners import NO_ACCESS, Access, Owner, TellsStaff, Viewer, owner_for
 from shanghui.lib.quotas import quotas_for
 from shanghui.lib.uploads import check_upload
 
@@ -298,6 +298,11 @@ def store_message(
         # Stored under a random name: the original name is only shown, never used as a path.
         message.file.save(f"{conversation.pk}-{secrets.token_hex(8)}{extension}", upload, save=False)
     message.save()
+    if viewer.is_citizen and isinstance(owner := owner_for(conversation.owner_type), TellsStaff):
+        owner.citizen_posted(
+            conversation.owner_id, conversation_id=conversation.pk, seq=message.seq, author=access.name,
+            excerpt=body[:40] if body else (message.file_name or "")[:40],
+        )  # fmt: skip
     event = _message_event(message)
     # Writing a message means having read everything up to it (the others' receipts turn to 已读). The
     # receipt goes out with the message: one event, one access check per socket instead of two.

@@ -65,20 +65,27 @@ def user_menu_items(user: Any) -> list[NavItem]:
     ]
 
 
+def active_item(items: list[NavItem], path: str) -> str:
+    """The key of the entry the page belongs to: the one whose address is the longest start of the page's
+    (成员管理 for /orgs/members/3/, not 组织机构; the work page only for itself)."""
+    matching = [i for i in items if (path == i.url if i.url == "/" else path.startswith(i.url))]
+    return max(matching, key=lambda i: len(i.url)).key if matching else ""
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None:
         return {}
-    match = getattr(request, "resolver_match", None)
+    items = nav_items(user)
     memberships = (
         user.memberships.select_related("organisation").order_by("organisation__path")
         if user.is_authenticated
         else []
     )
     return {
-        "nav_items": nav_items(user),
+        "nav_items": items,
         "user_menu": user_menu_items(user),
-        "nav_active": match.namespace if match else "",
+        "nav_active": active_item(items, request.path),
         "my_memberships": memberships,
         # Called by the template only where the bell is drawn: one COUNT on an indexed column.
         "unread_notifications": partial(unread_count, user) if user.is_authenticated else 0,

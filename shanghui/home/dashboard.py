@@ -51,11 +51,21 @@ class Card:
     empty: str = ""
 
 
+# Roles that exist for a programme of their own. Until the programme is on the platform (its pages give
+# the holder a navigation entry with this key), the person's work page says so and shows what they can do.
+PROGRAMME_ROLES: dict[str, tuple[str, Any]] = {
+    Role.MEDIATOR: ("mediation", gettext_lazy("纠纷调解")),
+    Role.LECTURER: ("lectures", gettext_lazy("青年企业家宣讲团")),
+    Role.PARTY_OFFICER: ("party", gettext_lazy("商会党建")),
+}
+
+
 def cards_for(user: Any) -> list[Card]:
     scope = scope_for(user)
     if not scope.grants and not scope.is_superuser:
         return []
-    cards: list[Card] = _case_queues(user)
+    cards: list[Card] = _programmes_not_yet_here(user)
+    cards += _case_queues(user)
     if can_view_members(user) or scope.is_superuser:
         cards += _scope_counts(user)
     if scope.is_superuser or scope.has_role(*ADMIN_ROLES):
@@ -64,6 +74,31 @@ def cards_for(user: Any) -> list[Card]:
     cards += _my_organisations(user)
     if scope.has_role(Role.AGENT, Role.WINDOW_CLERK):
         cards.append(_colleagues(user))
+    return cards
+
+
+def _programmes_not_yet_here(user: Any) -> list[Card]:
+    from shanghui.home.context_processors import nav_items, user_menu_items
+
+    nav = nav_items(user)
+    keys = {item.key for item in nav}
+    cards = []
+    for role in sorted({g.role for g in scope_for(user).grants}):
+        programme = PROGRAMME_ROLES.get(role)
+        if programme is None or programme[0] in keys:
+            continue
+        key, name = programme
+        cards.append(
+            Card(
+                _("%(role)s的工作尚未上线") % {"role": Role(role).label},
+                kind="list",
+                key=f"pending-{key}",
+                note=_("“%(programme)s”模块还没有在商会+上线，上线后您的工作会出现在这里。您现在可以：")
+                % {"programme": name},
+                items=[CardItem(i.label, i.url) for i in nav if i.key != "home"]
+                + [CardItem(i.label, i.url) for i in user_menu_items(user)],
+            )
+        )
     return cards
 
 

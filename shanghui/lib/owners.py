@@ -11,7 +11,7 @@ so a person removed from a record stops seeing it at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from shanghui.accounts.models import User
@@ -58,6 +58,18 @@ class Owner(Protocol):
     def check_upload(self, viewer: Viewer, owner_id: int, size: int) -> None:
         """Raise ValidationError (in Chinese) when a file of `size` bytes from `viewer` would exceed a
         quota of the record (files it may hold, what one person may upload in a day)."""
+        ...
+
+
+@runtime_checkable
+class TellsStaff(Protocol):
+    """An owner whose staff hear of citizens' messages (optional: an owner without it tells nobody)."""
+
+    def citizen_posted(
+        self, owner_id: int, *, conversation_id: int, seq: int, author: str, excerpt: str
+    ) -> None:
+        """Called in the transaction that stores a citizen's message: notify the record's staff (the
+        notification rows commit, or roll back, with the message)."""
         ...
 
 

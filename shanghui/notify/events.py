@@ -25,6 +25,7 @@ EVENTS: dict[str, str] = {
     "case.due_soon": "办件即将超期",
     "case.overdue": "办件已超期",
     "case.bad_rating": "差评整改",
+    "case.message": "申请人发来新消息",
     "activity.notice": "志愿服务提醒（报名递补、活动取消等）",
 }
 

@@ -39,7 +39,7 @@ from shanghui.accounts.models import ApiToken, User
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.catalog.models import ServiceItem
-from shanghui.catalog.services import MaterialData, current_version
+from shanghui.catalog.services import MaterialData, pin_version
 from shanghui.lib.uploads import check_upload
 from shanghui.open311.access import Jurisdiction
 from shanghui.open311.errors import Open311Error
@@ -266,7 +266,7 @@ def submit_request(
     key = f"o311:{actor.pk}:{posted.idempotency_key}" if posted.idempotency_key else ""
     if key and _IDEMPOTENCY_KEY.match(posted.idempotency_key) and (replayed := _replay(key)):
         return replayed
-    version = current_version(item)
+    version = pin_version(item)
     intake = clean_post(
         posted, point=point, jurisdiction=jurisdiction, materials=snapshot_materials(version.snapshot)
     )

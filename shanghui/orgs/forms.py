@@ -32,7 +32,12 @@ ACTIVE_CHOICES = [("", _("全部")), ("1", _("启用")), ("0", _("停用"))]
 
 
 class OrgChoiceField(forms.ModelChoiceField):
-    """Organisations in tree order, indented by depth, with their kind."""
+    """Organisations in tree order, indented by depth, with their kind; a box above the list narrows it
+    as the person types (static/js/app.js, `data-searchable`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.update({"data-searchable": "", "data-search-label": _("输入名称筛选组织")})
 
     def label_from_instance(self, obj: Organisation) -> str:
         return f"{'　' * obj.depth}{obj.name}（{obj.get_kind_display()}）"

@@ -52,6 +52,7 @@ from shanghui.orgs.forms import (
     role_choices,
 )
 from shanghui.orgs.models import ALLOWED_PARENTS, PATH_STEP, Membership, Organisation, OrgKind
+from shanghui.orgs.regions import region_names
 from shanghui.ui.forms import attach_errors
 from shanghui.ui.listing import Export, Listing
 
@@ -121,6 +122,12 @@ def org_list(request: HttpRequest) -> HttpResponseBase:
     rows = list(page.object_list)
     paths = _ancestor_paths(rows, {})
     counts = _member_counts(rows)
+    regions = region_names(org.region_code for org in rows)
+    # The list is in tree order (by path): each row is indented below the shallowest on the page.
+    top = min((org.depth for org in rows), default=0)
+    for org in rows:
+        org.indent = min(org.depth - top, 5)
+        org.region_name = regions.get(org.region_code, org.region_code)
     context = listing.context(
         page,
         rows=[(org, paths[org.pk], counts.get(org.pk, 0)) for org in rows],

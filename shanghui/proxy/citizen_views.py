@@ -492,7 +492,9 @@ def rate(request: HttpRequest, case_id: int) -> HttpResponse:
     if not form.is_valid():
         return _answer(request, case, status=422, error="请选择评价等级", rating_form=form)
     try:
-        services.rate_case(case=case, level=form.cleaned_data["level"], comment=form.cleaned_data["comment"])
+        services.rate_case(
+            case=case, actor=None, level=form.cleaned_data["level"], comment=form.cleaned_data["comment"]
+        )
     except ValidationError as exc:
         return _answer(request, case, status=409, error="；".join(exc.messages), rating_form=form)
     return _answer(request, case, notice="感谢您的评价！")

@@ -36,7 +36,7 @@ from django.utils import timezone
 from shanghui.accounts.models import User
 from shanghui.catalog.data.quzhou import COMMON
 from shanghui.catalog.models import Delivery, ItemVersion, ServiceItem
-from shanghui.catalog.services import current_version
+from shanghui.catalog.services import pin_version
 from shanghui.demo import fake
 from shanghui.demo.loader import Demo
 from shanghui.demo.quzhou import CITY_FEDERATION, CITY_REGION, REMOTE_CHAMBERS, RemoteChamber
@@ -258,7 +258,7 @@ class _World:
             point_weights=[POINT_WEIGHTS.get(p.chamber.city, 0.5) for p in points],
             items=items,
             item_weights=[_item_weight(i, common) for i in items],
-            versions={i.pk: current_version(i) for i in items},
+            versions={i.pk: pin_version(i) for i in items},
             windows=windows,
             clerks=clerks,
             cal=cal,

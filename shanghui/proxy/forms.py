@@ -11,13 +11,12 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from shanghui.catalog.models import Delivery
 from shanghui.lib.bounds import DayField
 from shanghui.orgs.models import FederationLevel, Organisation, OrgKind
-from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.models import Case, CaseMaterial, Result, Status
+from shanghui.proxy.queries import CaseFilter
 from shanghui.ui.forms import BootstrapForm, FilterForm, IdNumberField, MobileField
 from shanghui.ui.widgets import PlainSelect
 
@@ -26,10 +25,6 @@ REQUIRED = "此项为必填项"
 
 def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def local_day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 # --- The case list ------------------------------------------------------------------------------------
@@ -97,34 +92,27 @@ class CaseFilterForm(FilterForm):
 
     def apply(self, cases: QuerySet[Case], now: dt.datetime) -> QuerySet[Case]:
         self.is_valid()  # a bad filter is shown as an error and ignored; the valid ones still apply
+        return self.case_filter().apply(cases, now)
+
+    def case_filter(self) -> CaseFilter:
+        """The valid filters (call is_valid() first)."""
         data = self.cleaned_data
-        q = re.sub(r"\s+", "", data.get("q") or "")
-        if q:
-            if q.isdigit() and len(q) == 4:
-                cases = cases.filter(applicant_mobile__endswith=q)
-            elif q.isdigit():
-                cases = cases.filter(number__startswith=q)
-            else:
-                cases = cases.filter(applicant_name=q)
-        if data.get("status"):
-            cases = cases.filter(status=data["status"])
-        if item := (data.get("item") or "").strip():
-            cases = cases.filter(item__name__icontains=item)
-        for name, lookup in (
-            ("department", "department_id"),
-            ("chamber", "proxy_point__parent_id"),
-            ("point", "proxy_point_id"),
-            ("window", "window_id"),
-        ):
-            if data.get(name):
-                cases = cases.filter(**{lookup: int(data[name])})
-        if data.get("created_from"):
-            cases = cases.filter(created_at__gte=local_day_start(data["created_from"]))
-        if data.get("created_to"):
-            cases = cases.filter(created_at__lt=local_day_start(data["created_to"] + dt.timedelta(days=1)))
-        if data.get("overdue"):
-            cases = cases.filter(CLOCKS.overdue_q(now))
-        return cases
+
+        def org(name: str) -> int | None:
+            return int(data[name]) if data.get(name) else None
+
+        return CaseFilter(
+            q=data.get("q") or "",
+            status=data.get("status") or None,
+            item_name=data.get("item") or "",
+            department=org("department"),
+            chamber=org("chamber"),
+            point=org("point"),
+            window=org("window"),
+            overdue=bool(data.get("overdue")),
+            created_from=data.get("created_from"),
+            created_to=data.get("created_to"),
+        )
 
 
 # --- Agent intake -------------------------------------------------------------------------------------

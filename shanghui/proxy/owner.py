@@ -10,6 +10,7 @@ from shanghui.lib.masking import mask_name
 from shanghui.lib.owners import NO_ACCESS, Access, Viewer
 
 PROXY_CASE = "proxy.case"
+NEW_MESSAGE = "case.message"
 
 
 class CaseOwner:
@@ -68,6 +69,43 @@ class CaseOwner:
             read=True, post=joined, internal=True, can_join=not joined, files=files,
             name=f"督办 {user.display_name}", title=title,
         )  # fmt: skip
+
+    def citizen_posted(
+        self, owner_id: int, *, conversation_id: int, seq: int, author: str, excerpt: str
+    ) -> None:
+        """新消息: the agents of the point and, once the case is at the window, its clerks hear of the
+        citizen's message (bell; SMS or robot as each chose). Bundled: nobody who still has an unread
+        新消息 of this case gets another."""
+        from shanghui.notify.models import ChannelKind, Notification, OutboxMessage
+        from shanghui.notify.services import notify_users
+        from shanghui.orgs.models import Role
+        from shanghui.proxy.clocks import staff_of
+        from shanghui.proxy.models import Case
+
+        case = Case.objects.select_related("proxy_point", "window").get(pk=owner_id)
+        recipients = staff_of(case.proxy_point_id, Role.AGENT)
+        if case.window_id:
+            recipients += staff_of(case.window_id, Role.WINDOW_CLERK)
+        subject = f"{PROXY_CASE}:{case.pk}"
+        ids = [u.pk for u in recipients]
+        told = set(
+            Notification.objects.filter(
+                user_id__in=ids, read_at__isnull=True, outbox__event=NEW_MESSAGE, outbox__subject=subject
+            ).values_list("user_id", flat=True)
+        ) | set(
+            OutboxMessage.objects.filter(
+                recipient_id__in=ids, event=NEW_MESSAGE, subject=subject, channel=ChannelKind.IN_APP,
+                state=OutboxMessage.State.PENDING,
+            ).values_list("recipient_id", flat=True)
+        )  # fmt: skip
+        recipients = [u for u in recipients if u.pk not in told]
+        if recipients:
+            notify_users(
+                users=recipients, event=NEW_MESSAGE, key=f"conversation:{conversation_id}:message:{seq}",
+                title=f"办件{case.number}：{author}发来新消息", body=excerpt,
+                url=reverse("proxy:detail", args=[case.pk]) + "#conversation", subject=subject,
+                orgs=[case.proxy_point],
+            )  # fmt: skip
 
     def check_upload(self, viewer: Viewer, owner_id: int, size: int) -> None:
         """The case's upload quotas (proxy/quotas.py): its files count together with its materials."""

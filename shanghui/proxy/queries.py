@@ -12,6 +12,7 @@ accepted → processing), unless the case is paused (waiting for a correction, o
 from __future__ import annotations
 
 import datetime as dt
+import re
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,66 @@ IN_PROGRESS = (
     Status.SUBMITTED, Status.NEEDS_CORRECTION, Status.FORWARDED, Status.ACCEPTED, Status.SUSPENDED,
 )  # fmt: skip
 OPEN_FOLLOW_UP = (FollowUp.State.OPEN, FollowUp.State.ANSWERED, FollowUp.State.APPEALED)
+
+
+# --- The case search ---------------------------------------------------------------------------------
+
+
+def local_day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """The search and filters of the case list, for the page (forms.CaseFilterForm) and the API
+    (GET /api/v1/cases) alike. A field left None (or empty) does not filter."""
+
+    q: str = ""
+    status: str | None = None
+    item: int | None = None
+    item_name: str = ""
+    department: int | None = None
+    chamber: int | None = None
+    point: int | None = None
+    window: int | None = None
+    overdue: bool = False
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    updated_after: dt.datetime | None = None
+
+    def apply(self, cases: QuerySet[Case], now: dt.datetime) -> QuerySet[Case]:
+        # The search box: 4 digits are a mobile's last four, more digits a case number's beginning,
+        # anything else an applicant's name.
+        q = re.sub(r"\s+", "", self.q)
+        if q:
+            if q.isdigit() and len(q) == 4:
+                cases = cases.filter(applicant_mobile__endswith=q)
+            elif q.isdigit():
+                cases = cases.filter(number__startswith=q)
+            else:
+                cases = cases.filter(applicant_name=q)
+        if self.status:
+            cases = cases.filter(status=self.status)
+        if item_name := self.item_name.strip():
+            cases = cases.filter(item__name__icontains=item_name)
+        for value, lookup in (
+            (self.item, "item_id"),
+            (self.department, "department_id"),
+            (self.chamber, "proxy_point__parent_id"),
+            (self.point, "proxy_point_id"),
+            (self.window, "window_id"),
+        ):
+            if value is not None:
+                cases = cases.filter(**{lookup: value})
+        if self.created_from:
+            cases = cases.filter(created_at__gte=local_day_start(self.created_from))
+        if self.created_to:
+            cases = cases.filter(created_at__lt=local_day_start(self.created_to + dt.timedelta(days=1)))
+        if self.overdue:
+            cases = cases.filter(CLOCKS.overdue_q(now))
+        if self.updated_after:
+            cases = cases.filter(updated_at__gt=self.updated_after)
+        return cases
 
 
 # --- Queues ------------------------------------------------------------------------------------------

@@ -11,13 +11,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.catalog.models import ServiceItem
-from shanghui.catalog.services import current_version, items_offered_by
+from shanghui.catalog.services import items_offered_by, pin_version
 from shanghui.lib.crypto import keyed_hash
 from shanghui.lib.uploads import check_upload, sha256_of
 from shanghui.lib.validators import id_number_error, is_valid_mobile, normalize_id_number, normalize_mobile
@@ -162,7 +163,7 @@ def create_case_once(
         status=Status.DRAFT,
         channel=channel,
         item=item,
-        item_version=current_version(item),
+        item_version=pin_version(item),
         proxy_point=proxy_point,
         department_id=item.department_id,
         applicant_name=applicant.name,
@@ -261,12 +262,24 @@ def missing_required(case: Case) -> list[str]:
     ]
 
 
+# --- Personal data ---------------------------------------------------------------------------------
+
+
+def reveal_id_number(*, actor: User, case: Case, request: HttpRequest | None = None, via: str = "") -> str:
+    """The applicant's full ID number, audited (pages and API alike). The caller has checked that the
+    actor handles the case (access.get_case_for_user(..., write=True)). `via`: "api" for the REST API."""
+    detail = {"field": "applicant_id_number", **({"via": via} if via else {})}
+    record(actor=actor, action=AuditAction.PII_REVEAL, obj=case, request=request, detail=detail)
+    return case.applicant_id_number
+
+
 # --- Rating and follow-up --------------------------------------------------------------------------
 
 
 @transaction.atomic
-def rate_case(*, case: Case, level: int, comment: str = "") -> Rating:
-    """好差评 by the applicant, once per case, after the result was delivered."""
+def rate_case(*, case: Case, actor: User | None = None, level: int, comment: str = "") -> Rating:
+    """好差评 by the applicant, once per case, after the result was delivered. `actor`: the user who
+    entered it (None: the applicant on the citizen pages), recorded on the timeline event."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.status not in summaries.RATED_STATUSES:
         raise ValidationError("办件办结送达后才能评价")
@@ -277,7 +290,7 @@ def rate_case(*, case: Case, level: int, comment: str = "") -> Rating:
     rating = Rating.objects.create(case=case, level=level, comment=comment.strip()[:1000])
     summaries.record_rating(case, level, followed_up=rating.is_bad)  # the follow-up is opened below
     MACHINE.record_event(
-        case, action="rate", from_status=case.status, to_status=case.status, actor=None,
+        case, action="rate", from_status=case.status, to_status=case.status, actor=actor,
         actor_kind="applicant", note=rating.get_level_display(), data={"level": level}, created_at=timezone.now(),
     )  # fmt: skip
     if rating.is_bad:

@@ -59,7 +59,7 @@ def test_a_citizen_finds_the_id_card_item_on_a_phone(
     page = new_page(phone=True)
     errors = watch_console(page)
     page.goto("/s/")
-    expect(page.get_by_test_id("public-navbar")).to_be_visible()
+    expect(page.get_by_test_id("citizen-navbar")).to_be_visible()
 
     page.get_by_test_id("search-input").press_sequentially(typed, delay=30)
     suggestion = page.get_by_test_id("suggestion").filter(has_text=ID_CARD)

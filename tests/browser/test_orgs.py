@@ -122,3 +122,26 @@ def test_the_member_list_on_a_phone_filters_to_the_empty_state(world, new_page):
     page.get_by_test_id("empty-reset").click()
     expect(page.get_by_test_id("member-row").first).to_be_visible()
     expect(page.get_by_test_id("empty-state")).to_have_count(0)
+
+
+def test_an_organisation_is_found_by_typing_part_of_its_name(world, new_page):
+    page = new_page()
+    errors = watch_console(page)
+    login(page, "fed_admin", world.password)
+    page.goto(f"/orgs/members/{world.mediator.pk}/")
+    form = page.get_by_test_id("grant-form")
+    search = form.get_by_test_id("org-search")
+    picker = form.locator("select[name=organisation]")
+    expect(search).to_have_attribute("placeholder", "输入名称筛选组织")
+    search.fill("杭州代办")
+    expect(picker).to_have_value(str(world.point_b.pk))
+    # Only matching organisations are left to choose from.
+    visible = picker.locator("option:not([hidden]):not([value=''])").all_inner_texts()
+    assert [v.strip() for v in visible] == ["杭州代办点（代办点）"]
+    form.locator("select[name=role]").select_option(Role.AGENT)
+    page.get_by_test_id("grant-submit").click()
+    expect(page.get_by_test_id("grant-form")).to_be_visible()
+    assert Membership.objects.filter(
+        user=world.mediator, organisation=world.point_b, role=Role.AGENT
+    ).exists()
+    assert errors == []

@@ -199,7 +199,11 @@ def test_export_is_the_filtered_list_and_is_audited(client, world):
     assert rows[0][:4] == ("序号", "时间", "操作人", "操作")
     assert len(rows) == 3
     assert [row[4] for row in rows[1:]] == ["auth.logout", "auth.logout"]
-    assert [row[2] for row in rows[1:]] == ["clerk", "fed_admin"]
+    # People by name, with the login they used.
+    assert [row[2] for row in rows[1:]] == [
+        f"{world.clerk.name}（clerk）",
+        f"{world.fed_admin.name}（fed_admin）",
+    ]
     assert rows[1][3] == "退出登录"
 
     export = AuditEntry.objects.latest("seq")
@@ -268,3 +272,22 @@ def test_verify_reports_an_anchor_store_it_cannot_write(client, world, settings,
     html = as_user(client, world.auditor).get(VERIFY_URL).content.decode()
     assert 'data-testid="verify-ok"' in html
     assert 'data-testid="verify-anchor-problem"' in html and "无法写入锚点文件" in html
+
+
+def test_details_read_as_sentences_with_names_not_codes(client, world):
+    record(actor=world.fed_admin, action=AuditAction.ROLE_GRANT, obj=world.agent,
+           detail={"org_id": world.point_a.pk, "role": "agent"})  # fmt: skip
+    record(actor=world.agent, action=AuditAction.PII_REVEAL, obj=world.agent,
+           detail={"field": "applicant_id_number", "via": "api"})  # fmt: skip
+    as_user(client, world.auditor)
+    html = client.get(URL).content.decode()
+    assert "组织：上海代办点；角色：代办员" in html
+    assert "字段：申请人身份证号；途径：API" in html
+    assert f"{world.fed_admin.name}（fed_admin）" in html
+    table = html[html.index('data-testid="audit-table"') :]
+    assert "{&quot;" not in table and "&quot;:" not in table  # no JSON in the table
+
+    rows = xlsx_rows(client.get(URL, {"export": "xlsx"}))
+    grant = next(row for row in rows[1:] if row[4] == "role.grant")
+    assert grant[9] == "组织：上海代办点；角色：代办员"
+    assert '"role": "agent"' in grant[10]  # the raw detail stays in the export for machines

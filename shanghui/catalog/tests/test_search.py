@@ -474,7 +474,7 @@ def test_search_page_lists_results_without_reasons(client: Client, catalogue: Si
     assert "同义词：换身份证→居民身份证" not in html and 'data-testid="result-why"' not in html
     assert 'data-testid="why-toggle"' not in html
     # Citizen pages have no staff navigation.
-    assert 'data-testid="public-navbar"' in html and "data-nav=" not in html
+    assert 'data-testid="citizen-navbar"' in html and "data-nav=" not in html
 
 
 def test_search_page_empty_state_offers_examples(client: Client, catalogue: SimpleNamespace) -> None:

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from shanghui.audit.models import AuditEntry
 from shanghui.catalog import services
 from shanghui.catalog.models import ItemVersion, ProxyPointCatalog, ServiceItem, Synonym
-from shanghui.catalog.services import MaterialData, current_version
+from shanghui.catalog.services import MaterialData, current_version, pin_version
 from shanghui.catalog.tests.factories import make_item
 from shanghui.orgs.models import OrgKind
 from shanghui.orgs.tests.factories import make_org
@@ -117,9 +117,20 @@ def test_items_belong_to_departments_only(world):
 def test_current_version_is_created_for_an_item_without_one(world):
     item = make_item(world.dept, materials=[ID_CARD])
     ItemVersion.objects.all().delete()
-    version = current_version(item)
+    version = pin_version(item)
     assert version.number == 1 and version.snapshot["materials"][0]["name"] == "居民身份证"
-    assert current_version(item) == version
+    assert pin_version(item) == version
+
+
+def test_reading_the_current_version_writes_nothing(world):
+    item = make_item(world.dept, materials=[ID_CARD])
+    ItemVersion.objects.all().delete()
+    shown = current_version(item)
+    assert shown.pk is None and shown.number == 1
+    assert shown.snapshot["materials"][0]["name"] == "居民身份证"
+    assert not ItemVersion.objects.exists()
+    pinned = pin_version(item)
+    assert current_version(item) == pinned and ItemVersion.objects.count() == 1
 
 
 def test_history_is_completed_when_an_item_had_no_version(world):

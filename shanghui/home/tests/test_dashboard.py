@@ -97,7 +97,22 @@ def test_clerk_sees_their_window(world: SimpleNamespace) -> None:
 def test_mediator_sees_their_organisation_without_member_figures(world: SimpleNamespace) -> None:
     cards = _cards(world.mediator)
 
-    assert list(cards) == ["my-orgs"]
+    assert list(cards) == ["pending-mediation", "my-orgs"]
+
+
+def test_a_role_whose_programme_is_not_here_yet_lands_on_a_page_that_says_so(
+    client: Client, world: SimpleNamespace
+) -> None:
+    client.force_login(world.lecturer)
+    html = client.get(reverse("home:index")).content.decode()
+
+    assert 'data-card="pending-lectures"' in html
+    assert "宣讲员的工作尚未上线" in html and "“青年企业家宣讲团”模块还没有在商会+上线" in html
+    # What the person can do meanwhile, as links: their organisations, their notification settings.
+    assert f'href="{reverse("orgs:list")}"' in html and f'href="{reverse("notify:preferences")}"' in html
+    # People whose roles all have their pages are told nothing of the kind.
+    assert not any(key.startswith("pending-") for key in _cards(world.agent))
+    assert not any(key.startswith("pending-") for key in _cards(world.fed_admin))
 
 
 def test_auditor_sees_counts_but_no_inactive_account_list(world: SimpleNamespace) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -31,3 +32,22 @@ def test_the_settings_page_it_leads_to_opens(client: Client, world: SimpleNamesp
 def test_no_user_menu_when_logged_out(client: Client) -> None:
     html = client.get(reverse("accounts:login")).content.decode()
     assert 'data-nav="notify-preferences"' not in html
+
+
+@pytest.mark.parametrize(
+    ("path", "active"),
+    [
+        ("/", "home"),
+        ("/orgs/", "orgs"),
+        ("/orgs/members/", "members"),
+        ("/cases/stats/", "proxy"),
+        ("/audit/", "audit"),
+    ],
+)
+def test_the_navigation_lights_the_entry_the_page_belongs_to(
+    client: Client, world: SimpleNamespace, path: str, active: str
+) -> None:
+    client.force_login(world.fed_admin)
+    html = client.get(path).content.decode()
+    lit = re.findall(r'class="nav-link active" href="[^"]*" data-nav="([^"]+)" aria-current="page"', html)
+    assert lit == [active]

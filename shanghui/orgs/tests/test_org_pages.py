@@ -53,6 +53,21 @@ def test_list_shows_parent_path_city_and_member_count(client: Client, world: Sim
     assert member_count == 1  # the agent
 
 
+def test_list_is_a_tree_with_county_names_not_region_codes(client: Client, world: SimpleNamespace) -> None:
+    client.force_login(world.fed_admin)
+
+    response = client.get(reverse("orgs:list"))
+
+    indents = {org.name: org.indent for org, _path, _count in response.context["rows"]}
+    assert indents["衢州市工商联"] == 0
+    assert indents["柯城区工商联"] == indents["衢州在上海商会"] == 1
+    assert indents["上海代办点"] == 2
+    html = response.content.decode()
+    window = html[html.index(f'data-org-id="{world.window.pk}"') :]
+    region = window[window.index('data-testid="org-region"') :].split("</td>", 1)[0]
+    assert "柯城区" in region and ">330802<" not in region  # the code only as the hint
+
+
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
