@@ -367,7 +367,7 @@ def test_the_finder_shows_places_and_sign_ups_per_activity(act: SimpleNamespace)
             },
         ],
     )
-    services.sign_up(volunteer=act.volunteer(1), slot=activity.slots.order_by("pk").first())  # type: ignore[arg-type]
+    services.sign_up(volunteer=act.volunteer(1), slot=activity.slots.order_by("pk").first())
     act.new(title="未发布的草稿")
     page = Client().get("/v/", {"kind": act.kind.pk}).content.decode()
     assert "双岗位活动" in page and "已报名 1 / 18 人" in page

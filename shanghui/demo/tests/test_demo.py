@@ -14,13 +14,13 @@ from django.db import transaction
 from django.shortcuts import resolve_url
 
 from shanghui.accounts.models import User
+from shanghui.activities import demo as activities_demo
 from shanghui.audit.models import AuditEntry
 from shanghui.audit.services import verify_chain
 from shanghui.demo.people import WELL_KNOWN
 from shanghui.demo.quzhou import COUNTIES
 from shanghui.lib.validators import is_valid_credit_code, is_valid_mobile, normalize_phone, phone_error
 from shanghui.orgs.models import ChamberKind, FederationLevel, Membership, Organisation, OrgKind, Role
-from shanghui.activities import demo as activities_demo
 from shanghui.proxy import demo as proxy_demo
 
 PASSWORD = "Quzhou#Demo2026"
