@@ -234,13 +234,16 @@ class YearFigures:
 
 
 def year_figures(user: Any, year: int | None = None) -> YearFigures:
-    """The home page's figures: this year's person-times, distinct volunteers and approved hours in the
-    user's scope (two aggregate queries)."""
+    """The home page's figures: this year's volunteer person-times, distinct volunteers and approved hours
+    in the user's scope, and the hours waiting for approval (two aggregate queries)."""
     from shanghui.activities.access import activities_for_user, hours_for_user
 
     year = year or timezone.localdate().year
     start, end = dt.datetime(year, 1, 1, tzinfo=BEIJING), dt.datetime(year + 1, 1, 1, tzinfo=BEIJING)
-    activities = activities_for_user(user).filter(starts_at__gte=start, starts_at__lt=end)
+    # Volunteering only (the kinds that earn hours): study sessions and party days are not volunteer service.
+    activities = activities_for_user(user).filter(
+        starts_at__gte=start, starts_at__lt=end, kind__counts_hours=True
+    )
     present = SignUp.objects.filter(
         activity__in=activities.values("pk"), attendance=Attendance.PRESENT
     ).aggregate(n=Count("pk"), people=Count("volunteer_id", distinct=True))

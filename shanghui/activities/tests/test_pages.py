@@ -375,3 +375,32 @@ def test_the_finder_shows_places_and_sign_ups_per_activity(act: SimpleNamespace)
     assert "双岗位活动" in Client().get("/v/", {"organisation": act.chamber_a.pk}).content.decode()
     later = (start + dt.timedelta(days=3)).date().isoformat()
     assert "双岗位活动" not in Client().get("/v/", {"day": later}).content.decode()
+
+
+def test_the_home_page_shows_this_years_volunteering(act: SimpleNamespace) -> None:
+    from django.utils import timezone
+
+    today = timezone.localtime()
+    start = today.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    if start > timezone.now():
+        start -= dt.timedelta(days=1)
+    for kind, title in ((act.kind, "志愿服务"), (act.study, "学习会")):
+        activity = act.published(
+            title=title,
+            kind=kind,
+            starts_at=start + dt.timedelta(days=400),
+            ends_at=start + dt.timedelta(days=400, hours=2),
+        )
+        Activity.objects.filter(pk=activity.pk).update(starts_at=start, ends_at=start + dt.timedelta(hours=2))
+        SignUp.objects.create(
+            slot=act.slot(activity), activity=activity, volunteer=act.volunteer(1 if kind == act.kind else 2),
+            state=SignUpState.CONFIRMED, starts_at=start, ends_at=start + dt.timedelta(hours=2), created_at=start,
+            attendance="present", checked_in_at=start,
+        )  # fmt: skip
+    page = client_as(act.chamber_admin).get("/").content.decode()
+    assert 'data-card="volunteer-person-times"' in page
+    from shanghui.activities.queries import year_figures
+
+    figures = year_figures(act.chamber_admin)
+    assert (figures.person_times, figures.volunteers) == (1, 1)  # the study session is not volunteering
+    assert year_figures(act.chamber_admin_b).person_times == 0
