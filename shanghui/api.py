@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from shanghui.apiv1 import activities, cases, catalog, me, messages, notifications, orgs
+from shanghui.apiv1 import activities, cases, catalog, me, mediation, messages, notifications, orgs, party
 from shanghui.apiv1.auth import SessionAuth, TokenAuth
 from shanghui.apiv1.errors import install as install_error_handlers
 from shanghui.apiv1.errors import json_error
@@ -149,4 +149,6 @@ api_v1.add_router("/cases", cases.router)
 api_v1.add_router("/cases", messages.router)
 api_v1.add_router("/", orgs.router)
 api_v1.add_router("/notifications", notifications.router)
+api_v1.add_router("/mediation", mediation.router)
+api_v1.add_router("/", party.router)
 api_v1.add_router("/", activities.router)

@@ -84,12 +84,17 @@ INSTALLED_APPS = [
     "shanghui.workflow",
     "shanghui.notify",
     "shanghui.proxy",
+    "shanghui.mediation",
     "shanghui.conversations",
     "shanghui.catalog",
     "shanghui.activities",
     "shanghui.home",
     "shanghui.demo",
     "shanghui.open311",
+    "shanghui.reviews",
+    "shanghui.publicity",
+    "shanghui.scorecards",
+    "shanghui.party",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +279,11 @@ PROXY_AUTO_DELIVER_DAYS = env_int("PROXY_AUTO_DELIVER_DAYS", 7)
 PROXY_AUTO_CLOSE_DAYS = env_int("PROXY_AUTO_CLOSE_DAYS", 15)
 PROXY_FOLLOW_UP_DAYS = env_int("PROXY_FOLLOW_UP_DAYS", 5)  # bad-rating follow-up, working days
 PROXY_MAX_UPLOAD_MB = env_int("PROXY_MAX_UPLOAD_MB", 10)
+
+# --- Dispute mediation (shanghui/mediation) --------------------------------------------------------
+MEDIATION_ACCEPTANCE_DAYS = env_int("MEDIATION_ACCEPTANCE_DAYS", 3)  # acceptance, working days
+MEDIATION_DAYS = env_int("MEDIATION_DAYS", 30)  # mediation from acceptance, calendar days (extendable once)
+MEDIATION_CONFIRMATION_DAYS = env_int("MEDIATION_CONFIRMATION_DAYS", 30)  # judicial confirmation (art. 33)
 
 # --- SMS (see shanghui/notify/sms.py) -------------------------------------------------------------
 SMS_BACKEND = env_str("SMS_BACKEND", "shanghui.notify.sms.ConsoleSmsBackend")

@@ -17,6 +17,7 @@ from shanghui.notify.access import can_manage_notifications
 from shanghui.notify.services import unread_count
 from shanghui.orgs.access import can_view_members, scope_for
 from shanghui.orgs.models import Role
+from shanghui.party.access import can_use as can_use_party
 from shanghui.proxy.access import can_use_case_pages
 
 
@@ -28,6 +29,9 @@ class NavItem:
 
 
 STAFF_ROLES = frozenset(Role)
+# Who may find the dispute pages (committee admins are chamber staff; mediators) or their statistics.
+MEDIATION_DESK_ROLES = (Role.MEDIATOR, Role.CHAMBER_STAFF)
+MEDIATION_ROLES = (*MEDIATION_DESK_ROLES, Role.CHAMBER_ADMIN, Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF)
 
 
 def nav_items(user: Any) -> list[NavItem]:
@@ -37,10 +41,23 @@ def nav_items(user: Any) -> list[NavItem]:
     items = [NavItem(_("工作台"), reverse("home:index"), "home")]
     if can_use_case_pages(user):
         items.append(NavItem(_("代办件"), reverse("proxy:list"), "proxy"))
+    if scope.has_role(*MEDIATION_ROLES):
+        # Roles only (no query): the pages themselves decide on committees (mediation/access.py).
+        items.append(
+            NavItem(
+                _("纠纷调解"),
+                reverse("mediation:stats" if not scope.has_role(*MEDIATION_DESK_ROLES) else "mediation:list"),
+                "mediation",
+            )
+        )
     if can_use_activity_pages(user):
         items.append(NavItem(_("活动与志愿服务"), reverse("activities:list"), "activities"))
     if can_read_catalogue(user):
         items.append(NavItem(_("事项目录"), reverse("catalog:item_list"), "catalog"))
+    if can_use_party(user):
+        items.append(NavItem(_("商会党建"), reverse("party:index"), "party"))
+    if scope.has_role(Role.DEPARTMENT_ADMIN, Role.PARTY_OFFICER, Role.CHAMBER_ADMIN):
+        items.append(NavItem(_("待我审查"), reverse("reviews:inbox"), "reviews"))
     if scope.has_role(*STAFF_ROLES):
         items.append(NavItem(_("组织机构"), reverse("orgs:list"), "orgs"))
     if can_view_members(user):

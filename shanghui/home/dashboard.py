@@ -70,6 +70,9 @@ def cards_for(user: Any) -> list[Card]:
         cards += _scope_counts(user)
     if scope.is_superuser or scope.has_role(*ADMIN_ROLES):
         cards.append(_inactive_members(user))
+    if scope.has_role(Role.MEDIATOR, Role.CHAMBER_STAFF, Role.CHAMBER_ADMIN):
+        # Committees are staffed from chambers: nobody else pays the committee look-up.
+        cards += _mediation(user)
     cards += _volunteering(user)
     cards += _my_organisations(user)
     if scope.has_role(Role.AGENT, Role.WINDOW_CLERK):
@@ -100,6 +103,22 @@ def _programmes_not_yet_here(user: Any) -> list[Card]:
             )
         )
     return cards
+
+
+def _mediation(user: Any) -> list[Card]:
+    """The disputes of a committee member (mediation/queries.desk_for): open, to accept, overdue."""
+    from shanghui.mediation.queries import desk_for
+
+    desk = desk_for(user)
+    if desk is None:
+        return []
+    note = _("待受理 %(to_accept)s 件，已超期 %(overdue)s 件") % {
+        "to_accept": desk.to_accept,
+        "overdue": desk.overdue,
+    }
+    return [
+        Card(_("办理中的纠纷"), str(desk.open), url=reverse("mediation:list"), note=note, key="mediation")
+    ]
 
 
 def _case_queues(user: Any) -> list[Card]:

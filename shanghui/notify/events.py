@@ -26,6 +26,7 @@ EVENTS: dict[str, str] = {
     "case.overdue": "办件已超期",
     "case.bad_rating": "差评整改",
     "case.message": "申请人发来新消息",
+    "review.overdue": "审查超时提醒",
     "activity.notice": "志愿服务提醒（报名递补、活动取消等）",
 }
 

@@ -136,6 +136,8 @@ def test_citizens_tap_targets_are_at_least_44_px(
                  f"/my/apply/?item={pw.item.pk}", "/my/track/"]:  # fmt: skip
         page.goto(path)
         found = page.evaluate(SMALL_TARGETS)
+        if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+            found.append("the page is wider than the phone's screen")
         if os.environ.get(
             "SCREENSHOTS"
         ):  # a directory: the pages as a phone shows them, for a person to look at

@@ -23,6 +23,7 @@ from shanghui.catalog.models import ImportJob
 from shanghui.catalog.services import create_synonym, current_version
 from shanghui.conversations import services as conversations
 from shanghui.lib.owners import Viewer
+from shanghui.mediation.tests.factories import signed_dispute
 from shanghui.notify.models import Notification, OutboxMessage
 from shanghui.notify.services import notify_users, save_channel_config
 from shanghui.orgs.models import Membership
@@ -90,6 +91,12 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
     w.job = ImportJob.objects.create(original_name="事项.csv", owner=w.city, created_by=w.fed_admin)
     w.version = current_version(w.item)
 
+    # A dispute with a signed agreement (chamber A's committee, administered here by the chamber's admin,
+    # who is also its mediator), the citizen its applicant: every mediation page has a record to attack.
+    w.dispute_values = signed_dispute(w, admin=w.chamber_admin, mediator=w.chamber_admin,
+                                         applicant_mobile=w.case.applicant_mobile)  # fmt: skip
+
+    _party(w)
     activities = _activities(w)
 
     w.token_row, _raw = create_token(actor=w.agent, user=w.agent, name="对接系统", scope=ApiToken.Scope.WRITE)
@@ -103,11 +110,19 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
         "config_id": w.robot.pk, "message_id": _first_failed(w), "token_id": w.token_row.pk,
         "owner_type": PROXY_CASE, "owner_id": w.case.pk, "seq": w.file_message.seq, "slot": 0,
         **activities,
+        **w.dispute_values,
+        "chamber_id": w.chamber_a.pk, "election_id": w.election.pk, "candidate_id": w.candidate.pk,
+        "chain_id": w.chain.pk, "attachment_id": w.attachment.pk, "notice_id": w.notice.pk, "objection_id": w.objection.pk,
+        "round_id": w.round.pk, "card_id": w.card.pk, "part": "self", "rubric_id": w.round.rubric_id,
+        "document_id": w.document.pk, "evidence_id": w.evidence.pk,
     }  # fmt: skip
     # Where a route needs another value than its keyword's usual one.
     w.route_values = {
-        "citizen:act": {"action": "withdraw"}, "activities:act": {"action": "cancel"},
-        "volunteer:verify": {"token": w.certificate.token},
+        "citizen:act": {"action": "withdraw"}, "mediation_citizen:act": {"action": "withdraw"},
+        "mediation:act": {"action": "extend"}, "party:candidate_act": {"action": "start"},
+        "publicity:act": {"action": "finalise"}, "scorecards:card_act": {"action": "submit"},
+        "party:org_edit": {"org_id": w.branch.pk}, "scorecards:history": {"org_id": w.chamber_a.pk},
+        "activities:act": {"action": "cancel"}, "volunteer:verify": {"token": w.certificate.token},
         "activities:team_member": {"member_id": w.team_application.pk},
         "activities:slot_quantity": {"activity_id": w.open_activity.pk},
     }  # fmt: skip
@@ -120,6 +135,47 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:  # noqa: F811  
     return w
 
 
+def _party(w: SimpleNamespace) -> None:
+    """Party building: a branch, a candidate under 五步审查 (past the self-check), another candidate's
+    list in publicity with an objection, a 五有 card."""
+    import datetime as dt
+
+    from shanghui.party import checks, rubrics
+    from shanghui.party import services as party
+    from shanghui.party.models import Election, PartyOrganisation
+    from shanghui.publicity import services as publicity
+    from shanghui.reviews.models import Chain, ReviewAttachment
+    from shanghui.scorecards import services as scorecards
+
+    rubrics.ensure_five_step([w.dept, w.dept2])
+    w.branch = PartyOrganisation.objects.create(
+        name="上海商会党支部", founded_on=dt.date(2018, 1, 1), member_count=5
+    )
+    w.branch.chambers.set([w.chamber_a])
+    w.election = Election.objects.create(chamber=w.chamber_a, name="换届", planned_on=dt.date(2027, 1, 1))
+    w.candidate = party.add_candidate(actor=w.chamber_admin, election=w.election, name="王建国",
+                                      mobile=w.case.applicant_mobile, position="president", birth_date=dt.date(1975, 1, 1))  # fmt: skip
+    party.start_vetting(actor=w.chamber_admin, candidate=w.candidate)
+    party.submit_self_check(candidate=w.candidate, mobile=w.case.applicant_mobile, conditions=list(checks.CONDITIONS),
+                            disqualifications=[], signature="王建国")  # fmt: skip
+    w.chain = Chain.objects.get(owner_type="party.candidate", owner_id=w.candidate.pk)
+    upload = pdf_upload("审查意见.pdf")
+    w.attachment = ReviewAttachment.objects.create(event=w.chain.events.last(), file=upload, name="审查意见.pdf",
+                                                   size=upload.size or 0, content_type="application/pdf")  # fmt: skip
+    w.notice = publicity.open_notice(owner_type="party.election", owner_id=w.election.pk, title="候选人公示",
+                                     items=[{"key": f"candidate:{w.candidate.pk}", "name": "王建国"}], actor=w.fed_admin)  # fmt: skip
+    w.objection = publicity.file_objection(
+        notice_id=w.notice.pk, name="李四", contact="13800000000", text="有异议"
+    )
+    w.round = scorecards.open_round(rubric=rubrics.ensure_rubrics()["wuyou"], name="2026年度", organiser=w.city,
+                                    organisations=[w.chamber_a], period_start=dt.date(2026, 1, 1),
+                                    period_end=dt.date(2026, 12, 31), actor=w.fed_admin)  # fmt: skip
+    w.card = w.round.cards.get()
+    w.document = party.add_document(
+        actor=w.chamber_admin, candidate=w.candidate, upload=pdf_upload("营业执照.pdf")
+    )
+    w.evidence = scorecards.add_evidence(card=w.card, actor=w.chamber_admin, upload=pdf_upload("挂牌.pdf"),
+                                         indicator_id=w.card.scores.values_list("indicator_id", flat=True)[0])  # fmt: skip
 def _activities(w: SimpleNamespace) -> dict[str, Any]:
     """An activity of the Shanghai chamber with a volunteer signed up, approved hours and a certificate."""
     import datetime as dt

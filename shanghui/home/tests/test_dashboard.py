@@ -97,7 +97,8 @@ def test_clerk_sees_their_window(world: SimpleNamespace) -> None:
 def test_mediator_sees_their_organisation_without_member_figures(world: SimpleNamespace) -> None:
     cards = _cards(world.mediator)
 
-    assert list(cards) == ["pending-mediation", "my-orgs"]
+    # Mediation is on the platform: no "not yet" card; the desk card needs a committee seat.
+    assert list(cards) == ["my-orgs"]
 
 
 def test_a_role_whose_programme_is_not_here_yet_lands_on_a_page_that_says_so(

@@ -22,6 +22,8 @@ from shanghui.activities import demo as activities_demo
 from shanghui.catalog import demo as catalog_demo
 from shanghui.demo import people, quzhou
 from shanghui.demo.loader import Demo, Login
+from shanghui.mediation import demo as mediation_demo
+from shanghui.party import demo as party_demo
 from shanghui.proxy import conversation_demo as conversations_demo
 from shanghui.proxy import demo as proxy_demo
 
@@ -36,6 +38,8 @@ PARTS: list[tuple[str, Callable[[Demo], None]]] = [
     ("服务事项目录（衢州市 505 项、广安区）", _catalogue),
     ("代办件（近一年约 2,600 件）", proxy_demo.load),
     ("代办群（上海代办点几件办件的会话）", conversations_demo.load),
+    ("纠纷调解（七个商会调委会，近一年 500 余件纠纷）", mediation_demo.load),
+    ("商会党建（三同时、五步审查、双强六好、疫情捐赠 ¥65,608,600、帮企解难 218 件）", party_demo.load),
     ("活动与志愿服务（近一年各商会的活动，志愿服务 10,000+ 人次）", activities_demo.load),
 ]
 

@@ -1,0 +1,124 @@
+"""The party-building statistics: what the federation reports (donations in the epidemic, problems solved
+for enterprises), the work register by kind, party organisations and members, the 三同时 register,
+re-election candidates and the evaluation levels; the same tables as an Excel workbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+from django.http import FileResponse, HttpRequest
+
+from shanghui.accounts.models import User
+from shanghui.audit.actions import AuditAction
+from shanghui.audit.services import record as audit
+from shanghui.lib.xlsx import Sheet, xlsx_response
+from shanghui.party import register
+from shanghui.party.access import candidates_for_user, chambers_for_user, deeds_for_user, party_orgs_for_user
+from shanghui.party.models import Candidate, DeedKind, PartyOrgKind
+from shanghui.scorecards.access import cards_for_user
+
+YEARS = list(range(2020, 2031))
+CENT = Decimal("0.01")
+
+
+def year_of(raw: str | None) -> int | None:
+    try:
+        year = int(raw or "")
+    except ValueError:
+        return None
+    return year if year in YEARS else None
+
+
+@dataclass
+class Figures:
+    donations: Decimal = Decimal(0)
+    problems: int = 0
+    chambers: int = 0
+    party_orgs: int = 0
+    party_members: int = 0
+    deeds: list[tuple[str, int, Decimal, int]] = field(
+        default_factory=list
+    )  # kind label, count, amount, people
+    org_kinds: list[tuple[str, int]] = field(default_factory=list)
+    register: list[tuple[str, int]] = field(default_factory=list)
+    warnings: int = 0
+    candidates: list[tuple[str, int]] = field(default_factory=list)
+    levels: list[tuple[str, str, int]] = field(default_factory=list)  # rubric, level, cards
+
+
+def figures(user: User, year: int | None, today: dt.date) -> Figures:
+    f = Figures()
+    deeds = deeds_for_user(user)
+    if year:
+        deeds = deeds.filter(happened_on__year=year)
+    by_kind = {
+        r["kind"]: r
+        for r in deeds.values("kind")
+        .annotate(n=Count("id"), amount=Sum("amount"), people=Sum("people"))
+        .order_by()
+    }
+    for kind, label in DeedKind.choices:
+        row = by_kind.get(kind, {})
+        amount = Decimal(row.get("amount") or 0).quantize(CENT)
+        f.deeds.append((str(label), row.get("n", 0), amount, row.get("people") or 0))
+    f.donations = Decimal((by_kind.get(DeedKind.DONATION) or {}).get("amount") or 0).quantize(CENT)
+    f.problems = (by_kind.get(DeedKind.PROBLEM) or {}).get("n", 0)
+    chambers = list(chambers_for_user(user))
+    f.chambers = len(chambers)
+    orgs = party_orgs_for_user(user)
+    f.party_orgs = orgs.count()
+    f.party_members = orgs.aggregate(n=Sum("member_count"))["n"] or 0
+    kinds = dict(orgs.values_list("kind").annotate(n=Count("id")).order_by())
+    f.org_kinds = [(str(label), kinds.get(k, 0)) for k, label in PartyOrgKind.choices]
+    rows = register.build(chambers, today)
+    f.register = [(label, sum(1 for r in rows if r.status == key)) for key, label in register.LABELS.items()]
+    f.warnings = sum(1 for r in rows if r.warning)
+    candidates = candidates_for_user(user)
+    if year:
+        candidates = candidates.filter(election__planned_on__year=year)
+    counts = dict(candidates.values_list("status").annotate(n=Count("id")).order_by())
+    f.candidates = [(str(label), counts.get(k, 0)) for k, label in Candidate.Status.choices]
+    cards = cards_for_user(user).exclude(level="")
+    if year:
+        cards = cards.filter(round__period_end__year=year)
+    f.levels = [
+        (r["round__rubric__name"], r["level"], r["n"])
+        for r in cards.values("round__rubric__name", "level")
+        .annotate(n=Count("id"))
+        .order_by("round__rubric__name", "level")
+    ]
+    return f
+
+
+def export(request: HttpRequest, f: Figures, year: int | None) -> FileResponse:
+    sheets = [
+        Sheet(
+            "概况",
+            ("指标", "数值"),
+            [
+                ("疫情防控捐赠（元）", f.donations),
+                ("帮企解难（件）", f.problems),
+                ("商会", f.chambers),
+                ("党组织", f.party_orgs),
+                ("党员", f.party_members),
+                ("即将届满提醒", f.warnings),
+            ],
+        ),  # fmt: skip
+        Sheet("党建工作", ("类型", "次数", "金额（元）", "参与人数"), f.deeds),
+        Sheet("党组织类型", ("类型", "数量"), f.org_kinds),
+        Sheet("三同时", ("结论", "商会数"), f.register),
+        Sheet("换届候选人", ("状态", "人数"), f.candidates),
+        Sheet("评价等次", ("评价细则", "等次", "数量"), f.levels),
+    ]
+    response = xlsx_response(filename=f"党建统计{year or ''}", sheets=sheets, ascii_name="party-stats")
+    audit(
+        actor=request.user,
+        action=AuditAction.PARTY_EXPORT,
+        object_type="party.stats",
+        request=request,
+        detail={"year": year or ""},
+    )
+    return response
