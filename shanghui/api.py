@@ -17,7 +17,18 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from shanghui.apiv1 import cases, catalog, donations, me, mediation, messages, notifications, orgs, party
+from shanghui.apiv1 import (
+    activities,
+    cases,
+    catalog,
+    donations,
+    me,
+    mediation,
+    messages,
+    notifications,
+    orgs,
+    party,
+)
 from shanghui.apiv1.auth import SessionAuth, TokenAuth
 from shanghui.apiv1.errors import install as install_error_handlers
 from shanghui.apiv1.errors import json_error
@@ -152,3 +163,4 @@ api_v1.add_router("/notifications", notifications.router)
 api_v1.add_router("/mediation", mediation.router)
 api_v1.add_router("/", party.router)
 api_v1.add_router("/", donations.router)
+api_v1.add_router("/", activities.router)

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "shanghui.mediation",
     "shanghui.conversations",
     "shanghui.catalog",
+    "shanghui.activities",
     "shanghui.home",
     "shanghui.demo",
     "shanghui.open311",

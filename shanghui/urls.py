@@ -28,6 +28,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("donations/", include("shanghui.donations.urls")),
     path("give/", include("shanghui.donations.public_urls")),
     path("pairing/", include("shanghui.pairing.urls")),
+    path("activities/", include("shanghui.activities.urls")),
+    path("v/", include("shanghui.activities.volunteer_urls")),
     path("api/v1/", api_v1.urls),
     path("api/", api.urls),
     path("open311/v2/", include("shanghui.open311.urls")),

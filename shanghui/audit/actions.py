@@ -114,6 +114,14 @@ class AuditAction(models.TextChoices):
     PARTY_DOCUMENT_DOWNLOAD = "party.document.download", "下载候选人材料"
     SCORECARD_EVIDENCE_UPLOAD = "scorecard.evidence.upload", "上传评价佐证材料"
     SCORECARD_EVIDENCE_DOWNLOAD = "scorecard.evidence.download", "下载评价佐证材料"
+    # Activities and volunteer service
+    ACTIVITY_EXPORT = "activity.export", "导出活动"
+    ACTIVITY_SIGNUP_EXPORT = "activity.signup_export", "导出活动报名与出勤"
+    VOLUNTEER_EXPORT = "volunteer.export", "导出志愿者"
+    VOLUNTEER_HOURS_EXPORT = "volunteer.hours_export", "导出志愿服务时长（省级平台格式）"
+    ACTIVITY_STATS_EXPORT = "activity.stats_export", "导出活动统计"
+    VOLUNTEER_CERTIFICATE_ISSUE = "volunteer.certificate.issue", "出具志愿服务证明"
+    VOLUNTEER_CERTIFICATE_VOID = "volunteer.certificate.void", "作废志愿服务证明"
 
 
 def action_label(code: str) -> str:

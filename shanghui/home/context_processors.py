@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from shanghui.activities.access import can_use_staff_pages as can_use_activity_pages
 from shanghui.audit.access import can_view_audit_log
 from shanghui.catalog.access import can_read_catalogue
 from shanghui.donations.access import can_use_ledger
@@ -50,6 +51,8 @@ def nav_items(user: Any) -> list[NavItem]:
                 "mediation",
             )
         )
+    if can_use_activity_pages(user):
+        items.append(NavItem(_("活动与志愿服务"), reverse("activities:list"), "activities"))
     if can_read_catalogue(user):
         items.append(NavItem(_("事项目录"), reverse("catalog:item_list"), "catalog"))
     if can_use_party(user):

@@ -73,6 +73,7 @@ def cards_for(user: Any) -> list[Card]:
     if scope.has_role(Role.MEDIATOR, Role.CHAMBER_STAFF, Role.CHAMBER_ADMIN):
         # Committees are staffed from chambers: nobody else pays the committee look-up.
         cards += _mediation(user)
+    cards += _volunteering(user)
     cards += _my_organisations(user)
     if scope.has_role(Role.AGENT, Role.WINDOW_CLERK):
         cards.append(_colleagues(user))
@@ -150,6 +151,25 @@ def _case_queues(user: Any) -> list[Card]:
         )
     )
     return cards
+
+
+def _volunteering(user: Any) -> list[Card]:
+    """This year's volunteering of the user's scope (federation and chamber home pages): person-times,
+    distinct volunteers, approved hours, hours waiting for approval. Two aggregate queries."""
+    from shanghui.activities.access import ORGANISER_ROLES, can_use_staff_pages
+    from shanghui.activities.queries import year_figures
+
+    if not can_use_staff_pages(user) or not scope_for(user).has_role(*ORGANISER_ROLES, Role.AUDITOR):
+        return []
+    figures = year_figures(user)
+    stats, hours = reverse("activities:stats"), reverse("activities:hours")
+    return [
+        Card(_("志愿服务人次（本年）"), str(figures.person_times), url=stats,
+             note=_("参与志愿者 %(n)s 人") % {"n": figures.volunteers}, key="volunteer-person-times"),
+        Card(_("认定志愿服务时长（本年）"), str(figures.hours), url=stats, note=_("小时"), key="volunteer-hours"),
+        Card(_("待审核时长"), str(figures.pending), url=f"{hours}?state=pending",
+             note=_("活动结束后待组织者认定"), key="volunteer-pending"),
+    ]  # fmt: skip
 
 
 def _scope_counts(user: Any) -> list[Card]:

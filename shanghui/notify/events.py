@@ -28,6 +28,7 @@ EVENTS: dict[str, str] = {
     "case.message": "申请人发来新消息",
     "review.overdue": "审查超时提醒",
     "donation.pledge_due": "认捐分期即将到期",
+    "activity.notice": "志愿服务提醒（报名递补、活动取消等）",
 }
 
 # A robot's "send test message" is not a subscribable event.

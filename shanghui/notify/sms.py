@@ -36,6 +36,7 @@ TEMPLATES: dict[str, str] = {
     "case_update": "您的代办件{number}：{status}。查询码{query_code}，可在商会+查询进度。",
     "dispute_update": "您的纠纷调解{number}：{status}。请在商会+“我的纠纷”查看。",
     "staff_notice": "您有一条新的工作提醒：{title}。请登录商会+查看。",
+    "volunteer_notice": "志愿服务提醒：{text}。详情请登录商会+查看。",
 }
 # Aliyun refuses a notification template parameter longer than 35 characters (isv.PARAM_LENGTH_LIMIT).
 MAX_PARAM_CHARS = 35

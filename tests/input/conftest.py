@@ -98,6 +98,8 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:
                                          applicant_mobile=w.case.applicant_mobile)  # fmt: skip
 
     _party(w)
+    activities = _activities(w)
+
     w.token_row, _raw = create_token(actor=w.agent, user=w.agent, name="对接系统", scope=ApiToken.Scope.WRITE)
     w.membership = Membership.objects.filter(user=w.agent).first()
     w.sessions = _sessions(w)
@@ -110,6 +112,7 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:
         "owner_type": PROXY_CASE, "owner_id": w.case.pk, "seq": w.file_message.seq, "slot": 0,
         "fund_id": w.fund.pk, "gift_id": w.gift.pk, "pledge_id": w.pledge.pk, "disbursement_id": w.disbursement.pk,
         "statement_id": w.statement.pk, "pair_id": w.pair.pk,
+        **activities,
         **w.dispute_values,
         "chamber_id": w.chamber_a.pk, "election_id": w.election.pk, "candidate_id": w.candidate.pk,
         "chain_id": w.chain.pk, "attachment_id": w.attachment.pk, "notice_id": w.notice.pk, "objection_id": w.objection.pk,
@@ -123,6 +126,9 @@ def land(pw: SimpleNamespace, settings: Any) -> SimpleNamespace:
         "publicity:act": {"action": "finalise"}, "scorecards:card_act": {"action": "submit"},
         "party:org_edit": {"org_id": w.branch.pk}, "scorecards:history": {"org_id": w.chamber_a.pk},
         "donations:fund_act": {"action": "close"}, "donations:disbursement_act": {"action": "approve"},
+        "activities:act": {"action": "cancel"}, "volunteer:verify": {"token": w.certificate.token},
+        "activities:team_member": {"member_id": w.team_application.pk},
+        "activities:slot_quantity": {"activity_id": w.open_activity.pk},
     }  # fmt: skip
     # Pages that show nothing without a query (an htmx fragment, the citizen's application form).
     w.queries = {"orgs:role_options": {"organisation": w.point_a.pk}, "citizen:apply": {"item": w.item.pk}}
@@ -220,6 +226,56 @@ def _party(w: SimpleNamespace) -> None:
     )
     w.evidence = scorecards.add_evidence(card=w.card, actor=w.chamber_admin, upload=pdf_upload("挂牌.pdf"),
                                          indicator_id=w.card.scores.values_list("indicator_id", flat=True)[0])  # fmt: skip
+
+
+def _activities(w: SimpleNamespace) -> dict[str, Any]:
+    """An activity of the Shanghai chamber with a volunteer signed up, approved hours and a certificate."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from shanghui.activities import attendance, certificates, hours
+    from shanghui.activities import services as activities
+    from shanghui.activities.models import ActivityKind
+    from shanghui.activities.workflow import APPROVER, MACHINE, ORGANISER
+
+    start = timezone.now() + dt.timedelta(days=3)
+    activity = activities.create_activity(
+        actor=w.chamber_staff, organisation=w.chamber_a, kind=ActivityKind.objects.get(code="volunteer"),
+        title="社区志愿服务", starts_at=start, ends_at=start + dt.timedelta(hours=3), contact_name="王敏",
+        contact_phone="021-58881234", slots=[{"role": "引导员", "quantity": 3}],
+    )  # fmt: skip
+    for action, kind, actor in (
+        ("submit", ORGANISER, w.chamber_staff),
+        ("approve", APPROVER, w.chamber_admin),
+    ):
+        MACHINE.transition(pk=activity.pk, action=action, actor=actor, actor_kind=kind)
+    slot = activity.slots.get()
+    volunteer = activities.save_volunteer(mobile=w.case.applicant_mobile, name="志愿者甲")
+    signup = activities.sign_up(volunteer=volunteer, slot=slot)
+    attendance.mark(actor=w.chamber_staff, signup=signup, direction="in", at=start)
+    attendance.mark(actor=w.chamber_staff, signup=signup, direction="out", at=start + dt.timedelta(hours=2))
+    for action in ("start", "finish"):
+        MACHINE.transition(pk=activity.pk, action=action, actor=w.chamber_staff, actor_kind=ORGANISER)
+    record = signup.hours.get()
+    hours.decide(actor=w.chamber_staff, records=[record], approve=True)
+    w.certificate = certificates.issue(actor=w.chamber_staff, volunteer=volunteer, organisation=w.chamber_a,
+                                       period_start=record.served_on, period_end=record.served_on)  # fmt: skip
+    open_activity = activities.create_activity(
+        actor=w.chamber_staff, organisation=w.chamber_a, kind=ActivityKind.objects.get(code="volunteer"),
+        title="待报名的活动", starts_at=start + dt.timedelta(days=1), ends_at=start + dt.timedelta(days=1, hours=2),
+        contact_name="王敏", contact_phone="021-58881234", slots=[{"role": "引导员", "quantity": 3}],
+    )  # fmt: skip
+    w.open_activity = open_activity
+    team = activities.create_team(actor=w.chamber_admin, organisation=w.chamber_a, name="志愿服务队")
+    w.team_application = activities.join_team(volunteer=volunteer, team=team)
+    return {
+        "team_id": team.pk,
+        "decision": "approve",
+        "activity_id": activity.pk, "slot_id": open_activity.slots.get().pk, "signup_id": signup.pk, "op": "in",
+        "direction": "in", "volunteer_id": volunteer.pk, "certificate_id": w.certificate.pk, "record_id": record.pk,
+        "token": attendance.qr_token(activity, "in"),
+    }  # fmt: skip
 
 
 def _first_notification(w: SimpleNamespace) -> int:

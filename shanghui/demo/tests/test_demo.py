@@ -14,6 +14,7 @@ from django.db import transaction
 from django.shortcuts import resolve_url
 
 from shanghui.accounts.models import User
+from shanghui.activities import demo as activities_demo
 from shanghui.audit.models import AuditEntry
 from shanghui.audit.services import verify_chain
 from shanghui.demo.people import WELL_KNOWN
@@ -34,6 +35,8 @@ def _fewer_cases(monkeypatch: pytest.MonkeyPatch) -> None:
     # These tests are about organisations and logins: a small year of proxy cases keeps them fast
     # (shanghui/proxy/tests/test_demo.py loads the full 2,600).
     monkeypatch.setattr(proxy_demo, "CASES", 120)
+    # And a few activities per chamber (shanghui/activities/tests/test_demo.py loads the full year).
+    monkeypatch.setattr(activities_demo, "ACTIVITIES_PER_CHAMBER", 5)
 
 
 def run_demo(**options: Any) -> str:

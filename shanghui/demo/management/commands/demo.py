@@ -37,6 +37,7 @@ PARTS: list[tuple[str, str]] = [
         "捐赠与结对帮扶（疫情捐赠 6,560.86 万元、基层公益百万元以上、103 家企业结对四川 100 个村）",
         "shanghui.donations.demo.load",
     ),
+    ("活动与志愿服务（近一年各商会的活动，志愿服务 10,000+ 人次）", "shanghui.activities.demo.load"),
 ]
 
 
