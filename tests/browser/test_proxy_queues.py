@@ -156,3 +156,45 @@ def test_the_clerk_opens_on_acceptance_sees_the_overdue_in_red_and_confirms_a_re
     sms = OutboxMessage.objects.get(channel=ChannelKind.SMS, event="case.refuse")
     assert sms.params["reason"] == "户籍信息与本窗口辖区不符"
     assert errors == []
+
+
+def test_material_review_has_no_default_verdict_and_keeps_the_choice_after_an_error(
+    cases: Any, new_page: Any
+) -> None:
+    page = desktop(new_page, "agent", cases.password)
+    errors = watch_console(page)
+    page.goto(f"/cases/{cases.quiet.pk}/")
+    form = page.get_by_test_id("review-form").first
+    select = form.get_by_test_id("review-select")
+    expect(select).to_have_value("")
+    expect(select.locator("option:checked")).to_have_text("请选择审核结果")
+
+    # Needs correction without saying what: refused, the choice and the error stay by the material.
+    select.select_option("needs_correction")
+    form.get_by_test_id("review-submit").click()
+    error = page.get_by_test_id("review-error")
+    expect(error).to_contain_text("请写明需要怎样补正")
+    expect(page.get_by_test_id("review-select").first).to_have_value("needs_correction")
+    error.scroll_into_view_if_needed()
+    assert in_viewport(page, error)
+    page.get_by_test_id("review-note").first.fill("首页不清晰")
+    page.get_by_test_id("review-form").first.get_by_test_id("review-submit").click()
+    expect(page.get_by_test_id("material-review").first).to_have_text("需补正")
+    assert errors == []
+
+
+def test_completion_offers_only_the_items_delivery_methods(cases: Any, new_page: Any) -> None:
+    case = pw_accept(cases, cases.fresh)
+    version = case.item_version
+    version.snapshot = {**version.snapshot, "delivery_methods": ["pickup", "electronic"]}
+    version.save(update_fields=["snapshot"])
+    page = desktop(new_page, "clerk", cases.password)
+    page.goto(f"/cases/{case.pk}/")
+    options = page.get_by_test_id("action-form-complete").locator("select[name=delivery_method] option")
+    expect(options).to_have_text(["请选择", "代办点自取", "电子证照"])
+
+
+def pw_accept(pw: Any, case: Case) -> Case:
+    from shanghui.proxy.workflow import CLERK
+
+    return pw.act(case, "accept", CLERK, acceptance_number="KC-1")
