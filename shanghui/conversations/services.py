@@ -19,7 +19,8 @@ from channels.layers import get_channel_layer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -161,6 +162,31 @@ def unread_count(conversation: Conversation, viewer: Viewer, access: Access) -> 
     else:
         unread = unread.exclude(author=viewer.user)
     return unread.count()
+
+
+def unread_counts(
+    owner_type: str, owner_ids: list[int], user: Any, *, internal: bool = True
+) -> dict[int, int]:
+    """`unread_count` for a staff member over many records at once (a list page's badges), in one
+    query: {owner id: messages from others after the user's last read}, records without unread messages
+    left out. The caller has already limited `owner_ids` to records the user may read; `internal` says
+    whether they read internal notes (every staff reader of a proxy case does)."""
+    if not owner_ids:
+        return {}
+    seen = Participant.objects.filter(conversation=OuterRef("conversation_id"), user=user).values(
+        "last_read_seq"
+    )[:1]
+    messages = (
+        Message.objects.filter(conversation__owner_type=owner_type, conversation__owner_id__in=owner_ids)
+        .exclude(kind=Message.Kind.SYSTEM)
+        .exclude(author=user)
+        .annotate(seen=Coalesce(Subquery(seen), Value(0)))
+        .filter(seq__gt=F("seen"))
+    )
+    if not internal:
+        messages = messages.filter(internal=False)
+    rows = messages.order_by().values("conversation__owner_id").annotate(n=Count("pk"))
+    return {row["conversation__owner_id"]: row["n"] for row in rows}
 
 
 def participants(conversation: Conversation) -> list[dict[str, Any]]:

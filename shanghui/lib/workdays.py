@@ -81,3 +81,19 @@ def working_days_between(calendar: WorkCalendar, start: dt.date, end: dt.date) -
         if calendar.is_working_day(day):
             count += 1
     return count
+
+
+def working_time_between(calendar: WorkCalendar, start: dt.datetime, end: dt.datetime) -> float:
+    """The working time from `start` to `end`, in working days (Beijing days; the part of a working
+    day inside the span counts as a fraction of it): 0 when end <= start."""
+    if end <= start:
+        return 0.0
+    total = dt.timedelta(0)
+    day = local_date(start)
+    last = local_date(end)
+    while day <= last:
+        if calendar.is_working_day(day):
+            day_start = dt.datetime.combine(day, dt.time.min, tzinfo=BEIJING)
+            total += min(end, day_start + dt.timedelta(days=1)) - max(start, day_start)
+        day += dt.timedelta(days=1)
+    return total / dt.timedelta(days=1)

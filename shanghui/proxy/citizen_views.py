@@ -42,6 +42,7 @@ from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
 from shanghui.proxy import otp, receipt, services
 from shanghui.proxy.access import case_by_query_code, cases_for_citizen, get_case_for_citizen
 from shanghui.proxy.citizen_forms import ApplyForm, CodeForm, MobileForm, RatingForm, TrackForm
+from shanghui.proxy.display import status_colour
 from shanghui.proxy.downloads import material_response
 from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Status
@@ -70,12 +71,6 @@ TIMELINE_ACTIONS = frozenset({"create", "rate", *TRANSITIONS})
 CITIZEN_WORDING = {"create": "填写申请"}
 # Notes worth showing to the applicant: the reasons they are owed; other notes may be staff remarks.
 REASON_ACTIONS = frozenset({"refuse", "suspend", "terminate"})
-STATUS_COLOURS = {
-    Status.DRAFT: "secondary", Status.SUBMITTED: "primary", Status.NEEDS_CORRECTION: "warning",
-    Status.FORWARDED: "info", Status.ACCEPTED: "primary", Status.SUSPENDED: "warning", Status.REFUSED: "danger",
-    Status.COMPLETED: "success", Status.DELIVERED: "success", Status.CLOSED: "dark", Status.WITHDRAWN: "secondary",
-    Status.TERMINATED: "danger",
-}  # fmt: skip
 RATEABLE = {Status.DELIVERED, Status.CLOSED, Status.REFUSED}
 
 
@@ -185,7 +180,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         .select_related("item_version", "proxy_point__parent")
         .order_by("-created_at")
     )
-    rows = [(case, STATUS_COLOURS.get(Status(case.status), "secondary")) for case in cases]
+    rows = [(case, status_colour(case.status)) for case in cases]
     return render(
         request,
         "proxy/citizen/case_list.html",
@@ -394,7 +389,7 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "item_name": snapshot.get("name", ""),
         "department_name": snapshot.get("department_name", ""),
         "limit": limit_label(snapshot),
-        "colour": STATUS_COLOURS.get(Status(case.status), "secondary"),
+        "colour": status_colour(case.status),
         "clocks": clocks(case),
         "slots": material_slots(case, extra.pop("upload_errors", {})),
         "can_upload": case.status in services.UPLOAD_STATUSES,
@@ -545,7 +540,7 @@ def track(request: HttpRequest) -> HttpResponse:
                     case=case, item_name=snapshot.get("name", ""),
                     department_name=snapshot.get("department_name", "") or case.department.name,
                     point_name=f"{chamber.name if chamber else ''} · {case.proxy_point.name}",
-                    colour=STATUS_COLOURS.get(Status(case.status), "secondary"),
+                    colour=status_colour(case.status),
                     events=timeline(case.events.all(), public=True),
                 )  # fmt: skip
     response = render(request, "proxy/citizen/track.html", context, status=status)

@@ -12,6 +12,20 @@ from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, FollowUp, Statu
 from shanghui.proxy.services import FOLLOW_UP_MOVES
 from shanghui.proxy.workflow import ACTOR_LABELS, MACHINE
 
+# A status's colour by its meaning, the same on staff and citizen pages (Bootstrap colours, read through
+# the `status_colour` filter of proxy_display): waiting on staff blue, waiting on the applicant or
+# stopped amber, at the window light blue, done green, refused or ended red, grey for neither.
+STATUS_COLOURS = {
+    Status.DRAFT: "secondary", Status.SUBMITTED: "primary", Status.NEEDS_CORRECTION: "warning",
+    Status.FORWARDED: "info", Status.ACCEPTED: "primary", Status.SUSPENDED: "warning", Status.REFUSED: "danger",
+    Status.COMPLETED: "success", Status.DELIVERED: "success", Status.CLOSED: "dark", Status.WITHDRAWN: "secondary",
+    Status.TERMINATED: "danger",
+}  # fmt: skip
+
+
+def status_colour(status: str) -> str:
+    return STATUS_COLOURS.get(Status(status), "secondary") if status in Status.values else "secondary"
+
 
 @dataclass
 class Slot:

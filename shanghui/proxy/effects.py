@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from shanghui.catalog.models import Delivery, ServiceItem
 from shanghui.notify.services import notify_mobile, notify_users, schedule_delivery
+from shanghui.notify.sms import MAX_PARAM_CHARS
 from shanghui.orgs.models import Organisation, OrgKind, Role
 from shanghui.proxy.clocks import CLOCKS, acceptance_period, processing_period, review_period, staff_of
 from shanghui.proxy.models import Case, CaseEvent, Clock, Result, Status
@@ -112,6 +113,12 @@ def _terminate(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str
     return ["termination_reason", *CLOCKS.clear_pause(case), "closed_at"]
 
 
+def delivery_methods(case: Case) -> list[str]:
+    """The delivery methods the case's item allows (its pinned version), every method when it names none."""
+    offered = [m for m in case.item_version.snapshot.get("delivery_methods") or [] if m in Delivery.values]
+    return offered or list(Delivery.values)
+
+
 def _complete(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]:
     result = params["result"]
     if result not in Result.values:
@@ -119,6 +126,8 @@ def _complete(case: Case, params: dict[str, Any], now: dt.datetime) -> list[str]
     method = params["delivery_method"]
     if method not in Delivery.values:
         raise TransitionError({"delivery_method": "请选择送达方式"})
+    if method not in delivery_methods(case):
+        raise TransitionError({"delivery_method": "该事项不提供这种送达方式，请选择事项允许的送达方式"})
     tracking = str(params.get("tracking_number") or "").strip()
     if method == Delivery.POST and not tracking:
         raise TransitionError({"tracking_number": "邮寄送达请填写寄递单号"})
@@ -201,20 +210,32 @@ SMS_APPLICANT = {"submit", "request_correction", "window_correction", "forward",
                  "resume", "terminate", "complete"}  # fmt: skip
 
 
+# Actions whose reason (the event's note) the citizen is owed, in the group and by SMS.
+REASON_ACTIONS = frozenset({"refuse", "suspend", "terminate"})
+
+
+def sms_param(text: str) -> str:
+    """A text as one SMS template parameter: on one line, cut to what the provider accepts."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_PARAM_CHARS else text[: MAX_PARAM_CHARS - 1] + "…"
+
+
 def after(case: Case, spec: Transition, event: CaseEvent, before: Any = None) -> None:
     from shanghui.conversations.services import post_system
     from shanghui.proxy import tasks
     from shanghui.proxy.owner import PROXY_CASE
     from shanghui.proxy.workflow import ACTOR_LABELS
 
-    # The case's conversation (代办群) shows every status change, in order, as a system message.
+    # The case's conversation (代办群) shows every status change, in order, as a system message; a
+    # refusal, suspension or termination with its reason (the event's note), as the citizen's SMS does.
+    reason = event.note.strip() if spec.action in REASON_ACTIONS else ""
     post_system(
         owner_type=PROXY_CASE,
         owner_id=case.pk,
         ref=f"event:{event.pk}",
         body="\n".join(
             [f"{ACTOR_LABELS.get(event.actor_kind, '')}{spec.label}，办件状态：{case.get_status_display()}",
-             *describe_event_data(event.data)]
+             *([f"原因：{reason}"] if reason else []), *describe_event_data(event.data)]
         ),
     )  # fmt: skip
 
@@ -241,11 +262,12 @@ def after(case: Case, spec: Transition, event: CaseEvent, before: Any = None) ->
             mobile=case.applicant_mobile,
             event=f"case.{spec.action}",
             key=key,
-            template="case_update",
+            template="case_reason" if reason else "case_update",
             params={
                 "number": case.number,
                 "status": case.get_status_display(),
                 "query_code": case.query_code,
+                **({"reason": sms_param(reason)} if reason else {}),
             },
             title=title,
             subject=f"proxy.case:{case.pk}",

@@ -15,6 +15,7 @@ from django.db.models import Q, QuerySet
 from shanghui.catalog.models import Delivery
 from shanghui.lib.bounds import DayField
 from shanghui.orgs.models import FederationLevel, Organisation, OrgKind
+from shanghui.proxy.effects import delivery_methods
 from shanghui.proxy.models import Case, CaseMaterial, Result, Status
 from shanghui.proxy.queries import CaseFilter
 from shanghui.ui.forms import BootstrapForm, FilterForm, IdNumberField, MobileField
@@ -78,7 +79,12 @@ class CaseFilterForm(FilterForm):
             ("point", OrgKind.PROXY_POINT, "全部代办点"),
             ("window", OrgKind.WINDOW, "全部窗口"),
         ):
-            self.fields[name].choices = [("", empty), *groups.get(kind, [])]  # type: ignore[attr-defined]
+            choices = groups.get(kind, [])
+            self.fields[name].choices = [("", empty), *choices]  # type: ignore[attr-defined]
+            if len(choices) == 1:
+                # One possible value (an agent's own point, a clerk's window): the filter would change
+                # nothing, so it is not shown (a value in the address still applies).
+                self.fields[name].widget = forms.HiddenInput()
         self.fields["q"].widget.attrs["placeholder"] = "办件编号、申请人姓名或手机尾号4位"
         self.fields["item"].widget.attrs["placeholder"] = "事项名称"
         self.fields["overdue"].widget.attrs["data-autosubmit"] = ""
@@ -322,6 +328,7 @@ class ReasonForm(ActionForm):
 class RefuseForm(ReasonForm):
     reason_label = "不予受理的理由"
     danger = True
+    confirm = "确定不予受理该办件吗？此操作不能撤销，理由将以短信告知申请人。"
 
 
 class SuspendForm(ReasonForm):
@@ -331,7 +338,7 @@ class SuspendForm(ReasonForm):
 class TerminateForm(ReasonForm):
     reason_label = "终止原因"
     danger = True
-    confirm = "确定终止办理该办件吗？终止后不能恢复。"
+    confirm = "确定终止办理该办件吗？终止后不能恢复，原因将以短信告知申请人。"
 
 
 class WithdrawForm(ActionForm):
@@ -351,7 +358,10 @@ class CompleteForm(ActionForm):
     delivery_method = forms.ChoiceField(
         label="送达方式",
         choices=[("", "请选择"), *Delivery.choices],
-        error_messages={"required": "请选择送达方式"},
+        error_messages={
+            "required": "请选择送达方式",
+            "invalid_choice": "该事项不提供这种送达方式，请选择事项允许的送达方式",
+        },
     )
     tracking_number = forms.CharField(
         label="寄递单号", required=False, max_length=40, help_text="邮寄送达时必填"
@@ -363,8 +373,14 @@ class CompleteForm(ActionForm):
     param_fields = ("result", "result_note", "delivery_method", "tracking_number")
 
     def setup(self) -> None:
-        offered = self.case.item_version.snapshot.get("delivery_methods") or []
-        if len(offered) == 1 and offered[0] in Delivery.values:
+        # Only what the item allows (delivery_methods of the pinned version); one is chosen already.
+        offered = delivery_methods(self.case)
+        labels = dict(Delivery.choices)
+        self.fields["delivery_method"].choices = [  # type: ignore[attr-defined]
+            *([] if len(offered) == 1 else [("", "请选择")]),
+            *((m, labels[m]) for m in offered),
+        ]
+        if len(offered) == 1:
             self.initial.setdefault("delivery_method", offered[0])
 
     def style_widgets(self) -> None:

@@ -167,6 +167,15 @@ def queues_for(user: Any, now: dt.datetime | None = None) -> list[Queue]:
     return queues
 
 
+TODO_QUEUES = ("review", "incoming")  # 待预审 for agents, 待受理 for clerks
+
+
+def todo_queue(queues: list[Queue]) -> Queue:
+    """The queue the case list opens on: the person's to-do (an agent's 待预审, a clerk's 待受理),
+    全部 for supervisors."""
+    return next((q for key in TODO_QUEUES for q in queues if q.key == key), queues[0])
+
+
 def queue_counts(
     cases: QuerySet[Case], queues: list[Queue], by_status: dict[str, int] | None = None
 ) -> dict[str, int]:

@@ -32,8 +32,10 @@ from typing import Any
 from django.db.models import Case as When_
 from django.db.models import F, IntegerField, Q, Value, When
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from shanghui.lib.workdays import add_calendar_days, add_working_days
+from shanghui.lib.workdays import add_calendar_days, add_working_days, working_time_between
 
 WORKING_DAYS, CALENDAR_DAYS = "working", "calendar"
 
@@ -180,6 +182,28 @@ class Clocks:
             return "即将超期", "warning"
         return "计时中", "primary"
 
+    def time_left(self, record: Any, now: dt.datetime) -> tuple[str, str]:
+        """(what is left of the running clock, colour) for lists: "剩 1.5 个工作日" (warning colour when
+        due soon), "已超期 2 个工作日" in red; ("", "") when no clock runs. Working days on the calendar,
+        whatever the clock's unit: the time staff have to act."""
+        from shanghui.workdays import calendar
+
+        label, css = self.running_state(record, now)
+        _name, _started, due = self.running(record)
+        if not label or due is None:
+            return "", ""
+        if due < now:
+            late = round(working_time_between(calendar.current(), due, now), 1)
+            if not late:
+                return str(_("已超期")), css
+            return ngettext("已超期 %(days)s 个工作日", "已超期 %(days)s 个工作日", _plural(late)) % {
+                "days": f"{late:g}"
+            }, css
+        left = round(working_time_between(calendar.current(), now, due), 1)
+        return ngettext("剩 %(days)s 个工作日", "剩 %(days)s 个工作日", _plural(left)) % {
+            "days": f"{left:g}"
+        }, css
+
     def states(self, record: Any, now: dt.datetime) -> list[ClockState]:
         """Every clock of the record as the record page shows it."""
         running, _s, _d = self.running(record)
@@ -250,6 +274,11 @@ class Clocks:
             default=Value(2),
             output_field=IntegerField(),
         )
+
+
+def _plural(days: float) -> int:
+    """The count ngettext chooses by: 1 only for exactly one day (English: "1 working day", "1.5 working days")."""
+    return 1 if days == 1 else 2
 
 
 def outcome_of(ended: dt.datetime | None, due: dt.datetime | None) -> str:

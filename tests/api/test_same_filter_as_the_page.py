@@ -69,11 +69,19 @@ ORG_FILTERS = ("department", "chamber", "point", "window")
 
 def _offered(client: Client) -> dict[str, set[str]]:
     """The organisations each filter of the page offers."""
-    html = client.get(reverse("proxy:list")).content.decode()
+    response = client.get(reverse("proxy:list"))
+    html = response.content.decode()
     offered = {}
     for name in ORG_FILTERS:
         select = re.search(rf'<select name="{name}".*?</select>', html, re.S)
-        assert select, name
+        if select is None:
+            # A filter with one possible value is not shown (issue 13, item 9): its one value is the
+            # form's, still applied when given in the address.
+            assert f'type="hidden" name="{name}"' in html, name
+            choices = response.context["form"].fields[name].choices
+            assert len([v for v, _label in choices if v]) == 1, name
+            offered[name] = {str(v) for v, _label in choices if v}
+            continue
         offered[name] = set(re.findall(r'<option value="(\d+)"', select.group(0)))
     return offered
 

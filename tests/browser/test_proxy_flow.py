@@ -184,6 +184,8 @@ def test_a_second_case_is_refused_by_the_window(pw, new_page):
 
     clerk = new_page()
     login(clerk, "clerk", pw.password)
+    # 不予受理 cannot be undone: the page asks first (issue 13, item 11).
+    clerk.once("dialog", lambda dialog: dialog.accept())
     staff_acts(clerk, case, "refuse", {"textarea[name=reason]": "户籍信息与本窗口辖区不符"})
     expect(clerk.get_by_test_id("case-status")).to_have_text("不予受理")
 

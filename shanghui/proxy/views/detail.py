@@ -38,7 +38,7 @@ def _detail_context(
     bound: ActionForm | None = None,
     conflict: str = "",
     upload_error: tuple[int | None, str] | None = None,
-    review_error: tuple[int, str] | None = None,
+    review_error: tuple[int, str, str, str] | None = None,
     id_number: str = "",
 ) -> dict[str, Any]:
     user = _user(request)
@@ -72,6 +72,8 @@ def _detail_context(
         "can_download": can_open_case_files(user, case),
         "review_error": review_error,
         "review_choices": ReviewForm.base_fields["review"].choices,  # type: ignore[attr-defined]
+        # No verdict is chosen for a material nobody reviewed yet: approving takes a choice.
+        "review_values": [value for value, _label in ReviewForm.base_fields["review"].choices],  # type: ignore[attr-defined]
         "upload_error": upload_error,
         "max_upload_mb": UploadForm.max_mb,
         "actions": actions,

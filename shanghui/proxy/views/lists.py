@@ -14,10 +14,12 @@ from django.utils import timezone
 
 from shanghui.accounts.access import staff_user as _user
 from shanghui.audit.actions import AuditAction
+from shanghui.conversations.services import unread_counts
 from shanghui.proxy import queries
 from shanghui.proxy.access import cases_for_user, intake_points
 from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.forms import CaseFilterForm
+from shanghui.proxy.owner import PROXY_CASE
 from shanghui.proxy.views.common import require_case_pages
 from shanghui.ui.listing import Export, Listing
 
@@ -31,7 +33,6 @@ def case_list(request: HttpRequest) -> HttpResponseBase:
     now = timezone.now()
     scope = cases_for_user(user)
     queues = queries.queues_for(user, now)
-    current = next((q for q in queues if q.key == request.GET.get("queue")), queues[0])
     # A supervisor's scope can hold a million cases: its summaries name the organisations for the
     # filters and count the largest queues, so that only the cases shown are read.
     summary = queries.summary_for(user)
@@ -39,18 +40,25 @@ def case_list(request: HttpRequest) -> HttpResponseBase:
         request.GET, cases=scope, named=None if summary is None else summary.organisations()
     )
     listing = Listing(request, form, ignore=["queue"])
+    # No queue chosen: the person's to-do (待预审, 待受理) — unless they searched, which looks at all.
+    default = queues[0] if listing.filtered else queries.todo_queue(queues)
+    current = next((q for q in queues if q.key == request.GET.get("queue")), default)
     cases = form.apply(scope.filter(current.q), now)
     if listing.exporting:
-        detail = {"queue": request.GET.get("queue", "all")}
+        detail = {"queue": current.key}
         return listing.export(CASE_EXPORT, _case_export_rows(cases, now), detail=detail)
     counts = queries.queue_counts(scope, queues, None if summary is None else summary.statuses)
     cases = cases.select_related("item", "proxy_point", "proxy_point__parent", "department", "window")
     page = listing.page(
         cases.order_by("-created_at", "-pk"), count=None if listing.filtered else counts[current.key]
     )
+    # The unread badges: messages of each case's conversation the viewer has not read, in one query.
+    unread = unread_counts(PROXY_CASE, [case.pk for case in page.object_list], user)
+    for case in page.object_list:
+        case.unread = unread.get(case.pk, 0)
     context = listing.context(
         page,
-        rows=[(case, *CLOCKS.running_state(case, now)) for case in page.object_list],
+        rows=[(case, *CLOCKS.time_left(case, now)) for case in page.object_list],
         queues=[(q, counts.get(q.key, 0)) for q in queues],
         queue=current,
         can_create=intake_points(user).exists(),

@@ -55,5 +55,7 @@ def material_review(request: HttpRequest, case_id: int, material_id: int) -> Htt
         return conflict(request, exc.record, exc.message, "review")
     except actions.Refused as exc:
         error = "；".join(m for messages in exc.fields.values() for m in messages)
-        return show_case(request, exc.case, review_error=(material_id, error))
+        # The page again with what the agent chose and wrote, the reason under that material.
+        chosen = (request.POST.get("review", ""), request.POST.get("note", ""))
+        return show_case(request, exc.case, review_error=(material_id, error, *chosen))
     return back_to_case(request, material.case_id, "materials")
