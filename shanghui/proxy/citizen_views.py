@@ -28,6 +28,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -115,6 +116,31 @@ def _safe_next(request: HttpRequest, value: str) -> str:
 # --- Log in with a one-time code -----------------------------------------------------------------
 
 
+# The code step survives a reload and a trip to the SMS app: the session remembers the number a code
+# was sent to and when (never the code). Coming back to /my/login/ while that code is valid shows the
+# code field with what is left of the one-minute wait; asking again within the minute shows the same
+# step instead of the provider's "too often" refusal (no second SMS is sent).
+PENDING_KEY = "citizen_code_pending"
+RESEND_SECONDS = 60
+
+
+def _pending(request: HttpRequest) -> tuple[str, int] | None:
+    """(mobile, seconds before a new code may be sent) of the code this session asked for, while that
+    code is still valid; else None (and a stale mark is dropped)."""
+    mark = request.session.get(PENDING_KEY)
+    now = timezone.now().timestamp()
+    if not isinstance(mark, dict) or not isinstance(mark.get("sent"), int) or mark.get("until", 0) <= now:
+        request.session.pop(PENDING_KEY, None)
+        return None
+    return str(mark.get("mobile", "")), max(0, int(mark["sent"] + RESEND_SECONDS - now + 0.999))
+
+
+def _code_step(request: HttpRequest, context: dict[str, Any], mobile: str, wait: int) -> HttpResponse:
+    context.update(form=CodeForm(initial={"mobile": mobile}), mobile=mobile, masked=mask_mobile(mobile),
+                   step="code", wait=wait)  # fmt: skip
+    return render(request, "proxy/citizen/login.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     """Step 1: the mobile number (a code is sent). Step 2: the code. `next` is carried through."""
@@ -127,6 +153,10 @@ def login(request: HttpRequest) -> HttpResponse:
         return _send_step(request, context)
     if citizen.verified_mobile(request) and next_url:
         return HttpResponseRedirect(_safe_next(request, next_url))
+    if "change" in request.GET:  # 换一个手机号
+        request.session.pop(PENDING_KEY, None)
+    elif pending := _pending(request):
+        return _code_step(request, context, *pending)
     context.update(form=MobileForm(), step="mobile")
     return render(request, "proxy/citizen/login.html", context)
 
@@ -136,15 +166,22 @@ def _send_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     if form.is_valid():
         try:
             mobile = otp.clean_mobile(form.cleaned_data["mobile"])
+            pending = _pending(request)
+            if pending and pending[0] == mobile and pending[1] > 0:
+                # Sent to this number a moment ago (a reload, a double tap): the same code still works.
+                return _code_step(request, context, mobile, pending[1])
             if _over_limit(request, "otp", CODE_REQUESTS_PER_HOUR, 3600):
                 raise otp.OtpError("获取验证码过于频繁，请稍后再试", field="mobile")
-            otp.request_code(mobile)
+            expires = otp.request_code(mobile)
         except otp.OtpError as exc:
             form.add_error("mobile", exc.message)
         else:
-            code_form = CodeForm(initial={"mobile": mobile})
-            context.update(form=code_form, mobile=mobile, masked=mask_mobile(mobile), step="code", wait=60)
-            return render(request, "proxy/citizen/login.html", context)
+            request.session[PENDING_KEY] = {
+                "mobile": mobile,
+                "sent": int(timezone.now().timestamp()),
+                "until": int(expires.timestamp()),
+            }
+            return _code_step(request, context, mobile, RESEND_SECONDS)
     context.update(form=form, step="mobile")
     return render(request, "proxy/citizen/login.html", context, status=422)
 
@@ -158,12 +195,15 @@ def _verify_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
         except otp.OtpError as exc:
             form.add_error("code", exc.message)
         else:
+            request.session.pop(PENDING_KEY, None)
             citizen.sign_in(request, mobile)
             record(actor=None, action=AuditAction.CITIZEN_LOGIN, object_type="mobile",
                    object_repr=mask_mobile(mobile), request=request)  # fmt: skip
             return HttpResponseRedirect(_safe_next(request, context["next"]))
     mobile = str(form.data.get("mobile", ""))
-    context.update(form=form, mobile=mobile, masked=mask_mobile(mobile), step="code")
+    pending = _pending(request)
+    wait = pending[1] if pending and pending[0] == mobile else 0
+    context.update(form=form, mobile=mobile, masked=mask_mobile(mobile), step="code", wait=wait)
     return render(request, "proxy/citizen/login.html", context, status=422)
 
 
@@ -296,6 +336,11 @@ class Slot:
     current: list[CaseMaterial] = field(default_factory=list)
     error: str = ""
 
+    @property
+    def key(self) -> str:
+        """Where an upload's answer is shown (`feedback_at`): the slot the file was chosen in."""
+        return f"slot:{'extra' if self.index is None else self.index}"
+
 
 def material_slots(case: Case, errors: dict[str, str]) -> list[Slot]:
     """One slot per material of the pinned version, then the extra files."""
@@ -419,14 +464,17 @@ def _citizen_case(request: HttpRequest, case_id: int) -> Case:
 
 
 def _answer(request: HttpRequest, case: Case, *, status: int = 200, notice: str = "", error: str = "",
-            **extra: Any) -> HttpResponse:  # fmt: skip
-    """The case body for htmx; for a plain form post, the full page (errors) or a redirect (success)."""
+            at: str = "top", **extra: Any) -> HttpResponse:  # fmt: skip
+    """The case body for htmx; for a plain form post, the full page (errors) or a redirect (success).
+    `at` is where the notice or error is shown: in the card where the person acted ("actions",
+    "rating", a slot's key "slot:0" / "slot:extra"; templates/ui/_feedback.html), scrolled to and
+    focused by static/js/app.js."""
     if status == 200 and not request.htmx:  # type: ignore[attr-defined]
         if notice:
             messages.success(request, notice)
         return redirect("citizen:case", case_id=case.pk)
     template = "proxy/citizen/_case_body.html" if request.htmx else "proxy/citizen/case.html"  # type: ignore[attr-defined]
-    context = _case_context(request, case, notice=notice, error=error, **extra)
+    context = _case_context(request, case, notice=notice, error=error, feedback_at=at, **extra)
     return render(request, template, context, status=status)
 
 
@@ -449,9 +497,9 @@ def upload(request: HttpRequest, case_id: int, slot: int | None = None) -> HttpR
         services.add_material(case=case, actor=None, upload=file, slot=slot)
     except ValidationError as exc:
         message = "；".join(exc.messages)
-        return _answer(request, case, status=422, upload_errors={key: message})
+        return _answer(request, case, status=422, upload_errors={key: message}, at=f"slot:{key}")
     case.refresh_from_db()
-    return _answer(request, case, notice=f"已上传：{file.name}")
+    return _answer(request, case, notice=f"已上传：{file.name}", at=f"slot:{key}")
 
 
 @require_POST
@@ -466,22 +514,24 @@ def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
         and case.status == expected
         and (missing := services.missing_required(case))
     ):
-        return _answer(request, case, status=422, error="还缺少必需的材料：" + "、".join(missing))
+        return _answer(
+            request, case, status=422, error="还缺少必需的材料：" + "、".join(missing), at="actions"
+        )
     try:
         case = run_transition(
             case_id=case.pk, action=action, actor=None, actor_kind=APPLICANT, expected_status=expected
         )
     except Conflict as exc:
         case = _citizen_case(request, case_id)
-        return _answer(request, case, status=409, error=exc.message)
+        return _answer(request, case, status=409, error=exc.message, at="actions")
     except TransitionError as exc:
-        return _answer(request, case, status=422, error="；".join(exc.messages))
+        return _answer(request, case, status=422, error="；".join(exc.messages), at="actions")
     case = _citizen_case(request, case_id)
     notices = {
         "submit": "申请已提交，代办员将尽快预审。", "resubmit": "补正材料已提交。",
         "withdraw": "申请已撤回。", "deliver": "已确认收到办理结果，欢迎评价本次服务。",
     }  # fmt: skip
-    return _answer(request, case, notice=notices[action])
+    return _answer(request, case, notice=notices[action], at="actions")
 
 
 @require_POST
@@ -490,14 +540,16 @@ def rate(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _citizen_case(request, case_id)
     form = RatingForm(request.POST)
     if not form.is_valid():
-        return _answer(request, case, status=422, error="请选择评价等级", rating_form=form)
+        return _answer(request, case, status=422, error="请选择评价等级", rating_form=form, at="rating")
     try:
         services.rate_case(
             case=case, actor=None, level=form.cleaned_data["level"], comment=form.cleaned_data["comment"]
         )
     except ValidationError as exc:
-        return _answer(request, case, status=409, error="；".join(exc.messages), rating_form=form)
-    return _answer(request, case, notice="感谢您的评价！")
+        return _answer(
+            request, case, status=409, error="；".join(exc.messages), rating_form=form, at="rating"
+        )
+    return _answer(request, case, notice="感谢您的评价！", at="rating")
 
 
 @require_GET

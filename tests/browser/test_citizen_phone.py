@@ -1,0 +1,134 @@
+"""The citizen's journey on a 390×844 phone, judged by what is on the screen (in the viewport), not
+only in the page: the code step survives a reload, feedback appears where the person acted, messages
+carry the substance, the guide keeps 申请代办 at hand (issue 13, items 1, 3, 4 and 7)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import expect
+
+from shanghui.notify.sms import ConsoleSmsBackend
+from shanghui.proxy.models import Case
+from shanghui.proxy.tests import conftest as proxy_fixtures
+from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
+from tests.browser.test_proxy_flow import citizen_applies, citizen_uploads, pdf
+
+pw = proxy_fixtures.pw
+
+MOBILE = "13800001234"
+
+
+@pytest.fixture(autouse=True)
+def _clean_state() -> Any:
+    from django.core.cache import cache
+
+    cache.clear()
+    ConsoleSmsBackend.outbox.clear()
+    yield
+    ConsoleSmsBackend.outbox.clear()
+
+
+def test_the_code_step_survives_a_reload(new_page: Any, db: None) -> None:
+    page = new_page(phone=True)
+    page.goto("/my/login/?next=/my/")
+    page.fill("#id_mobile", MOBILE)
+    page.get_by_test_id("send-code").click()
+    expect(page.get_by_test_id("code-sent")).to_contain_text("138****1234")
+    # The person leaves to read the SMS and the browser reloads the page when they come back.
+    page.reload()
+    expect(page.locator("#id_code")).to_be_in_viewport()
+    expect(page.locator("#id_code")).to_be_focused()
+    expect(page.get_by_test_id("code-sent")).to_be_in_viewport()
+    resend = page.get_by_test_id("resend")
+    expect(resend).to_be_disabled()
+    expect(resend).to_have_text(re.compile(r"（\d+秒）"))
+    expect(page.get_by_text("过于频繁")).to_have_count(0)
+    assert len(ConsoleSmsBackend.outbox) == 1
+    # Or they open the login page afresh: the same step.
+    page.goto("/my/login/?next=/my/")
+    expect(page.locator("#id_code")).to_be_in_viewport()
+    page.fill("#id_code", ConsoleSmsBackend.outbox[-1]["params"]["code"])
+    page.get_by_test_id("verify").click()
+    page.wait_for_url("**/my/")
+
+
+def citizen_login(page: Any, next_url: str) -> None:
+    page.goto(f"/my/login/?{urlencode({'next': next_url})}")
+    page.fill("#id_mobile", MOBILE)
+    page.get_by_test_id("send-code").click()
+    page.fill("#id_code", ConsoleSmsBackend.outbox[-1]["params"]["code"])
+    page.get_by_test_id("verify").click()
+    page.wait_for_url(f"**{next_url}")
+
+
+def completed(pw: Any) -> Case:
+    case = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
+    case = pw.act(case, "accept", CLERK, acceptance_number="KC-2")
+    return pw.act(case, "complete", CLERK, result="granted", delivery_method="post", tracking_number="EMS1")
+
+
+def test_the_error_summary_links_to_fields_and_answers_appear_where_the_person_acted(pw, new_page):
+    page = new_page(phone=True)
+    citizen_login(page, f"/my/apply/?item={pw.item.pk}")
+    # An empty application: the summary is on the screen, has the focus and links to each field.
+    page.get_by_test_id("apply-submit").click()
+    summary = page.get_by_test_id("form-errors")
+    expect(summary).to_be_in_viewport()
+    expect(summary).to_be_focused()
+    link = summary.get_by_test_id("error-link-name")
+    expect(link).to_have_text("申请人姓名：请填写申请人姓名")
+    expect(summary.get_by_test_id("error-link-poa_confirmed")).to_contain_text("请阅读并确认委托书")
+    expect(page.locator("#id_name")).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(page.locator("#id_name")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_current_city")).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(page.locator("#id_note")).not_to_have_class(re.compile(r"is-invalid"))
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    summary.get_by_test_id("error-link-poa_confirmed").click()
+    expect(page.locator("#id_poa_confirmed")).to_be_focused()
+    expect(page.locator("#id_poa_confirmed")).to_be_in_viewport()
+    link.click()
+    expect(page.locator("#id_name")).to_be_focused()
+    expect(page.locator("#id_name")).to_be_in_viewport()
+
+    case = citizen_applies(page, "衢州在上海商会")
+    # An upload's answer in its own slot, on the screen.
+    citizen_uploads(page, 0, file=pdf("户口簿.pdf"))
+    slot = page.locator('[data-testid=slot][data-slot="0"]')
+    expect(slot.get_by_test_id("case-notice")).to_have_text("已上传：户口簿.pdf")
+    expect(slot.get_by_test_id("case-notice")).to_be_in_viewport()
+    # 提交申请 from the bottom of the page: the answer is in the button's card, on the screen, focused.
+    page.evaluate("window.scrollTo(0, 0)")
+    page.get_by_test_id("action-submit").click()
+    notice = page.get_by_test_id("actions").get_by_test_id("case-notice")
+    expect(notice).to_have_text("申请已提交，代办员将尽快预审。")
+    expect(notice).to_be_in_viewport()
+    expect(notice).to_be_focused()
+    expect(notice).to_have_attribute("role", "status")
+    expect(page.get_by_test_id("action-withdraw")).to_be_visible()
+    case.refresh_from_db()
+    assert case.status == "submitted"
+
+
+def test_rating_without_a_level_is_answered_in_the_rating_card(pw, new_page):
+    case = pw.act(completed(pw), "deliver", APPLICANT)
+    page = new_page(phone=True)
+    citizen_login(page, f"/my/cases/{case.pk}/")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.get_by_test_id("rate-submit").click()
+    card = page.locator("section", has=page.get_by_test_id("rating-form"))
+    error = card.get_by_test_id("case-error")
+    expect(error).to_have_text("请选择评价等级")
+    expect(error).to_be_in_viewport()
+    expect(error).to_be_focused()
+    expect(card.locator("[role=radiogroup]")).to_have_attribute("aria-invalid", "true")
+    # Nothing at the top of the page any more.
+    expect(page.get_by_test_id("case-error")).to_have_count(1)
+    card.get_by_test_id("level-4").click()
+    page.get_by_test_id("rate-submit").click()
+    thanks = page.get_by_test_id("my-rating").get_by_test_id("case-notice")
+    expect(thanks).to_have_text("感谢您的评价！")
+    expect(thanks).to_be_in_viewport()
