@@ -30,6 +30,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shanghui.accounts import citizen
@@ -43,9 +44,10 @@ from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
 from shanghui.proxy import otp, receipt, services
 from shanghui.proxy.access import case_by_query_code, cases_for_citizen, get_case_for_citizen
 from shanghui.proxy.citizen_forms import ApplyForm, CodeForm, MobileForm, RatingForm, TrackForm
-from shanghui.proxy.downloads import material_response
+from shanghui.proxy.downloads import material_response, result_names
 from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Status
+from shanghui.proxy.owner import QUESTIONS_AFTER_DECISION
 from shanghui.proxy.workflow import (
     ACTOR_LABELS,
     APPLICANT,
@@ -418,6 +420,46 @@ def clocks(case: Case) -> list[tuple[str, Any]]:
     return [(label, due) for label, due in rows if due is not None]
 
 
+@dataclass
+class NextStep:
+    """What happens next to a case, who does it and by when (for the case and the tracking page)."""
+
+    text: str
+    who: str
+    due: Any = None  # the deadline of the running clock (a datetime), None when no clock runs
+    due_label: str = ""
+
+
+def next_step(case: Case) -> NextStep | None:
+    """The next step of the case as the applicant should read it, or None once the case is over. The
+    expected date is the running clock's deadline (预审, 受理, 办结), none while the clock is paused."""
+    running = case.paused_at is None
+    steps: dict[str, NextStep] = {
+        Status.DRAFT: NextStep(_("上传材料，然后提交申请"), _("申请人")),
+        Status.SUBMITTED: NextStep(_("代办员预审材料"), _("代办员"), running and case.review_due_at),
+        Status.NEEDS_CORRECTION: NextStep(_("按要求补正材料，然后重新提交"), _("申请人")),
+        Status.FORWARDED: NextStep(_("受理部门窗口受理"), _("受理部门"), running and case.acceptance_due_at),
+        Status.ACCEPTED: NextStep(_("受理部门办理"), _("受理部门"), running and case.processing_due_at),
+        Status.SUSPENDED: NextStep(_("中止原因消除后恢复办理"), _("受理部门")),
+        Status.COMPLETED: NextStep(
+            _("收到邮寄的办理结果后确认收到")
+            if case.delivery_method == Delivery.POST
+            else _("领取办理结果，然后确认收到"),
+            _("申请人"),
+        ),  # fmt: skip
+        Status.DELIVERED: NextStep(_("评价本次服务（选填）"), _("申请人")),
+    }
+    if case.status == Status.REFUSED and case.closed_at is not None:
+        until = case.closed_at + QUESTIONS_AFTER_DECISION
+        if timezone.now() < until:
+            return NextStep(_("如有疑问，可在代办群向代办员咨询"), _("申请人"), until, _("可咨询至"))
+    step = steps.get(Status(case.status))
+    if step is not None:
+        step.due = step.due or None
+        step.due_label = _("预计完成")
+    return step
+
+
 def limit_label(snapshot: dict[str, Any]) -> str:
     days, unit = snapshot.get("promised_limit"), snapshot.get("promised_limit_unit")
     if not days:
@@ -441,9 +483,10 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "limit": limit_label(snapshot),
         "colour": STATUS_COLOURS.get(Status(case.status), "secondary"),
         "clocks": clocks(case),
+        "next_step": next_step(case),
         "slots": material_slots(case, extra.pop("upload_errors", {})),
         "can_upload": case.status in services.UPLOAD_STATUSES,
-        "results": list(case.materials.filter(is_result=True, is_current=True)),
+        "results": result_names(case),
         "actions": actions,
         "missing": missing,
         "rating": rating,
@@ -598,7 +641,7 @@ def track(request: HttpRequest) -> HttpResponse:
                     department_name=snapshot.get("department_name", "") or case.department.name,
                     point_name=f"{chamber.name if chamber else ''} · {case.proxy_point.name}",
                     colour=STATUS_COLOURS.get(Status(case.status), "secondary"),
-                    events=timeline(case.events.all(), public=True),
+                    events=timeline(case.events.all(), public=True), next_step=next_step(case),
                 )  # fmt: skip
     response = render(request, "proxy/citizen/track.html", context, status=status)
     response["Cache-Control"] = "private, no-store"

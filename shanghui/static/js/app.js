@@ -57,7 +57,9 @@ function showFeedback(root) {
   if (!target) return;
   if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
   target.focus({ preventScroll: true });
-  target.scrollIntoView({ block: "center" });
+  // A tall answer (a whole result card) from its top, a short one in the middle of the screen.
+  const tall = target.getBoundingClientRect().height > window.innerHeight * 0.6;
+  target.scrollIntoView({ block: tall ? "start" : "center" });
 }
 document.addEventListener("DOMContentLoaded", () => showFeedback(document));
 document.addEventListener("htmx:afterSettle", (event) => {
