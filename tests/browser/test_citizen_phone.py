@@ -4,9 +4,10 @@ carry the substance, the guide keeps 申请代办 at hand (issue 13, items 1, 3,
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import pytest
 from playwright.sync_api import expect
@@ -132,3 +133,67 @@ def test_rating_without_a_level_is_answered_in_the_rating_card(pw, new_page):
     thanks = page.get_by_test_id("my-rating").get_by_test_id("case-notice")
     expect(thanks).to_have_text("感谢您的评价！")
     expect(thanks).to_be_in_viewport()
+
+
+def test_a_refused_citizen_reads_the_reason_sees_the_next_step_and_can_still_ask(pw, new_page):
+    case = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
+    case = pw.act(case, "refuse", CLERK, reason="户籍不在本窗口辖区")
+    page = new_page(phone=True)
+    citizen_login(page, f"/my/cases/{case.pk}/")
+    step = page.get_by_test_id("next-step")
+    expect(step).to_be_in_viewport()
+    expect(step).to_contain_text("如有疑问，可在代办群向代办员咨询")
+    expect(step.get_by_test_id("next-step-due")).to_contain_text("可咨询至")
+    expect(page.get_by_test_id("refusal")).to_contain_text("户籍不在本窗口辖区")
+    # The group's system message carries the reason; the composer is open to the applicant.
+    messages = page.get_by_test_id("conversation-messages")
+    expect(messages).to_contain_text("原因：户籍不在本窗口辖区")
+    expect(page.get_by_test_id("conversation-readonly")).to_be_hidden()
+    page.get_by_test_id("conversation-input").fill("那我应该去哪里办？")
+    page.get_by_test_id("conversation-send").click()
+    expect(messages).to_contain_text("那我应该去哪里办？")
+    expect(page.get_by_test_id("conversation-input")).to_be_in_viewport()
+    # The SMS said why, too.
+    from shanghui.notify.models import OutboxMessage
+
+    sms = OutboxMessage.objects.get(event="case.refuse", channel="sms")
+    assert sms.params["detail"] == "原因：户籍不在本窗口辖区"
+
+
+def test_the_tracking_answer_shows_the_next_step_and_date_on_the_screen(pw, new_page):
+    case = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
+    case = pw.act(case, "accept", CLERK, acceptance_number="KC-9")
+    page = new_page(phone=True)
+    page.goto("/my/track/")
+    page.fill("#id_number", case.number)
+    page.fill("#id_code", case.query_code)
+    page.get_by_test_id("track-submit").click()
+    step = page.get_by_test_id("next-step")
+    expect(step).to_be_in_viewport()
+    expect(step.get_by_test_id("next-step-text")).to_have_text("受理部门办理")
+    local = case.processing_due_at.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    expect(step.get_by_test_id("next-step-due")).to_have_text(f"预计完成：{local:%Y-%m-%d}")
+    expect(page.get_by_test_id("track-status")).to_be_in_viewport()
+
+
+def test_results_are_listed_under_readable_names(pw, new_page):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shanghui.proxy import services
+    from shanghui.proxy.tests.conftest import PDF
+
+    case = pw.act(
+        pw.act(pw.submitted(), "forward", AGENT, window=pw.window), "accept", CLERK, acceptance_number="K"
+    )
+    upload = SimpleUploadedFile("IMG_2034.PDF", PDF, content_type="application/pdf")
+    services.add_material(case=case, actor=pw.clerk, upload=upload, slot=None, is_result=True)
+    case = pw.act(case, "complete", CLERK, result="granted", delivery_method="pickup")
+    page = new_page(phone=True)
+    citizen_login(page, f"/my/cases/{case.pk}/")
+    link = page.get_by_test_id("result").get_by_test_id("result-file")
+    expect(link).to_contain_text("办理结果.pdf")
+    expect(link).not_to_contain_text("IMG_2034")
+    expect(link).to_be_in_viewport()
+    response = page.request.get(link.get_attribute("href"))
+    disposition = unquote(response.headers["content-disposition"])
+    assert response.ok and f"{case.number}-办理结果.pdf" in disposition
