@@ -37,7 +37,7 @@ from shanghui.accounts import citizen
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import client_ip, record
 from shanghui.catalog.models import Delivery, LimitUnit, MaterialForm, ServiceItem
-from shanghui.catalog.public_views import proxy_points_for
+from shanghui.catalog.public_views import point_city, proxy_points_for
 from shanghui.lib import ratelimit
 from shanghui.lib.masking import mask_mobile
 from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
@@ -269,6 +269,23 @@ def home_regions(item: ServiceItem) -> list[tuple[str, str]]:
     return list(choices.items())
 
 
+def in_city(point: Organisation, city: str) -> bool:
+    """Whether the point is in `city` as people write it ("上海" and "上海市" alike)."""
+    where = point_city(point)
+    return bool(where and city) and (where in city or city in where)
+
+
+def nearest_first(points: list[Organisation], city: str) -> list[Organisation]:
+    """The points in the person's city first (the order within each part kept)."""
+    return sorted(points, key=lambda p: not in_city(p, city)) if city else points
+
+
+def last_city(mobile: str) -> str:
+    """Where the person said they live in their latest case (a returning number), else ""."""
+    latest = Case.objects.filter(applicant_mobile=mobile).exclude(current_city="").order_by("-created_at")
+    return str(latest.values_list("current_city", flat=True).first() or "")
+
+
 def point_label(point: Organisation) -> str:
     chamber = point.parent.name if point.parent else ""
     return f"{chamber} · {point.name}"
@@ -279,13 +296,19 @@ def point_label(point: Organisation) -> str:
 def apply(request: HttpRequest) -> HttpResponse:
     item = _item_for_apply(request)
     mobile = citizen.verified_mobile(request)
-    points = proxy_points_for(item)
+    city = request.GET.get("city", "").strip()[:40] or last_city(mobile)
+    points = nearest_first(proxy_points_for(item), city)
     point_ids = {p.pk for p in points}
+    initial: dict[str, Any] = {"current_city": city} if city else {}
+    if request.GET.get("point", "").isdigit():
+        initial["proxy_point"] = request.GET["point"]
+    elif points and in_city(points[0], city):
+        initial["proxy_point"] = points[0].pk  # the nearest, pre-selected
     form = ApplyForm(
         request.POST or None,
         points=[(p.pk, point_label(p)) for p in points],
         regions=home_regions(item),
-        initial={"proxy_point": request.GET["point"]} if request.GET.get("point", "").isdigit() else {},
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -319,7 +342,13 @@ def apply(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "proxy/citizen/apply.html",
-        {"item": item, "form": form, "points": points, "mobile": mobile},
+        {
+            "item": item,
+            "form": form,
+            "points": points,
+            "mobile": mobile,
+            "near_ids": {p.pk for p in points if in_city(p, city)},
+        },  # fmt: skip
         status=422 if form.errors else 200,
     )
 

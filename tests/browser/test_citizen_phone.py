@@ -197,3 +197,35 @@ def test_results_are_listed_under_readable_names(pw, new_page):
     response = page.request.get(link.get_attribute("href"))
     disposition = unquote(response.headers["content-disposition"])
     assert response.ok and f"{case.number}-办理结果.pdf" in disposition
+
+
+def test_the_guide_keeps_apply_at_hand_and_the_city_carries_into_the_application(pw, new_page):
+    from shanghui.catalog.models import Material
+
+    # A long guide: sixteen more materials, each with a note.
+    for n in range(16):
+        Material.objects.create(item=pw.item, name=f"补充材料{n + 1}", form="copy", copies=1, position=10 + n,
+                                notes="复印件须由申请人签字确认，并注明“与原件一致”及日期")  # fmt: skip
+    page = new_page(phone=True)
+    page.goto(f"/s/items/{pw.item.pk}/")
+    apply = page.get_by_test_id("apply")
+    expect(apply).to_be_in_viewport()
+    page.get_by_test_id("materials").locator("li").nth(8).scroll_into_view_if_needed()
+    expect(apply).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollHeight") > 2 * 844
+    # The person picks 杭州 on the guide: the application lists the 杭州 point first, chosen.
+    page.get_by_test_id("city-filter").get_by_role("link", name="杭州").click()
+    expect(page.get_by_test_id("proxy-point")).to_contain_text("龙游在杭州商会")
+    expect(apply).to_have_attribute("href", re.compile(r"city=%E6%9D%AD%E5%B7%9E"))
+    apply.click()
+    page.wait_for_url(re.compile(r"/my/login/"))
+    page.fill("#id_mobile", MOBILE)
+    page.get_by_test_id("send-code").click()
+    page.fill("#id_code", ConsoleSmsBackend.outbox[-1]["params"]["code"])
+    page.get_by_test_id("verify").click()
+    page.wait_for_url(re.compile(r"/my/apply/"))
+    first = page.get_by_test_id("point-option").first
+    expect(first).to_contain_text("龙游在杭州商会")
+    expect(first.get_by_test_id("point-near")).to_be_visible()
+    expect(first.locator("input")).to_be_checked()
+    expect(page.locator("#id_current_city")).to_have_value("杭州")

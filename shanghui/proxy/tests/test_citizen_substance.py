@@ -142,3 +142,29 @@ def test_results_have_readable_names_in_page_and_download(client, pw: SimpleName
         or "%E5%8A%9E%E7%90%86" in response["Content-Disposition"]
     )
     assert case.number in response["Content-Disposition"]
+
+
+# --- The application: the person's city first ---------------------------------------------------------
+
+
+def test_a_returning_number_sees_the_points_of_their_city_first(client, pw: SimpleNamespace) -> None:
+    import re
+
+    from shanghui.proxy import services
+    from shanghui.proxy.tests.test_citizen_views import as_citizen
+
+    other = "13900005678"
+    applicant = services.Applicant(**{**pw.applicant.__dict__, "mobile": other, "current_city": "杭州市"})
+    pw.new_case(applicant=applicant)
+    html = as_citizen(client, other).get("/my/apply/", {"item": pw.item.pk}).content.decode()
+    names = re.findall(r'<span class="fw-semibold d-block">([^<]+)', html)
+    assert names[:2] == ["龙游在杭州商会 ", "衢州在上海商会"]
+    assert f'value="{pw.point_b.pk}" id="point-{pw.point_b.pk}" required checked' in html
+    assert 'name="current_city" value="杭州市"' in html
+    # The city chosen on the guide wins; a person with no earlier case and no city gets no choice made.
+    html = client.get("/my/apply/", {"item": pw.item.pk, "city": "上海"}).content.decode()
+    assert f'value="{pw.point_a.pk}" id="point-{pw.point_a.pk}" required checked' in html
+    fresh = (
+        as_citizen(client.__class__(), "13700001111").get("/my/apply/", {"item": pw.item.pk}).content.decode()
+    )
+    assert " checked" not in fresh.split('data-testid="apply-form"')[1].split("poa_confirmed")[0]
