@@ -74,6 +74,7 @@ def test_after_a_refusal_the_applicant_can_still_ask_for_a_while(pw: SimpleNames
     # An outsider (another number) still has nothing.
     assert not CaseOwner().access(Viewer(mobile="13900005678"), case.pk, joined=False).read
     # Once the time for questions has passed, the group is read-only for the applicant.
+    assert case.closed_at is not None
     Case.objects.filter(pk=case.pk).update(
         closed_at=case.closed_at - QUESTIONS_AFTER_DECISION - dt.timedelta(minutes=1)
     )
