@@ -366,7 +366,7 @@ DINGTALK_API_BASE = env_str("DINGTALK_API_BASE", "https://oapi.dingtalk.com")
 WECOM_API_BASE = env_str("WECOM_API_BASE", "https://qyapi.weixin.qq.com")
 # Aliyun SMS, for SMS_BACKEND=shanghui.notify.channels.aliyun_sms.AliyunSmsBackend (SMS_SIGNATURE is
 # the SignName). ALIYUN_SMS_TEMPLATES maps our template names to the approved template codes:
-# "otp=SMS_1234,case_update=SMS_5678,staff_notice=SMS_9012".
+# "otp=SMS_1234,case_update=SMS_5678,case_detail=SMS_5679,staff_notice=SMS_9012".
 ALIYUN_SMS_ENDPOINT = env_str("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com")
 ALIYUN_SMS_REGION = env_str("ALIYUN_SMS_REGION", "cn-hangzhou")
 ALIYUN_SMS_ACCESS_KEY_ID = env_str("ALIYUN_SMS_ACCESS_KEY_ID", "")

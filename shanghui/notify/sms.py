@@ -35,10 +35,15 @@ TEMPLATES: dict[str, str] = {
     "otp": "您的验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。",
     "case_update": "您的代办件{number}：{status}。查询码{query_code}，可在商会+查询进度。",
     "dispute_update": "您的纠纷调解{number}：{status}。请在商会+“我的纠纷”查看。",
-    "case_reason": "您的代办件{number}：{status}，原因：{reason}。查询码{query_code}，可在商会+查询进度。",
+    # With the substance: what to correct, why it was refused, suspended or terminated, how the result
+    # comes (the detail at most MAX_PARAM_CHARS characters; the full text is on the case page).
+    "case_detail": "您的代办件{number}：{status}，{detail}。查询码{query_code}，可在商会+查询进度。",
     "staff_notice": "您有一条新的工作提醒：{title}。请登录商会+查看。",
     "volunteer_notice": "志愿服务提醒：{text}。详情请登录商会+查看。",
 }
+# A provider without an approved template of the first name sends the second, without the extra
+# parameters (a deployment set up before case_detail existed still tells the citizen the status).
+FALLBACK_TEMPLATES: dict[str, tuple[str, tuple[str, ...]]] = {"case_detail": ("case_update", ("detail",))}
 # Aliyun refuses a notification template parameter longer than 35 characters (isv.PARAM_LENGTH_LIMIT).
 MAX_PARAM_CHARS = 35
 

@@ -10,11 +10,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from shanghui.proxy.models import Rating
+from shanghui.ui.forms import MarksInvalid
 
 TEXT = {"class": "form-control form-control-lg"}
 
 
-class MobileForm(forms.Form):
+class MobileForm(MarksInvalid):
     mobile = forms.CharField(
         label="手机号码",
         max_length=20,
@@ -25,7 +26,7 @@ class MobileForm(forms.Form):
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(MarksInvalid):
     mobile = forms.CharField(max_length=20, widget=forms.HiddenInput)
     code = forms.CharField(
         label="短信验证码",
@@ -43,7 +44,7 @@ class CodeForm(forms.Form):
     )
 
 
-class ApplyForm(forms.Form):
+class ApplyForm(MarksInvalid):
     """The request of a citizen. Field names are those of services.Applicant and create_case, so the
     service's errors land on the right field."""
 
@@ -104,7 +105,7 @@ class ApplyForm(forms.Form):
             self.add_error(name if name in self.fields else None, errors)
 
 
-class RatingForm(forms.Form):
+class RatingForm(MarksInvalid):
     level = forms.TypedChoiceField(
         label="您对本次代办服务的评价",
         coerce=int,
@@ -120,7 +121,7 @@ class RatingForm(forms.Form):
     )
 
 
-class TrackForm(forms.Form):
+class TrackForm(MarksInvalid):
     number = forms.CharField(
         label="办件编号",
         max_length=20,

@@ -28,14 +28,16 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shanghui.accounts import citizen
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import client_ip, record
 from shanghui.catalog.models import Delivery, LimitUnit, MaterialForm, ServiceItem
-from shanghui.catalog.public_views import proxy_points_for
+from shanghui.catalog.public_views import point_city, proxy_points_for
 from shanghui.lib import ratelimit
 from shanghui.lib.masking import mask_mobile
 from shanghui.orgs.models import PATH_STEP, Organisation, OrgKind
@@ -43,9 +45,10 @@ from shanghui.proxy import otp, receipt, services
 from shanghui.proxy.access import case_by_query_code, cases_for_citizen, get_case_for_citizen
 from shanghui.proxy.citizen_forms import ApplyForm, CodeForm, MobileForm, RatingForm, TrackForm
 from shanghui.proxy.display import status_colour
-from shanghui.proxy.downloads import material_response
+from shanghui.proxy.downloads import material_response, result_names
 from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Status
+from shanghui.proxy.owner import QUESTIONS_AFTER_DECISION
 from shanghui.proxy.workflow import (
     ACTOR_LABELS,
     APPLICANT,
@@ -110,6 +113,31 @@ def _safe_next(request: HttpRequest, value: str) -> str:
 # --- Log in with a one-time code -----------------------------------------------------------------
 
 
+# The code step survives a reload and a trip to the SMS app: the session remembers the number a code
+# was sent to and when (never the code). Coming back to /my/login/ while that code is valid shows the
+# code field with what is left of the one-minute wait; asking again within the minute shows the same
+# step instead of the provider's "too often" refusal (no second SMS is sent).
+PENDING_KEY = "citizen_code_pending"
+RESEND_SECONDS = 60
+
+
+def _pending(request: HttpRequest) -> tuple[str, int] | None:
+    """(mobile, seconds before a new code may be sent) of the code this session asked for, while that
+    code is still valid; else None (and a stale mark is dropped)."""
+    mark = request.session.get(PENDING_KEY)
+    now = timezone.now().timestamp()
+    if not isinstance(mark, dict) or not isinstance(mark.get("sent"), int) or mark.get("until", 0) <= now:
+        request.session.pop(PENDING_KEY, None)
+        return None
+    return str(mark.get("mobile", "")), max(0, int(mark["sent"] + RESEND_SECONDS - now + 0.999))
+
+
+def _code_step(request: HttpRequest, context: dict[str, Any], mobile: str, wait: int) -> HttpResponse:
+    context.update(form=CodeForm(initial={"mobile": mobile}), mobile=mobile, masked=mask_mobile(mobile),
+                   step="code", wait=wait)  # fmt: skip
+    return render(request, "proxy/citizen/login.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     """Step 1: the mobile number (a code is sent). Step 2: the code. `next` is carried through."""
@@ -122,6 +150,10 @@ def login(request: HttpRequest) -> HttpResponse:
         return _send_step(request, context)
     if citizen.verified_mobile(request) and next_url:
         return HttpResponseRedirect(_safe_next(request, next_url))
+    if "change" in request.GET:  # 换一个手机号
+        request.session.pop(PENDING_KEY, None)
+    elif pending := _pending(request):
+        return _code_step(request, context, *pending)
     context.update(form=MobileForm(), step="mobile")
     return render(request, "proxy/citizen/login.html", context)
 
@@ -131,15 +163,22 @@ def _send_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     if form.is_valid():
         try:
             mobile = otp.clean_mobile(form.cleaned_data["mobile"])
+            pending = _pending(request)
+            if pending and pending[0] == mobile and pending[1] > 0:
+                # Sent to this number a moment ago (a reload, a double tap): the same code still works.
+                return _code_step(request, context, mobile, pending[1])
             if _over_limit(request, "otp", CODE_REQUESTS_PER_HOUR, 3600):
                 raise otp.OtpError("获取验证码过于频繁，请稍后再试", field="mobile")
-            otp.request_code(mobile)
+            expires = otp.request_code(mobile)
         except otp.OtpError as exc:
             form.add_error("mobile", exc.message)
         else:
-            code_form = CodeForm(initial={"mobile": mobile})
-            context.update(form=code_form, mobile=mobile, masked=mask_mobile(mobile), step="code", wait=60)
-            return render(request, "proxy/citizen/login.html", context)
+            request.session[PENDING_KEY] = {
+                "mobile": mobile,
+                "sent": int(timezone.now().timestamp()),
+                "until": int(expires.timestamp()),
+            }
+            return _code_step(request, context, mobile, RESEND_SECONDS)
     context.update(form=form, step="mobile")
     return render(request, "proxy/citizen/login.html", context, status=422)
 
@@ -153,12 +192,15 @@ def _verify_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
         except otp.OtpError as exc:
             form.add_error("code", exc.message)
         else:
+            request.session.pop(PENDING_KEY, None)
             citizen.sign_in(request, mobile)
             record(actor=None, action=AuditAction.CITIZEN_LOGIN, object_type="mobile",
                    object_repr=mask_mobile(mobile), request=request)  # fmt: skip
             return HttpResponseRedirect(_safe_next(request, context["next"]))
     mobile = str(form.data.get("mobile", ""))
-    context.update(form=form, mobile=mobile, masked=mask_mobile(mobile), step="code")
+    pending = _pending(request)
+    wait = pending[1] if pending and pending[0] == mobile else 0
+    context.update(form=form, mobile=mobile, masked=mask_mobile(mobile), step="code", wait=wait)
     return render(request, "proxy/citizen/login.html", context, status=422)
 
 
@@ -222,6 +264,23 @@ def home_regions(item: ServiceItem) -> list[tuple[str, str]]:
     return list(choices.items())
 
 
+def in_city(point: Organisation, city: str) -> bool:
+    """Whether the point is in `city` as people write it ("上海" and "上海市" alike)."""
+    where = point_city(point)
+    return bool(where and city) and (where in city or city in where)
+
+
+def nearest_first(points: list[Organisation], city: str) -> list[Organisation]:
+    """The points in the person's city first (the order within each part kept)."""
+    return sorted(points, key=lambda p: not in_city(p, city)) if city else points
+
+
+def last_city(mobile: str) -> str:
+    """Where the person said they live in their latest case (a returning number), else ""."""
+    latest = Case.objects.filter(applicant_mobile=mobile).exclude(current_city="").order_by("-created_at")
+    return str(latest.values_list("current_city", flat=True).first() or "")
+
+
 def point_label(point: Organisation) -> str:
     chamber = point.parent.name if point.parent else ""
     return f"{chamber} · {point.name}"
@@ -232,13 +291,19 @@ def point_label(point: Organisation) -> str:
 def apply(request: HttpRequest) -> HttpResponse:
     item = _item_for_apply(request)
     mobile = citizen.verified_mobile(request)
-    points = proxy_points_for(item)
+    city = request.GET.get("city", "").strip()[:40] or last_city(mobile)
+    points = nearest_first(proxy_points_for(item), city)
     point_ids = {p.pk for p in points}
+    initial: dict[str, Any] = {"current_city": city} if city else {}
+    if request.GET.get("point", "").isdigit():
+        initial["proxy_point"] = request.GET["point"]
+    elif points and in_city(points[0], city):
+        initial["proxy_point"] = points[0].pk  # the nearest, pre-selected
     form = ApplyForm(
         request.POST or None,
         points=[(p.pk, point_label(p)) for p in points],
         regions=home_regions(item),
-        initial={"proxy_point": request.GET["point"]} if request.GET.get("point", "").isdigit() else {},
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -272,7 +337,13 @@ def apply(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "proxy/citizen/apply.html",
-        {"item": item, "form": form, "points": points, "mobile": mobile},
+        {
+            "item": item,
+            "form": form,
+            "points": points,
+            "mobile": mobile,
+            "near_ids": {p.pk for p in points if in_city(p, city)},
+        },  # fmt: skip
         status=422 if form.errors else 200,
     )
 
@@ -290,6 +361,11 @@ class Slot:
     notes: str = ""
     current: list[CaseMaterial] = field(default_factory=list)
     error: str = ""
+
+    @property
+    def key(self) -> str:
+        """Where an upload's answer is shown (`feedback_at`): the slot the file was chosen in."""
+        return f"slot:{'extra' if self.index is None else self.index}"
 
 
 def material_slots(case: Case, errors: dict[str, str]) -> list[Slot]:
@@ -368,6 +444,46 @@ def clocks(case: Case) -> list[tuple[str, Any]]:
     return [(label, due) for label, due in rows if due is not None]
 
 
+@dataclass
+class NextStep:
+    """What happens next to a case, who does it and by when (for the case and the tracking page)."""
+
+    text: str
+    who: str
+    due: Any = None  # the deadline of the running clock (a datetime), None when no clock runs
+    due_label: str = ""
+
+
+def next_step(case: Case) -> NextStep | None:
+    """The next step of the case as the applicant should read it, or None once the case is over. The
+    expected date is the running clock's deadline (预审, 受理, 办结), none while the clock is paused."""
+    running = case.paused_at is None
+    steps: dict[str, NextStep] = {
+        Status.DRAFT: NextStep(_("上传材料，然后提交申请"), _("申请人")),
+        Status.SUBMITTED: NextStep(_("代办员预审材料"), _("代办员"), running and case.review_due_at),
+        Status.NEEDS_CORRECTION: NextStep(_("按要求补正材料，然后重新提交"), _("申请人")),
+        Status.FORWARDED: NextStep(_("受理部门窗口受理"), _("受理部门"), running and case.acceptance_due_at),
+        Status.ACCEPTED: NextStep(_("受理部门办理"), _("受理部门"), running and case.processing_due_at),
+        Status.SUSPENDED: NextStep(_("中止原因消除后恢复办理"), _("受理部门")),
+        Status.COMPLETED: NextStep(
+            _("收到邮寄的办理结果后确认收到")
+            if case.delivery_method == Delivery.POST
+            else _("领取办理结果，然后确认收到"),
+            _("申请人"),
+        ),  # fmt: skip
+        Status.DELIVERED: NextStep(_("评价本次服务（选填）"), _("申请人")),
+    }
+    if case.status == Status.REFUSED and case.closed_at is not None:
+        until = case.closed_at + QUESTIONS_AFTER_DECISION
+        if timezone.now() < until:
+            return NextStep(_("如有疑问，可在代办群向代办员咨询"), _("申请人"), until, _("可咨询至"))
+    step = steps.get(Status(case.status))
+    if step is not None:
+        step.due = step.due or None
+        step.due_label = _("预计完成")
+    return step
+
+
 def limit_label(snapshot: dict[str, Any]) -> str:
     days, unit = snapshot.get("promised_limit"), snapshot.get("promised_limit_unit")
     if not days:
@@ -391,9 +507,10 @@ def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, A
         "limit": limit_label(snapshot),
         "colour": status_colour(case.status),
         "clocks": clocks(case),
+        "next_step": next_step(case),
         "slots": material_slots(case, extra.pop("upload_errors", {})),
         "can_upload": case.status in services.UPLOAD_STATUSES,
-        "results": list(case.materials.filter(is_result=True, is_current=True)),
+        "results": result_names(case),
         "actions": actions,
         "missing": missing,
         "rating": rating,
@@ -414,14 +531,17 @@ def _citizen_case(request: HttpRequest, case_id: int) -> Case:
 
 
 def _answer(request: HttpRequest, case: Case, *, status: int = 200, notice: str = "", error: str = "",
-            **extra: Any) -> HttpResponse:  # fmt: skip
-    """The case body for htmx; for a plain form post, the full page (errors) or a redirect (success)."""
+            at: str = "top", **extra: Any) -> HttpResponse:  # fmt: skip
+    """The case body for htmx; for a plain form post, the full page (errors) or a redirect (success).
+    `at` is where the notice or error is shown: in the card where the person acted ("actions",
+    "rating", a slot's key "slot:0" / "slot:extra"; templates/ui/_feedback.html), scrolled to and
+    focused by static/js/app.js."""
     if status == 200 and not request.htmx:  # type: ignore[attr-defined]
         if notice:
             messages.success(request, notice)
         return redirect("citizen:case", case_id=case.pk)
     template = "proxy/citizen/_case_body.html" if request.htmx else "proxy/citizen/case.html"  # type: ignore[attr-defined]
-    context = _case_context(request, case, notice=notice, error=error, **extra)
+    context = _case_context(request, case, notice=notice, error=error, feedback_at=at, **extra)
     return render(request, template, context, status=status)
 
 
@@ -444,9 +564,9 @@ def upload(request: HttpRequest, case_id: int, slot: int | None = None) -> HttpR
         services.add_material(case=case, actor=None, upload=file, slot=slot)
     except ValidationError as exc:
         message = "；".join(exc.messages)
-        return _answer(request, case, status=422, upload_errors={key: message})
+        return _answer(request, case, status=422, upload_errors={key: message}, at=f"slot:{key}")
     case.refresh_from_db()
-    return _answer(request, case, notice=f"已上传：{file.name}")
+    return _answer(request, case, notice=f"已上传：{file.name}", at=f"slot:{key}")
 
 
 @require_POST
@@ -461,22 +581,24 @@ def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
         and case.status == expected
         and (missing := services.missing_required(case))
     ):
-        return _answer(request, case, status=422, error="还缺少必需的材料：" + "、".join(missing))
+        return _answer(
+            request, case, status=422, error="还缺少必需的材料：" + "、".join(missing), at="actions"
+        )
     try:
         case = run_transition(
             case_id=case.pk, action=action, actor=None, actor_kind=APPLICANT, expected_status=expected
         )
     except Conflict as exc:
         case = _citizen_case(request, case_id)
-        return _answer(request, case, status=409, error=exc.message)
+        return _answer(request, case, status=409, error=exc.message, at="actions")
     except TransitionError as exc:
-        return _answer(request, case, status=422, error="；".join(exc.messages))
+        return _answer(request, case, status=422, error="；".join(exc.messages), at="actions")
     case = _citizen_case(request, case_id)
     notices = {
         "submit": "申请已提交，代办员将尽快预审。", "resubmit": "补正材料已提交。",
         "withdraw": "申请已撤回。", "deliver": "已确认收到办理结果，欢迎评价本次服务。",
     }  # fmt: skip
-    return _answer(request, case, notice=notices[action])
+    return _answer(request, case, notice=notices[action], at="actions")
 
 
 @require_POST
@@ -485,14 +607,16 @@ def rate(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _citizen_case(request, case_id)
     form = RatingForm(request.POST)
     if not form.is_valid():
-        return _answer(request, case, status=422, error="请选择评价等级", rating_form=form)
+        return _answer(request, case, status=422, error="请选择评价等级", rating_form=form, at="rating")
     try:
         services.rate_case(
             case=case, actor=None, level=form.cleaned_data["level"], comment=form.cleaned_data["comment"]
         )
     except ValidationError as exc:
-        return _answer(request, case, status=409, error="；".join(exc.messages), rating_form=form)
-    return _answer(request, case, notice="感谢您的评价！")
+        return _answer(
+            request, case, status=409, error="；".join(exc.messages), rating_form=form, at="rating"
+        )
+    return _answer(request, case, notice="感谢您的评价！", at="rating")
 
 
 @require_GET
@@ -541,7 +665,7 @@ def track(request: HttpRequest) -> HttpResponse:
                     department_name=snapshot.get("department_name", "") or case.department.name,
                     point_name=f"{chamber.name if chamber else ''} · {case.proxy_point.name}",
                     colour=status_colour(case.status),
-                    events=timeline(case.events.all(), public=True),
+                    events=timeline(case.events.all(), public=True), next_step=next_step(case),
                 )  # fmt: skip
     response = render(request, "proxy/citizen/track.html", context, status=status)
     response["Cache-Control"] = "private, no-store"

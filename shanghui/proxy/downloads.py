@@ -4,6 +4,7 @@ case on the citizen pages."""
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest
@@ -12,17 +13,39 @@ from shanghui.audit.actions import AuditAction
 from shanghui.audit.downloads import audited_file_response
 from shanghui.proxy.models import Case, CaseMaterial
 
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
+
+
+def readable_name(material: CaseMaterial, *, number: int = 0) -> str:
+    """A file name a person can read: the material's name in the item ("办理结果", "居民户口簿"), the
+    `number` of several (办理结果（2）), and the extension of its type — not the scanner's or camera's
+    "IMG_2034.jpg"."""
+    ext = EXTENSIONS.get(material.content_type) or PurePath(material.original_name).suffix.lower()[:8]
+    return f"{material.name}{f'（{number}）' if number else ''}{ext}"
+
+
+def result_names(case: Case) -> list[tuple[CaseMaterial, str]]:
+    """The case's current result documents, each with its readable name (numbered when several)."""
+    results = list(case.materials.filter(is_result=True, is_current=True).order_by("uploaded_at", "pk"))
+    many = len(results) > 1
+    return [(f, readable_name(f, number=i if many else 0)) for i, f in enumerate(results, start=1)]
+
 
 def material_response(
     request: HttpRequest, case: Case, material_id: int, *, actor: Any, via: str, citizen: bool = False
 ) -> FileResponse:
-    """`via`: "staff" (the case page), "api" (/api/v1/) or "citizen" (/my/)."""
+    """`via`: "staff" (the case page), "api" (/api/v1/) or "citizen" (/my/). The citizen gets a result
+    document under its readable name, prefixed by the case number."""
     material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
     if material is None:
         raise Http404("文件不存在")
+    filename = material.original_name
+    if citizen and material.is_result:
+        names = {f.pk: name for f, name in result_names(case)}
+        filename = f"{case.number}-{names.get(material.pk) or readable_name(material)}"
     return audited_file_response(
         request, material.file, actor=actor, citizen=citizen, action=AuditAction.CASE_MATERIAL_DOWNLOAD, obj=material,
         # The material's name in the item ("身份证"), never the uploaded file's name.
         object_repr=f"{case.number} {material.name}", detail={"case_id": case.pk, "via": via},
-        content_type=material.content_type, filename=material.original_name,
+        content_type=material.content_type, filename=filename,
     )  # fmt: skip

@@ -177,6 +177,10 @@ EVENT_KEYS = (
 
 def event_data(spec: Transition, params: dict[str, Any]) -> dict[str, Any]:
     data = {key: params[key] for key in EVENT_KEYS if params.get(key)}
+    if isinstance(data.get("correction_items"), str):  # one item a line, as the effect reads it
+        data["correction_items"] = [
+            line.strip() for line in data["correction_items"].splitlines() if line.strip()
+        ]
     if spec.action == "forward":
         window = params["window"]
         data["window_id"] = window.pk if isinstance(window, Organisation) else int(window)
@@ -202,22 +206,40 @@ def describe_event_data(data: dict[str, Any]) -> list[str]:
 
 # --- After the change: notifications and deadline checks -----------------------------------------
 
+# The reason a step was taken for, kept on the case (not in the event's data): the citizen is owed it.
+REASON_FIELDS = {
+    "refuse": "refusal_reason",
+    "suspend": "suspension_reason",
+    "terminate": "termination_reason",
+}
+
+
+def substance(case: Case, action: str) -> str:
+    """What the applicant must know of a step beyond the new status, in one line: the items to correct,
+    the reason of a refusal, suspension or termination, how the result comes. "" when nothing."""
+    if action in ("request_correction", "window_correction") and case.correction_items:
+        return "需补正：" + "；".join(case.correction_items)
+    if action in REASON_FIELDS and (reason := getattr(case, REASON_FIELDS[action])):
+        return f"原因：{reason}"
+    if action == "complete":
+        deliveries = dict(Delivery.choices)
+        line = f"{case.get_result_display()}，{deliveries.get(case.delivery_method, case.delivery_method)}"
+        return line + (f"，单号{case.result_tracking_number}" if case.result_tracking_number else "")
+    return ""
+
+
+def sms_detail(text: str) -> str:
+    """`text` as one SMS template parameter: on one line, at most MAX_PARAM_CHARS characters (cut with …)."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_PARAM_CHARS else text[: MAX_PARAM_CHARS - 1] + "…"
+
+
 # Which actions tell whom. SMS to the applicant carries the new status.
 NOTIFY_AGENTS = {"submit", "resubmit", "accept", "refuse", "window_correction", "suspend", "resume", "terminate",
                  "complete", "deliver", "withdraw"}  # fmt: skip
 NOTIFY_CLERKS = {"forward", "resubmit", "withdraw"}
 SMS_APPLICANT = {"submit", "request_correction", "window_correction", "forward", "accept", "refuse", "suspend",
                  "resume", "terminate", "complete"}  # fmt: skip
-
-
-# Actions whose reason (the event's note) the citizen is owed, in the group and by SMS.
-REASON_ACTIONS = frozenset({"refuse", "suspend", "terminate"})
-
-
-def sms_param(text: str) -> str:
-    """A text as one SMS template parameter: on one line, cut to what the provider accepts."""
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_PARAM_CHARS else text[: MAX_PARAM_CHARS - 1] + "…"
 
 
 def after(case: Case, spec: Transition, event: CaseEvent, before: Any = None) -> None:
@@ -227,15 +249,16 @@ def after(case: Case, spec: Transition, event: CaseEvent, before: Any = None) ->
     from shanghui.proxy.workflow import ACTOR_LABELS
 
     # The case's conversation (代办群) shows every status change, in order, as a system message; a
-    # refusal, suspension or termination with its reason (the event's note), as the citizen's SMS does.
-    reason = event.note.strip() if spec.action in REASON_ACTIONS else ""
+    # refusal, suspension or termination with its reason, as the citizen's SMS does.
     post_system(
         owner_type=PROXY_CASE,
         owner_id=case.pk,
         ref=f"event:{event.pk}",
         body="\n".join(
             [f"{ACTOR_LABELS.get(event.actor_kind, '')}{spec.label}，办件状态：{case.get_status_display()}",
-             *([f"原因：{reason}"] if reason else []), *describe_event_data(event.data)]
+             *describe_event_data(event.data),
+             *([f"原因：{reason}"] if spec.action in REASON_FIELDS
+               and (reason := getattr(case, REASON_FIELDS[spec.action])) else [])]
         ),
     )  # fmt: skip
 
@@ -258,17 +281,14 @@ def after(case: Case, spec: Transition, event: CaseEvent, before: Any = None) ->
         written = bool(notify_users(users=recipients, event=f"case.{spec.action}", key=key, title=title, body=body,
                                     url=url, subject=f"proxy.case:{case.pk}", orgs=orgs, deliver=False))  # fmt: skip
     if spec.action in SMS_APPLICANT:
+        params = {"number": case.number, "status": case.get_status_display(), "query_code": case.query_code}
+        detail = substance(case, spec.action)
         notify_mobile(
             mobile=case.applicant_mobile,
             event=f"case.{spec.action}",
             key=key,
-            template="case_reason" if reason else "case_update",
-            params={
-                "number": case.number,
-                "status": case.get_status_display(),
-                "query_code": case.query_code,
-                **({"reason": sms_param(reason)} if reason else {}),
-            },
+            template="case_detail" if detail else "case_update",
+            params={**params, "detail": sms_detail(detail)} if detail else params,
             title=title,
             subject=f"proxy.case:{case.pk}",
             organisation=case.proxy_point_id,

@@ -4,19 +4,39 @@ ProxyConfig.ready() (shanghui/lib/owners.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.urls import reverse
+from django.utils import timezone
 
 from shanghui.lib.masking import mask_name
 from shanghui.lib.owners import NO_ACCESS, Access, Viewer
 
 PROXY_CASE = "proxy.case"
 NEW_MESSAGE = "case.message"
+# After a refusal (不予受理) or a termination the applicant still has questions: why, and what now. The
+# case group stays open to them for this long after the decision (Case.closed_at); a withdrawn or
+# archived (归档) case is read-only for them at once. Staff post as before.
+QUESTIONS_AFTER_DECISION = dt.timedelta(days=30)
+
+
+def citizen_may_post(case: Any) -> bool:
+    """Whether the applicant may still write in the case group (see QUESTIONS_AFTER_DECISION)."""
+    from shanghui.proxy.models import FINAL_STATUSES, Status
+
+    if case.status not in FINAL_STATUSES:
+        return True
+    if case.status in (Status.REFUSED, Status.TERMINATED) and case.closed_at is not None:
+        return bool(timezone.now() - case.closed_at < QUESTIONS_AFTER_DECISION)
+    return False
 
 
 class CaseOwner:
     """Applicant (by proved mobile), the agents of the proxy point and, once forwarded, the clerks of
     the window take part; everyone else who sees the case (federation and chamber staff, department
-    admins) reads it and may join; auditors only read. The citizen posts until the case is final.
+    admins) reads it and may join; auditors only read. The citizen posts until the case is final, and
+    for QUESTIONS_AFTER_DECISION after a refusal or a termination.
     Files open under the case's one rule for its files (proxy.access.can_open_case_files): the agents,
     the clerks and the applicant; supervisors and auditors see that a file was sent, not its content."""
 
@@ -24,19 +44,19 @@ class CaseOwner:
         from shanghui.orgs.access import scope_for
         from shanghui.orgs.models import Role
         from shanghui.proxy import access as case_access
-        from shanghui.proxy.models import FINAL_STATUSES, Case
+        from shanghui.proxy.models import Case
         from shanghui.proxy.workflow import AGENT
 
         if viewer.user is None:
             case = (
                 Case.objects.filter(pk=owner_id, applicant_mobile=viewer.mobile)
-                .only("pk", "number", "status", "applicant_name")
+                .only("pk", "number", "status", "applicant_name", "closed_at")
                 .first()
             )
             if case is None or not viewer.mobile:
                 return NO_ACCESS
             return Access(
-                read=True, post=case.status not in FINAL_STATUSES, files=True,
+                read=True, post=citizen_may_post(case), files=True,
                 name=f"申请人 {mask_name(case.applicant_name)}", title=f"办件{case.number}",
             )  # fmt: skip
         user = viewer.user

@@ -32,7 +32,23 @@ def attach_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-class BootstrapForm(forms.Form):
+class MarksInvalid(forms.Form):
+    """`is-invalid` (the red border) and aria-invalid on the widgets of the fields that failed, whether
+    the form's own cleaning or a service's error (add_error after is_valid) failed them. Staff forms get
+    it through BootstrapForm; citizen forms, which style their widgets themselves, mix it in."""
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                classes = attrs.get("class", "").split()
+                if "is-invalid" not in classes:
+                    attrs["class"] = " ".join([*classes, "is-invalid"])
+                attrs["aria-invalid"] = "true"
+
+
+class BootstrapForm(MarksInvalid):
     """Bootstrap classes on every widget, and `is-invalid` on the fields that failed."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -49,13 +65,6 @@ class BootstrapForm(forms.Form):
             else:
                 css = "form-control"
             widget.attrs["class"] = css
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
 
 
 class FilterForm(BootstrapForm):

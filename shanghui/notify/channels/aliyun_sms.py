@@ -37,7 +37,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from shanghui.notify.channels.base import HttpAnswer, post
-from shanghui.notify.sms import SentSms, SmsError
+from shanghui.notify.sms import FALLBACK_TEMPLATES, SentSms, SmsError
 
 VERSION = "2017-05-25"
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -141,6 +141,10 @@ class AliyunSmsBackend:
 
     def send(self, *, mobile: str, template: str, params: dict[str, Any], out_id: str = "") -> SentSms:
         template_code = settings.ALIYUN_SMS_TEMPLATES.get(template)
+        if not template_code and template in FALLBACK_TEMPLATES:
+            template, dropped = FALLBACK_TEMPLATES[template]
+            template_code = settings.ALIYUN_SMS_TEMPLATES.get(template)
+            params = {k: v for k, v in params.items() if k not in dropped}
         if not template_code:
             raise SmsError(f"短信模板 {template} 未配置阿里云模板编号（ALIYUN_SMS_TEMPLATES）", retryable=False,
                            code="template")  # fmt: skip

@@ -171,6 +171,18 @@ def test_aliyun_send_is_signed_and_returns_the_biz_id(providers: SimpleNamespace
     assert sms.params["status"] == "已转递"
 
 
+def test_aliyun_without_a_detail_template_sends_the_plain_update(providers: SimpleNamespace) -> None:
+    # A deployment whose approved templates predate case_detail (the fake provider's list has none).
+    aliyun_sms.AliyunSmsBackend().send(
+        mobile="13800001234", template="case_detail",
+        params={"number": "33080220261001000001", "status": "不予受理", "query_code": "ABCD2345",
+                "detail": "原因：户籍不在本窗口辖区"},
+    )  # fmt: skip
+    [sms] = providers.sms.accepted
+    assert sms.template_code == "SMS_100002" and "detail" not in sms.params
+    assert sms.params["status"] == "不予受理"
+
+
 def test_aliyun_signature_follows_the_documented_recipe() -> None:
     # The recipe, step by step, for a value with characters that percent-encoding treats specially.
     params = {"AccessKeyId": "id", "TemplateParam": '{"a":"b c*~"}', "Action": "SendSms"}

@@ -16,7 +16,8 @@ from shanghui.accounts import citizen
 from shanghui.accounts.citizen import CITIZEN_SESSION_KEY
 from shanghui.audit.models import AuditEntry
 from shanghui.catalog.services import update_item
-from shanghui.proxy import services
+from shanghui.notify.sms import ConsoleSmsBackend
+from shanghui.proxy import citizen_views, services
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Status
 from shanghui.proxy.workflow import AGENT, CLERK
 from shanghui.testing.cases import PDF, PNG, pdf_upload
@@ -120,10 +121,44 @@ def test_a_citizen_logs_in_with_a_code_and_returns_to_where_they_were(client, pw
 
 def test_a_second_code_within_the_minute_is_refused_in_chinese(client, db):
     client.post("/my/login/", {"step": "send", "mobile": MOBILE})
-    again = client.post("/my/login/", {"step": "send", "mobile": MOBILE})
+    # Another browser (no pending code in its session) asking for the same number within the minute.
+    again = Client().post("/my/login/", {"step": "send", "mobile": MOBILE})
     assert again.status_code == 422
     assert "验证码发送过于频繁，请60秒后再试" in again.content.decode()
     assert len(sms) == 1
+
+
+def test_the_code_step_survives_a_reload_and_a_second_tap(client, db):
+    client.post("/my/login/", {"step": "send", "mobile": MOBILE, "next": "/my/"})
+    # Back on the login page (a reload, a return from the SMS app): the code field, the wait left.
+    back = client.get("/my/login/", {"next": "/my/"})
+    html = back.content.decode()
+    assert back.status_code == 200 and 'name="code"' in html and "验证码已发送至 138****1234" in html
+    wait = int(re.search(r'data-countdown="(\d+)"', html).group(1))  # type: ignore[union-attr]
+    assert 50 <= wait <= 60
+    # Asking again for the same number within the minute: the same step, no refusal, no second SMS.
+    again = client.post("/my/login/", {"step": "send", "mobile": MOBILE})
+    assert again.status_code == 200 and 'name="code"' in again.content.decode()
+    assert "过于频繁" not in again.content.decode()
+    assert len(ConsoleSmsBackend.outbox) == 1
+    # The code from the first SMS still works.
+    code = ConsoleSmsBackend.outbox[-1]["params"]["code"]
+    done = client.post("/my/login/", {"step": "verify", "mobile": MOBILE, "code": code, "next": "/my/"})
+    assert done.status_code == 302
+    assert citizen_views.PENDING_KEY not in client.session
+
+
+def test_another_number_or_an_expired_code_goes_back_to_the_number(client, db):
+    client.post("/my/login/", {"step": "send", "mobile": MOBILE})
+    assert 'name="mobile"' in client.get("/my/login/", {"change": "1"}).content.decode()
+    assert 'name="code"' not in client.get("/my/login/").content.decode()  # the mark is gone
+    client2 = Client()
+    client2.post("/my/login/", {"step": "send", "mobile": OTHER})
+    session = client2.session
+    session[citizen_views.PENDING_KEY]["until"] = int(timezone.now().timestamp()) - 1
+    session.save()
+    html = client2.get("/my/login/").content.decode()
+    assert 'name="code"' not in html and 'name="mobile"' in html
 
 
 def test_codes_asked_for_many_numbers_from_one_address_are_limited(client, db, monkeypatch):

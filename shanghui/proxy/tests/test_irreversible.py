@@ -83,12 +83,12 @@ def test_the_reason_reaches_the_case_group_and_the_applicants_sms(
     assert f"原因：{reason}" in _system_messages(case)[-1]
     sms = OutboxMessage.objects.get(channel=ChannelKind.SMS, event=f"case.{action}")
     assert sms.address == case.applicant_mobile
-    assert sms.template == "case_reason" and sms.params["reason"] == reason
+    assert sms.template == "case_detail" and sms.params["detail"] == f"原因：{reason}"
     text = TEMPLATES[sms.template].format(**sms.params)
     assert reason in text and case.get_status_display() in text
     # Other moves keep the plain update (their SMS has no reason to give).
     accept_sms = OutboxMessage.objects.filter(channel=ChannelKind.SMS, event="case.forward").get()
-    assert accept_sms.template == "case_update" and "reason" not in accept_sms.params
+    assert accept_sms.template == "case_update" and "detail" not in accept_sms.params
 
 
 def test_a_long_reason_is_cut_to_what_an_sms_parameter_holds(pw: SimpleNamespace) -> None:
@@ -97,7 +97,7 @@ def test_a_long_reason_is_cut_to_what_an_sms_parameter_holds(pw: SimpleNamespace
     pw.act(case, "refuse", CLERK, reason=reason)
 
     sms = OutboxMessage.objects.get(channel=ChannelKind.SMS, event="case.refuse")
-    assert len(sms.params["reason"]) == MAX_PARAM_CHARS and sms.params["reason"].endswith("…")
+    assert len(sms.params["detail"]) == MAX_PARAM_CHARS and sms.params["detail"].endswith("…")
     # The case group keeps the whole reason.
     assert "第二行" in _system_messages(case)[-1]
 

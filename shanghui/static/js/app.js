@@ -46,3 +46,33 @@ function searchables(root) {
 }
 document.addEventListener("DOMContentLoaded", () => searchables(document));
 document.addEventListener("htmx:afterSettle", (event) => searchables(event.target));
+
+// Feedback where the eye is. After a page load or an htmx swap, the form's error summary
+// ([data-error-summary]) or the answer to the action ([data-feedback], placed in the card where the
+// person acted) is scrolled to the middle of the screen and takes the focus, so that both the eye and
+// a screen reader land on it. A link of the summary moves the focus into the field it names.
+function showFeedback(root) {
+  const pick = (selector) => (root instanceof Element && root.matches(selector) ? root : root.querySelector(selector));
+  const target = pick("[data-error-summary]") || pick("[data-feedback]");
+  if (!target) return;
+  if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+  target.focus({ preventScroll: true });
+  // A tall answer (a whole result card) from its top, a short one in the middle of the screen.
+  const tall = target.getBoundingClientRect().height > window.innerHeight * 0.6;
+  target.scrollIntoView({ block: tall ? "start" : "center" });
+}
+document.addEventListener("DOMContentLoaded", () => showFeedback(document));
+document.addEventListener("htmx:afterSettle", (event) => {
+  // The swapped-in content (htmx fires the event on it): only its own feedback, never an old one.
+  if (event.target instanceof Element && event.target.isConnected) showFeedback(event.target);
+});
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element ? event.target.closest("[data-error-summary] a[href^='#']") : null;
+  if (!link) return;
+  const block = document.getElementById(link.getAttribute("href").slice(1));
+  const field = block && block.querySelector("input:not([type=hidden]), select, textarea");
+  if (!field) return;
+  event.preventDefault();
+  field.focus({ preventScroll: true });
+  block.scrollIntoView({ block: "center" });
+});

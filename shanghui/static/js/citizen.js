@@ -43,4 +43,13 @@ document.addEventListener("submit", (event) => {
 
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-countdown]").forEach(startCountdown);
+  // The code step, shown in answer to a POST: a reload asks for the page again with GET (the server
+  // shows the same step from the session, with what is left of the wait) instead of sending the
+  // number again. The code field takes the focus.
+  const codeStep = document.querySelector("form[data-code-step]");
+  if (codeStep) {
+    window.history.replaceState(null, "", window.location.href);
+    const field = codeStep.querySelector("input[name=code]");
+    if (field && !field.value) field.focus();
+  }
 });
