@@ -14,11 +14,8 @@ from playwright.sync_api import expect
 
 from shanghui.notify.sms import ConsoleSmsBackend
 from shanghui.proxy.models import Case
-from shanghui.proxy.tests import conftest as proxy_fixtures
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
 from tests.browser.test_proxy_flow import citizen_applies, citizen_uploads, pdf
-
-pw = proxy_fixtures.pw
 
 MOBILE = "13800001234"
 
@@ -178,9 +175,9 @@ def test_the_tracking_answer_shows_the_next_step_and_date_on_the_screen(pw, new_
 
 def test_results_are_listed_under_readable_names(pw, new_page):
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from shanghui.proxy.tests.conftest import PDF
 
     from shanghui.proxy import services
+    from shanghui.testing.cases import PDF
 
     case = pw.act(
         pw.act(pw.submitted(), "forward", AGENT, window=pw.window), "accept", CLERK, acceptance_number="K"

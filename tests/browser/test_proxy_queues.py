@@ -20,11 +20,8 @@ from shanghui.lib.owners import Viewer
 from shanghui.notify.models import ChannelKind, OutboxMessage
 from shanghui.proxy.models import Case, Status
 from shanghui.proxy.owner import PROXY_CASE
-from shanghui.proxy.tests import conftest as proxy_fixtures
 from shanghui.proxy.workflow import AGENT
 from tests.browser.conftest import login, watch_console
-
-pw = proxy_fixtures.pw
 
 DESKTOP = {"width": 1440, "height": 900}
 

@@ -96,7 +96,7 @@ def completed_with_result(pw: SimpleNamespace, *names: str) -> Case:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from shanghui.proxy import services
-    from shanghui.proxy.tests.conftest import PDF
+    from shanghui.testing.cases import PDF
 
     case = pw.act(pw.submitted(), "forward", AGENT, window=pw.window)
     case = pw.act(case, "accept", CLERK, acceptance_number="KC-7")

@@ -22,7 +22,7 @@ from shanghui.proxy.workflow import AGENT, CLERK
 def _forwarded(pw: SimpleNamespace, **kw: Any) -> Case:
     case = pw.new_case(**kw)
     from shanghui.proxy import services
-    from shanghui.proxy.tests.conftest import pdf_upload
+    from shanghui.testing.cases import pdf_upload
 
     services.add_material(case=case, actor=pw.agent, upload=pdf_upload(), slot=0)
     case = pw.act(case, "submit", AGENT)
