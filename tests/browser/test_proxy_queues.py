@@ -151,7 +151,7 @@ def test_the_clerk_opens_on_acceptance_sees_the_overdue_in_red_and_confirms_a_re
     )
     assert system is not None and "原因：户籍信息与本窗口辖区不符" in system.body
     sms = OutboxMessage.objects.get(channel=ChannelKind.SMS, event="case.refuse")
-    assert sms.params["reason"] == "户籍信息与本窗口辖区不符"
+    assert sms.params["detail"] == "原因：户籍信息与本窗口辖区不符"
     assert errors == []
 
 
