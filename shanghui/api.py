@@ -32,6 +32,7 @@ from shanghui.apiv1 import (
 from shanghui.apiv1.auth import SessionAuth, TokenAuth
 from shanghui.apiv1.errors import install as install_error_handlers
 from shanghui.apiv1.errors import json_error
+from shanghui.apiv1.naming import install as install_unique_choice_names
 from shanghui.apiv1.throttle import TokenRateThrottle
 from shanghui.catalog.api import router as catalog_router
 from shanghui.lib.bounds import NUL_MESSAGE, UNREADABLE_BODY, checks_own_input, nul_inputs, unreadable_body
@@ -133,6 +134,8 @@ class RestApi(GuardedApi):
         urls.append(re_path(r"^(?P<rest>[\s\S]*)$", self.guard(_unknown)))
         return urls
 
+
+install_unique_choice_names()
 
 api_v1 = RestApi(
     title="商会+ REST API",

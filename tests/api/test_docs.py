@@ -40,3 +40,16 @@ def test_the_citizen_search_api_is_still_where_it_was(db: Any) -> None:
     response = Client().get("/api/catalog/search", {"q": "身份证"})
     assert response.status_code == 200
     assert response.json()["results"] == []
+
+
+def test_every_programmes_choices_have_a_name_of_their_own(db: Any) -> None:
+    # Several apps call their choices Status or Kind; one must not overwrite another in the document.
+    schemas = Client().get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "forwarded" in schemas["Status"]["enum"] and "agent" in schemas["Channel"]["enum"]  # proxy's
+    assert schemas["ActivitiesStatus"]["enum"] == [
+        "draft", "pending", "published", "in_progress", "finished", "closed", "cancelled",
+    ]  # fmt: skip
+    assert "partner_charity" in schemas["DonationsGiftChannel"]["enum"]
+    assert {"DonationsFundStatus", "DonationsGiftStatus", "MediationStatus", "PartyCandidateStatus"} <= set(
+        schemas
+    )

@@ -234,11 +234,13 @@ def _activities(w: SimpleNamespace) -> dict[str, Any]:
 
     from django.utils import timezone
 
-    from shanghui.activities import attendance, certificates, hours
+    from shanghui.activities import attendance, certificates, hours, seed
     from shanghui.activities import services as activities
-    from shanghui.activities.models import ActivityKind
+    from shanghui.activities.models import ActivityKind, StarLevel
     from shanghui.activities.workflow import APPROVER, MACHINE, ORGANISER
 
+    # The kinds and star levels come from a data migration: a transactional test before this one flushed them.
+    seed.seed(ActivityKind, StarLevel)
     start = timezone.now() + dt.timedelta(days=3)
     activity = activities.create_activity(
         actor=w.chamber_staff, organisation=w.chamber_a, kind=ActivityKind.objects.get(code="volunteer"),
