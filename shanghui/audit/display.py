@@ -70,7 +70,7 @@ def _value(key: str, value: Any, names: dict[tuple[str, str], str]) -> str:
     if isinstance(value, list | tuple):
         return "、".join(_value(key, v, names) for v in value) or "—"
     if isinstance(value, dict):
-        return "，".join(f"{_label(k)} {_value(k, v, names)}" for k, v in value.items()) or _("无")
+        return "，".join(f"{_label(k)} {_value(k, v, names)}" for k, v in sorted(value.items())) or _("无")
     text = str(value)
     if key in ORG_KEYS or key in USER_KEYS:
         return names.get(("org" if key in ORG_KEYS else "user", text), f"#{text}")
@@ -112,7 +112,8 @@ def _names(entries: Iterable[AuditEntry]) -> dict[tuple[str, str], str]:
 def sentence(detail: dict[str, Any], names: dict[tuple[str, str], str] | None = None) -> str:
     """The detail as "标签：值；标签：值"; "" for none."""
     names = names or {}
-    return "；".join(f"{_label(k)}：{_value(k, v, names)}" for k, v in (detail or {}).items())
+    # By key: PostgreSQL's jsonb keeps keys in its own order, SQLite in the order written.
+    return "；".join(f"{_label(k)}：{_value(k, v, names)}" for k, v in sorted((detail or {}).items()))
 
 
 def actor_name(entry: AuditEntry) -> str:
