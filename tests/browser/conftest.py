@@ -112,11 +112,14 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def new_page(browser: Any, live: str) -> Iterator[Any]:
-    """A factory of pages, each in its own browser context (own cookies): one per person."""
+    """A factory of pages, each in its own browser context (own cookies): one per person. `bypass_csp`:
+    the page may run a script the test injects (the accessibility check's axe-core)."""
     contexts = []
 
-    def make(*, phone: bool = False) -> Any:
-        options: dict[str, Any] = {"base_url": live, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+    def make(*, phone: bool = False, bypass_csp: bool = False) -> Any:
+        options: dict[str, Any] = {
+            "base_url": live, "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "bypass_csp": bypass_csp,
+        }  # fmt: skip
         if phone:
             options.update(PHONE)
         context = browser.new_context(**options)

@@ -4,6 +4,7 @@ control and link, labels, landmarks), for citizens on a phone and for staff on a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -17,7 +18,7 @@ from django.conf import settings
 from shanghui.accounts.citizen import CITIZEN_SESSION_KEY, VERIFIED_AT_KEY
 from shanghui.proxy.models import Case
 from shanghui.proxy.workflow import AGENT
-from tests.browser.conftest import PHONE, login
+from tests.browser.conftest import login
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = {"serious", "critical"}
@@ -43,24 +44,9 @@ def axe_violations(page: Any) -> list[str]:
 
 
 @pytest.fixture
-def axe_page(browser: Any, live: str) -> Any:
-    """A page in a context that may run axe's script (the site's CSP forbids injected scripts)."""
-    contexts: list[Any] = []
-
-    def make(*, phone: bool = False) -> Any:
-        options: dict[str, Any] = {
-            "base_url": live, "locale": "zh-CN", "timezone_id": "Asia/Shanghai", "bypass_csp": True,
-        }  # fmt: skip
-        if phone:
-            options.update(PHONE)
-        context = browser.new_context(**options)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
+def axe_page(new_page: Any) -> Any:
+    """A page that may run axe's script (the site's CSP forbids injected scripts)."""
+    return functools.partial(new_page, bypass_csp=True)
 
 
 def sign_in_citizen(page: Any, live: str, mobile: str) -> None:
