@@ -54,6 +54,21 @@ def test_the_code_step_survives_a_reload(new_page: Any, db: None) -> None:
     page.wait_for_url("**/my/")
 
 
+def test_the_header_fits_a_phone_once_logged_in(new_page: Any, db: None) -> None:
+    """Logged in, 退出 joins the header: every link still reads on one line, the name is not cut."""
+    page = new_page(phone=True)
+    citizen_login(page, "/my/")
+    header = page.get_by_test_id("citizen-navbar")
+    expect(header.get_by_test_id("citizen-logout")).to_be_in_viewport()
+    brand = header.locator(".navbar-brand")
+    assert brand.evaluate("e => e.scrollWidth <= e.clientWidth")
+    for testid in ("nav-my-cases", "nav-track", "nav-my-disputes", "citizen-logout"):
+        link = header.get_by_test_id(testid)
+        expect(link).to_be_in_viewport(ratio=1)
+        # One line of text: no taller than the 44 px target it sits in.
+        assert link.bounding_box()["height"] <= 48, testid
+
+
 def citizen_login(page: Any, next_url: str) -> None:
     page.goto(f"/my/login/?{urlencode({'next': next_url})}")
     page.fill("#id_mobile", MOBILE)
