@@ -10,7 +10,8 @@ task worker, on 127.0.0.1 and a free port) and drives it from a separate load ge
 
 Parts (docs/performance.md explains each figure):
   1 workflow  workflow actions through /api/v1/ against the same transaction in psycopg
-  2 stats     the federation statistics page and the overdue queue from 10k to 1M cases vs count(*)
+  2 stats     the statistics page, the overdue queue, the case list and the follow-ups list (two
+              personas, default and filtered views) from 10k to 1M cases vs count(*)
   3 search    catalogue search quality and latency vs a substring match
   4 live      live messages across two server processes sharing Redis vs Redis pub/sub
   5 memory    peak resident memory of each web worker and the task worker during the run

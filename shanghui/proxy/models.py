@@ -138,6 +138,8 @@ class Case(models.Model):
             models.Index(fields=["status", "review_due_at"], name="proxy_case_review_due_idx"),
             models.Index(fields=["status", "acceptance_due_at"], name="proxy_case_accept_due_idx"),
             models.Index(fields=["status", "processing_due_at"], name="proxy_case_process_due_idx"),
+            # The case list's search by applicant name, newest first (a million cases: no scan of them).
+            models.Index(fields=["applicant_name", "-created_at"], name="proxy_case_applicant_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -271,7 +273,15 @@ class FollowUp(models.Model):
     class Meta:
         verbose_name = "差评整改"
         verbose_name_plural = "差评整改"
-        indexes = [models.Index(fields=["state", "due_at"], name="proxy_followup_state_idx")]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="proxy_followup_state_idx"),
+            # The follow-up list's default view (未办结, by due time): read in order, a page at a time.
+            models.Index(
+                fields=["due_at", "id"],
+                name="proxy_followup_open_due_idx",
+                condition=Q(state__in=["open", "answered", "appealed"]),
+            ),
+        ]
 
 
 class PointSettings(models.Model):

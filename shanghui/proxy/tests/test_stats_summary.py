@@ -22,7 +22,7 @@ from shanghui.catalog.tests.factories import make_item
 from shanghui.orgs import services as org_services
 from shanghui.orgs.models import Role
 from shanghui.proxy import queries, services, summaries
-from shanghui.proxy.access import cases_for_user
+from shanghui.proxy.access import cases_for_user, follow_ups_for_user
 from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.models import Case, CaseStat
 from shanghui.proxy.workflow import AGENT, APPLICANT, CLERK
@@ -154,6 +154,32 @@ def test_superusers_nested_grants_and_separate_grants(busy: SimpleNamespace) -> 
 
     assert everything.total == Case.objects.count()
     assert nested.total == assert_same_figures(busy.fed_admin, now).total
+
+
+def test_the_lists_scope_is_the_access_rule_for_every_persona(busy: SimpleNamespace) -> None:
+    """The case list and the follow-up list read the scope as id lists (or unfiltered for a scope of
+    every case): the same cases and follow-ups as the access rule, for every persona, fresh or stale."""
+    summaries.rebuild()
+    people = [*PERSONAS, "superuser", "two_points", "nested"]
+    seen = []
+    for stale in (False, True):
+        if stale:
+            summaries.mark_stale()
+        for persona in people:
+            user = getattr(busy, persona)
+            summary = queries.summary_for(user)
+            assert (summary is None) is (stale or persona in ("outsider", "mediator", "two_points")), persona
+            cases = set(queries.cases_in_scope(user, summary).values_list("pk", flat=True))
+            assert cases == set(cases_for_user(user).values_list("pk", flat=True)), persona
+            follow_ups = set(queries.follow_ups_in_scope(user, summary).values_list("pk", flat=True))
+            assert follow_ups == set(follow_ups_for_user(user).values_list("pk", flat=True)), persona
+            seen.append((persona, len(cases), len(follow_ups)))
+    # Not vacuous: the federation sees every case and the bad rating's follow-up, an agent only their
+    # point's cases, an outsider nothing.
+    counts = {persona: (n, f) for persona, n, f in seen}
+    assert counts["fed_admin"] == (Case.objects.count(), 1)
+    assert 0 < counts["agent"][0] < Case.objects.count()
+    assert counts["outsider"] == (0, 0)
 
 
 def test_figures_the_page_shows(busy: SimpleNamespace) -> None:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from shanghui.accounts.access import staff_user as _user
 from shanghui.proxy import queries, services
-from shanghui.proxy.access import follow_up_moves, follow_ups_for_user, get_follow_up_for_user
+from shanghui.proxy.access import follow_up_moves, get_follow_up_for_user
 from shanghui.proxy.display import MOVE_LABELS, move_buttons
 from shanghui.proxy.forms import FollowUpMoveForm
 from shanghui.proxy.models import FollowUp
@@ -29,7 +29,9 @@ def followup_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require_case_pages(user)
     state = request.GET.get("state", "pending")
-    follow_ups = follow_ups_for_user(user).select_related(
+    # The federation's follow-ups are every follow-up: no filter (queries.follow_ups_in_scope).
+    summary = queries.summary_for(user)
+    follow_ups = queries.follow_ups_in_scope(user, summary).select_related(
         "rating", "rating__case", "rating__case__item", "responsible"
     )
     if state == "pending":
