@@ -601,7 +601,12 @@ def areas_for(user: Any) -> QuerySet[Organisation]:
             if grant.role not in DEPARTMENT_READER_ROLES:
                 under &= ~Q(kind=OrgKind.DEPARTMENT)
             within |= under
-    return areas.filter(within).exclude(pk__in=[g.org_id for g in scope.grants if g.role in CASE_ROLES])
+    # The organisation that is the whole scope is no narrower area (one below another grant still is).
+    grants = [g for g in scope.grants if g.role in CASE_ROLES]
+    tops = [
+        g.org_id for g in grants if not any(g.path != o.path and g.path.startswith(o.path) for o in grants)
+    ]
+    return areas.filter(within).exclude(pk__in=tops)
 
 
 class AreaRefused(ValueError):

@@ -141,6 +141,9 @@ def test_areas_offered_are_within_the_scope(spread: SimpleNamespace) -> None:
         w.dept2,
     }
     assert set(queries.areas_for(w.county_admin)) == {w.chamber_b}
+    assert set(queries.areas_for(w.nested)) == set(
+        queries.areas_for(w.fed_admin)
+    )  # the agent grant adds none
     assert list(queries.areas_for(w.agent)) == list(queries.areas_for(w.outsider)) == []
     assert list(queries.areas_for(w.chamber_admin)) == []  # its points are its whole scope
     assert set(queries.areas_for(w.dept_admin)) == set()
