@@ -12,9 +12,11 @@ accepted → processing), unless the case is paused (waiting for a correction, o
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import statistics
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -659,9 +661,9 @@ def statistics_for(
     # A scope that holds every case needs no filter at all (the largest scope is the common slow one).
     every_case = every_case and period.is_all
     cases = Case.objects.order_by() if every_case else Case.objects.filter(viewer.q()).order_by()
-    for part in parts:
-        if part.days is not None:  # at most the two ends of a custom range: a few days' cases each
-            counts.merge(_counts_from_cases(cases.filter(created_in(*part.days))))
+    edges = [created_in(*part.days) for part in parts if part.days is not None]
+    if edges:  # at most the two ends of a custom range, counted together: a few days' cases each
+        counts.merge(_counts_from_cases(cases.filter(reduce(operator.or_, edges))))
     cases = in_period(cases, period, now)
     return _statistics(cases, _open_follow_ups(cases, now, every_case=every_case), counts, now, period)
 
