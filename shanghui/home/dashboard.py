@@ -215,8 +215,19 @@ def _today(cases: Any, queues: list[Any], now: dt.datetime) -> Card:
     )
     items = []
     for case in rows:
-        left, _css = CLOCKS.time_left(case, now)
-        note = " · ".join(part for part in (str(case.get_status_display()), left) if part)
+        # The due time itself, not working days left: the calendar's periodic re-read would make the
+        # page's query count depend on the moment.
+        due_at = case.running_due
+        when = ""
+        if due_at is not None:
+            local = timezone.localtime(due_at)
+            shown = _("%(month)s月%(day)s日 %(time)s") % {
+                "month": local.month,
+                "day": local.day,
+                "time": local.strftime("%H:%M"),
+            }
+            when = (_("已超期（时限 %(due)s）") if due_at < now else _("%(due)s 到期")) % {"due": shown}
+        note = " · ".join(part for part in (str(case.get_status_display()), when) if part)
         items.append(
             CardItem(f"{case.number} {case.item.name}", reverse("proxy:detail", args=[case.pk]), note)
         )

@@ -78,7 +78,7 @@ def test_today_lists_the_most_urgent_first(desk: SimpleNamespace) -> None:
         reverse("proxy:detail", args=[desk.late.pk]),
         reverse("proxy:detail", args=[desk.soon.pk]),
     ]
-    assert "已超期" in clerk.items[0].note and "剩" in clerk.items[1].note
+    assert "已超期（时限" in clerk.items[0].note and clerk.items[1].note.endswith("到期")
     assert [item.url for item in agent.items] == [reverse("proxy:detail", args=[desk.todo.pk])]  # 待预审
     assert [item.url for item in federation.items][:2] == [item.url for item in clerk.items]
     assert by_key(desk.chamber_admin_b)["cases-today"].items == []
