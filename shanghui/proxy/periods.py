@@ -174,11 +174,15 @@ def parse(code: str, now: dt.datetime, first: dt.date | None = None, last: dt.da
             raise PeriodError(_("自定义期间请填写开始和结束日期"))
         if last < first:
             raise PeriodError(_("结束日期不能早于开始日期"))
+        last = min(last, current)  # days to come add nothing (and 9999-12-31 has no next day)
         if first < EARLIEST or first > current:
             raise PeriodError(_("开始日期应在 %(earliest)s 至今天之间") % {"earliest": EARLIEST.isoformat()})
         if (last - first).days >= MAX_CUSTOM_DAYS:
             raise PeriodError(_("自定义期间最长3年，请缩短或按年份查看"))
         return Period(code, first, last + dt.timedelta(days=1))
+    match = _MONTH.match(code) or _QUARTER.match(code) or _YEAR.match(code)
+    if match and not EARLIEST.year <= int(match[1]) <= current.year:
+        raise PeriodError(_("统计期间应在 %(earliest)s 至今天之间") % {"earliest": EARLIEST.isoformat()})
     if match := _MONTH.match(code):
         year, number = int(match[1]), int(match[2])
         if 1 <= number <= 12:

@@ -622,6 +622,8 @@ def area_for(user: Any, area_id: Any) -> Organisation:
         pk = int(area_id)
     except (TypeError, ValueError):
         raise AreaRefused(AREA_REFUSED) from None
+    if not 0 < pk < 2**63:  # beyond the database's integers
+        raise AreaRefused(AREA_REFUSED)
     area = areas_for(user).filter(pk=pk).first()
     if area is None:
         raise AreaRefused(AREA_REFUSED)

@@ -151,8 +151,9 @@ def test_areas_offered_are_within_the_scope(spread: SimpleNamespace) -> None:
                        (w.chamber_admin, w.dept), (w.outsider, w.county)):  # fmt: skip
         with pytest.raises(queries.AreaRefused):
             queries.area_for(user, area.pk)
-    with pytest.raises(queries.AreaRefused):
-        queries.area_for(w.fed_admin, 999999)
+    for bad in (999999, 2**63, -1, "１x", None):
+        with pytest.raises(queries.AreaRefused):
+            queries.area_for(w.fed_admin, bad)
 
 
 def test_choosing_a_period_and_an_area_on_the_page(client: Client, spread: SimpleNamespace) -> None:
@@ -264,7 +265,9 @@ def test_period_labels_and_parts() -> None:
     ]  # fmt: skip
     inside = periods.parse("custom", now, dt.date(2026, 5, 3), dt.date(2026, 5, 20))
     assert inside.month_label((2026, 5), now) == "2026年5月（3日–20日）"
-    for bad in ("2026-13", "2027", "1999", "x"):
+    far = periods.parse("custom", now, dt.date(2026, 11, 20), dt.date(9999, 12, 31))  # clamped to today
+    assert far.label(now) == "2026-11-20 至 2026-12-03"
+    for bad in ("2026-13", "2027", "1999", "x", "0000", "0000-05", "0000-Q1", "9999-12"):
         with pytest.raises(periods.PeriodError):
             periods.parse(bad, now)
 
