@@ -114,8 +114,13 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 
 # The columns of the import template (transfer.columns.COLUMNS): an exported file imports back unchanged.
+# No title row: the file is imported back as it is (its first row is the header).
 ITEM_EXPORT = Export(
-    name="事项目录", headers=HEADERS, action=AuditAction.CATALOG_EXPORT, object_type="catalog.serviceitem"
+    name="事项目录",
+    headers=HEADERS,
+    action=AuditAction.CATALOG_EXPORT,
+    object_type="catalog.serviceitem",
+    caption=False,
 )
 
 

@@ -6,10 +6,13 @@ aggregates and lists are sliced.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Case as When_
+from django.db.models import Count, F, When
+from django.db.models.functions import TruncWeek
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,14 +21,20 @@ from django.utils.translation import gettext_lazy
 from shanghui.orgs.access import can_view_members, members_for_user, organisations_for_user, scope_for
 from shanghui.orgs.models import ADMIN_ROLES, Membership, Organisation, OrgKind, Role
 from shanghui.proxy.access import can_use_case_pages, cases_for_user
+from shanghui.proxy.clocks import CLOCKS
+from shanghui.proxy.periods import last_months
 from shanghui.proxy.queries import (
+    ScopeSummary,
     is_supervisor,
+    local_day_start,
     open_follow_ups,
     queue_counts,
     queues_for,
     role_orgs,
     summary_for,
+    todo_queue,
 )
+from shanghui.proxy.summaries import parse_status_key
 
 LIST_LIMIT = 8
 COLLEAGUE_LIMIT = 20
@@ -39,16 +48,27 @@ class CardItem:
 
 
 @dataclass
+class Bar:
+    label: str
+    value: int
+    percent: float  # of the largest bar of its card
+
+
+@dataclass
 class Card:
     title: str
     value: str = ""
     url: str = ""
     note: str = ""
     items: list[CardItem] = field(default_factory=list)
-    # "stat": a number; "list": a short list with links; "note": a notice without figures.
+    # "action": a number that asks for action (shown first, larger, coloured by `tone` when not zero);
+    # "stat": a number; "list": a short list with links; "trend": bars with their numbers as text;
+    # "note": a notice without figures.
     kind: str = "stat"
     key: str = ""  # stable name for tests and browser tests (data-testid="card-<key>")
     empty: str = ""
+    tone: str = ""  # "danger", "warning": the colour of an action card that is not zero
+    bars: list[Bar] = field(default_factory=list)
 
 
 # Roles that exist for a programme of their own. Until the programme is on the platform (its pages give
@@ -121,20 +141,42 @@ def _mediation(user: Any) -> list[Card]:
     ]
 
 
+# The queues that ask for action, shown first and coloured when not empty.
+ACTION_QUEUES = {"overdue": "danger", "due_soon": "warning"}
+TODAY_LIMIT = 8
+TREND_WEEKS = 8
+TREND_MONTHS = 6
+
+
 def _case_queues(user: Any) -> list[Card]:
-    """The proxy case queues of the user's role (links into the filtered case list), and the bad-rating
-    follow-ups still open: one query per queue through its index, the cases in progress from the
-    statistics summaries when they cover the user's scope."""
+    """The proxy case queues of the user's role (links into the filtered case list) — 已超期 and 即将超期
+    first, as action cards —, the bad-rating follow-ups still open, today's list (the cases whose clock
+    runs out first) and the trends (new cases per week and per month). One query per queue through
+    its index; the cases in progress and the months from the statistics summaries when they cover the
+    user's scope; the weeks from the last eight weeks' cases only."""
     if not can_use_case_pages(user):
         return []
-    queues = [q for q in queues_for(user, timezone.now()) if q.key != "all"]
+    now = timezone.now()
+    all_queues = queues_for(user, now)
+    queues = [q for q in all_queues if q.key != "all"]
     summary = summary_for(user)
-    counts = queue_counts(cases_for_user(user), queues, None if summary is None else summary.statuses)
+    cases = cases_for_user(user)
+    counts = queue_counts(cases, queues, None if summary is None else summary.statuses)
     url = reverse("proxy:list")
     cards = [
-        Card(q.label, str(counts[q.key]), url=f"{url}?queue={q.key}", note=q.help, key=f"cases-{q.key}")
+        Card(
+            q.label,
+            str(counts[q.key]),
+            url=f"{url}?queue={q.key}",
+            note=q.help,
+            key=f"cases-{q.key}",
+            kind="action" if q.key in ACTION_QUEUES else "stat",
+            tone=ACTION_QUEUES.get(q.key, "") if counts[q.key] else "",
+        )
         for q in queues
     ]
+    cards.append(_today(cases, all_queues, now))
+    cards += _trends(cases, summary, now)
     responsible = None
     if not is_supervisor(user):
         # Agents and clerks answer for their own point or window, not for every case they see.
@@ -151,6 +193,101 @@ def _case_queues(user: Any) -> list[Card]:
         )
     )
     return cards
+
+
+def _today(cases: Any, queues: list[Any], now: dt.datetime) -> Card:
+    """今日待办: the cases of the person's to-do queue and those due soon or overdue, the clock that runs
+    out first on top (overdue ones first), each with what is left of it. One query, sliced."""
+    by_key = {q.key: q for q in queues}
+    wanted = by_key["due_soon"].q | by_key["overdue"].q
+    todo = todo_queue(queues)
+    if todo.key != "all":
+        wanted |= todo.q
+    due = When_(
+        *[When(status=status, then=F(spec.due)) for spec in CLOCKS for status in sorted(spec.runs_in)],
+        default=None,
+    )
+    rows = list(
+        cases.filter(wanted, paused_at__isnull=True)
+        .annotate(running_due=due)
+        .select_related("item")
+        .order_by(F("running_due").asc(nulls_last=True), "pk")[:TODAY_LIMIT]
+    )
+    items = []
+    for case in rows:
+        # The due time itself, not working days left: the calendar's periodic re-read would make the
+        # page's query count depend on the moment.
+        due_at = case.running_due
+        when = ""
+        if due_at is not None:
+            local = timezone.localtime(due_at)
+            shown = _("%(month)s月%(day)s日 %(time)s") % {
+                "month": local.month,
+                "day": local.day,
+                "time": local.strftime("%H:%M"),
+            }
+            when = (_("已超期（时限 %(due)s）") if due_at < now else _("%(due)s 到期")) % {"due": shown}
+        note = " · ".join(part for part in (str(case.get_status_display()), when) if part)
+        items.append(
+            CardItem(f"{case.number} {case.item.name}", reverse("proxy:detail", args=[case.pk]), note)
+        )
+    return Card(
+        _("今日待办"),
+        kind="list",
+        key="cases-today",
+        items=items,
+        note=_("按剩余时限排列，最紧的在前") if items else "",
+        url=f"{reverse('proxy:list')}?queue={todo.key}",
+        empty=_("今天没有需要处理的办件"),
+    )
+
+
+def _trends(cases: Any, summary: ScopeSummary | None, now: dt.datetime) -> list[Card]:
+    """New cases per week (the last TREND_WEEKS weeks, counted from those weeks' cases) and per month
+    (the last TREND_MONTHS months, from the summaries when they cover the scope)."""
+    today = timezone.localtime(now).date()
+    monday = today - dt.timedelta(days=today.weekday())
+    first_week = monday - dt.timedelta(weeks=TREND_WEEKS - 1)
+    weekly: dict[dt.date, int] = {}
+    for week, n in (
+        cases.filter(created_at__gte=local_day_start(first_week))
+        .annotate(week=TruncWeek("created_at", tzinfo=timezone.get_current_timezone()))
+        .values_list("week")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        day = timezone.localtime(week).date() if isinstance(week, dt.datetime) else week
+        weekly[day] = weekly.get(day, 0) + n
+    weeks = [first_week + dt.timedelta(weeks=i) for i in range(TREND_WEEKS)]
+    week_values = [
+        (_("%(month)s月%(day)s日起") % {"month": w.month, "day": w.day}, weekly.get(w, 0)) for w in weeks
+    ]
+
+    months = last_months(now, TREND_MONTHS)
+    monthly: dict[tuple[int, int], int] = {}
+    if summary is not None:
+        for key, n in summary.keys.items():
+            if key.startswith("s|"):
+                year, month = parse_status_key(key)[1].split("-")
+                monthly[(int(year), int(month))] = monthly.get((int(year), int(month)), 0) + n
+    else:
+        since = local_day_start(dt.date(*months[0], 1))
+        for created in cases.filter(created_at__gte=since).values_list("created_at", flat=True):
+            local = timezone.localtime(created)
+            monthly[(local.year, local.month)] = monthly.get((local.year, local.month), 0) + 1
+    month_values = [(_("%(month)s月") % {"month": m}, monthly.get((y, m), 0)) for y, m in months]
+    stats = reverse("proxy:stats")
+    return [
+        Card(_("近%(n)s周新建办件") % {"n": TREND_WEEKS}, kind="trend", key="cases-weekly",
+             bars=_bars(week_values), url=stats, note=_("本周截至今天")),
+        Card(_("近%(n)s个月新建办件") % {"n": TREND_MONTHS}, kind="trend", key="cases-monthly",
+             bars=_bars(month_values), url=stats, note=_("本月截至今天")),
+    ]  # fmt: skip
+
+
+def _bars(values: list[tuple[str, int]]) -> list[Bar]:
+    largest = max((n for _label, n in values), default=0)
+    return [Bar(label, n, round(100 * n / largest, 1) if largest else 0) for label, n in values]
 
 
 def _volunteering(user: Any) -> list[Card]:

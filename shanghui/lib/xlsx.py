@@ -8,7 +8,9 @@ back goes through `unescape_formula`, so that an exported file imports unchanged
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -18,7 +20,8 @@ from django.http import FileResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -56,24 +59,73 @@ def _cell_value(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Sheet:
-    """One worksheet: its title (Excel keeps 31 characters), bold headers, then the rows."""
+    """One worksheet: its title (Excel keeps 31 characters), an optional caption (a title row above
+    the headers saying what the table is: scope, period, filters, time), bold headers with their
+    units ("金额（元）"), then the rows. The header row stays in view when the reader scrolls, and the
+    columns are as wide as their content.
+
+    A file meant to be imported back (the catalogue) has no caption: its first row is the header."""
 
     title: str
     headers: Sequence[str]
     rows: Iterable[Sequence[Any]]
+    caption: str = ""
+
+
+# Columns are sized from the headers and the first rows (the rest is streamed, never held in memory).
+WIDTH_SAMPLE_ROWS = 500
+MIN_WIDTH, MAX_WIDTH = 6, 60
+
+
+def text_width(value: Any) -> int:
+    """How many character widths Excel needs for `value`: Chinese characters take two."""
+    if value is None:
+        return 0
+    if isinstance(value, dt.datetime):
+        return 16
+    if isinstance(value, dt.date):
+        return 10
+    text = value if isinstance(value, str) else str(value)
+    longest = max(text.split("\n"), key=len, default="")
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest)
+
+
+def column_widths(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[float]:
+    widths = [text_width(h) for h in headers]
+    for row in rows:
+        for index, value in enumerate(row):
+            if index >= len(widths):
+                widths.append(0)
+            widths[index] = max(widths[index], text_width(value))
+    return [min(MAX_WIDTH, max(MIN_WIDTH, w + 2)) for w in widths]
 
 
 def write_xlsx(target: str | IO[bytes], *sheets: Sheet) -> None:
     workbook = Workbook(write_only=True)
     for sheet in sheets:
         worksheet = workbook.create_sheet(title=sheet.title[:31])
+        rows = iter(sheet.rows)
+        first = [[_cell_value(v) for v in row] for row in itertools.islice(rows, WIDTH_SAMPLE_ROWS)]
+        # A write-only sheet takes its column widths and frozen panes before the first row.
+        for index, width in enumerate(column_widths(sheet.headers, first), start=1):
+            worksheet.column_dimensions[get_column_letter(index)].width = width
+        header_row = 2 if sheet.caption else 1
+        worksheet.freeze_panes = f"A{header_row + 1}"
+        if sheet.caption:
+            caption = WriteOnlyCell(worksheet, value=escape_formula(sheet.caption))
+            caption.font = Font(bold=True, size=13)
+            caption.alignment = Alignment(vertical="center")
+            worksheet.append([caption])
         header_cells = []
         for title in sheet.headers:
             cell = WriteOnlyCell(worksheet, value=title)
             cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
             header_cells.append(cell)
         worksheet.append(header_cells)
-        for row in sheet.rows:
+        for values in first:
+            worksheet.append(values)
+        for row in rows:
             worksheet.append([_cell_value(v) for v in row])
     workbook.save(target)
 

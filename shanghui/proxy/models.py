@@ -322,7 +322,9 @@ class CaseStat(models.Model):
     `via_department` marks cases the viewer sees only through their department (which only department
     readers see, access.DEPARTMENT_READER_ROLES). `key` names one figure of one case, e.g.
     "s|closed|2026-03|112" (status, month of creation in Beijing time, outcome of the three clocks),
-    "i|<item id>", "d|<department id>", "p|<proxy point id>", "g|<rating level>", "f|all" (its follow-up).
+    "i|2026-03|<item id>", "d|2026-03|<department id>", "p|2026-03|<proxy point id>",
+    "g|2026-03|<rating level>", "f|2026-03" (its follow-up): every figure per month of creation, so that a
+    period's figures are sums over its months.
     Rebuilt from the cases by `shanghui rebuild_case_stats`."""
 
     # Not a foreign key: 0 means "every case", and -1 holds the "needs a rebuild" marker.

@@ -12,9 +12,11 @@ accepted → processing), unless the case is paused (waiting for a correction, o
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import statistics
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,10 +30,11 @@ from django.utils import timezone
 from shanghui.catalog.models import ServiceItem
 from shanghui.orgs.access import scope_for
 from shanghui.orgs.models import Organisation, OrgKind, Role
-from shanghui.proxy import summaries
+from shanghui.proxy import periods, summaries
 from shanghui.proxy.access import CASE_ROLES, DEPARTMENT_READER_ROLES, cases_for_user, follow_ups_for_user
 from shanghui.proxy.clocks import CLOCKS
 from shanghui.proxy.models import Case, CaseStat, Clock, FollowUp, Rating, Status
+from shanghui.proxy.periods import ALL, Month, Period
 from shanghui.workflow.clocks import ON_TIME, UNFINISHED
 
 # Cases someone is working on (drafts and finished cases excluded).
@@ -272,6 +275,7 @@ class Statistics:
     follow_ups_overdue: int
     follow_ups_total: int
     sample_size: int
+    period_label: str = ""
 
     @property
     def running_overdue(self) -> int:
@@ -307,19 +311,22 @@ class Counts:
     levels: dict[int, int] = field(default_factory=dict)  # rating level → ratings
     follow_ups: int = 0  # bad-rating follow-ups, in any state
 
+    def merge(self, other: Counts) -> None:
+        """Add `other`'s counts (the cases of another part of the same period)."""
+        for mine, theirs in (
+            (self.status, other.status), (self.departments, other.departments), (self.items, other.items),
+            (self.chambers, other.chambers), (self.months, other.months), (self.levels, other.levels),
+        ):  # fmt: skip
+            for key, n in theirs.items():
+                _add(mine, key, n)
+        for clock, (done, on_time) in other.finished.items():
+            before = self.finished.get(clock, (0, 0))
+            self.finished[clock] = (before[0] + done, before[1] + on_time)
+        self.follow_ups += other.follow_ups
+
 
 def _add(counter: dict[Any, int], key: Any, n: int) -> None:
     counter[key] = counter.get(key, 0) + n
-
-
-def _months(now: dt.datetime, count: int = 12) -> list[tuple[int, int]]:
-    local = timezone.localtime(now)
-    year, month = local.year, local.month
-    months = []
-    for _ in range(count):
-        months.append((year, month))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months[::-1]
 
 
 def _median_hours(spans: list[dt.timedelta | None]) -> tuple[int, float | None]:
@@ -335,11 +342,36 @@ def _ranked(counter: dict[str, int], top: int | None = None) -> list[Row]:
     return [Row(name, n) for n, name in ranked[:top]]
 
 
-def case_statistics(cases: QuerySet[Case], now: dt.datetime | None = None) -> Statistics:
-    """The figures of the statistics page for `cases` (one scope), counted from the cases themselves:
-    a fixed number of queries, each reading every case of the scope."""
+def created_in(start: dt.date, end: dt.date, to_case: str = "") -> Q:
+    """Cases created from the first day `start` to the day before `end` (Beijing dates)."""
+    return Q(
+        **{
+            f"{to_case}created_at__gte": local_day_start(start),
+            f"{to_case}created_at__lt": local_day_start(end),
+        }
+    )
+
+
+def in_period(cases: QuerySet[Case], period: Period, now: dt.datetime) -> QuerySet[Case]:
+    if period.start is None:
+        return cases
+    return cases.filter(created_in(period.start, period.bounded_end(now)))
+
+
+def case_statistics(
+    cases: QuerySet[Case], now: dt.datetime | None = None, period: Period = ALL
+) -> Statistics:
+    """The figures of the statistics page for `cases` (one scope) created in `period`, counted from
+    the cases themselves: a fixed number of queries, each reading every case of the scope."""
     now = now or timezone.now()
-    cases = cases.order_by()
+    cases = in_period(cases.order_by(), period, now)
+    counts = _counts_from_cases(cases, months_since=periods.last_months(now)[0] if period.is_all else None)
+    follow_ups = FollowUp.objects.filter(rating__case__in=cases.values("pk"))
+    return _statistics(cases, _open_and_late(follow_ups, now), counts, now, period)
+
+
+def _counts_from_cases(cases: QuerySet[Case], months_since: Month | None = None) -> Counts:
+    """The counts of `cases`, read from them (the month table only from `months_since` on)."""
     counts = Counts()
     counts.status = {status: n for status, n in cases.values_list("status").annotate(n=Count("pk"))}
     for name, n in cases.values_list("department__name").annotate(n=Count("pk")):
@@ -351,12 +383,12 @@ def case_statistics(cases: QuerySet[Case], now: dt.datetime | None = None) -> St
     for name, n in cases.values_list("proxy_point__parent__name").annotate(n=Count("pk")):
         _add(counts.chambers, name or "—", n)
 
-    first_year, first_month = _months(now)[0]
     tz = ZoneInfo(settings.TIME_ZONE)
-    since = dt.datetime(first_year, first_month, 1, tzinfo=tz)
+    by_month = cases
+    if months_since is not None:
+        by_month = cases.filter(created_at__gte=dt.datetime(*months_since, 1, tzinfo=tz))
     for month, n in (
-        cases.filter(created_at__gte=since)
-        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        by_month.annotate(month=TruncMonth("created_at", tzinfo=tz))
         .values_list("month")
         .annotate(n=Count("pk"))
     ):
@@ -377,9 +409,8 @@ def case_statistics(cases: QuerySet[Case], now: dt.datetime | None = None) -> St
         .annotate(n=Count("pk"))
         .order_by()
     )
-    follow_ups = FollowUp.objects.filter(rating__case__in=cases.values("pk"))
-    counts.follow_ups = follow_ups.count()
-    return _statistics(cases, _open_and_late(follow_ups, now), counts, now)
+    counts.follow_ups = FollowUp.objects.filter(rating__case__in=cases.values("pk")).count()
+    return counts
 
 
 @dataclass(frozen=True)
@@ -479,7 +510,10 @@ class ScopeSummary:
 
     def organisations(self) -> list[int]:
         """The departments and proxy points that the cases name."""
-        return [int(key[2:]) for key, n in self.keys.items() if n and key[:2] in ("d|", "p|")]
+        found = {
+            int(summaries.parse_key(key)[2]) for key, n in self.keys.items() if n and key[:2] in ("d|", "p|")
+        }
+        return sorted(found)
 
 
 def summary_for(user: Any) -> ScopeSummary | None:
@@ -524,24 +558,31 @@ def follow_ups_in_scope(user: Any, summary: ScopeSummary | None) -> QuerySet[Fol
     return FollowUp.objects.filter(viewer.q("rating__case__"))
 
 
-def _counts_from_summaries(viewer: Viewer) -> tuple[Counts, bool] | None:
-    """The counts of one organisation's summary rows, and whether they are every case; None when the
-    summaries need a rebuild."""
+def _counts_from_summaries(viewer: Viewer, months: set[Month] | None = None) -> tuple[Counts, bool] | None:
+    """The counts of one organisation's summary rows (of the cases created in `months`, all when
+    None), and whether its rows are every case; None when the summaries need a rebuild."""
     found = _summary_keys(viewer)
     if found is None:
         return None
     keys, everything = found
+    scope_total = 0
     counts = Counts()
     finished = {spec.name: [0, 0] for spec in CLOCKS}
     departments: dict[int, int] = {}
     items: dict[int, int] = {}
     points: dict[int, int] = {}
     for key, n in keys.items():
-        family, _, rest = key.partition("|")
+        family = key[:1]
         if family == "s":
             status, month, outcomes = summaries.parse_status_key(key)
+            scope_total += n
+        else:
+            _family, month, rest = summaries.parse_key(key)
+        year, month_number = month.split("-")
+        if months is not None and (int(year), int(month_number)) not in months:
+            continue
+        if family == "s":
             _add(counts.status, status, n)
-            year, month_number = month.split("-")
             _add(counts.months, (int(year), int(month_number)), n)
             # One outcome digit per clock, in CLOCKS' order (summaries.facts_of).
             for spec, outcome in zip(CLOCKS, outcomes, strict=True):
@@ -573,21 +614,95 @@ def _counts_from_summaries(viewer: Viewer) -> tuple[Counts, bool] | None:
         "pk", "name", "department__name"
     ):
         _add(counts.items, (name or "—", department or ""), items[pk])
-    return counts, sum(counts.status.values()) == everything
+    return counts, scope_total == everything
 
 
-def statistics_for(user: Any, now: dt.datetime | None = None) -> Statistics:
-    """The statistics page of `user`: from the summaries when one organisation's rows are the user's
-    scope and they are current, else counted from the cases (same figures)."""
+# --- Areas: a county, a chamber or a department within the viewer's scope ---------------------------
+
+AREA_KINDS = (OrgKind.FEDERATION, OrgKind.CHAMBER, OrgKind.DEPARTMENT)
+AREA_REFUSED = "所选地区不存在或不在您的管辖范围内"
+
+
+def areas_for(user: Any) -> QuerySet[Organisation]:
+    """The areas the statistics of `user` may be narrowed to: the county federations, chambers and
+    departments under one of the user's case roles (a department only under a role that reads
+    departments: the cases of a department below a chamber's or a point's role are not theirs)."""
+    scope = scope_for(user)
+    areas = Organisation.objects.filter(kind__in=AREA_KINDS).order_by("path")
+    if scope.is_superuser:
+        return areas.exclude(kind=OrgKind.FEDERATION, parent__isnull=True)
+    within = Q(pk__in=[])
+    for grant in scope.grants:
+        if grant.role in CASE_ROLES:
+            under = Q(path__startswith=grant.path)
+            if grant.role not in DEPARTMENT_READER_ROLES:
+                under &= ~Q(kind=OrgKind.DEPARTMENT)
+            within |= under
+    # The organisation that is the whole scope is no narrower area (one below another grant still is).
+    grants = [g for g in scope.grants if g.role in CASE_ROLES]
+    tops = [
+        g.org_id for g in grants if not any(g.path != o.path and g.path.startswith(o.path) for o in grants)
+    ]
+    return areas.filter(within).exclude(pk__in=tops)
+
+
+class AreaRefused(ValueError):
+    pass
+
+
+def area_for(user: Any, area_id: Any) -> Organisation:
+    """The area `area_id` names, when it is one of `areas_for(user)`; AreaRefused (the same for an
+    area that does not exist: never tell what lies outside the scope) otherwise."""
+    try:
+        pk = int(area_id)
+    except (TypeError, ValueError):
+        raise AreaRefused(AREA_REFUSED) from None
+    if not 0 < pk < 2**63:  # beyond the database's integers
+        raise AreaRefused(AREA_REFUSED)
+    area = areas_for(user).filter(pk=pk).first()
+    if area is None:
+        raise AreaRefused(AREA_REFUSED)
+    return area
+
+
+def area_viewer(area: Organisation) -> Viewer:
+    """An area (a county federation, a chamber, a department) as a scope: every case whose point,
+    window or department lies under it."""
+    return Viewer(area.pk, area.path, reads_departments=True)
+
+
+def statistics_for(
+    user: Any, now: dt.datetime | None = None, period: Period = ALL, area: Organisation | None = None
+) -> Statistics:
+    """The statistics page of `user` for the cases created in `period`, within `area` (one of
+    `areas_for(user)`; the caller checks it). From the summaries when one organisation's rows are the
+    scope and they are current: the period's whole months summed, and the days of a custom range
+    that cover a month only in part counted from those days' cases. Else counted from the cases
+    (same figures)."""
     now = now or timezone.now()
     viewer = summary_viewer(user)
-    found = _counts_from_summaries(viewer) if viewer is not None else None
+    if viewer is not None and area is not None:
+        # The area lies within the one organisation whose subtree is the user's scope: its cases are
+        # exactly the user's cases within the area (area_choices offers no department under an
+        # organisation whose roles do not read departments: chambers, points and windows hold none).
+        viewer = area_viewer(area)
+    parts = period.parts(now)
+    whole = None if period.is_all else {part.month for part in parts if part.days is None}
+    found = _counts_from_summaries(viewer, whole) if viewer is not None else None
     if viewer is None or found is None:
-        return case_statistics(cases_for_user(user), now)
+        cases = cases_for_user(user)
+        if area is not None:
+            cases = cases.filter(area_viewer(area).q())
+        return case_statistics(cases, now, period)
     counts, every_case = found
     # A scope that holds every case needs no filter at all (the largest scope is the common slow one).
+    every_case = every_case and period.is_all
     cases = Case.objects.order_by() if every_case else Case.objects.filter(viewer.q()).order_by()
-    return _statistics(cases, _open_follow_ups(cases, now, every_case=every_case), counts, now)
+    edges = [created_in(*part.days) for part in parts if part.days is not None]
+    if edges:  # at most the two ends of a custom range, counted together: a few days' cases each
+        counts.merge(_counts_from_cases(cases.filter(reduce(operator.or_, edges))))
+    cases = in_period(cases, period, now)
+    return _statistics(cases, _open_follow_ups(cases, now, every_case=every_case), counts, now, period)
 
 
 def open_follow_ups(
@@ -631,17 +746,21 @@ def _open_follow_ups(
     return len(dues), sum(1 for due in dues if due < now)
 
 
-def _step_medians(cases: QuerySet[Case], now: dt.datetime) -> tuple[list[StepMedian], int]:
-    """The median time of each step over the latest MEDIAN_SAMPLE cases submitted in the past year,
-    and the sample's size. PostgreSQL computes the medians itself (percentile_cont, the same
+def _step_medians(
+    cases: QuerySet[Case], now: dt.datetime, period: Period = ALL
+) -> tuple[list[StepMedian], int]:
+    """The median time of each step over the latest MEDIAN_SAMPLE cases submitted in the past year
+    (of those created in the period, when there is one), and the sample's size. PostgreSQL computes the medians itself (percentile_cont, the same
     definition as statistics.median); elsewhere the sample's durations are read and sorted here."""
     # Durations computed by the database: a timedelta per step reads far faster than two timestamps.
     durations = {
         f"step{i}": ExpressionWrapper(F(end) - F(start), output_field=DurationField())
         for i, (_label, start, end) in enumerate(STEPS)
     }
+    if period.is_all:
+        cases = cases.filter(created_at__gte=now - dt.timedelta(days=365))
     sample = (
-        cases.filter(created_at__gte=now - dt.timedelta(days=365), submitted_at__isnull=False)
+        cases.filter(submitted_at__isnull=False)
         .order_by("-created_at")
         .annotate(**durations)
         .values_list(*durations)[:MEDIAN_SAMPLE]
@@ -676,7 +795,7 @@ def _step_medians(cases: QuerySet[Case], now: dt.datetime) -> tuple[list[StepMed
 
 
 def _statistics(
-    cases: QuerySet[Case], follow_ups: tuple[int, int], counts: Counts, now: dt.datetime
+    cases: QuerySet[Case], follow_ups: tuple[int, int], counts: Counts, now: dt.datetime, period: Period = ALL
 ) -> Statistics:
     """Sort and cut the counts, and add what depends on the moment: clocks running past their due
     time (read through the (status, due time) indexes: as many rows as are late, not all cases), the
@@ -686,7 +805,7 @@ def _statistics(
         ((n, name, department) for (name, department), n in counts.items.items() if n),
         key=lambda r: (-r[0], r[1], r[2]),
     )
-    by_month = [Row(f"{y}-{m:02d}", counts.months.get((y, m), 0)) for y, m in _months(now)]
+    by_month = [Row(period.month_label(m, now), counts.months.get(m, 0)) for m in period.months(now)]
 
     overdue = cases.filter(CLOCKS.overdue_q(now)).aggregate(
         **{str(spec.name): Count("pk", filter=CLOCKS.overdue_q(now, [spec.name])) for spec in CLOCKS}
@@ -696,7 +815,7 @@ def _statistics(
         for spec in CLOCKS
     ]
 
-    medians, sample_size = _step_medians(cases, now)
+    medians, sample_size = _step_medians(cases, now, period)
 
     ratings = [Row(str(label), int(counts.levels.get(value, 0))) for value, label in Rating.Level.choices]
     rating_total = sum(r.value for r in ratings)
@@ -718,4 +837,5 @@ def _statistics(
         follow_ups_overdue=follow_ups[1],
         follow_ups_total=counts.follow_ups,
         sample_size=sample_size,
+        period_label=period.label(now),
     )

@@ -1,8 +1,8 @@
 """Pre-aggregated case counts (`CaseStat`) that let the statistics page answer in a fixed, small time
 whatever the number of cases (docs/performance.md has the measurements and the choice).
 
-Each case contributes +1 to a handful of keys (its status, month of creation and the outcome of its
-three clocks; its item; its department; its proxy point; its rating level) for every organisation
+Each case contributes +1 to a handful of keys, all per month of creation (its status and the outcome
+of its three clocks; its item; its department; its proxy point; its rating level; its follow-up) for every organisation
 whose subtree sees it: the ancestors-or-self of its proxy point and window (`via_department=False`),
 those of its department that see it only through the department (`via_department=True`, counted only
 for department readers, as access.cases_for_user does), and 0, "every case". A user whose case roles
@@ -97,13 +97,26 @@ def viewers(point_path: str, window_path: str, department_path: str) -> frozense
     return frozenset({(v, False) for v in direct} | {(v, True) for v in through_department})
 
 
+def month_of(status_key_text: str) -> str:
+    return parse_status_key(status_key_text)[1]
+
+
 def _keys(facts: Facts) -> list[str]:
+    # Every figure is kept per month of creation, so that a period is a sum over its months.
+    month = month_of(facts.status_key)
     return [
         facts.status_key,
-        f"i|{facts.item_id}",
-        f"d|{facts.department_id}",
-        f"p|{facts.proxy_point_id}",
+        f"i|{month}|{facts.item_id}",
+        f"d|{month}|{facts.department_id}",
+        f"p|{month}|{facts.proxy_point_id}",
     ]
+
+
+def parse_key(key: str) -> tuple[str, str, str]:
+    """(family, "YYYY-MM", the rest) of any key but the status keys: "i|2026-03|12" → ("i", "2026-03",
+    "12"); a follow-up "f|2026-03" → ("f", "2026-03", "")."""
+    family, month, *rest = key.split("|")
+    return family, month, rest[0] if rest else ""
 
 
 def _add(delta: Delta, seen_by: Iterable[tuple[int, bool]], keys: list[str], n: int) -> None:
@@ -154,14 +167,15 @@ def record_change(before: Facts | None, case: Case) -> None:
             # Who sees the case changed (it was forwarded to a window): its rating moves with it.
             rated = Rating.objects.filter(case_id=case.pk).values_list("level", "follow_up__id").first()
             if rated is not None:
-                keys = _rating_keys(rated[0], followed_up=rated[1] is not None)
+                keys = _rating_keys(rated[0], month_of(after.status_key), followed_up=rated[1] is not None)
                 _add(delta, seen_after, keys, 1)
                 _add(delta, seen_before, keys, -1)
     _apply(delta)
 
 
-def _rating_keys(level: int, *, followed_up: bool) -> list[str]:
-    return [f"g|{level}", *(["f|all"] if followed_up else [])]
+def _rating_keys(level: int, month: str, *, followed_up: bool) -> list[str]:
+    """A rating (and its follow-up) counts in the month its case was created, like every figure."""
+    return [f"g|{month}|{level}", *([f"f|{month}"] if followed_up else [])]
 
 
 def record_rating(case: Case, level: int, *, followed_up: bool) -> None:
@@ -170,7 +184,8 @@ def record_rating(case: Case, level: int, *, followed_up: bool) -> None:
     ids = {facts.proxy_point_id, facts.window_id, facts.department_id} - {None}
     paths = dict(Organisation.objects.filter(pk__in=ids).values_list("id", "path"))
     delta: Delta = Counter()
-    _add(delta, _viewers_of(facts, paths), _rating_keys(level, followed_up=followed_up), 1)
+    keys = _rating_keys(level, month_of(facts.status_key), followed_up=followed_up)
+    _add(delta, _viewers_of(facts, paths), keys, 1)
     _apply(delta)
 
 
@@ -242,29 +257,35 @@ def compute() -> Delta:
         .annotate(n=Count("pk"))
     )
     for point, window, department, status, month, o0, o1, o2, n in by_status:
-        keys = [status_key(status, _month_text(month), f"{o0}{o1}{o2}"), f"d|{department}", f"p|{point}"]
+        text = _month_text(month)
+        keys = [status_key(status, text, f"{o0}{o1}{o2}"), f"d|{text}|{department}", f"p|{text}|{point}"]
         _add(totals, seen_by(point, window, department), keys, n)
     by_item = (
         Case.objects.order_by()
-        .values_list("proxy_point_id", "window_id", "department_id", "item_id")
+        .annotate(month=TruncMonth("created_at", tzinfo=tz))
+        .values_list("proxy_point_id", "window_id", "department_id", "month", "item_id")
         .annotate(n=Count("pk"))
     )
-    for point, window, department, item, n in by_item:
-        _add(totals, seen_by(point, window, department), [f"i|{item}"], n)
+    for point, window, department, month, item, n in by_item:
+        _add(totals, seen_by(point, window, department), [f"i|{_month_text(month)}|{item}"], n)
     by_level = (
         Rating.objects.order_by()
-        .values_list("case__proxy_point_id", "case__window_id", "case__department_id", "level")
+        .annotate(month=TruncMonth("case__created_at", tzinfo=tz))
+        .values_list("case__proxy_point_id", "case__window_id", "case__department_id", "month", "level")
         .annotate(n=Count("pk"))
     )
-    for point, window, department, level, n in by_level:
-        _add(totals, seen_by(point, window, department), [f"g|{level}"], n)
+    for point, window, department, month, level, n in by_level:
+        _add(totals, seen_by(point, window, department), [f"g|{_month_text(month)}|{level}"], n)
     follow_ups = (
         FollowUp.objects.order_by()
-        .values_list("rating__case__proxy_point_id", "rating__case__window_id", "rating__case__department_id")
+        .annotate(month=TruncMonth("rating__case__created_at", tzinfo=tz))
+        .values_list(
+            "rating__case__proxy_point_id", "rating__case__window_id", "rating__case__department_id", "month"
+        )
         .annotate(n=Count("pk"))
     )
-    for point, window, department, n in follow_ups:
-        _add(totals, seen_by(point, window, department), ["f|all"], n)
+    for point, window, department, month, n in follow_ups:
+        _add(totals, seen_by(point, window, department), [f"f|{_month_text(month)}"], n)
     return totals
 
 

@@ -29,6 +29,8 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
@@ -64,6 +66,9 @@ class Export:
     headers: Sequence[str]
     action: AuditAction
     object_type: str = ""
+    # A title row above the headers (the list's name, its filters, the time). Off for a file meant to
+    # be imported back, whose first row must be the header (the catalogue).
+    caption: bool = True
 
 
 class _Counted:
@@ -79,13 +84,49 @@ class _Counted:
             yield row
 
 
+def caption_for(export: Export, form: Any = None) -> str:
+    """The title row of a list's file: what it is, what it was filtered by, when it was made."""
+    filters = []
+    data = getattr(form, "cleaned_data", None) or {}
+    for name, value in data.items():
+        if value in (None, "", [], False) or name == getattr(form, "search_field", None):
+            continue
+        field = form.fields.get(name)
+        label = str(field.label) if field is not None and field.label else name
+        shown = value
+        choices = dict(getattr(field, "choices", []) or []) if field is not None else {}
+        if not hasattr(value, "pk") and choices and value in choices:
+            shown = choices[value]
+        filters.append(f"{label}：{shown}")
+    if data.get(getattr(form, "search_field", "q") or "q"):
+        filters.append(_("含搜索条件"))
+    if form is None:
+        return _("%(name)s　导出时间：%(time)s") % {
+            "name": export.name,
+            "time": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        }
+    return _("%(name)s　筛选：%(filters)s　导出时间：%(time)s") % {
+        "name": export.name,
+        "filters": "；".join(filters) or _("无（全部）"),
+        "time": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+    }
+
+
 def export_xlsx(
-    request: HttpRequest, export: Export, rows: Iterable[Sequence[Any]], *, detail: Mapping[str, Any]
+    request: HttpRequest,
+    export: Export,
+    rows: Iterable[Sequence[Any]],
+    *,
+    detail: Mapping[str, Any],
+    form: Any = None,
 ) -> FileResponse:
     """The download of `rows` and its audit row (`detail` and the number of rows; never personal data).
     Every export of a list goes through here, so every one escapes formulas (lib/xlsx.py) and is audited."""
     counted = _Counted(rows)
-    response = xlsx_response(filename=export.name, sheets=[Sheet(export.name, export.headers, counted)])
+    caption = caption_for(export, form) if export.caption else ""
+    response = xlsx_response(
+        filename=export.name, sheets=[Sheet(export.name, export.headers, counted, caption=caption)]
+    )
     # Recorded after the file is written, so the row count is known; if writing the audit row fails, no
     # file is sent.
     record(
@@ -118,7 +159,9 @@ class Listing(Generic[F]):
     ) -> FileResponse:
         """The Excel file of the filtered rows; its audit row names the filters (FilterForm.audit_detail)
         and whatever `detail` adds."""
-        return export_xlsx(self.request, export, rows, detail={**self.form.audit_detail(), **(detail or {})})
+        return export_xlsx(
+            self.request, export, rows, detail={**self.form.audit_detail(), **(detail or {})}, form=self.form
+        )
 
     def page(
         self, queryset: QuerySet[Any], *, per_page: int | None = None, count: int | None = None

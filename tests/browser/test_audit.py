@@ -37,7 +37,8 @@ def test_an_auditor_reads_labels_filters_by_action_and_exports(world, new_page):
         page.get_by_test_id("export").click()
     sheet = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()), read_only=True).active
     assert sheet is not None
-    rows = list(sheet.iter_rows(values_only=True))
+    title, *rows = list(sheet.iter_rows(values_only=True))
+    assert str(title[0]).startswith("审计日志　筛选：")  # the title row names the list and its filters
     assert [row[3:5] for row in rows[1:]] == [("差评申诉", "followup.appeal")]
     assert AuditEntry.objects.latest("seq").action == AuditAction.AUDIT_EXPORT
 

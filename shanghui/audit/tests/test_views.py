@@ -30,8 +30,11 @@ def as_user(client, user):
 
 
 def xlsx_rows(response) -> list[tuple[Any, ...]]:
+    """The rows of the export below its title row (what it is, its filters, the time; checked)."""
     workbook = load_workbook(BytesIO(b"".join(response.streaming_content)))
-    return list(workbook.worksheets[0].iter_rows(values_only=True))
+    title, *rows = workbook.worksheets[0].iter_rows(values_only=True)
+    assert str(title[0]).startswith("审计日志　筛选：") and "导出时间：" in str(title[0])
+    return rows
 
 
 def seqs(response) -> list[int]:

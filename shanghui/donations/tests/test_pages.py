@@ -115,7 +115,8 @@ def test_exports_are_audited_and_stats_add_up(client: Client, dw: SimpleNamespac
     response = client.get("/donations/gifts/?export=xlsx&kind=money")
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active  # type: ignore[attr-defined]  # a FileResponse
     assert sheet is not None
-    assert sheet.max_row == 3
+    assert sheet.max_row == 4  # the title row (what, filters, time), the header and two gifts
+    assert "导出时间：" in str(sheet["A1"].value) and sheet.freeze_panes == "A3"
     assert AuditEntry.objects.filter(action="donation.export").count() == 1
     stats = client.get("/donations/stats/").context["s"]
     assert (stats.total.money_fen, stats.total.balance_fen) == (150_000, 100_000)

@@ -193,7 +193,8 @@ def test_the_list_filters_searches_paginates_and_exports_what_it_shows(pages):
     assert "没有符合条件的纠纷" in client.get("/mediation/", {"kind": "ip"}).content.decode()
     response = client.get("/mediation/", {"export": "xlsx"})
     sheet: Any = workbook(response).active
-    rows = list(sheet.iter_rows(values_only=True))
+    title, *rows = list(sheet.iter_rows(values_only=True))
+    assert "导出时间：" in str(title[0])
     assert rows[0][0] == "纠纷编号" and [r[0] for r in rows[1:]] == [pages.dispute.number]
     assert AuditEntry.objects.filter(action="mediation.export").exists()
 

@@ -625,7 +625,10 @@ def test_the_export_is_masked_and_audited(client: Client, staff: SimpleNamespace
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active  # type: ignore[attr-defined]
     assert sheet is not None
-    rows = list(sheet.iter_rows(values_only=True))
+    title, *rows = list(sheet.iter_rows(values_only=True))
+    assert "状态：已转递" in str(title[0]) and "含搜索条件" in str(title[0])  # what the file holds
+    assert "张三" not in str(title[0])  # never the search text (a name)
+    assert sheet.freeze_panes == "A3"
     assert rows[0][:3] == ("办件编号", "事项", "受理部门")
     assert len(rows) == 2
     exported = dict(zip(rows[0], rows[1], strict=True))

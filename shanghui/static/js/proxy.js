@@ -27,11 +27,6 @@
       yAxis: { type: "value", minInterval: 1 },
       series: [{ type: "line", smooth: true, areaStyle: { opacity: 0.15 }, data: data.month.values, name: "新建办件" }],
     }),
-    status: () => ({
-      tooltip: { trigger: "item" },
-      legend: { type: "scroll", bottom: 0 },
-      series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], data: data.status, name: "状态" }],
-    }),
     department: () => ({
       tooltip: { trigger: "axis" },
       grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
