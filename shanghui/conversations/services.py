@@ -393,6 +393,11 @@ def _append_system(locked: Conversation, *, ref: str, body: str, fresh: bool = F
     if existing is not None:
         return existing
     locked.last_seq = _take_seq(locked)
+    return _write_system(locked, ref=ref, body=body)
+
+
+def _write_system(locked: Conversation, *, ref: str, body: str) -> Message:
+    """Write the system message numbered `locked.last_seq` (taken under the conversation's row lock)."""
     message = Message.objects.create(
         conversation=locked, seq=locked.last_seq, kind=Message.Kind.SYSTEM, author_role=Message.AuthorRole.SYSTEM,
         author_name="系统", body=body[:MAX_BODY], ref=ref[:60],
@@ -401,9 +406,46 @@ def _append_system(locked: Conversation, *, ref: str, body: str, fresh: bool = F
     return message
 
 
+def _numbered(pk: int, owner_type: str, owner_id: int, seq: int) -> Conversation:
+    conversation = Conversation(pk=pk, owner_type=owner_type, owner_id=owner_id, last_seq=seq)
+    conversation._state.adding, conversation._state.db = False, connection.alias  # a row that exists
+    return conversation
+
+
+def _take_owner_seq(owner_type: str, owner_id: int) -> Conversation:
+    """The owner's conversation, its row locked and its next message number taken: one statement when
+    it exists (UPDATE … RETURNING), one more when it does not (INSERT … ON CONFLICT DO NOTHING, numbered
+    1 at once; a concurrent first use that inserted it first is waited for, then its row is taken)."""
+    quote = connection.ops.quote_name
+    table, seq, pk = quote(Conversation._meta.db_table), quote("last_seq"), quote("id")
+    owner = f"{quote('owner_type')} = %s AND {quote('owner_id')} = %s"
+    with connection.cursor() as cursor:
+        for _attempt in range(2):
+            cursor.execute(
+                f"UPDATE {table} SET {seq} = {seq} + 1 WHERE {owner} RETURNING {pk}, {seq}",  # noqa: S608  (names from the model)
+                [owner_type, owner_id],
+            )
+            if row := cursor.fetchone():
+                return _numbered(int(row[0]), owner_type, owner_id, int(row[1]))
+            cursor.execute(
+                f"INSERT INTO {table} ({quote('owner_type')}, {quote('owner_id')}, {seq}, {quote('created_at')})"  # noqa: S608
+                f" VALUES (%s, %s, 1, %s) ON CONFLICT ({quote('owner_type')}, {quote('owner_id')}) DO NOTHING"
+                f" RETURNING {pk}",
+                [owner_type, owner_id, connection.ops.adapt_datetimefield_value(timezone.now())],
+            )
+            if row := cursor.fetchone():
+                return _numbered(int(row[0]), owner_type, owner_id, 1)
+    raise Conversation.DoesNotExist(f"conversation of {owner_type}:{owner_id}")
+
+
 @transaction.atomic(savepoint=False)  # called inside the workflow's transaction: no savepoint of its own
-def post_system(*, owner_type: str, owner_id: int, ref: str, body: str) -> Message:
-    """A system message (a status change of the case). The same `ref` is stored once."""
+def post_system(*, owner_type: str, owner_id: int, ref: str, body: str, new_ref: bool = False) -> Message:
+    """A system message (a status change of the case). The same `ref` is stored once. `new_ref`: the
+    caller knows no message can have `ref` yet (it names a row written in this transaction, such as the
+    event of the status change): the conversation is then found (or created), locked and numbered in
+    one statement and the message written in a second, with no look-up of the ref."""
+    if new_ref:
+        return _write_system(_take_owner_seq(owner_type, owner_id), ref=ref, body=body)
     # Found and locked in one statement: the sequence numbers are handed out under this lock.
     locked = Conversation.objects.select_for_update().filter(owner_type=owner_type, owner_id=owner_id).first()
     if locked is not None:

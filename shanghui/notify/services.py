@@ -111,6 +111,25 @@ def notify_users(
     the people notified who work under the robot's organisation. Returns how many rows were written.
     `deliver=False`: the caller, writing several notifications in one transaction, calls
     schedule_delivery() once itself."""
+    rows = outbox_for_users(
+        users=users, event=event, key=key, title=title, body=body, url=url, subject=subject, orgs=orgs
+    )
+    return write_outbox(rows, deliver=deliver)
+
+
+def outbox_for_users(
+    *,
+    users: Iterable[User],
+    event: str,
+    key: str,
+    title: str,
+    body: str,
+    url: str = "",
+    subject: str = "",
+    orgs: Iterable[OrgRef] = (),
+) -> list[OutboxMessage]:
+    """The outbox rows notify_users writes, unsaved: for a caller that writes them with others in one
+    insert (write_outbox)."""
     now = timezone.now()
     people = [u for u in {u.pk: u for u in users}.values() if u.is_active]
     org_paths = _org_paths(orgs)
@@ -156,6 +175,13 @@ def notify_users(
         )
         rows.append(OutboxMessage(key=f"{key}:{config.kind}:{config.pk}"[:120], channel=config.kind, config=config,
                                   params={"mobiles": mobiles}, organisation_id=organisation, **common))  # fmt: skip
+    return rows
+
+
+def write_outbox(rows: list[OutboxMessage], *, deliver: bool = True) -> int:
+    """Write outbox rows (of outbox_for_users, outbox_for_mobile) in one insert, each key once (a row
+    whose key is stored already is left as it is); `deliver`: and enqueue a delivery run. Returns how
+    many rows were given."""
     if not rows:
         return 0
     created = OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
@@ -178,26 +204,38 @@ def notify_mobile(
 ) -> None:
     """An SMS to a citizen's mobile number through a pre-approved template. `organisation` is the one
     the message is sent for (a case's proxy point): its administrators see it if it fails."""
-    OutboxMessage.objects.bulk_create(
-        [
-            OutboxMessage(
-                key=f"{key}:sms"[:120],
-                channel=ChannelKind.SMS,
-                event=event,
-                address=mobile,
-                title=title[:120],
-                body="",
-                template=template,
-                params=params,
-                subject=subject,
-                organisation_id=_org_id(organisation) if organisation else None,
-                next_attempt_at=timezone.now(),
-            )  # fmt: skip
-        ],
-        ignore_conflicts=True,
-    )
+    row = outbox_for_mobile(mobile=mobile, event=event, key=key, template=template, params=params,
+                            title=title, subject=subject, organisation=organisation)  # fmt: skip
+    OutboxMessage.objects.bulk_create([row], ignore_conflicts=True)
     if deliver:
         schedule_delivery()
+
+
+def outbox_for_mobile(
+    *,
+    mobile: str,
+    event: str,
+    key: str,
+    template: str,
+    params: dict[str, Any],
+    title: str,
+    subject: str = "",
+    organisation: OrgRef | None = None,
+) -> OutboxMessage:
+    """The outbox row notify_mobile writes, unsaved (see outbox_for_users)."""
+    return OutboxMessage(
+        key=f"{key}:sms"[:120],
+        channel=ChannelKind.SMS,
+        event=event,
+        address=mobile,
+        title=title[:120],
+        body="",
+        template=template,
+        params=params,
+        subject=subject,
+        organisation_id=_org_id(organisation) if organisation else None,
+        next_attempt_at=timezone.now(),
+    )
 
 
 def schedule_delivery() -> None:

@@ -21,7 +21,7 @@ from shanghui.accounts.models import User
 from shanghui.orgs.access import scope_for
 from shanghui.orgs.models import Organisation, OrgKind, Role
 from shanghui.proxy.models import Case, FollowUp
-from shanghui.proxy.workflow import AGENT, CLERK
+from shanghui.proxy.workflow import AGENT, CLERK, MACHINE
 
 CASE_ROLES = (
     Role.FEDERATION_ADMIN, Role.FEDERATION_STAFF, Role.CHAMBER_ADMIN, Role.CHAMBER_STAFF, Role.AGENT,
@@ -59,13 +59,19 @@ def actor_kinds(user: User, case: Case) -> set[str]:
     return kinds
 
 
-def get_case_for_user(user: User, case_id: int, *, write: bool = False) -> Case:
-    case = (
-        cases_for_user(user)
-        .select_related("item_version", "proxy_point", "department", "window")
-        .filter(pk=case_id)
-        .first()
-    )
+# What the pages and the API read with a case: what the workflow machine reads with it under the lock,
+# so that a case read here with lock=True can be moved by it (transition(locked=…)).
+CASE_RELATED = MACHINE.select_related
+
+
+def get_case_for_user(user: User, case_id: int, *, write: bool = False, lock: bool = False) -> Case:
+    """The case as `user` sees it (Http404 when they do not; PermissionDenied when `write` and they may
+    only read it). `lock`: the case's row locked for the caller's transaction (FOR UPDATE OF the case
+    alone), so that one read serves the access check and the workflow transition that follows."""
+    cases = cases_for_user(user).select_related(*CASE_RELATED)
+    if lock:
+        cases = cases.select_for_update(of=("self",))
+    case = cases.filter(pk=case_id).first()
     if case is None:
         raise Http404("办件不存在或无权查看")
     if write and not actor_kinds(user, case):

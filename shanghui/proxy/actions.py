@@ -14,7 +14,6 @@ Each function raises, having changed nothing:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -65,58 +64,73 @@ def act(
     """Move the case by `action` with the inputs `data` (the action's form fields: expected_status, note
     and its parameters; `files`: the result document of a completion). `params`: parameters named apart
     from `data` (the API's), each refused when the action does not take it. Returns the case as loaded
-    for the actor, with the fields the transition changed."""
-    case = get_case_for_user(actor, case_id, write=True)
-    spec = TRANSITIONS.get(action)
-    if spec is None:
-        raise Http404("未知的操作")
-    usable = spec.actors & actor_kinds(actor, case)
-    if not usable:
-        raise PermissionDenied(f"您不能对该办件执行“{spec.label}”")
-    form_class = ACTION_FORMS[action]
-    if params:
-        unknown = {
-            name: [f"“{spec.label}”不需要此参数"] for name in params if name not in form_class.param_fields
-        }
-        if unknown:
-            raise Refused(case, None, fields=unknown)
-        data = {**data, **params}
-    form = form_class(data, files, case=case, action=action)
-    if not form.is_valid():
-        raise Refused(case, form)
-    expected = form.cleaned_data["expected_status"]
-    if case.status != expected:
-        raise Conflict(case, f"办件状态已变为“{case.get_status_display()}”，请刷新后再操作")
-    upload = form.cleaned_data.get("result_file")
+    for the actor, with the fields the transition changed.
+
+    One transaction from the first read: the case is read once, under its row lock, for the access check,
+    the form and the transition alike (get_case_for_user(lock=True), transition(locked=…)); whatever is
+    refused rolls back with it, and the lock is held only while the inputs are checked."""
     stored: CaseMaterial | None = None
+    form: BootstrapForm | None = None
     try:
-        # The result document and the completion commit together: a refused completion keeps no file row.
-        with transaction.atomic() if upload else nullcontext():
-            if upload:
+        with transaction.atomic():
+            case = get_case_for_user(actor, case_id, write=True, lock=True)
+            spec = TRANSITIONS.get(action)
+            if spec is None:
+                raise Http404("未知的操作")
+            usable = spec.actors & actor_kinds(actor, case)
+            if not usable:
+                raise PermissionDenied(f"您不能对该办件执行“{spec.label}”")
+            form_class = ACTION_FORMS[action]
+            if params:
+                unknown = {
+                    name: [f"“{spec.label}”不需要此参数"]
+                    for name in params
+                    if name not in form_class.param_fields
+                }
+                if unknown:
+                    raise Refused(case, None, fields=unknown)
+                data = {**data, **params}
+            form = form_class(data, files, case=case, action=action)
+            if not form.is_valid():
+                raise Refused(case, form)
+            expected = form.cleaned_data["expected_status"]
+            if case.status != expected:
+                raise Conflict(case, f"办件状态已变为“{case.get_status_display()}”，请刷新后再操作")
+            # The result document and the completion commit together: a refused completion keeps no file row.
+            if upload := form.cleaned_data.get("result_file"):
                 stored = services.add_material(
                     case=case, actor=actor, upload=upload, slot=None, is_result=True
                 )
-            moved = transition(
-                case_id=case.pk,
-                action=action,
-                actor=actor,
-                actor_kind=CLERK if CLERK in usable else AGENT,
-                expected_status=expected,
-                note=form.cleaned_data.get("note") or "",
-                params=form.params(),
-            )
+            snapshot = {f.attname: getattr(case, f.attname) for f in Case._meta.concrete_fields}
+            try:
+                transition(
+                    case_id=case.pk,
+                    action=action,
+                    actor=actor,
+                    actor_kind=CLERK if CLERK in usable else AGENT,
+                    expected_status=expected,
+                    note=form.cleaned_data.get("note") or "",
+                    params=form.params(),
+                    locked=case,
+                )
+            except (TransitionError, ValidationError):
+                # The case was moved in place: what the answer shows is the case as it was.
+                for name, value in snapshot.items():
+                    setattr(case, name, value)
+                raise
     except Conflict:
         _discard(stored)
         raise
     except TransitionError as exc:
         _discard(stored)
+        assert form is not None
         attach_errors(form, exc)
         raise Refused(case, form, exc) from None
     except ValidationError as exc:  # the result document was refused (type, size)
         _discard(stored)
+        assert form is not None
         form.add_error("result_file" if "result_file" in form.fields else None, exc.messages)
         raise Refused(case, form, exc) from None
-    _refresh_from(case, moved)
     return case
 
 
@@ -124,15 +138,6 @@ def _discard(material: CaseMaterial | None) -> None:
     # The row rolled back with the transaction; the stored file did not.
     if material is not None and material.file:
         material.file.delete(save=False)
-
-
-def _refresh_from(case: Case, moved: Case) -> None:
-    """Take the fields the transition changed into the case loaded with its relations (no new query,
-    except the new window's name after a forward)."""
-    for field in Case._meta.concrete_fields:
-        setattr(case, field.attname, getattr(moved, field.attname))
-    if moved.window_id and Case.window.is_cached(moved):
-        case.window = moved.window
 
 
 # --- Material review ------------------------------------------------------------------------------------

@@ -12,11 +12,14 @@ from django.db.models import F
 from django.urls import reverse
 
 from shanghui.catalog.models import Delivery, ServiceItem
-from shanghui.notify.services import notify_mobile, notify_users, schedule_delivery
+from shanghui.notify.models import OutboxMessage
+from shanghui.notify.services import outbox_for_mobile, outbox_for_users, write_outbox
 from shanghui.notify.sms import MAX_PARAM_CHARS
+from shanghui.notify.tasks import deliver_outbox
 from shanghui.orgs.models import Organisation, OrgKind, Role
 from shanghui.proxy.clocks import CLOCKS, acceptance_period, processing_period, review_period, staff_of
 from shanghui.proxy.models import Case, CaseEvent, Clock, Result, Status
+from shanghui.worker.durable import Call, enqueue_together
 from shanghui.workflow.machine import Effect, Transition, TransitionError
 
 # --- Effects ----------------------------------------------------------------------------------------
@@ -254,6 +257,7 @@ def after(case: Case, spec: Transition, event: CaseEvent, before: Any = None) ->
         owner_type=PROXY_CASE,
         owner_id=case.pk,
         ref=f"event:{event.pk}",
+        new_ref=True,  # the event was written just now: no message can name it yet
         body="\n".join(
             [f"{ACTOR_LABELS.get(event.actor_kind, '')}{spec.label}，办件状态：{case.get_status_display()}",
              *describe_event_data(event.data),
@@ -276,25 +280,27 @@ def after(case: Case, spec: Transition, event: CaseEvent, before: Any = None) ->
         recipients += staff_of(case.window_id, Role.WINDOW_CLERK)
         orgs.append(case.window)  # type: ignore[arg-type]  # window_id is set
     recipients = [u for u in recipients if event.actor_id is None or u.pk != event.actor_id]
-    written = False
+    # Every row of this action in one insert, every task (its delivery run, its clock's checks) in another.
+    rows: list[OutboxMessage] = []
     if recipients or orgs:
-        written = bool(notify_users(users=recipients, event=f"case.{spec.action}", key=key, title=title, body=body,
-                                    url=url, subject=f"proxy.case:{case.pk}", orgs=orgs, deliver=False))  # fmt: skip
+        rows += outbox_for_users(users=recipients, event=f"case.{spec.action}", key=key, title=title, body=body,
+                                 url=url, subject=f"proxy.case:{case.pk}", orgs=orgs)  # fmt: skip
     if spec.action in SMS_APPLICANT:
         params = {"number": case.number, "status": case.get_status_display(), "query_code": case.query_code}
         detail = substance(case, spec.action)
-        notify_mobile(
-            mobile=case.applicant_mobile,
-            event=f"case.{spec.action}",
-            key=key,
-            template="case_detail" if detail else "case_update",
-            params={**params, "detail": sms_detail(detail)} if detail else params,
-            title=title,
-            subject=f"proxy.case:{case.pk}",
-            organisation=case.proxy_point_id,
-            deliver=False,
+        rows.append(
+            outbox_for_mobile(
+                mobile=case.applicant_mobile,
+                event=f"case.{spec.action}",
+                key=key,
+                template="case_detail" if detail else "case_update",
+                params={**params, "detail": sms_detail(detail)} if detail else params,
+                title=title,
+                subject=f"proxy.case:{case.pk}",
+                organisation=case.proxy_point_id,
+            )
         )
-        written = True
-    if written:
-        schedule_delivery()  # one delivery run for everything this action wrote
-    tasks.schedule_for(case, spec.action)
+    write_outbox(rows, deliver=False)
+    # One delivery run for everything this action wrote.
+    delivery: list[Call] = [(deliver_outbox, (), {})] if rows else []
+    enqueue_together([*delivery, *tasks.tasks_for(case, spec.action)])

@@ -14,6 +14,7 @@ from django_tasks import task
 
 from shanghui.proxy.clocks import DEADLINES
 from shanghui.proxy.models import Case
+from shanghui.worker.durable import Call, enqueue_together
 from shanghui.workflow.deadlines import OVERDUE, WARN
 
 __all__ = [
@@ -24,21 +25,26 @@ __all__ = [
     "check_deadline",
     "check_deadline_now",
     "schedule_for",
+    "tasks_for",
 ]
 
 
-def schedule_for(case: Case, action: str) -> None:
-    """Enqueue what the action starts (inside the action's transaction): the checks of the clock it
+def tasks_for(case: Case, action: str) -> list[Call]:
+    """What the action starts, to enqueue inside the action's transaction: the checks of the clock it
     started, and automatic delivery after completion or closing after delivery."""
-    DEADLINES.schedule(case)
+    calls = DEADLINES.checks(case)
     if action == "complete":
-        auto_deliver.using(
-            run_after=timezone.now() + dt.timedelta(days=settings.PROXY_AUTO_DELIVER_DAYS)
-        ).enqueue(case.pk)
+        later = timezone.now() + dt.timedelta(days=settings.PROXY_AUTO_DELIVER_DAYS)
+        calls.append((auto_deliver.using(run_after=later), (case.pk,), {}))
     if action == "deliver":
-        auto_close.using(
-            run_after=timezone.now() + dt.timedelta(days=settings.PROXY_AUTO_CLOSE_DAYS)
-        ).enqueue(case.pk)
+        later = timezone.now() + dt.timedelta(days=settings.PROXY_AUTO_CLOSE_DAYS)
+        calls.append((auto_close.using(run_after=later), (case.pk,), {}))
+    return calls
+
+
+def schedule_for(case: Case, action: str) -> None:
+    """Enqueue what the action starts (tasks_for) inside the action's transaction, in one write."""
+    enqueue_together(tasks_for(case, action))
 
 
 def check_deadline_now(case_id: int, clock: str, due_iso: str, stage: str) -> bool:

@@ -102,10 +102,12 @@ def transition(
     expected_status: str | None = None,
     note: str = "",
     params: dict[str, Any] | None = None,
+    locked: Case | None = None,
 ) -> Case:
     """Move a case by one action, or raise TransitionError / Conflict having changed nothing
-    (workflow.machine.Machine.transition)."""
+    (workflow.machine.Machine.transition; `locked`: the case already read under its row lock in the
+    caller's transaction, with the machine's select_related)."""
     return MACHINE.transition(
         pk=case_id, action=action, actor=actor, actor_kind=actor_kind, expected_status=expected_status,
-        note=note, params=params,
+        note=note, params=params, locked=locked,
     )  # fmt: skip

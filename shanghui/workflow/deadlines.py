@@ -63,15 +63,24 @@ class Deadlines:
     # The programme's task (a callable returning it: the task is declared after this object).
     task: Callable[[], Any]
 
-    def schedule(self, record: Any) -> None:
-        """Enqueue the checks of the clock running now (inside the transaction that started it)."""
+    def checks(self, record: Any) -> list[tuple[Any, tuple[Any, ...], dict[str, Any]]]:
+        """The checks of the clock running now, as (task with its run_after, args, kwargs) to enqueue
+        (none when no clock runs): for a caller that enqueues them with other tasks in one write
+        (worker.durable.enqueue_together)."""
         clock, started, due = self.clocks.running(record)
         if not clock or started is None or due is None:
-            return
+            return []
         iso = due.isoformat()
         task = self.task()
-        task.using(run_after=warn_time(started, due)).enqueue(record.pk, clock, iso, WARN)
-        task.using(run_after=due).enqueue(record.pk, clock, iso, OVERDUE)
+        return [
+            (task.using(run_after=warn_time(started, due)), (record.pk, clock, iso, WARN), {}),
+            (task.using(run_after=due), (record.pk, clock, iso, OVERDUE), {}),
+        ]
+
+    def schedule(self, record: Any) -> None:
+        """Enqueue the checks of the clock running now (inside the transaction that started it)."""
+        for task, args, kwargs in self.checks(record):
+            task.enqueue(*args, **kwargs)
 
     def check_now(self, pk: int, clock: str, due_iso: str, stage: str) -> bool:
         """The body of the programme's task; returns whether anyone was told."""
