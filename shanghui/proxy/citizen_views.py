@@ -309,11 +309,11 @@ def apply(request: HttpRequest) -> HttpResponse:
         initial.update(name=known.name, id_number=known.masked_id)
         if known.home_region_code in dict(regions):
             initial["home_region_code"] = known.home_region_code
-    data = request.POST.copy() if request.method == "POST" else None
-    if data is not None:
-        data["id_number"] = resolve_id(str(data.get("id_number", "")), known)
+    posted = request.POST.copy() if request.method == "POST" else None
+    if posted is not None:
+        posted["id_number"] = resolve_id(str(posted.get("id_number", "")), known)
     form = ApplyForm(
-        data,
+        posted,
         points=[(p.pk, point_label(p)) for p in points],
         regions=regions,
         initial=initial,
@@ -347,8 +347,8 @@ def apply(request: HttpRequest) -> HttpResponse:
                 raise Http404("办件不存在")  # someone else's form key: show nothing of it
             messages.success(request, "申请已保存。请上传材料后提交。")
             return redirect("citizen:case", case_id=case.pk)
-    if known is not None and form.is_bound and form.data.get("id_number") == known.id_number:
-        form.data["id_number"] = known.masked_id  # shown again masked, never in full
+    if known is not None and posted is not None and posted.get("id_number") == known.id_number:
+        posted["id_number"] = known.masked_id  # the form's data: shown again masked, never in full
     return render(
         request,
         "proxy/citizen/apply.html",

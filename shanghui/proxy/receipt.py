@@ -32,7 +32,7 @@ from shanghui.proxy.models import Case, CaseMaterial, Channel
 from shanghui.proxy.poa import poa_paragraphs
 
 # How the applicant confirmed the power of attorney, by the case's channel.
-POA_CONFIRMED_BY = {
+POA_CONFIRMED_BY: dict[str, str] = {
     Channel.CITIZEN: "申请人在线申请时确认",
     Channel.AGENT: "代办员代为录入，申请人当面确认",
     Channel.API: "经接口提交，申请人已确认",

@@ -127,6 +127,12 @@ def test_someone_who_only_typed_a_number_sees_nothing(client, pw):
     assert "张三" not in page and MASKED_ID not in page
 
 
+def _key(page: str) -> str:
+    match = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page)
+    assert match
+    return match.group(1)
+
+
 # --- the agent ------------------------------------------------------------------------------------
 
 
@@ -166,7 +172,7 @@ def test_agent_intake_with_the_masked_number_uses_the_stored_one(client, pw):
     citizen_case(pw)
     client.force_login(pw.agent)
     page = client.get(reverse("proxy:create") + f"?item={pw.item.pk}").content.decode()
-    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page).group(1)
+    key = _key(page)
     assert 'data-applicant-lookup="/cases/new/applicant/"' in page
     data = {
         "proxy_point": pw.point_a.pk, "item": pw.item.pk, "name": "张三", "id_number": MASKED_ID,
@@ -188,7 +194,7 @@ def test_an_agent_of_another_point_cannot_use_the_masked_text(client, pw):
     citizen_case(pw)  # at point_a
     client.force_login(pw.agent_b)
     page = client.get(reverse("proxy:create") + f"?item={pw.item.pk}").content.decode()
-    key = re.search(r'name="idempotency_key" value="([0-9a-f]{32})"', page).group(1)
+    key = _key(page)
     data = {
         "proxy_point": pw.point_b.pk, "item": pw.item.pk, "name": "张三", "id_number": MASKED_ID,
         "mobile": MOBILE, "home_region_code": "330802", "current_city": "杭州", "poa_confirmed": "on",

@@ -80,13 +80,13 @@ def case_create(request: HttpRequest) -> HttpResponse:
         "current_city": point.parent.city if point.parent else "",
         "idempotency_key": IntakeForm.new_key(),
     }
-    data = request.POST.copy() if request.method == "POST" else None
+    posted = request.POST.copy() if request.method == "POST" else None
     known = None
-    if data is not None:
+    if posted is not None:
         # A returning applicant's ID number came back masked as the page showed it: the stored one.
-        known = known_applicant(str(data.get("mobile", "")), point_ids=[p.pk for p in point_list])
-        data["id_number"] = resolve_id(str(data.get("id_number", "")), known)
-    form = IntakeForm(data, points=points, point=point, initial=initial)
+        known = known_applicant(str(posted.get("mobile", "")), point_ids=[p.pk for p in point_list])
+        posted["id_number"] = resolve_id(str(posted.get("id_number", "")), known)
+    form = IntakeForm(posted, points=points, point=point, initial=initial)
     if request.method == "POST" and form.is_valid():
         if item is None:
             form.add_error(None, "该代办点不受理此事项，请重新选择事项")
@@ -109,8 +109,8 @@ def case_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"已创建办件 {case.number}，请上传材料后提交预审")
                 return redirect(reverse("proxy:detail", args=[case.pk]) + "#materials")
-    if known is not None and form.data.get("id_number") == known.id_number:
-        form.data["id_number"] = known.masked_id  # shown again masked, never in full
+    if known is not None and posted is not None and posted.get("id_number") == known.id_number:
+        posted["id_number"] = known.masked_id  # the form's data: shown again masked, never in full
     context = {
         "form": form,
         "item": item,
