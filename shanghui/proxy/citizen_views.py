@@ -574,16 +574,21 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 def upload(request: HttpRequest, case_id: int, slot: int | None = None) -> HttpResponse:
     case = _citizen_case(request, case_id)
     key = "extra" if slot is None else str(slot)
-    file = request.FILES.get("file") or request.FILES.get("photo")
+    # Several files may be chosen at once ("file" is multiple; a photo comes one at a time): each is
+    # checked as one upload, the good ones kept and the refused ones named (services.add_materials).
+    files = request.FILES.getlist("file") or request.FILES.getlist("photo")
     try:
-        if file is None:
-            raise ValidationError("请选择要上传的文件")
-        services.add_material(case=case, actor=None, upload=file, slot=slot)
+        outcome = services.add_materials(case=case, actor=None, uploads=files, slot=slot)
     except ValidationError as exc:
         message = "；".join(exc.messages)
         return _answer(request, case, status=422, upload_errors={key: message}, at=f"slot:{key}")
     case.refresh_from_db()
-    return _answer(request, case, notice=f"已上传：{file.name}", at=f"slot:{key}")
+    names = "、".join(m.original_name for m in outcome.stored)
+    if outcome.refused:
+        kept = f"已上传：{names}。" if names else ""
+        message = f"{kept}以下文件未上传：{outcome.message()}"
+        return _answer(request, case, status=422, upload_errors={key: message}, at=f"slot:{key}")
+    return _answer(request, case, notice=f"已上传：{names}", at=f"slot:{key}")
 
 
 @require_POST
