@@ -586,7 +586,8 @@ def upload(request: HttpRequest, case_id: int, slot: int | None = None) -> HttpR
     names = "、".join(m.original_name for m in outcome.stored)
     if outcome.refused:
         kept = f"已上传：{names}。" if names else ""
-        message = f"{kept}以下文件未上传：{outcome.message()}"
+        several = len(outcome.stored) + len(outcome.refused) > 1
+        message = f"{kept}以下文件未上传：{outcome.message()}" if several else outcome.message()
         return _answer(request, case, status=422, upload_errors={key: message}, at=f"slot:{key}")
     return _answer(request, case, notice=f"已上传：{names}", at=f"slot:{key}")
 

@@ -252,7 +252,10 @@ class UploadOutcome:
     refused: list[tuple[str, str]]  # (file name, reason in Chinese)
 
     def message(self) -> str:
-        """The refused files, each named with its reason: "IMG_1.heic：只能上传…；b.pdf：文件超过…"."""
+        """The refused files, each named with its reason: "IMG_1.heic：只能上传…；b.pdf：文件超过…"; the
+        reason alone when the one file sent was refused (the person knows which file they chose)."""
+        if len(self.refused) == 1 and not self.stored:
+            return self.refused[0][1]
         return "；".join(f"{name}：{reason}" for name, reason in self.refused)
 
 

@@ -40,7 +40,8 @@ def material_upload(request: HttpRequest, case_id: int) -> HttpResponse:
             messages.success(request, f"材料已上传（{len(outcome.stored)} 个文件）")
             return redirect(reverse("proxy:detail", args=[case.pk]) + "#materials")
         kept = f"已上传 {len(outcome.stored)} 个文件；" if outcome.stored else ""
-        error = f"{kept}以下文件未上传：{outcome.message()}"
+        several = len(outcome.stored) + len(outcome.refused) > 1
+        error = f"{kept}以下文件未上传：{outcome.message()}" if several else outcome.message()
     # The page again, the reason under the material that was refused (type, size, a quota).
     return show_case(request, case, upload_error=(slot, error), status=422)
 
