@@ -36,6 +36,7 @@ LABELS: dict[str, Any] = {
     "owner_id": gettext_lazy("发起人"),
     "owner_type": gettext_lazy("所属"),
     "point_id": gettext_lazy("代办点"),
+    "preview": gettext_lazy("页面内预览"),
     "role": gettext_lazy("角色"),
     "rows": gettext_lazy("行数"),
     "scope": gettext_lazy("权限范围"),

@@ -38,7 +38,7 @@ from shanghui.open311.serializers import (
 )
 from shanghui.open311.services import PostedRequest, submit_request
 from shanghui.orgs.models import FederationLevel, Organisation, OrgKind
-from shanghui.proxy.forms import POA_TEXT
+from shanghui.proxy.poa import poa_text
 
 logger = logging.getLogger("shanghui.open311")
 View = Callable[..., HttpResponse]
@@ -162,7 +162,7 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
     item = access.get_service(_jurisdiction(request), code)
     # What a POST now pins: the current version's materials, in slot order.
     materials = snapshot_materials(current_version(item).snapshot)
-    poa = POA_TEXT.format(point="受理的代办点", item=item.name)
+    poa = poa_text(item=item.name, point="受理的代办点")
     body = definition_dict(item, materials, poa_text=poa, max_mb=settings.PROXY_MAX_UPLOAD_MB)
     return render(fmt, "service_definition", body)
 

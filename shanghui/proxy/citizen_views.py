@@ -49,6 +49,8 @@ from shanghui.proxy.downloads import material_response, result_names
 from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, Channel, Rating, Status
 from shanghui.proxy.owner import QUESTIONS_AFTER_DECISION
+from shanghui.proxy.poa import poa_paragraphs
+from shanghui.proxy.returning import known_applicant, resolve_id
 from shanghui.proxy.workflow import (
     ACTOR_LABELS,
     APPLICANT,
@@ -299,10 +301,21 @@ def apply(request: HttpRequest) -> HttpResponse:
         initial["proxy_point"] = request.GET["point"]
     elif points and in_city(points[0], city):
         initial["proxy_point"] = points[0].pk  # the nearest, pre-selected
+    regions = home_regions(item)
+    # The number was proved with a code (citizen_required): its latest case fills the form in, the ID
+    # number masked; the stored one is used when the masked text comes back unchanged.
+    known = known_applicant(mobile)
+    if known is not None:
+        initial.update(name=known.name, id_number=known.masked_id)
+        if known.home_region_code in dict(regions):
+            initial["home_region_code"] = known.home_region_code
+    posted = request.POST.copy() if request.method == "POST" else None
+    if posted is not None:
+        posted["id_number"] = resolve_id(str(posted.get("id_number", "")), known)
     form = ApplyForm(
-        request.POST or None,
+        posted,
         points=[(p.pk, point_label(p)) for p in points],
-        regions=home_regions(item),
+        regions=regions,
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
@@ -334,6 +347,8 @@ def apply(request: HttpRequest) -> HttpResponse:
                 raise Http404("办件不存在")  # someone else's form key: show nothing of it
             messages.success(request, "申请已保存。请上传材料后提交。")
             return redirect("citizen:case", case_id=case.pk)
+    if known is not None and posted is not None and posted.get("id_number") == known.id_number:
+        posted["id_number"] = known.masked_id  # the form's data: shown again masked, never in full
     return render(
         request,
         "proxy/citizen/apply.html",
@@ -343,6 +358,8 @@ def apply(request: HttpRequest) -> HttpResponse:
             "points": points,
             "mobile": mobile,
             "near_ids": {p.pk for p in points if in_city(p, city)},
+            "poa_paragraphs": poa_paragraphs(item=item.name),
+            "prefilled": known is not None,
         },  # fmt: skip
         status=422 if form.errors else 200,
     )
@@ -557,16 +574,22 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
 def upload(request: HttpRequest, case_id: int, slot: int | None = None) -> HttpResponse:
     case = _citizen_case(request, case_id)
     key = "extra" if slot is None else str(slot)
-    file = request.FILES.get("file") or request.FILES.get("photo")
+    # Several files may be chosen at once ("file" is multiple; a photo comes one at a time): each is
+    # checked as one upload, the good ones kept and the refused ones named (services.add_materials).
+    files = request.FILES.getlist("file") or request.FILES.getlist("photo")
     try:
-        if file is None:
-            raise ValidationError("请选择要上传的文件")
-        services.add_material(case=case, actor=None, upload=file, slot=slot)
+        outcome = services.add_materials(case=case, actor=None, uploads=files, slot=slot)
     except ValidationError as exc:
         message = "；".join(exc.messages)
         return _answer(request, case, status=422, upload_errors={key: message}, at=f"slot:{key}")
     case.refresh_from_db()
-    return _answer(request, case, notice=f"已上传：{file.name}", at=f"slot:{key}")
+    names = "、".join(m.original_name for m in outcome.stored)
+    if outcome.refused:
+        kept = f"已上传：{names}。" if names else ""
+        several = len(outcome.stored) + len(outcome.refused) > 1
+        message = f"{kept}以下文件未上传：{outcome.message()}" if several else outcome.message()
+        return _answer(request, case, status=422, upload_errors={key: message}, at=f"slot:{key}")
+    return _answer(request, case, notice=f"已上传：{names}", at=f"slot:{key}")
 
 
 @require_POST

@@ -31,11 +31,25 @@ def result_names(case: Case) -> list[tuple[CaseMaterial, str]]:
     return [(f, readable_name(f, number=i if many else 0)) for i, f in enumerate(results, start=1)]
 
 
+# A preview is the same file shown inside the case page (an image in the lightbox, a PDF in the browser's
+# own viewer in an iframe): the page may frame it (same origin only), and the file itself may run nothing
+# and load nothing else.
+PREVIEW_CSP = (
+    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'; frame-ancestors 'self'"
+)
+
+
+def wants_preview(request: HttpRequest) -> bool:
+    return request.GET.get("preview") == "1"
+
+
 def material_response(
     request: HttpRequest, case: Case, material_id: int, *, actor: Any, via: str, citizen: bool = False
 ) -> FileResponse:
     """`via`: "staff" (the case page), "api" (/api/v1/) or "citizen" (/my/). The citizen gets a result
-    document under its readable name, prefixed by the case number."""
+    document under its readable name, prefixed by the case number. `?preview=1` (the page's preview):
+    the same access check — the caller's, before this — and the same audit row (with "preview": true),
+    answered so that the case page may show it in place."""
     material = CaseMaterial.objects.filter(case=case, pk=material_id).first()
     if material is None:
         raise Http404("文件不存在")
@@ -43,9 +57,15 @@ def material_response(
     if citizen and material.is_result:
         names = {f.pk: name for f, name in result_names(case)}
         filename = f"{case.number}-{names.get(material.pk) or readable_name(material)}"
-    return audited_file_response(
+    preview = wants_preview(request)
+    response = audited_file_response(
         request, material.file, actor=actor, citizen=citizen, action=AuditAction.CASE_MATERIAL_DOWNLOAD, obj=material,
         # The material's name in the item ("身份证"), never the uploaded file's name.
-        object_repr=f"{case.number} {material.name}", detail={"case_id": case.pk, "via": via},
+        object_repr=f"{case.number} {material.name}",
+        detail={"case_id": case.pk, "via": via, **({"preview": True} if preview else {})},
         content_type=material.content_type, filename=filename,
     )  # fmt: skip
+    if preview:
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response["Content-Security-Policy"] = PREVIEW_CSP
+    return response

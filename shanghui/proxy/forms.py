@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from shanghui.catalog.models import Delivery
 from shanghui.lib.bounds import DayField
@@ -140,13 +141,6 @@ def county_choices(point: Organisation) -> list[tuple[str, str]]:
     return [(code, name.removesuffix("工商联")) for code, name in rows]
 
 
-POA_TEXT = (
-    "本人自愿委托{point}的代办员，代为办理“{item}”事项：代为提交申请材料、转递至户籍地受理窗口、"
-    "领取或转寄办理结果。本人承诺所提供的身份信息和申请材料真实、合法、有效，并同意代办点及受理部门"
-    "为办理本事项使用上述信息。本委托自确认之时起生效，至本事项办结送达或本人撤回申请时终止。"
-)
-
-
 class IntakeForm(BootstrapForm):
     """An agent enters a case for a citizen at the proxy point."""
 
@@ -155,9 +149,10 @@ class IntakeForm(BootstrapForm):
         error_messages={"required": "请选择代办点", "invalid_choice": "请选择您所在的代办点"},
     )  # fmt: skip
     item = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": "请选择要办理的事项"})
+    # First: a returning applicant's number fills in the rest (proxy/returning.py, static/js/proxy.js).
+    mobile = MobileField(label="手机号", max_length=11, error_messages={"required": "请填写手机号"})
     name = forms.CharField(label="申请人姓名", max_length=50, error_messages={"required": "请填写申请人姓名"})
     id_number = IdNumberField(label="身份证号", max_length=18, error_messages={"required": "请填写身份证号"})
-    mobile = MobileField(label="手机号", max_length=11, error_messages={"required": "请填写手机号"})
     home_region_code = forms.ChoiceField(
         label="户籍所在区县",
         error_messages={"required": "请选择户籍所在区县", "invalid_choice": "请选择户籍所在区县"},
@@ -185,7 +180,11 @@ class IntakeForm(BootstrapForm):
             proxy_point.widget = forms.HiddenInput()
         self.fields["home_region_code"].choices = [("", "请选择"), *county_choices(point)]  # type: ignore[attr-defined]
         self.fields["id_number"].widget.attrs.update(autocomplete="off", inputmode="text")
-        self.fields["mobile"].widget.attrs.update(autocomplete="off", inputmode="numeric")
+        self.fields["mobile"].widget.attrs.update(
+            autocomplete="off",
+            inputmode="numeric",
+            **{"data-applicant-lookup": reverse("proxy:applicant_lookup")},
+        )
         self.style_widgets()
         self.fields["poa_confirmed"].widget.attrs["class"] = "form-check-input"
 

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -28,7 +28,15 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from shanghui.catalog.models import Delivery, LimitUnit
 from shanghui.lib.pdf import BODY, GRID, HEADING, LABEL, MONO, SMALL, TITLE
 from shanghui.proxy.access import get_case_for_user
-from shanghui.proxy.models import Case, CaseMaterial
+from shanghui.proxy.models import Case, CaseMaterial, Channel
+from shanghui.proxy.poa import poa_paragraphs
+
+# How the applicant confirmed the power of attorney, by the case's channel.
+POA_CONFIRMED_BY: dict[str, str] = {
+    Channel.CITIZEN: "申请人在线申请时确认",
+    Channel.AGENT: "代办员代为录入，申请人当面确认",
+    Channel.API: "经接口提交，申请人已确认",
+}
 
 
 def tracking_url(request: HttpRequest, case: Case) -> str:
@@ -172,6 +180,16 @@ def build_receipt(case: Case, *, url: str, compress: bool = True) -> bytes:
             [28 * mm, width - 28 * mm],
         )
     )
+    story.append(Paragraph("委托书", HEADING))
+    # The text the applicant confirmed (proxy/poa.py, the same on every channel), in Chinese as the
+    # rest of the receipt, whatever language the page that asked for it was in.
+    with translation.override("zh-hans"):
+        paragraphs = poa_paragraphs(item=str(snapshot.get("name", "")), point=point.name)
+    for paragraph in paragraphs:
+        story.append(Paragraph(_text(paragraph), BODY))
+    how = POA_CONFIRMED_BY.get(case.channel, "")
+    confirmed = f"申请人确认时间：{_mono(_when(case.poa_confirmed_at))}{f'（{how}）' if how else ''}"
+    story.append(Paragraph(confirmed if case.poa_confirmed_at else "申请人尚未确认委托书。", BODY))
     story.append(Spacer(1, 6 * mm))
     story.append(
         Paragraph(

@@ -207,8 +207,11 @@ UPLOAD_STATUSES = {Status.DRAFT, Status.SUBMITTED, Status.NEEDS_CORRECTION}
 
 @transaction.atomic
 def add_material(
-    *, case: Case, actor: User | None, upload: UploadedFile, slot: int | None, is_result: bool = False
-) -> CaseMaterial:
+    *, case: Case, actor: User | None, upload: UploadedFile, slot: int | None, is_result: bool = False,
+    replace: bool = True,
+) -> CaseMaterial:  # fmt: skip
+    """One file for a case. In a numbered slot it replaces the slot's current file, unless `replace` is
+    False (the second and later files chosen together: add_materials)."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     if is_result:
         if case.status != Status.ACCEPTED:
@@ -227,7 +230,7 @@ def add_material(
         size=upload.size or 0,
     )
     name = "办理结果" if is_result else (materials[slot]["name"] if slot is not None else "其他材料")
-    if slot is not None and not is_result:
+    if slot is not None and not is_result and replace:
         # A re-upload replaces the slot's file; the old one stays on record, no longer current.
         case.materials.filter(slot=slot, is_current=True, is_result=False).update(is_current=False)
     material = CaseMaterial(
@@ -237,6 +240,50 @@ def add_material(
     material.file.save(f"{case.number}-{secrets.token_hex(8)}{extension}", upload, save=False)
     material.save()
     return material
+
+
+# Files chosen together in one upload; more is refused as a whole (a phone's whole gallery by mistake).
+MAX_FILES_PER_UPLOAD = 10
+
+
+@dataclass
+class UploadOutcome:
+    stored: list[CaseMaterial]
+    refused: list[tuple[str, str]]  # (file name, reason in Chinese)
+
+    def message(self) -> str:
+        """The refused files, each named with its reason: "IMG_1.heic：只能上传…；b.pdf：文件超过…"; the
+        reason alone when the one file sent was refused (the person knows which file they chose)."""
+        if len(self.refused) == 1 and not self.stored:
+            return self.refused[0][1]
+        return "；".join(f"{name}：{reason}" for name, reason in self.refused)
+
+
+def add_materials(
+    *, case: Case, actor: User | None, uploads: list[UploadedFile], slot: int | None
+) -> UploadOutcome:
+    """Several files chosen at once for one slot (or the extra files). Each is checked and stored on its
+    own, exactly as one upload (type, size, the quotas per file, the case's status): a refused file is
+    named with its reason and the others are kept — on a phone with a poor connection, sending the good
+    photos again is worse than re-taking one. In a numbered slot the first stored file replaces the
+    slot's old one and the rest join it. More than MAX_FILES_PER_UPLOAD files are refused as a whole."""
+    if not uploads:
+        raise ValidationError("请选择要上传的文件")
+    if len(uploads) > MAX_FILES_PER_UPLOAD:
+        raise ValidationError(
+            f"一次最多上传 {MAX_FILES_PER_UPLOAD} 个文件，您选择了 {len(uploads)} 个，请分批上传"
+        )
+    outcome = UploadOutcome([], [])
+    for upload in uploads:
+        try:
+            material = add_material(
+                case=case, actor=actor, upload=upload, slot=slot, replace=not outcome.stored
+            )
+        except ValidationError as exc:
+            outcome.refused.append(((upload.name or "")[:100], "；".join(exc.messages)))
+        else:
+            outcome.stored.append(material)
+    return outcome
 
 
 @transaction.atomic

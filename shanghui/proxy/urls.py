@@ -6,6 +6,7 @@ app_name = "proxy"
 urlpatterns = [
     path("", lists.case_list, name="list"),
     path("new/", intake.case_create, name="create"),
+    path("new/applicant/", intake.applicant_lookup, name="applicant_lookup"),
     path("stats/", stats.case_stats, name="stats"),
     path("followups/", followups.followup_list, name="followups"),
     path("followups/<int:follow_up_id>/<str:move>/", followups.followup_move, name="followup_move"),

@@ -144,7 +144,9 @@ BAD_ROWS = [
     full_row(item_code="", name="缺编码"),  # row 9
     full_row(item_code="BAD-UNIT", legal_limit_unit="月"),  # row 10
     full_row(item_code="BAD-BOOL", proxy_eligible="也许"),  # row 11
-    full_row(item_code="BAD-MAT", materials="居民身份证[原件,三份]"),  # row 12
+    full_row(
+        item_code="BAD-MAT", materials="居民身份证[原件,三张]"
+    ),  # row 12 (三份 is read: test_copies_in_chinese_numerals)
     full_row(item_code="GOOD-2", name="好的事项二", department="新部门"),  # row 13
 ]
 
@@ -167,7 +169,7 @@ def test_bad_rows_are_each_reported_and_nothing_is_imported(owner):
         (
             12,
             "申请材料",
-            "“居民身份证”的属性“三份”无法识别（可用：原件、复印件、原件和复印件、电子材料、N份、必须、非必须、容缺、备注:…）",
+            "“居民身份证”的属性“三张”无法识别（可用：原件、复印件、原件和复印件、电子材料、份数（如 2份、两份）、必须、非必须、容缺、备注:…）",
         ),
     ]
     # Nothing partial: no item, no material, no version, no department.
@@ -447,3 +449,73 @@ def test_the_real_guangan_catalogue(owner):
     assert Organisation.objects.filter(kind=OrgKind.DEPARTMENT, parent=owner).count() == 34
     again = run(GUANGAN.read_bytes(), owner)
     assert again.unchanged == 1135 and ItemVersion.objects.count() == 1135
+
+
+# --- what people write: 两份, county names ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "copies"),
+    [("1份", 1), ("一份", 1), ("两份", 2), ("二份", 2), ("三份", 3), ("３份", 3), ("十份", 10), ("十二份", 12),
+     ("二十份", 20), ("贰拾叁份", 23), ("2 份", 2)],
+)  # fmt: skip
+def test_copies_in_chinese_numerals(text, copies):
+    materials, problems = parse_materials(f"居民户口簿[复印件,{text}]")
+    assert problems == []
+    assert [(m.name, m.copies) for m in materials] == [("居民户口簿", copies)]
+
+
+@pytest.mark.parametrize("text", ["零份", "0份", "几份", "一百份", "两两份", "十十份", "份"])
+def test_copies_that_are_not_a_count_are_refused(text):
+    materials, problems = parse_materials(f"居民户口簿[{text}]")
+    assert problems == [
+        f"“居民户口簿”的属性“{text}”无法识别（可用：原件、复印件、原件和复印件、电子材料、份数（如 2份、两份）、必须、非必须、容缺、备注:…）"
+    ]
+
+
+@pytest.fixture
+def quzhou(db: None) -> Organisation:
+    city = make_org(OrgKind.FEDERATION, "衢州市工商联", region_code="330800")
+    make_org(OrgKind.FEDERATION, "柯城区工商联", city, region_code="330802")
+    make_org(OrgKind.FEDERATION, "龙游县工商联", city, region_code="330825")
+    make_org(OrgKind.FEDERATION, "江山市工商联", city, region_code="330881")
+    return city
+
+
+def test_counties_by_name_short_name_or_code(quzhou):
+    row = full_row(counties="柯城区；龙游；330881;江山市工商联", materials="居民身份证[原件,两份]")
+    result = run(xlsx_bytes([row], FULL_HEADER), quzhou)
+
+    assert result.applied and result.errors == []
+    item = ServiceItem.objects.get()
+    assert item.region_codes == ["330802", "330825", "330881"]
+    assert [(m.name, m.copies) for m in item.materials.all()] == [("居民身份证", 2)]
+
+
+def test_county_names_are_those_of_the_importing_citys_counties(quzhou):
+    make_org(
+        OrgKind.FEDERATION, "广安区工商联", make_org(OrgKind.FEDERATION, "广安市工商联"), region_code="511602"
+    )
+    rows = [full_row(item_code="A-1", counties="柯城区;广安区"), full_row(item_code="A-2", counties="衢州市")]
+    result = run(xlsx_bytes(rows, FULL_HEADER), quzhou)
+
+    assert not result.applied
+    assert messages(result) == [
+        (2, "办理区县", "“广安区”不是本市的区县名称，也不是6位行政区划代码"),
+        (3, "办理区县", "“衢州市”不是本市的区县名称，也不是6位行政区划代码"),
+    ]
+    assert not ServiceItem.objects.exists()
+
+
+def test_the_template_explains_numerals_and_county_names():
+    from openpyxl import load_workbook
+
+    from shanghui.catalog.transfer.exporting import template_workbook
+
+    workbook = load_workbook(io.BytesIO(template_workbook()))
+    instructions = " ".join(str(c.value) for row in workbook["填写说明"].iter_rows() for c in row if c.value)
+    assert "“2份”“两份”“二份”都可以" in instructions
+    assert "可以写区县名称（如“柯城区”" in instructions
+    assert "6位行政区划代码（如 330802）" in instructions
+    examples = [c.value for row in workbook["事项目录"].iter_rows(min_row=2) for c in row]
+    assert "柯城区;330825" in examples

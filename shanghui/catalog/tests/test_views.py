@@ -578,3 +578,36 @@ def test_point_list_is_for_people_with_points(client, world):
     assert as_user(client, world.dept_admin).get(reverse("catalog:point_list")).status_code == 404
     points = as_user(client, world.fed_admin).get(reverse("catalog:point_list")).context["rows"]
     assert {p.name for p, _, _ in points} == {"上海代办点", "杭州代办点"}
+
+
+def test_the_import_page_takes_what_people_write_and_names_each_bad_cell(client, world):
+    as_user(client, world.fed_admin)
+    page = client.get(reverse("catalog:import_start")).content.decode()
+    assert "“2份”或“两份”“二份”都可以" in page and "区县名称（如“柯城区”或“柯城”）" in page
+    good = xlsx_bytes(
+        [full_row(item_code="P-1", counties="柯城区;龙游", materials="居民户口簿[复印件,两份]")], FULL_HEADER
+    )
+    job = run_import(
+        ImportJob.objects.get(pk=_job_id(upload(client, good, "目录.xlsx", owner=world.city))).pk
+    )
+    assert job.status == "succeeded"
+    item = ServiceItem.objects.get(code="P-1")
+    assert item.region_codes == ["330802", "330825"]
+    assert [m.copies for m in item.materials.all()] == [2]
+
+    bad = xlsx_bytes(
+        [full_row(item_code="P-2"), full_row(item_code="P-3", counties="柯城区;西湖区")], FULL_HEADER
+    )
+    job = run_import(ImportJob.objects.get(pk=_job_id(upload(client, bad, "目录.xlsx", owner=world.city))).pk)
+    html = client.get(reverse("catalog:import_job", args=[job.pk])).content.decode()
+    assert "“西湖区”不是本市的区县名称，也不是6位行政区划代码" in html
+    assert job.errors == [
+        {"row": 3, "column": "办理区县", "message": "“西湖区”不是本市的区县名称，也不是6位行政区划代码",
+         "value": "柯城区;西湖区"},
+    ]  # fmt: skip
+    assert not ServiceItem.objects.filter(code__in=["P-2", "P-3"]).exists()  # all or nothing
+
+
+def _job_id(response) -> int:
+    assert response.status_code == 302
+    return int(response["Location"].rstrip("/").rsplit("/", 1)[1])

@@ -69,7 +69,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("proxy_eligible", "可代办", ("proxy_eligible", "可由商会代办", "是否可代办"),
            help="是 或 否；留空为是。", example="是", cell=lambda item: item.proxy_eligible),
     Column("counties", "办理区县", ("counties", "region_codes", "区县"),
-           help="可办理的区县的6位行政区划代码，多个用分号分隔；留空表示所有区县。", example="330802;330825", cell=lambda item: ";".join(item.region_codes or [])),
+           help="可办理的区县：填区县名称（如 柯城区 或 柯城）或6位行政区划代码（如 330802），多个用分号分隔；留空表示所有区县。", example="柯城区;330825", cell=lambda item: ";".join(item.region_codes or [])),
     Column("online", "在线", ("online", "is_online", "是否在线", "上架"), help="是 或 否；留空为是。", example="是", cell=lambda item: item.is_online),
     Column("materials", "申请材料", ("materials", "材料", "材料清单"), help=MATERIALS_HELP, example=MATERIALS_EXAMPLE, cell=lambda item: format_materials(materials_of(item))),
 )  # fmt: skip

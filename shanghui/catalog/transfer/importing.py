@@ -20,6 +20,7 @@ from shanghui.catalog.transfer.columns import COLUMN_BY_KEY, ImportFileError, ma
 from shanghui.catalog.transfer.reading import read_table
 from shanghui.catalog.transfer.rows import RowData, RowError, parse_row
 from shanghui.orgs.models import Organisation, OrgKind
+from shanghui.orgs.regions import county_codes
 from shanghui.orgs.services import create_organisation
 
 BATCH = 500  # rows per progress report, per look-up query and per bulk write
@@ -82,8 +83,9 @@ def import_records(
     result = ImportResult(total_rows=total)
     good: list[RowData] = []
     first_row: dict[str, int] = {}
+    counties = county_codes(owner)
     for done, (number, cells) in enumerate(records, start=1):
-        row, errors = parse_row(number, cells)
+        row, errors = parse_row(number, cells, counties=counties)
         if row is not None and row.code in first_row:
             errors = [
                 RowError(

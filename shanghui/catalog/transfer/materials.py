@@ -11,7 +11,7 @@ from shanghui.catalog.services import MaterialData
 
 MATERIALS_HELP = (
     "多项材料用分号（; 或 ；）分隔；每项写成 材料名称[属性,属性,…]，方括号可省略。属性（逗号分隔，顺序不限）："
-    "原件 / 复印件 / 原件和复印件 / 电子材料（默认原件）；N份（默认1份）；必须 / 非必须（默认必须）；"
+    "原件 / 复印件 / 原件和复印件 / 电子材料（默认原件）；份数（默认1份），写 2份 或 两份、二份 均可；必须 / 非必须（默认必须）；"
     "容缺（可容缺后补）；备注:说明文字（写在最后）。材料名称中不要使用方括号和分号。"
 )
 MATERIALS_EXAMPLE = (
@@ -37,7 +37,28 @@ REQUIRED_WORDS = {
     "可选": False,
 }
 DEFERRABLE_WORDS = {"容缺", "可容缺", "容缺后补"}
-ATTRIBUTES_HELP = "原件、复印件、原件和复印件、电子材料、N份、必须、非必须、容缺、备注:…"
+ATTRIBUTES_HELP = "原件、复印件、原件和复印件、电子材料、份数（如 2份、两份）、必须、非必须、容缺、备注:…"
+_COPIES = re.compile(r"([0-9０-９]+|[零〇一二两三四五六七八九十壹贰叁肆伍陆柒捌玖拾]+)\s*份")
+_DIGITS = {
+    "零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "两": 2, "贰": 2, "三": 3, "叁": 3, "四": 4, "肆": 4,
+    "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8, "九": 9, "玖": 9,
+}  # fmt: skip
+
+
+def count_of(text: str) -> int | None:
+    """The number people write before 份: 2, ２ (full width), 两, 二, 十二, 二十, 贰拾 (1–99); None when it
+    is not one of these."""
+    text = text.translate(str.maketrans("０１２３４５６７８９", "0123456789")).replace("拾", "十")
+    if text.isascii():
+        return int(text) if text.isdigit() else None
+    if "十" not in text:
+        return _DIGITS[text] if len(text) == 1 and text in _DIGITS else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or any(ch not in _DIGITS for ch in tens + ones):
+        return None
+    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+
+
 _FORBIDDEN_IN_MATERIAL_NAME = re.compile(r"[\[\]【】;；]")
 
 
@@ -89,11 +110,12 @@ def parse_materials(text: str) -> tuple[list[MaterialData], list[str]]:
             word = raw.strip()
             if not word:
                 continue
-            copies_match = re.fullmatch(r"(\d+)\s*份", word)
+            copies_match = _COPIES.fullmatch(word)
+            count = count_of(copies_match.group(1)) if copies_match else None
             if word in FORM_BY_TEXT:
                 form = FORM_BY_TEXT[word]
-            elif copies_match and int(copies_match.group(1)) >= 1:
-                copies = int(copies_match.group(1))
+            elif count is not None and count >= 1:
+                copies = count
             elif word in REQUIRED_WORDS:
                 required = REQUIRED_WORDS[word]
             elif word in DEFERRABLE_WORDS:

@@ -77,8 +77,11 @@ def _bool(text: str, default: bool) -> bool | None:
     return None
 
 
-def parse_row(number: int, cells: dict[str, str]) -> tuple[RowData | None, list[RowError]]:
-    """Check one row. `cells` has the file's columns only (key → text)."""
+def parse_row(
+    number: int, cells: dict[str, str], *, counties: dict[str, str] | None = None
+) -> tuple[RowData | None, list[RowError]]:
+    """Check one row. `cells` has the file's columns only (key → text). `counties`: the county names the
+    办理区县 column may use instead of codes (orgs.regions.county_codes of the importing federation)."""
     errors: list[RowError] = []
     type_by_text, unit_by_text, delivery_by_text = _lookups()
 
@@ -194,10 +197,13 @@ def parse_row(number: int, cells: dict[str, str]) -> tuple[RowData | None, list[
         for word in _SPLIT.split(cells["counties"].strip()):
             if not word:
                 continue
-            if not re.fullmatch(r"[0-9]{6}", word):
+            region = word if re.fullmatch(r"[0-9]{6}", word) else (counties or {}).get(word, "")
+            if not region and word.isdigit():
                 bad("counties", f"“{word}”不是6位行政区划代码")
-            elif word not in codes:
-                codes.append(word)
+            elif not region:
+                bad("counties", f"“{word}”不是本市的区县名称，也不是6位行政区划代码")
+            elif region not in codes:
+                codes.append(region)
         values["region_codes"] = codes
     materials: list[MaterialData] | None = None
     if "materials" in cells:

@@ -8,18 +8,23 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from shanghui.accounts.access import staff_user as _user
 from shanghui.catalog.models import ServiceItem
 from shanghui.catalog.search import search
 from shanghui.catalog.services import current_version
+from shanghui.lib import ratelimit
+from shanghui.lib.validators import is_valid_mobile, normalize_mobile
 from shanghui.orgs.models import Organisation
 from shanghui.proxy import services
 from shanghui.proxy.access import intake_points
-from shanghui.proxy.forms import POA_TEXT, IntakeForm, ItemSearchForm
+from shanghui.proxy.forms import IntakeForm, ItemSearchForm
+from shanghui.proxy.poa import poa_paragraphs
+from shanghui.proxy.returning import known_applicant, resolve_id
 from shanghui.proxy.views.common import int_or_none, is_htmx
 from shanghui.ui.forms import attach_errors
 
@@ -75,7 +80,13 @@ def case_create(request: HttpRequest) -> HttpResponse:
         "current_city": point.parent.city if point.parent else "",
         "idempotency_key": IntakeForm.new_key(),
     }
-    form = IntakeForm(request.POST or None, points=points, point=point, initial=initial)
+    posted = request.POST.copy() if request.method == "POST" else None
+    known = None
+    if posted is not None:
+        # A returning applicant's ID number came back masked as the page showed it: the stored one.
+        known = known_applicant(str(posted.get("mobile", "")), point_ids=[p.pk for p in point_list])
+        posted["id_number"] = resolve_id(str(posted.get("id_number", "")), known)
+    form = IntakeForm(posted, points=points, point=point, initial=initial)
     if request.method == "POST" and form.is_valid():
         if item is None:
             form.add_error(None, "该代办点不受理此事项，请重新选择事项")
@@ -98,14 +109,15 @@ def case_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"已创建办件 {case.number}，请上传材料后提交预审")
                 return redirect(reverse("proxy:detail", args=[case.pk]) + "#materials")
-    poa = POA_TEXT.format(point=point.name, item=item.name if item else "")
+    if known is not None and posted is not None and posted.get("id_number") == known.id_number:
+        posted["id_number"] = known.masked_id  # the form's data: shown again masked, never in full
     context = {
         "form": form,
         "item": item,
         "snapshot": _snapshot(item),
         "point": point,
         "points": point_list,
-        "poa_text": poa,
+        "poa_paragraphs": poa_paragraphs(item=item.name if item else "", point=point.name),
     }
     return render(request, "proxy/case_form.html", context)
 
@@ -114,3 +126,34 @@ def _snapshot(item: ServiceItem | None) -> dict[str, Any]:
     if item is None:
         return {}
     return current_version(item).snapshot
+
+
+# An agent looks up numbers as people come to the desk; more than this an hour is not intake.
+LOOKUPS_PER_HOUR = 120
+
+
+@login_required
+@require_GET
+def applicant_lookup(request: HttpRequest) -> JsonResponse:
+    """/cases/new/applicant/?mobile=…: the name, county and masked ID number of a returning applicant,
+    from the cases of the agent's own points (proxy/returning.py), for static/js/proxy.js to fill in."""
+    user = _user(request)
+    point_ids = list(intake_points(user).values_list("pk", flat=True))
+    if not point_ids:
+        raise PermissionDenied("只有代办员可以代为录入办件")
+    if ratelimit.hit(f"intake:lookup:{user.pk}", ratelimit.Rate(LOOKUPS_PER_HOUR, 3600)) is not None:
+        return JsonResponse({"found": False, "error": "查询过于频繁，请稍后再试"}, status=429)
+    mobile = normalize_mobile(request.GET.get("mobile", "")[:20])
+    known = known_applicant(mobile, point_ids=point_ids) if is_valid_mobile(mobile) else None
+    response = JsonResponse(
+        {"found": False}
+        if known is None
+        else {
+            "found": True,
+            "name": known.name,
+            "home_region_code": known.home_region_code,
+            "id_number": known.masked_id,
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from shanghui.accounts.access import staff_user as _user
 from shanghui.proxy import actions, services
 from shanghui.proxy.access import actor_kinds, get_case_for_user
-from shanghui.proxy.forms import UploadForm
 from shanghui.proxy.views.common import back_to_case, int_or_none
 from shanghui.proxy.views.detail import conflict, show_case
 from shanghui.proxy.workflow import AGENT, Conflict
@@ -26,20 +25,23 @@ def material_upload(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_case_for_user(user, case_id, write=True)
     if AGENT not in actor_kinds(user, case):
         raise PermissionDenied("只有本代办点的代办员可以上传材料")
-    form = UploadForm(request.POST, request.FILES)
-    slot = None
-    if form.is_valid():
-        slot = form.cleaned_data.get("slot")
-        try:
-            services.add_material(case=case, actor=user, upload=form.cleaned_data["file"], slot=slot)
-        except ValidationError as exc:
-            error = "；".join(exc.messages)
-        else:
-            messages.success(request, "材料已上传")
-            return redirect(reverse("proxy:detail", args=[case.pk]) + "#materials")
+    raw_slot = request.POST.get("slot", "")
+    slot = int_or_none(raw_slot)
+    try:
+        if raw_slot and slot is None:
+            raise ValidationError("没有这一项材料")
+        outcome = services.add_materials(
+            case=case, actor=user, uploads=request.FILES.getlist("file"), slot=slot
+        )
+    except ValidationError as exc:
+        error = "；".join(exc.messages)
     else:
-        slot = int_or_none(request.POST.get("slot"))
-        error = "；".join(str(e) for errors in form.errors.values() for e in errors)
+        if not outcome.refused:
+            messages.success(request, f"材料已上传（{len(outcome.stored)} 个文件）")
+            return redirect(reverse("proxy:detail", args=[case.pk]) + "#materials")
+        kept = f"已上传 {len(outcome.stored)} 个文件；" if outcome.stored else ""
+        several = len(outcome.stored) + len(outcome.refused) > 1
+        error = f"{kept}以下文件未上传：{outcome.message()}" if several else outcome.message()
     # The page again, the reason under the material that was refused (type, size, a quota).
     return show_case(request, case, upload_error=(slot, error), status=422)
 

@@ -55,3 +55,44 @@
   }
   window.addEventListener("resize", () => charts.forEach((chart) => chart.resize()));
 })();
+
+// Agent intake: a returning applicant's mobile number fills in the name, county and masked ID number
+// (proxy/views/intake.applicant_lookup; the full ID number stays on the server). Only empty fields are
+// filled: what the agent typed is never overwritten.
+(() => {
+  const mobile = document.querySelector("[data-applicant-lookup]");
+  if (!mobile) return;
+  const note = document.querySelector("[data-testid='applicant-known']");
+  let asked = "";
+  const lookup = async () => {
+    const value = mobile.value.replace(/\D/g, "");
+    if (value.length !== 11 || value === asked) return;
+    asked = value;
+    const url = `${mobile.dataset.applicantLookup}?${new URLSearchParams({ mobile: value })}`;
+    let data;
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (!response.ok) return;
+      data = await response.json();
+    } catch {
+      return;
+    }
+    if (!data.found) return;
+    const fill = (name, value) => {
+      const field = mobile.form.elements.namedItem(name);
+      if (!field || field.value) return;
+      if (field.tagName === "SELECT" && ![...field.options].some((o) => o.value === value)) return;
+      field.value = value;
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+    };
+    fill("name", data.name);
+    fill("home_region_code", data.home_region_code);
+    fill("id_number", data.id_number);
+    if (note) {
+      note.textContent = note.dataset.text;
+      note.hidden = false;
+    }
+  };
+  mobile.addEventListener("change", lookup);
+  mobile.addEventListener("input", lookup);
+})();
