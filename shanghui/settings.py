@@ -180,6 +180,11 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# A conversation's live socket keeps its viewer's access answer between events for at most this many
+# seconds; changes that may alter it are announced to the sockets at once (conversations/services.py,
+# "Who may see what changed"), the age limit only bounds an announcement lost with Redis. 0: ask the
+# database at every event, as before.
+CONVERSATION_ACCESS_CACHE_SECONDS = env_int("CONVERSATION_ACCESS_CACHE_SECONDS", 60)
 
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # A running task whose worker has not been heard of for this long (a worker's heartbeat thread writes

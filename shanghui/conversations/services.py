@@ -464,6 +464,8 @@ def join(*, conversation: Conversation, viewer: Viewer) -> Participant:
     if participant.joined_at is None:
         participant.joined_at = timezone.now()
         participant.save(update_fields=["joined_at", "updated_at"])
+        # Before the system message below (callbacks run in order): the joiner's sockets may now post.
+        access_changed(user_id=viewer.user.pk)
         if access.can_join:  # a supervisor, not someone who was a member anyway
             _append_system(locked, ref=f"join:{viewer.user.pk}", body=f"{access.name} 加入了会话")
     return participant
@@ -524,6 +526,47 @@ def _message_event(message: Message) -> dict[str, Any]:
         "internal": message.internal,
         "message": serialize(message),
     }
+
+
+# --- Who may see what changed -------------------------------------------------------------------------
+#
+# A live socket keeps its viewer's access answer between events (consumers.py) when the owner announces
+# its changes (lib/owners.AnnouncesAccessChanges). Whatever may change an answer sends this event after
+# its transaction commits, to the sockets it may concern, which drop what they kept and ask again at
+# their next event: the owner's record (the owner, through access_changed), a supervisor joining (join
+# below), and the people's side, announced from this app's signals (conversations/signals.py): the user
+# row (deactivation, name, superuser), their memberships, and any organisation (a move or a deactivation
+# changes the subtrees every scope is built from).
+
+ACCESS_CHANGED = "conversation.access"
+EVERYONE_GROUP = "conversations.everyone"  # every staff socket: organisation changes
+
+
+def user_group(user_id: int) -> str:
+    """The group of every conversation socket of one staff member."""
+    return f"conversations.user.{user_id}"
+
+
+def access_changed(
+    *, owner_type: str = "", owner_id: int | None = None, user_id: int | None = None, everyone: bool = False
+) -> None:
+    """Tell the sockets of an owner's conversation, of a user, or every staff socket, once the current
+    transaction commits (at once outside one), that their viewers' access may have changed."""
+    groups = []
+    if owner_type and owner_id is not None:
+        # Only a record whose conversation exists has sockets to tell (one indexed look-up).
+        groups += [
+            Conversation(pk=pk).group_name
+            for pk in Conversation.objects.filter(owner_type=owner_type, owner_id=owner_id).values_list(
+                "pk", flat=True
+            )
+        ]
+    if user_id is not None:
+        groups.append(user_group(user_id))
+    if everyone:
+        groups.append(EVERYONE_GROUP)
+    for group in groups:
+        transaction.on_commit(lambda group=group: broadcast(group, {"type": ACCESS_CHANGED}))  # type: ignore[misc]
 
 
 def _broadcast_on_commit(conversation: Conversation, event: dict[str, Any]) -> None:
