@@ -20,7 +20,7 @@ server → client
   {"type": "message", "message": {...services.serialize()}}
   {"type": "read", "reader", "name", "seq"}
 group events (services.py): conversation.message, conversation.read, conversation.access (the viewer's
-access may have changed: drop the kept answer)
+access may have changed: drop the kept answer; a system message with "access": true says the same)
 
 The handshake is refused (closed before accept: HTTP 403) when the viewer may not read. Every group
 event is checked against this socket's viewer's access, so a person removed from the case is cut off at
@@ -293,6 +293,8 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
     async def conversation_message(self, event: dict[str, Any]) -> None:
         if self.refused:
             return
+        if event.get("access"):  # a status change that also changed the owner's record: ask again
+            self.kept = None
         try:
             _viewer, access = await self._current_access()
             message: dict[str, Any] | None = None

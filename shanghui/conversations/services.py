@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import secrets
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -397,7 +398,13 @@ def _append_system(locked: Conversation, *, ref: str, body: str, fresh: bool = F
         conversation=locked, seq=locked.last_seq, kind=Message.Kind.SYSTEM, author_role=Message.AuthorRole.SYSTEM,
         author_name="系统", body=body[:MAX_BODY], ref=ref[:60],
     )  # fmt: skip
-    _broadcast_on_commit(locked, _message_event(message))
+    event = _message_event(message)
+    pending: set[tuple[str, int]] = getattr(_unannounced, "owners", set())
+    if (locked.owner_type, locked.owner_id) in pending:
+        # The owner's record changed in this transaction (access_changed): the message tells the sockets.
+        pending.discard((locked.owner_type, locked.owner_id))
+        event["access"] = True
+    _broadcast_on_commit(locked, event)
     return message
 
 
@@ -554,19 +561,42 @@ def access_changed(
     transaction commits (at once outside one), that their viewers' access may have changed."""
     groups = []
     if owner_type and owner_id is not None:
-        # Only a record whose conversation exists has sockets to tell (one indexed look-up).
-        groups += [
-            Conversation(pk=pk).group_name
-            for pk in Conversation.objects.filter(owner_type=owner_type, owner_id=owner_id).values_list(
-                "pk", flat=True
-            )
-        ]
+        # A system message of the same transaction (a status change: proxy/effects.after) carries the
+        # announcement itself (_append_system); otherwise the conversation is looked up after commit.
+        owner = (owner_type, owner_id)
+        _unannounced.owners = getattr(_unannounced, "owners", set()) | {owner}
+        transaction.on_commit(lambda: _announce_owner(owner))
     if user_id is not None:
         groups.append(user_group(user_id))
     if everyone:
         groups.append(EVERYONE_GROUP)
     for group in groups:
-        transaction.on_commit(lambda group=group: broadcast(group, {"type": ACCESS_CHANGED}))  # type: ignore[misc]
+        transaction.on_commit(lambda group=group: _announce(group))  # type: ignore[misc]
+
+
+_unannounced = threading.local()  # .owners: owners changed in this thread's transaction, not yet told
+
+
+def _announce_owner(owner: tuple[str, int]) -> None:
+    pending: set[tuple[str, int]] = getattr(_unannounced, "owners", set())
+    if owner not in pending:
+        return  # a system message carried it
+    pending.discard(owner)
+    # Only a record whose conversation exists has sockets to tell (one indexed look-up).
+    for pk in Conversation.objects.filter(owner_type=owner[0], owner_id=owner[1]).values_list(
+        "pk", flat=True
+    ):
+        _announce(Conversation(pk=pk).group_name)
+
+
+def _announce(group: str) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        broadcast(group, {"type": ACCESS_CHANGED})
+    else:  # only tests that drive a browser from this thread write here (see broadcast): kept answers
+        # then last until their age limit
+        logger.debug("access change for %s not announced: called on an event loop's thread", group)
 
 
 def _broadcast_on_commit(conversation: Conversation, event: dict[str, Any]) -> None:

@@ -33,6 +33,7 @@ from shanghui.lib import ratelimit
 from shanghui.lib.owners import Viewer
 from shanghui.orgs import services as org_services
 from shanghui.orgs.models import Membership, Role
+from shanghui.proxy.workflow import AGENT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -248,3 +249,27 @@ def test_a_staff_socket_over_its_rate_is_told_when_and_another_socket_of_theirs_
     run(scenario)
     bodies = list(Message.objects.filter(kind="text").order_by("seq").values_list("body", flat=True))
     assert bodies == ["第0条", "第1条", "另一个窗口", "第三条"]
+
+
+def test_a_forward_is_announced_by_its_status_message_and_each_socket_asks_again_once(pw, asked):
+    case = pw.submitted()
+    agent_key, citizen_key = staff_session(pw.agent), citizen_session(case.applicant_mobile)
+
+    async def scenario() -> None:
+        agent, _ = await join(case.pk, agent_key)
+        citizen, _ = await join(case.pk, citizen_key, as_citizen=True)
+        await citizen_posts(citizen, "第一条", "c-1")
+        assert await delivered(agent) == "第一条"
+        asked.clear()
+        await database_sync_to_async(lambda: pw.act(case, "forward", AGENT, window=pw.window))()
+        system = await next_frame(agent)
+        assert system["message"]["kind"] == "system" and "转递" in system["message"]["body"]
+        assert "access" not in system["message"]
+        assert asked_for(asked, pw.agent) == 1  # the window changed: asked again, once
+        await citizen_posts(citizen, "第二条", "c-2")
+        assert await delivered(agent) == "第二条"
+        assert asked_for(asked, pw.agent) == 1  # and kept again
+        await agent.disconnect()
+        await citizen.disconnect()
+
+    run(scenario)
