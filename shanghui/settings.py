@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -172,14 +173,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, channels, tasks ----------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
+# Which of channels_redis' layers carries live events between web processes (docs/performance.md, part
+# 4): "core" (RedisChannelLayer: per-channel lists in Redis, at most 100 queued events per socket) or
+# "pubsub" (RedisPubSubChannelLayer: one PUBLISH per event, queued in the receiving process's memory;
+# marked beta by its authors).
+REDIS_CHANNEL_LAYERS = {
+    "core": "channels_redis.core.RedisChannelLayer",
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
+REDIS_CHANNEL_LAYER = env_str("REDIS_CHANNEL_LAYER", "core")
+if REDIS_CHANNEL_LAYER not in REDIS_CHANNEL_LAYERS:
+    raise ImproperlyConfigured(f"REDIS_CHANNEL_LAYER must be one of {', '.join(REDIS_CHANNEL_LAYERS)}")
 if REDIS_URL:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {"BACKEND": REDIS_CHANNEL_LAYERS[REDIS_CHANNEL_LAYER], "CONFIG": {"hosts": [REDIS_URL]}}
     }
     # Several web processes must share rate limits (one-time codes, tracking look-ups, API tokens).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# A conversation's live socket keeps its viewer's access answer between events for at most this many
+# seconds; changes that may alter it are announced to the sockets at once (conversations/services.py,
+# "Who may see what changed"), the age limit only bounds an announcement lost with Redis. 0: ask the
+# database at every event, as before.
+CONVERSATION_ACCESS_CACHE_SECONDS = env_int("CONVERSATION_ACCESS_CACHE_SECONDS", 60)
 
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # A running task whose worker has not been heard of for this long (a worker's heartbeat thread writes

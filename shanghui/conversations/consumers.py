@@ -19,14 +19,25 @@ server → client
   {"type": "hello", "me", "access": {...}, "participants": [{name, key, last_read_seq}], "last_seq"}
   {"type": "message", "message": {...services.serialize()}}
   {"type": "read", "reader", "name", "seq"}
+group events (services.py): conversation.message, conversation.read, conversation.access (the viewer's
+access may have changed: drop the kept answer; a system message with "access": true says the same)
 
 The handshake is refused (closed before accept: HTTP 403) when the viewer may not read. Every group
-event is checked again for this socket's viewer — a fresh user row, since the organisation scope is
-cached on the user object — so a person removed from the case is cut off at the next event with close
-code 4403, and internal notes never reach a viewer without `access.internal`. A message event carries
-the message as every client sees it (services.serialize, made once when it was stored), so a socket
-checks its viewer and sends, without reading the message again; the read receipt of a post's author
-rides on the same event and is sent right after it (as a separate event was before).
+event is checked against this socket's viewer's access, so a person removed from the case is cut off at
+the next event with close code 4403, and internal notes never reach a viewer without `access.internal`.
+The answer (a fresh user row, the memberships, the owner's record) is kept by the socket between events
+when the owner announces its changes (lib/owners.AnnouncesAccessChanges), for at most
+CONVERSATION_ACCESS_CACHE_SECONDS: whatever may change it — the owner's record, a supervisor joining,
+the user row, their memberships, any organisation — sends `conversation.access` after it commits to the
+conversation's group, the user's group or every staff socket (services.access_changed), and the socket
+drops the answer and asks the database again at its next event. The socket is in those groups before it
+asks the first time, so no announcement falls between its answer and its subscription; events reach a
+socket in the order they were sent, so the event after a change is checked against the change. Posts
+are always checked afresh (services.store_message), and a citizen's one-time-code session is checked
+for its end at every event. A message event carries the message as every client sees it
+(services.serialize, made once when it was stored), so a socket with a kept answer sends it without a
+database call at all; the read receipt of a post's author rides on the same event and is sent right
+after it (as a separate event was before).
 
 Database access runs through channels' database_sync_to_async, which closes stale and broken
 connections before and after each call (close_old_connections), as the request cycle does for views.
@@ -44,6 +55,7 @@ from urllib.parse import parse_qs
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
@@ -52,13 +64,18 @@ from shanghui.accounts.models import User
 from shanghui.conversations import services
 from shanghui.conversations.access import viewers_for
 from shanghui.conversations.models import Conversation
-from shanghui.lib.owners import Access, Viewer
+from shanghui.lib.owners import Access, AnnouncesAccessChanges, Viewer, owner_for
 from shanghui.lib.ratelimit import RateLimited
 
 # Close codes the page explains (4000–4999 are for applications).
 CLOSE_NO_ACCESS = 4403  # removed from the case, or the account was deactivated
 CLOSE_EXPIRED = 4401  # the citizen's one-time-code check has run out
 MAX_FRAME = 16_000  # characters: a message is at most services.MAX_BODY characters plus the envelope
+
+
+def monotonic() -> float:
+    """The clock of a kept access answer's age (tests move it)."""
+    return time.monotonic()
 
 
 class Refused(Exception):
@@ -75,6 +92,9 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
     mobile: str = ""
     citizen_until: float = 0.0
     refused = False  # closed by us: later group events for this socket are dropped
+    keep_seconds = 0.0  # how long the viewer's access answer is kept (0: asked at every event)
+    kept: tuple[Viewer, Access] | None = None
+    kept_until = 0.0  # monotonic()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels' own dispatch first closes old connections in a hop of its own to the database
@@ -101,9 +121,18 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
         if not opened:
             await self.close()  # before accept: the handshake is answered with HTTP 403
             return
-        group = self.conversation.group_name
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups.append(group)  # left again in websocket_disconnect
+        groups = [self.conversation.group_name]
+        owner = owner_for(self.conversation.owner_type)
+        seconds = float(getattr(settings, "CONVERSATION_ACCESS_CACHE_SECONDS", 0) or 0)
+        if seconds > 0 and isinstance(owner, AnnouncesAccessChanges) and owner.announces_access_changes:
+            self.keep_seconds = seconds
+            if self.user_id is not None:
+                groups += [services.user_group(self.user_id), services.EVERYONE_GROUP]
+        # In every group before the access is asked and kept (the hello below): no announcement of a
+        # change can fall between the answer and the subscription.
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups.append(group)  # left again in websocket_disconnect
         await self.accept()
         try:
             await self.send_json(await database_sync_to_async(self._hello)())
@@ -135,12 +164,34 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
             raise Refused(CLOSE_NO_ACCESS)
         return Viewer(user=user)
 
+    def _kept(self) -> tuple[Viewer, Access] | None:
+        """The kept access answer while it is good, else None; Refused once a citizen's session ended.
+        No database: callable on the event loop."""
+        if self.user_id is None and time.time() > self.citizen_until:
+            raise Refused(CLOSE_EXPIRED)
+        if self.kept is not None and monotonic() < self.kept_until:
+            return self.kept
+        return None
+
     def _access(self) -> tuple[Viewer, Access]:
+        """The viewer and their access as of now (the kept answer while good), or Refused."""
+        kept = self._kept()
+        if kept is not None:
+            return kept
         viewer = self._viewer()
         access = services.access_for(self.conversation, viewer)
         if not access.read:
             raise Refused(CLOSE_NO_ACCESS)
+        if self.keep_seconds:
+            self.kept, self.kept_until = (viewer, access), monotonic() + self.keep_seconds
         return viewer, access
+
+    async def _current_access(self) -> tuple[Viewer, Access]:
+        """`_access` without a hop to the database thread while the kept answer is good."""
+        kept = self._kept()
+        if kept is not None:
+            return kept
+        return await database_sync_to_async(self._access)()
 
     def _hello(self) -> dict[str, Any]:
         viewer, access = self._access()
@@ -242,8 +293,17 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
     async def conversation_message(self, event: dict[str, Any]) -> None:
         if self.refused:
             return
+        if event.get("access"):  # a status change that also changed the owner's record: ask again
+            self.kept = None
         try:
-            message = await database_sync_to_async(self._deliverable)(event)
+            _viewer, access = await self._current_access()
+            message: dict[str, Any] | None = None
+            if event.get("internal") and not access.internal:
+                pass
+            elif "message" in event:
+                message = event["message"]
+            else:  # an event from a process that sends only the number (while a new version rolls out)
+                message = await database_sync_to_async(self._stored)(access, int(event["seq"]))
         except Refused as refused:
             await self._refuse(refused.code)
             return
@@ -252,25 +312,22 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
         if "read" in event:  # the poster's receipt: for every reader, as conversation_read sends it
             await self.send_json({"type": "read", **event["read"]})
 
-    def _deliverable(self, event: dict[str, Any]) -> dict[str, Any] | None:
-        _viewer, access = self._access()
-        if event.get("internal") and not access.internal:
-            return None
-        if "message" in event:
-            message: dict[str, Any] = event["message"]
-            return message
-        # An event from a process that sends only the number (while a new version rolls out).
-        stored = services.message_for(self.conversation, access, int(event["seq"]))
+    def _stored(self, access: Access, seq: int) -> dict[str, Any] | None:
+        stored = services.message_for(self.conversation, access, seq)
         return services.serialize(stored) if stored is not None else None
 
     async def conversation_read(self, event: dict[str, Any]) -> None:
         if self.refused:
             return
         try:
-            await database_sync_to_async(self._access)()
+            await self._current_access()
         except Refused as refused:
             await self._refuse(refused.code)
             return
         await self.send_json(
             {"type": "read", "reader": event["reader"], "name": event["name"], "seq": event["seq"]}
         )
+
+    async def conversation_access(self, event: dict[str, Any]) -> None:
+        """The viewer's access may have changed (services.access_changed): ask again at the next event."""
+        self.kept = None

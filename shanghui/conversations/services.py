@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import secrets
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -402,7 +403,13 @@ def _write_system(locked: Conversation, *, ref: str, body: str) -> Message:
         conversation=locked, seq=locked.last_seq, kind=Message.Kind.SYSTEM, author_role=Message.AuthorRole.SYSTEM,
         author_name="系统", body=body[:MAX_BODY], ref=ref[:60],
     )  # fmt: skip
-    _broadcast_on_commit(locked, _message_event(message))
+    event = _message_event(message)
+    pending: set[tuple[str, int]] = getattr(_unannounced, "owners", set())
+    if (locked.owner_type, locked.owner_id) in pending:
+        # The owner's record changed in this transaction (access_changed): the message tells the sockets.
+        pending.discard((locked.owner_type, locked.owner_id))
+        event["access"] = True
+    _broadcast_on_commit(locked, event)
     return message
 
 
@@ -506,6 +513,8 @@ def join(*, conversation: Conversation, viewer: Viewer) -> Participant:
     if participant.joined_at is None:
         participant.joined_at = timezone.now()
         participant.save(update_fields=["joined_at", "updated_at"])
+        # Before the system message below (callbacks run in order): the joiner's sockets may now post.
+        access_changed(user_id=viewer.user.pk)
         if access.can_join:  # a supervisor, not someone who was a member anyway
             _append_system(locked, ref=f"join:{viewer.user.pk}", body=f"{access.name} 加入了会话")
     return participant
@@ -566,6 +575,70 @@ def _message_event(message: Message) -> dict[str, Any]:
         "internal": message.internal,
         "message": serialize(message),
     }
+
+
+# --- Who may see what changed -------------------------------------------------------------------------
+#
+# A live socket keeps its viewer's access answer between events (consumers.py) when the owner announces
+# its changes (lib/owners.AnnouncesAccessChanges). Whatever may change an answer sends this event after
+# its transaction commits, to the sockets it may concern, which drop what they kept and ask again at
+# their next event: the owner's record (the owner, through access_changed), a supervisor joining (join
+# below), and the people's side, announced from this app's signals (conversations/signals.py): the user
+# row (deactivation, name, superuser), their memberships, and any organisation (a move or a deactivation
+# changes the subtrees every scope is built from).
+
+ACCESS_CHANGED = "conversation.access"
+EVERYONE_GROUP = "conversations.everyone"  # every staff socket: organisation changes
+
+
+def user_group(user_id: int) -> str:
+    """The group of every conversation socket of one staff member."""
+    return f"conversations.user.{user_id}"
+
+
+def access_changed(
+    *, owner_type: str = "", owner_id: int | None = None, user_id: int | None = None, everyone: bool = False
+) -> None:
+    """Tell the sockets of an owner's conversation, of a user, or every staff socket, once the current
+    transaction commits (at once outside one), that their viewers' access may have changed."""
+    groups = []
+    if owner_type and owner_id is not None:
+        # A system message of the same transaction (a status change: proxy/effects.after) carries the
+        # announcement itself (_append_system); otherwise the conversation is looked up after commit.
+        owner = (owner_type, owner_id)
+        _unannounced.owners = getattr(_unannounced, "owners", set()) | {owner}
+        transaction.on_commit(lambda: _announce_owner(owner))
+    if user_id is not None:
+        groups.append(user_group(user_id))
+    if everyone:
+        groups.append(EVERYONE_GROUP)
+    for group in groups:
+        transaction.on_commit(lambda group=group: _announce(group))  # type: ignore[misc]
+
+
+_unannounced = threading.local()  # .owners: owners changed in this thread's transaction, not yet told
+
+
+def _announce_owner(owner: tuple[str, int]) -> None:
+    pending: set[tuple[str, int]] = getattr(_unannounced, "owners", set())
+    if owner not in pending:
+        return  # a system message carried it
+    pending.discard(owner)
+    # Only a record whose conversation exists has sockets to tell (one indexed look-up).
+    for pk in Conversation.objects.filter(owner_type=owner[0], owner_id=owner[1]).values_list(
+        "pk", flat=True
+    ):
+        _announce(Conversation(pk=pk).group_name)
+
+
+def _announce(group: str) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        broadcast(group, {"type": ACCESS_CHANGED})
+    else:  # only tests that drive a browser from this thread write here (see broadcast): kept answers
+        # then last until their age limit
+        logger.debug("access change for %s not announced: called on an event loop's thread", group)
 
 
 def _broadcast_on_commit(conversation: Conversation, event: dict[str, Any]) -> None:

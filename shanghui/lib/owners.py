@@ -62,6 +62,17 @@ class Owner(Protocol):
 
 
 @runtime_checkable
+class AnnouncesAccessChanges(Protocol):
+    """An owner that announces every change of its records that may change an `access()` answer (the
+    record's fields its rule reads) by calling conversations.services.access_changed after the change
+    commits. Only then may a live socket keep its viewer's answer between events instead of asking at
+    every one (conversations/consumers.py); the people's side — accounts, memberships, organisations —
+    is announced by the conversations engine itself. An owner without it is asked at every event."""
+
+    announces_access_changes: bool
+
+
+@runtime_checkable
 class TellsStaff(Protocol):
     """An owner whose staff hear of citizens' messages (optional: an owner without it tells nobody)."""
 

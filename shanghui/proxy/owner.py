@@ -32,13 +32,37 @@ def citizen_may_post(case: Any) -> bool:
     return False
 
 
+# The case's fields the answer of CaseOwner.access for reading depends on (who sees it: its point,
+# window and department; the applicant's number; how people and the case are named). Status and closing
+# time change only whether the applicant may post, which the engine asks afresh at every post.
+ACCESS_FIELDS = frozenset(
+    {"proxy_point", "proxy_point_id", "window", "window_id", "department", "department_id",
+     "applicant_mobile", "applicant_name", "number"}
+)  # fmt: skip
+
+
+def case_saved(
+    sender: Any, instance: Any, created: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
+    """post_save/post_delete of a case: its conversation's sockets ask again at their next event when
+    what decides who sees it may have changed (a forward to a window, a new point, an edit)."""
+    if created or (update_fields is not None and not ACCESS_FIELDS & set(update_fields)):
+        return
+    from shanghui.conversations.services import access_changed
+
+    access_changed(owner_type=PROXY_CASE, owner_id=instance.pk)
+
+
 class CaseOwner:
     """Applicant (by proved mobile), the agents of the proxy point and, once forwarded, the clerks of
     the window take part; everyone else who sees the case (federation and chamber staff, department
     admins) reads it and may join; auditors only read. The citizen posts until the case is final, and
     for QUESTIONS_AFTER_DECISION after a refusal or a termination.
     Files open under the case's one rule for its files (proxy.access.can_open_case_files): the agents,
-    the clerks and the applicant; supervisors and auditors see that a file was sent, not its content."""
+    the clerks and the applicant; supervisors and auditors see that a file was sent, not its content.
+    Every change of a case that may change who sees it is announced (case_saved)."""
+
+    announces_access_changes = True
 
     def access(self, viewer: Viewer, owner_id: int, *, joined: bool) -> Access:
         from shanghui.orgs.access import scope_for

@@ -235,3 +235,44 @@ def test_an_outsiders_handshake_is_answered_403_by_the_server(pw, servers):
         with pytest.raises(InvalidStatus) as refused:
             connect(servers[0], case.pk, key, as_citizen=as_citizen)
         assert refused.value.response.status_code == 403
+
+
+def test_a_membership_revoked_in_a_third_process_cuts_off_a_socket_of_another(pw, servers, settings):
+    """The socket keeps its viewer's access between events (consumers.py); the revocation, made in this
+    process as a page of a third web process would, reaches it through Redis before the next message."""
+    from websockets.exceptions import ConnectionClosed
+
+    from shanghui.orgs.models import Membership, Role
+    from shanghui.orgs.services import revoke_role
+
+    first, second = servers
+    case = pw.submitted()
+    Conversation.objects.filter(owner_type=PROXY_CASE, owner_id=case.pk).delete()
+    Conversation.objects.create(pk=random.randint(10**9, 2 * 10**9), owner_type=PROXY_CASE, owner_id=case.pk)
+    agent_key, citizen_key = staff_session(pw.agent), citizen_session(case.applicant_mobile)
+    membership = Membership.objects.get(user=pw.agent, organisation=pw.point_a, role=Role.AGENT)
+
+    with (
+        connect(first, case.pk, agent_key) as agent,
+        connect(second, case.pk, citizen_key, as_citizen=True) as citizen,
+    ):
+        next_of(agent, "hello")
+        next_of(citizen, "hello")
+        citizen.send(json.dumps({"type": "post", "body": "第一条", "client_id": "k-1", "reply_to": None}))
+        assert next_of(citizen, "ack")["client_id"] == "k-1"
+        assert next_of(agent, "message")["message"]["body"] == "第一条"
+
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [redis_url()]},
+            }
+        }
+        worker(lambda: revoke_role(actor=pw.fed_admin, membership=membership))
+        citizen.send(json.dumps({"type": "post", "body": "第二条", "client_id": "k-2", "reply_to": None}))
+        assert next_of(citizen, "ack")["client_id"] == "k-2"
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                frame = json.loads(agent.recv(timeout=TIMEOUT))
+                assert frame.get("message", {}).get("body") != "第二条"
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
