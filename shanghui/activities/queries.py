@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shanghui.activities.models import (
     HOLDING,
@@ -193,29 +194,33 @@ def statistics(activities: QuerySet[Activity], hours: QuerySet[HourRecord], *, y
 
 
 def export_statistics(request: HttpRequest, stats: Statistics) -> FileResponse:
-    headers = ["", "人次", "认定时长（小时）"]
+    headers = ["", gettext("人次"), gettext("认定时长（小时）")]
     summary: list[list[Any]] = [
-        ["活动场次", stats.activities], ["参与人次", stats.person_times], ["参与志愿者（人）", stats.volunteers],
-        ["认定时长（小时）", float(stats.hours)], ["出勤率（%）", stats.attendance_rate or ""], ["缺席率（%）", stats.no_show_rate or ""],
+        [gettext("活动场次"), stats.activities], [gettext("参与人次"), stats.person_times], [gettext("参与志愿者（人）"), stats.volunteers],
+        [gettext("认定时长（小时）"), float(stats.hours)], [gettext("出勤率（%）"), stats.attendance_rate or ""], [gettext("缺席率（%）"), stats.no_show_rate or ""],
     ]  # fmt: skip
     sheets = [
-        Sheet("概况", ["指标", "数值"], summary),
+        Sheet(gettext("概况"), [gettext("指标"), gettext("数值")], summary),
         Sheet(
-            "按组织",
-            ["组织", *headers[1:]],
+            gettext("按组织"),
+            [gettext("组织"), *headers[1:]],
             [[r.label, r.person_times, float(r.hours)] for r in stats.by_organisation],
         ),
         Sheet(
-            "按月份",
-            ["月份", *headers[1:]],
+            gettext("按月份"),
+            [gettext("月份"), *headers[1:]],
             [[r.label, r.person_times, float(r.hours)] for r in stats.by_month],
         ),
         Sheet(
-            "按类型",
-            ["活动类型", *headers[1:]],
+            gettext("按类型"),
+            [gettext("活动类型"), *headers[1:]],
             [[r.label, r.person_times, float(r.hours)] for r in stats.by_kind],
         ),
-        Sheet("按状态", ["状态", "活动场次"], [[label, n] for label, n in stats.by_status]),
+        Sheet(
+            gettext("按状态"),
+            [gettext("状态"), gettext("活动场次")],
+            [[label, n] for label, n in stats.by_status],
+        ),
     ]
     response = xlsx_response(
         filename=f"活动与志愿服务统计{stats.year}", sheets=sheets, ascii_name="activity-stats"

@@ -142,7 +142,7 @@ class ItemForm(BootstrapForm):
         if self.item is not None:
             taken = taken.exclude(pk=self.item.pk)
         if taken.exists():
-            raise ValidationError("该实施编码已被其他事项使用")
+            raise ValidationError(_("该实施编码已被其他事项使用"))
         return code
 
     def clean_delivery_methods(self) -> list[str]:
@@ -225,13 +225,13 @@ class MaterialRowForm(BootstrapForm):
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
         if _FORBIDDEN_NAME.search(name):
-            raise ValidationError("材料名称中不能有方括号或分号（导入导出时用作分隔符）")
+            raise ValidationError(_("材料名称中不能有方括号或分号（导入导出时用作分隔符）"))
         return name
 
     def clean_notes(self) -> str:
         notes = self.cleaned_data.get("notes", "").strip()
         if _FORBIDDEN_NOTES.search(notes):
-            raise ValidationError("备注中不能有方括号")
+            raise ValidationError(_("备注中不能有方括号"))
         return notes
 
     def clean_blank_form(self) -> UploadedFile | None:
@@ -239,12 +239,12 @@ class MaterialRowForm(BootstrapForm):
         if not upload:
             return None
         if upload.size and upload.size > MAX_BLANK_FORM_BYTES:
-            raise ValidationError("空白表格不能超过 10 MB")
+            raise ValidationError(_("空白表格不能超过 10 MB"))
         head = upload.read(8)
         upload.seek(0)
         # Checked by content, not by name: PDF, Word or Excel (new or old format).
         if not head.startswith(BLANK_FORM_MAGIC):
-            raise ValidationError("空白表格应为 PDF、Word 或 Excel 文件")
+            raise ValidationError(_("空白表格应为 PDF、Word 或 Excel 文件"))
         return upload
 
     def material(self, allowed_files: set[str]) -> MaterialData:
@@ -353,7 +353,7 @@ class ImportForm(BootstrapForm):
             assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
             owner = field.queryset.first()
         if owner is None:
-            raise ValidationError("请选择导入到哪个工商联")
+            raise ValidationError(_("请选择导入到哪个工商联"))
         return owner
 
     def clean_file(self) -> UploadedFile:
@@ -389,5 +389,5 @@ class PointOfferForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("offers") == "chosen" and not data.get("items"):
-            self.add_error("items", "请至少选择一个事项，或选择“提供全部可代办事项”")
+            self.add_error("items", _("请至少选择一个事项，或选择“提供全部可代办事项”"))
         return data

@@ -7,6 +7,8 @@ robot configuration.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from shanghui.notify.models import ChannelKind
 
 EVENTS: dict[str, str] = {
@@ -44,5 +46,5 @@ DEFAULT_CHANNELS: dict[str, bool] = {
 
 def event_label(event: str) -> str:
     if event == TEST_EVENT:
-        return "测试消息"
+        return gettext("测试消息")
     return EVENTS.get(event, event)

@@ -17,6 +17,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, gettext_lazy
+
 from shanghui.orgs.models import Organisation
 from shanghui.party.models import Candidate, ChamberProfile, Election, PartyOrganisation, Position
 
@@ -25,7 +27,12 @@ WARN_DAYS = 90
 BRANCH_MIN_MEMBERS = 3
 
 IN_STEP, OUT_OF_STEP, NO_MEMBERS, UNKNOWN = "in_step", "out_of_step", "no_members", "unknown"
-LABELS = {IN_STEP: "同步", OUT_OF_STEP: "不同步", NO_MEMBERS: "暂无党员", UNKNOWN: "待登记"}
+LABELS = {
+    IN_STEP: gettext_lazy("同步"),
+    OUT_OF_STEP: gettext_lazy("不同步"),
+    NO_MEMBERS: gettext_lazy("暂无党员"),
+    UNKNOWN: gettext_lazy("待登记"),
+}
 
 
 @dataclass
@@ -51,10 +58,10 @@ class Row:
 
     @property
     def status_label(self) -> str:
-        return LABELS[self.status]
+        return str(LABELS[self.status])
 
     def label(self, part: str) -> str:
-        return LABELS[getattr(self, part)]
+        return str(LABELS[getattr(self, part)])
 
 
 def _apart(a: dt.date, b: dt.date) -> int:
@@ -110,7 +117,7 @@ def build(chambers: Iterable[Organisation], today: dt.date) -> list[Row]:
                 row.vetted = IN_STEP
             elif positions:
                 row.vetted = OUT_OF_STEP
-                missing = "党组织书记" if Position.PRESIDENT in positions else "会长"
+                missing = gettext("党组织书记") if Position.PRESIDENT in positions else gettext("会长")
                 row.problems.append(f"{election.name}未同时考察{missing}人选")
             if election.chamber_held_on:
                 if (

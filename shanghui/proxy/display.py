@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
+
 from shanghui.orgs.models import Organisation, OrgKind
 from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, FollowUp, Status
@@ -53,8 +55,12 @@ def material_slots(case: Case, materials: list[CaseMaterial]) -> tuple[list[Slot
 
 def event_actor(event: CaseEvent) -> str:
     """Who acted, as the timeline reads: 李四（代办员）, or the kind alone (系统, 申请人)."""
-    kind = ACTOR_LABELS.get(event.actor_kind, event.actor_kind)
-    return f"{event.actor.display_name}（{kind}）" if event.actor else kind
+    kind = gettext(ACTOR_LABELS.get(event.actor_kind, event.actor_kind))
+    return (
+        gettext("%(name)s（%(kind)s）") % {"name": event.actor.display_name, "kind": kind}
+        if event.actor
+        else kind
+    )
 
 
 def timeline(case: Case) -> list[dict[str, Any]]:

@@ -48,7 +48,7 @@ class DecisionForm(BootstrapForm):
             data.get("action") in {"object", "ask_more", "send_back"}
             and not (data.get("reason") or "").strip()
         ):
-            self.add_error("reason", "请填写理由")
+            self.add_error("reason", _("请填写理由"))
         return data
 
 
@@ -61,5 +61,5 @@ class DelegationForm(BootstrapForm):
     def clean_deputy(self) -> User:
         user = User.objects.filter(username=self.cleaned_data["deputy"], is_active=True).first()
         if user is None:
-            raise forms.ValidationError("没有这个用户")
+            raise forms.ValidationError(_("没有这个用户"))
         return user

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shanghui.accounts.access import staff_user as _user
@@ -25,7 +26,7 @@ def material_upload(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _user(request)
     case = get_case_for_user(user, case_id, write=True)
     if AGENT not in actor_kinds(user, case):
-        raise PermissionDenied("只有本代办点的代办员可以上传材料")
+        raise PermissionDenied(gettext("只有本代办点的代办员可以上传材料"))
     form = UploadForm(request.POST, request.FILES)
     slot = None
     if form.is_valid():
@@ -35,7 +36,7 @@ def material_upload(request: HttpRequest, case_id: int) -> HttpResponse:
         except ValidationError as exc:
             error = "；".join(exc.messages)
         else:
-            messages.success(request, "材料已上传")
+            messages.success(request, gettext("材料已上传"))
             return redirect(reverse("proxy:detail", args=[case.pk]) + "#materials")
     else:
         slot = int_or_none(request.POST.get("slot"))
