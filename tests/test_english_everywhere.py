@@ -43,7 +43,7 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 MASKED_NAME = re.compile(r"[\u4e00-\u9fff]\*+")
 
 # Names of languages are written in their own language (the language switch offers 简体中文).
-NOT_PRODUCT_TEXT = {name for _code, name in settings.LANGUAGES}
+NOT_PRODUCT_TEXT = {name for _code, name in settings.LANGUAGES} | {"中文"}
 
 # Where a crawl never goes: files, downloads, the admin site (Django's own), leaving, switching back.
 SKIP_PREFIXES = ("/static/", "/media/", "/admin/", "/i18n/", "/api/", "/open311/")
