@@ -44,6 +44,8 @@ MASKED_NAME = re.compile(r"[\u4e00-\u9fff]\*+")
 
 # Names of languages are written in their own language (the language switch offers 简体中文).
 NOT_PRODUCT_TEXT = {name for _code, name in settings.LANGUAGES} | {"中文"}
+# What citizens type: the catalogue is Chinese, so the search box's hint shows Chinese queries.
+CHINESE_INPUT_EXAMPLES = ("换身份证", "社保转移", "身份证丢了怎么办")
 
 # Where a crawl never goes: files, downloads, the admin site (Django's own), leaving, switching back.
 SKIP_PREFIXES = ("/static/", "/media/", "/admin/", "/i18n/", "/api/", "/open311/")
@@ -274,7 +276,7 @@ def test_every_page_is_english_outside_data(small_demo: None) -> None:
     from shanghui.mediation.models import Party
     from shanghui.proxy.models import Case
 
-    crawl = Crawl(DataStrings(database_strings()))
+    crawl = Crawl(DataStrings([*database_strings(), *CHINESE_INPUT_EXAMPLES]))
 
     visitor = english_client()
     crawl.browse(

@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from shanghui.activities.models import (
     HOLDING,
@@ -30,6 +30,22 @@ from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.lib.workdays import BEIJING
 from shanghui.lib.xlsx import Sheet, xlsx_response
+
+# The months as the statistics name them (1月 … 12月; Jan … Dec in English).
+MONTHS = [
+    gettext_noop("1月"),
+    gettext_noop("2月"),
+    gettext_noop("3月"),
+    gettext_noop("4月"),
+    gettext_noop("5月"),
+    gettext_noop("6月"),
+    gettext_noop("7月"),
+    gettext_noop("8月"),
+    gettext_noop("9月"),
+    gettext_noop("10月"),
+    gettext_noop("11月"),
+    gettext_noop("12月"),
+]
 
 
 def signup_counts(activity_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
@@ -188,7 +204,7 @@ def statistics(activities: QuerySet[Activity], hours: QuerySet[HourRecord], *, y
         person_times=counts["present"], volunteers=counts["volunteers"], hours=Decimal(total_hours).quantize(Decimal("0.1")),
         present=counts["present"], no_show=counts["no_show"],
         by_organisation=merge(org_times, org_hours, org_names, org_keys),
-        by_month=merge(month_times, month_hours, {m: f"{m}月" for m in range(1, 13)}, list(range(1, 13))),
+        by_month=merge(month_times, month_hours, {m: gettext(MONTHS[m - 1]) for m in range(1, 13)}, list(range(1, 13))),
         by_kind=merge(kind_times, kind_hours, {}, kind_keys),
     )  # fmt: skip
 

@@ -6,6 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.audit.actions import AuditAction, action_label
@@ -36,7 +37,7 @@ class AuditFilterForm(FilterForm):
         super().__init__(*args, **kwargs)
         codes = sorted(set(actions) | set(AuditAction.values))
         action_field = cast(forms.ChoiceField, self.fields["action"])
-        action_field.choices = [("", "全部操作"), *((code, action_label(code)) for code in codes)]
+        action_field.choices = [("", gettext("全部操作")), *((code, action_label(code)) for code in codes)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
@@ -129,10 +130,14 @@ class ItemForm(BootstrapForm):
         for name, f in self.fields.items():
             f.error_messages.setdefault("required", "请填写" + str(f.label or name))
             if isinstance(f, forms.IntegerField):
-                f.error_messages["invalid"] = "请输入整数"
-                f.error_messages["min_value"] = "应为正整数"
+                f.error_messages["invalid"] = gettext("请输入整数")
+                f.error_messages["min_value"] = gettext("应为正整数")
         self.fields["fee_yuan"].error_messages.update(
-            {"invalid": "请输入数字", "min_value": "不能为负数", "max_decimal_places": "最多两位小数"}
+            {
+                "invalid": gettext("请输入数字"),
+                "min_value": gettext("不能为负数"),
+                "max_decimal_places": gettext("最多两位小数"),
+            }
         )
         self.fields["delivery_methods"].widget.attrs["class"] = "form-check-input"
 
@@ -212,13 +217,13 @@ class MaterialRowForm(BootstrapForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["name"].error_messages["required"] = "请填写材料名称"
+        self.fields["name"].error_messages["required"] = gettext("请填写材料名称")
         self.fields["copies"].error_messages.update(
             {
-                "required": "请填写份数",
-                "invalid": "份数应为整数",
-                "min_value": "份数至少为1",
-                "max_value": "份数不能超过99",
+                "required": gettext("请填写份数"),
+                "invalid": gettext("份数应为整数"),
+                "min_value": gettext("份数至少为1"),
+                "max_value": gettext("份数不能超过99"),
             }
         )
 
@@ -308,8 +313,8 @@ class SynonymForm(BootstrapForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["phrase"].error_messages["required"] = "请填写群众说法"
-        self.fields["terms"].error_messages["required"] = "请填写对应的规范用语"
+        self.fields["phrase"].error_messages["required"] = gettext("请填写群众说法")
+        self.fields["terms"].error_messages["required"] = gettext("请填写对应的规范用语")
 
 
 class SynonymFilterForm(FilterForm):
@@ -339,8 +344,8 @@ class ImportForm(BootstrapForm):
         field.queryset = import_owners(user)
         # The federation the user administers at the top: the usual choice, and the only one for most.
         field.initial = field.queryset.values_list("pk", flat=True).first()
-        self.fields["file"].error_messages["required"] = "请选择要导入的文件"
-        self.fields["file"].error_messages["empty"] = "文件是空的"
+        self.fields["file"].error_messages["required"] = gettext("请选择要导入的文件")
+        self.fields["file"].error_messages["empty"] = gettext("文件是空的")
         self.fields["mode"].widget.attrs["class"] = "form-check-input"
         if field.queryset.count() == 1:
             # The page sends the only choice as a hidden field; a client that leaves it out means it too.
@@ -382,8 +387,10 @@ class PointOfferForm(forms.Form):
         field = self.fields["items"]
         assert isinstance(field, ModelsField)
         field.queryset = items
-        field.error_messages["invalid_choice"] = "所选事项中有不可代办或已下线的事项，请刷新页面后重新选择"
-        self.fields["offers"].error_messages["required"] = "请选择提供哪些事项"
+        field.error_messages["invalid_choice"] = gettext(
+            "所选事项中有不可代办或已下线的事项，请刷新页面后重新选择"
+        )
+        self.fields["offers"].error_messages["required"] = gettext("请选择提供哪些事项")
         self.fields["offers"].widget.attrs["class"] = "form-check-input"
 
     def clean(self) -> dict[str, Any]:

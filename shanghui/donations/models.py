@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.donations.money import to_yuan
@@ -131,7 +132,7 @@ class Donor(models.Model):
         from shanghui.lib.masking import mask_name
 
         if self.kind == self.Kind.ANONYMOUS:
-            return "匿名捐赠人"
+            return gettext("匿名捐赠人")
         if self.kind == self.Kind.PERSON:
             return mask_name(self.name)
         return self.name
@@ -140,8 +141,8 @@ class Donor(models.Model):
     def public_name(self) -> str:
         """The name on a disclosure page when the donor has not consented: 爱心企业 / 爱心人士."""
         if self.kind in (self.Kind.ENTERPRISE, self.Kind.CHAMBER):
-            return "爱心企业"
-        return "爱心人士"
+            return gettext("爱心企业")
+        return gettext("爱心人士")
 
 
 class Pledge(models.Model):
@@ -386,7 +387,7 @@ class Disbursement(models.Model):
         from shanghui.lib.masking import mask_name
 
         if self.recipient_kind == self.RecipientKind.HOUSEHOLD:
-            return mask_name(self.recipient_name) + "家庭"
+            return gettext("%(name)s家庭") % {"name": mask_name(self.recipient_name)}
         return self.recipient_name
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
@@ -15,6 +16,15 @@ from shanghui.notify.models import ChannelConfig, ChannelKind, MessageFormat, Ou
 from shanghui.orgs.access import organisations_administered_by
 from shanghui.orgs.forms import OrgChoiceField
 from shanghui.ui.forms import BootstrapForm, FilterForm
+
+
+def _event_choices() -> list[tuple[str, str]]:
+    """The events in the reader's language (a callable: the form class is built once, at import)."""
+    return [(event, event_label(event)) for event in EVENTS]
+
+
+def _failed_event_choices() -> list[tuple[str, str]]:
+    return [("", gettext("全部事件")), *_event_choices(), (TEST_EVENT, event_label(TEST_EVENT))]
 
 
 class ChannelConfigForm(BootstrapForm):
@@ -34,7 +44,7 @@ class ChannelConfigForm(BootstrapForm):
     )  # fmt: skip
     msg_format = forms.ChoiceField(label=_("消息格式"), choices=MessageFormat.choices)
     events = forms.MultipleChoiceField(
-        label=_("订阅的事件"), choices=list(EVENTS.items()), widget=forms.CheckboxSelectMultiple,
+        label=_("订阅的事件"), choices=_event_choices, widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("请至少选择一个事件")},
     )  # fmt: skip
     mention = forms.BooleanField(label=_("@被通知的相关人员（按手机号）"), required=False)
@@ -51,9 +61,9 @@ class ChannelConfigForm(BootstrapForm):
         if config is None:
             self.fields["webhook_url"].required = True
         else:
-            self.fields["webhook_url"].help_text = "已设置。如需更换，粘贴新的地址；留空则保持不变。"
+            self.fields["webhook_url"].help_text = gettext("已设置。如需更换，粘贴新的地址；留空则保持不变。")
             if config.secret:
-                self.fields["secret"].help_text = "已设置。如需更换，填写新的密钥；留空则保持不变。"
+                self.fields["secret"].help_text = gettext("已设置。如需更换，填写新的密钥；留空则保持不变。")
 
     @staticmethod
     def initial_for(config: ChannelConfig | None) -> dict[str, Any]:
@@ -68,9 +78,9 @@ class ChannelConfigForm(BootstrapForm):
 
 
 STATE_CHOICES = [
-    ("", "失败（全部）"),
-    (OutboxMessage.State.DEAD, "已停止重试"),
-    (OutboxMessage.State.FAILED, "待重试"),
+    ("", _("失败（全部）")),
+    (OutboxMessage.State.DEAD, _("已停止重试")),
+    (OutboxMessage.State.FAILED, _("待重试")),
 ]
 
 
@@ -80,7 +90,7 @@ class FailedFilterForm(FilterForm):
         label=_("渠道"), choices=[("", _("全部渠道")), *ChannelKind.choices], required=False
     )
     event = forms.ChoiceField(
-        label=_("事件"), choices=[("", _("全部事件")), *EVENTS.items(), (TEST_EVENT, event_label(TEST_EVENT))],
+        label=_("事件"), choices=_failed_event_choices,
         required=False,
     )  # fmt: skip
 

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from shanghui.accounts.access import staff_user as _user
@@ -105,13 +105,19 @@ def preferences(request: HttpRequest) -> HttpResponse:
         }
         changed = services.set_preferences(actor=user, user=user, grid=grid)
         messages.success(
-            request, f"通知设置已保存（{changed} 项有变化）。" if changed else gettext("通知设置没有变化。")
+            request,
+            ngettext(
+                "通知设置已保存（%(count)d 项有变化）。", "通知设置已保存（%(count)d 项有变化）。", changed
+            )
+            % {"count": changed}
+            if changed
+            else gettext("通知设置没有变化。"),
         )
         return redirect("notify:preferences")
     current = services.preferences_of(user)
     rows = [
-        (event, label, [(str(c), c.label, current[(event, str(c))]) for c in PERSONAL_CHANNELS])
-        for event, label in EVENTS.items()
+        (event, event_label(event), [(str(c), c.label, current[(event, str(c))]) for c in PERSONAL_CHANNELS])
+        for event in EVENTS
     ]
     context = {
         "rows": rows,

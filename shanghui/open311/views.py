@@ -165,7 +165,7 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
     item = access.get_service(_jurisdiction(request), code)
     # What a POST now pins: the current version's materials, in slot order.
     materials = snapshot_materials(current_version(item).snapshot)
-    poa = POA_TEXT.format(point=gettext("受理的代办点"), item=item.name)
+    poa = gettext(POA_TEXT).format(point=gettext("受理的代办点"), item=item.name)
     body = definition_dict(item, materials, poa_text=poa, max_mb=settings.PROXY_MAX_UPLOAD_MB)
     return render(fmt, "service_definition", body)
 

@@ -210,13 +210,21 @@ def chamber_profile(request: HttpRequest, chamber_id: int) -> HttpResponseBase:
         return render(
             request,
             "party/form.html",
-            {"form": form, "title": f"{chamber.name} 党建档案", "back": reverse("party:register")},
+            {
+                "form": form,
+                "title": gettext("%(chamber)s 党建档案") % {"chamber": chamber.name},
+                "back": reverse("party:register"),
+            },
             status=422,
         )
     return render(
         request,
         "party/form.html",
-        {"form": form, "title": f"{chamber.name} 党建档案", "back": reverse("party:register")},
+        {
+            "form": form,
+            "title": gettext("%(chamber)s 党建档案") % {"chamber": chamber.name},
+            "back": reverse("party:register"),
+        },
     )
 
 

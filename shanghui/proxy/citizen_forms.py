@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.proxy.models import Rating
@@ -91,11 +92,11 @@ class ApplyForm(MarksInvalid):
             kwargs["initial"].setdefault("proxy_point", points[0][0])
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["proxy_point"]).choices = points
-        cast(forms.ChoiceField, self.fields["home_region_code"]).choices = [("", "请选择"), *regions]
+        cast(forms.ChoiceField, self.fields["home_region_code"]).choices = [("", gettext("请选择")), *regions]
         for name in ("name", "id_number", "current_city", "home_region_code"):
             self.fields[name].error_messages["required"] = f"请填写{self.fields[name].label}"
-        self.fields["home_region_code"].error_messages["required"] = "请选择户籍所在区县"
-        self.fields["home_region_code"].error_messages["invalid_choice"] = "请选择户籍所在区县"
+        self.fields["home_region_code"].error_messages["required"] = gettext("请选择户籍所在区县")
+        self.fields["home_region_code"].error_messages["invalid_choice"] = gettext("请选择户籍所在区县")
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Put a service's ValidationError on the fields it names; the rest above the form."""

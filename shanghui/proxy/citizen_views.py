@@ -30,7 +30,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -381,7 +381,10 @@ def material_slots(case: Case, errors: dict[str, str]) -> list[Slot]:
                 name=material["name"],
                 required=bool(material.get("required")),
                 deferrable=bool(material.get("deferrable")),
-                detail=f"{forms.get(material.get('form', ''), '')} · {material.get('copies', 1)} 份",
+                detail=ngettext(
+                    "%(form)s · %(copies)s 份", "%(form)s · %(copies)s 份", int(material.get("copies", 1))
+                )
+                % {"form": forms.get(material.get("form", ""), ""), "copies": material.get("copies", 1)},
                 notes=material.get("notes", ""),
                 current=[f for f in files if f.slot == index],
                 error=errors.get(str(index), ""),
@@ -390,7 +393,7 @@ def material_slots(case: Case, errors: dict[str, str]) -> list[Slot]:
     slots.append(
         Slot(
             index=None,
-            name="其他材料",
+            name=gettext("其他材料"),
             detail=_("选填，可上传多份"),
             current=[f for f in files if f.slot is None],
             error=errors.get("extra", ""),
@@ -493,7 +496,9 @@ def limit_label(snapshot: dict[str, Any]) -> str:
         days, unit = snapshot.get("legal_limit"), snapshot.get("legal_limit_unit")
     if not days:
         return ""
-    return f"{days} 个{_('自然日') if unit == LimitUnit.CALENDAR_DAYS else _('工作日')}"
+    if unit == LimitUnit.CALENDAR_DAYS:
+        return ngettext("%(days)s 个自然日", "%(days)s 个自然日", int(days)) % {"days": days}
+    return ngettext("%(days)s 个工作日", "%(days)s 个工作日", int(days)) % {"days": days}
 
 
 def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:

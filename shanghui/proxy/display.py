@@ -42,7 +42,7 @@ def material_slots(case: Case, materials: list[CaseMaterial]) -> tuple[list[Slot
     """(one slot per material of the pinned version, the extra files, the result documents)."""
     specs = case.item_version.snapshot.get("materials", [])
     slots = [Slot(i, spec.get("name", ""), spec) for i, spec in enumerate(specs)]
-    extra = Slot(None, "其他材料", {})
+    extra = Slot(None, gettext("其他材料"), {})
     results = []
     for material in materials:
         if material.is_result:
@@ -85,7 +85,7 @@ def county_name(code: str) -> str:
         .values_list("name", flat=True)
         .first()
     )
-    return row.removesuffix("工商联") if row else ""
+    return row.removesuffix(gettext("工商联")) if row else ""
 
 
 MOVE_LABELS = {
@@ -102,7 +102,7 @@ TEXT_MOVES = {"answer": "整改答复", "appeal": "申诉理由"}
 def move_buttons(follow_up: FollowUp, allowed: frozenset[str]) -> list[dict[str, str]]:
     """The moves this user may make now: allowed for them and possible from the current state."""
     return [
-        {"move": move, "label": label, "text_label": TEXT_MOVES.get(move, "意见（可选）")}
+        {"move": move, "label": label, "text_label": TEXT_MOVES.get(move, gettext("意见（可选）"))}
         for move, label in MOVE_LABELS.items()
         if move in allowed and follow_up.state in FOLLOW_UP_MOVES[move][0]
     ]

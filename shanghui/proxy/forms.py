@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.catalog.models import Delivery
@@ -77,10 +78,10 @@ class CaseFilterForm(FilterForm):
         for org in orgs:
             groups.setdefault(org.kind, []).append((str(org.pk), _org_label(org)))
         for name, kind, empty in (
-            ("department", OrgKind.DEPARTMENT, "全部部门"),
-            ("chamber", OrgKind.CHAMBER, "全部商会"),
-            ("point", OrgKind.PROXY_POINT, "全部代办点"),
-            ("window", OrgKind.WINDOW, "全部窗口"),
+            ("department", OrgKind.DEPARTMENT, gettext("全部部门")),
+            ("chamber", OrgKind.CHAMBER, gettext("全部商会")),
+            ("point", OrgKind.PROXY_POINT, gettext("全部代办点")),
+            ("window", OrgKind.WINDOW, gettext("全部窗口")),
         ):
             choices = groups.get(kind, [])
             self.fields[name].choices = [("", empty), *choices]  # type: ignore[attr-defined]
@@ -88,8 +89,8 @@ class CaseFilterForm(FilterForm):
                 # One possible value (an agent's own point, a clerk's window): the filter would change
                 # nothing, so it is not shown (a value in the address still applies).
                 self.fields[name].widget = forms.HiddenInput()
-        self.fields["q"].widget.attrs["placeholder"] = "办件编号、申请人姓名或手机尾号4位"
-        self.fields["item"].widget.attrs["placeholder"] = "事项名称"
+        self.fields["q"].widget.attrs["placeholder"] = gettext("办件编号、申请人姓名或手机尾号4位")
+        self.fields["item"].widget.attrs["placeholder"] = gettext("事项名称")
         self.fields["overdue"].widget.attrs["data-autosubmit"] = ""
 
     def clean(self) -> dict[str, Any]:
@@ -140,10 +141,11 @@ def county_choices(point: Organisation) -> list[tuple[str, str]]:
         .order_by("region_code")
         .values_list("region_code", "name")
     )
-    return [(code, name.removesuffix("工商联")) for code, name in rows]
+    return [(code, name.removesuffix(gettext("工商联"))) for code, name in rows]
 
 
-POA_TEXT = (
+# The power of attorney the applicant confirms (shown in the reader's language: gettext(POA_TEXT)).
+POA_TEXT = gettext_noop(
     "本人自愿委托{point}的代办员，代为办理“{item}”事项：代为提交申请材料、转递至户籍地受理窗口、"
     "领取或转寄办理结果。本人承诺所提供的身份信息和申请材料真实、合法、有效，并同意代办点及受理部门"
     "为办理本事项使用上述信息。本委托自确认之时起生效，至本事项办结送达或本人撤回申请时终止。"
@@ -190,7 +192,7 @@ class IntakeForm(BootstrapForm):
         proxy_point.queryset = points
         if points.count() <= 1:
             proxy_point.widget = forms.HiddenInput()
-        self.fields["home_region_code"].choices = [("", "请选择"), *county_choices(point)]  # type: ignore[attr-defined]
+        self.fields["home_region_code"].choices = [("", gettext("请选择")), *county_choices(point)]  # type: ignore[attr-defined]
         self.fields["id_number"].widget.attrs.update(autocomplete="off", inputmode="text")
         self.fields["mobile"].widget.attrs.update(autocomplete="off", inputmode="numeric")
         self.style_widgets()
@@ -299,7 +301,7 @@ class ForwardForm(ActionForm):
         if len(windows) == 1:
             self.initial.setdefault("window", str(windows[0].pk))
         else:
-            self.fields["window"].choices.insert(0, ("", "请选择"))  # type: ignore[attr-defined]
+            self.fields["window"].choices.insert(0, ("", gettext("请选择")))  # type: ignore[attr-defined]
 
     def params(self) -> dict[str, Any]:
         params = super().params()
@@ -359,7 +361,7 @@ class WithdrawForm(ActionForm):
     confirm = "确定撤回该申请吗？撤回后办件结束。"
 
     def setup(self) -> None:
-        self.fields["note"].label = "撤回原因"
+        self.fields["note"].label = gettext("撤回原因")
 
 
 class CompleteForm(ActionForm):
@@ -390,7 +392,7 @@ class CompleteForm(ActionForm):
         offered = delivery_methods(self.case)
         labels = dict(Delivery.choices)
         self.fields["delivery_method"].choices = [  # type: ignore[attr-defined]
-            *([] if len(offered) == 1 else [("", "请选择")]),
+            *([] if len(offered) == 1 else [("", gettext("请选择"))]),
             *((m, labels[m]) for m in offered),
         ]
         if len(offered) == 1:

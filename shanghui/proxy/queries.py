@@ -24,7 +24,7 @@ from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from shanghui.catalog.models import ServiceItem
 from shanghui.orgs.access import scope_for
@@ -179,7 +179,13 @@ def queues_for(user: Any, now: dt.datetime | None = None) -> list[Queue]:
         soon |= CLOCKS.due_soon_q(now)
         late |= CLOCKS.overdue_q(now)
     queues += [
-        Queue("due_soon", gettext("即将超期"), soon, f"{CLOCKS.due_soon_hours}小时内到期"),
+        Queue(
+            "due_soon",
+            gettext("即将超期"),
+            soon,
+            ngettext("%(hours)d小时内到期", "%(hours)d小时内到期", CLOCKS.due_soon_hours)
+            % {"hours": CLOCKS.due_soon_hours},
+        ),
         Queue("overdue", gettext("已超期"), late, gettext("计时中且已超过时限")),
     ]
     return queues
@@ -269,8 +275,8 @@ class StepMedian:
         if self.hours is None:
             return "—"
         if self.hours >= 48:
-            return f"{self.hours / 24:.1f} 天"
-        return f"{self.hours:.1f} 小时"
+            return gettext("%(days).1f 天") % {"days": self.hours / 24}
+        return gettext("%(hours).1f 小时") % {"hours": self.hours}
 
 
 @dataclass

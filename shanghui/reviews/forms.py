@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
@@ -37,7 +38,7 @@ class DecisionForm(BootstrapForm):
         else:
             del self.fields["department"]
         if steps:
-            self.fields["to_step"].choices = [("", "上一步"), *steps]  # type: ignore[attr-defined]
+            self.fields["to_step"].choices = [("", gettext("上一步")), *steps]  # type: ignore[attr-defined]
         else:
             del self.fields["to_step"]
         self.style_widgets()

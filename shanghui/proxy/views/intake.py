@@ -100,7 +100,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"已创建办件 {case.number}，请上传材料后提交预审")
                 return redirect(reverse("proxy:detail", args=[case.pk]) + "#materials")
-    poa = POA_TEXT.format(point=point.name, item=item.name if item else "")
+    poa = gettext(POA_TEXT).format(point=point.name, item=item.name if item else "")
     context = {
         "form": form,
         "item": item,
