@@ -14,6 +14,7 @@ the JSON API answers errors in English when the client asks for it (Accept-Langu
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -303,3 +304,33 @@ def test_every_page_is_english_outside_data(small_demo: None) -> None:
 
     assert crawl.pages > 100
     assert not crawl.offences, crawl.report()
+
+
+def test_api_errors_answer_in_english_when_asked(world: Any) -> None:
+    """The REST API's errors are shown to users by the client apps: in English when the client asks
+    for English (Accept-Language: en), in Chinese otherwise."""
+    from shanghui.accounts.tokens import create_token
+
+    _row, token = create_token(actor=world.agent, user=world.agent, name="app", scope="write")
+    client = Client()
+    english = {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
+    answers = {
+        "unknown address": client.get("/api/v1/no-such-thing", headers=english),
+        "bad filters": client.get(
+            "/api/v1/cases", {"limit": "500", "status": "nope", "overdue": "maybe"}, headers=english
+        ),
+        "missing and unknown fields": client.post(
+            "/api/v1/cases/1/actions/submit", json.dumps({"note": "x", "surprise": 1}),
+            content_type="application/json", headers=english,
+        ),
+        "no token": client.get("/api/v1/me", headers={"Accept-Language": "en"}),
+        "no such case": client.get("/api/v1/cases/999999", headers=english),
+    }  # fmt: skip
+    for what, response in answers.items():
+        assert response.status_code >= 400, what
+        error = response.json()["error"]
+        texts = [error["message"], *(m for messages in error["fields"].values() for m in messages)]
+        assert not [t for t in texts if HAN.search(t)], (what, error)
+
+    chinese = client.get("/api/v1/cases", {"limit": "500"}, headers={"Authorization": f"Bearer {token}"})
+    assert chinese.json()["error"]["fields"] == {"limit": ["不能大于 100"]}
