@@ -14,6 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.urls import URLPattern, URLResolver, re_path
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
@@ -59,7 +60,7 @@ class GuardedApi(NinjaAPI):
             try:
                 names = nul_inputs(request)
             except UNREADABLE_BODY as exc:
-                status, message = unreadable_body(exc) or (400, "请求格式不正确")
+                status, message = unreadable_body(exc) or (400, gettext("请求格式不正确"))
                 return self.refuse(request, status, message, {})
             if names:
                 fields = {name: [NUL_MESSAGE] for name in names}
@@ -94,7 +95,11 @@ def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             allowed = response.get("Allow", "")
-            error = json_error(405, f"不支持 {request.method} 请求，可用：{allowed}")
+            error = json_error(
+                405,
+                gettext("不支持 %(method)s 请求，可用：%(allowed)s")
+                % {"method": request.method, "allowed": allowed},
+            )
             error["Allow"] = allowed
             return error
         return response
@@ -103,11 +108,13 @@ def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 
 def _api_root(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    return json_error(404, "这里是 API 的根地址：文档见 /api/v1/docs，OpenAPI 文档见 /api/v1/openapi.json")
+    return json_error(
+        404, gettext("这里是 API 的根地址：文档见 /api/v1/docs，OpenAPI 文档见 /api/v1/openapi.json")
+    )
 
 
 def _unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
-    return json_error(404, "没有这个接口，请查看 /api/v1/docs")
+    return json_error(404, gettext("没有这个接口，请查看 /api/v1/docs"))
 
 
 class RestApi(GuardedApi):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.lib.crypto import EncryptedTextField
 from shanghui.lib.masking import mask_id_number, mask_mobile
@@ -15,14 +16,14 @@ class User(AbstractUser):
     """
 
     # Real name (实名) as one field: Chinese names are not split into first and last.
-    name = models.CharField("姓名", max_length=50, blank=True)
-    mobile = models.CharField("手机号", max_length=11, unique=True, null=True, blank=True)
-    id_number = EncryptedTextField("身份证号", blank=True, default="")
+    name = models.CharField(_("姓名"), max_length=50, blank=True)
+    mobile = models.CharField(_("手机号"), max_length=11, unique=True, null=True, blank=True)
+    id_number = EncryptedTextField(_("身份证号"), blank=True, default="")
     id_number_hash = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
 
     class Meta:
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
         constraints = [
             models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
         ]
@@ -51,26 +52,26 @@ class ApiToken(models.Model):
     endpoint needs one (an Open311 POST creates the case at that proxy point)."""
 
     class Scope(models.TextChoices):
-        READ = "read", "只读"
-        WRITE = "write", "读写"
+        READ = "read", _("只读")
+        WRITE = "write", _("读写")
 
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="api_tokens")
     organisation = models.ForeignKey(
-        "orgs.Organisation", verbose_name="代表机构", null=True, blank=True, on_delete=models.CASCADE,
+        "orgs.Organisation", verbose_name=_("代表机构"), null=True, blank=True, on_delete=models.CASCADE,
         related_name="+",
     )  # fmt: skip
-    name = models.CharField("名称", max_length=60)
-    prefix = models.CharField("前缀", max_length=12)
+    name = models.CharField(_("名称"), max_length=60)
+    prefix = models.CharField(_("前缀"), max_length=12)
     key_hash = models.CharField(max_length=64, unique=True)
-    scope = models.CharField("权限", max_length=5, choices=Scope.choices, default=Scope.READ)
-    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
-    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    scope = models.CharField(_("权限"), max_length=5, choices=Scope.choices, default=Scope.READ)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "API 令牌"
-        verbose_name_plural = "API 令牌"
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

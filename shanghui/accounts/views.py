@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -34,38 +36,38 @@ class LogoutView(auth_views.LogoutView):
 # --- Personal API tokens (the REST API at /api/v1/) -------------------------------------------------
 
 EXPIRY_CHOICES = [
-    ("30", "30 天"),
-    ("90", "90 天"),
-    ("180", "180 天"),
-    ("365", "1 年"),
-    ("never", "永不过期"),
+    ("30", gettext_lazy("30 天")),
+    ("90", gettext_lazy("90 天")),
+    ("180", gettext_lazy("180 天")),
+    ("365", gettext_lazy("1 年")),
+    ("never", gettext_lazy("永不过期")),
 ]
 
 
 class TokenForm(BootstrapForm):
     name = forms.CharField(
-        label="名称", max_length=60, help_text="用途，如“市民服务系统对接”",
-        error_messages={"required": "请填写令牌名称", "max_length": "名称不能超过 60 个字"},
+        label=_("名称"), max_length=60, help_text=_("用途，如“市民服务系统对接”"),
+        error_messages={"required": _("请填写令牌名称"), "max_length": _("名称不能超过 60 个字")},
     )  # fmt: skip
     scope = forms.ChoiceField(
-        label="权限",
+        label=_("权限"),
         choices=ApiToken.Scope.choices,
         initial=ApiToken.Scope.READ,
         widget=forms.RadioSelect,
-        help_text="只读令牌只能查询；读写令牌可以办理办件、上传材料、发消息",
-        error_messages={"required": "请选择权限", "invalid_choice": "请选择权限"},
+        help_text=_("只读令牌只能查询；读写令牌可以办理办件、上传材料、发消息"),
+        error_messages={"required": _("请选择权限"), "invalid_choice": _("请选择权限")},
     )
     expiry = forms.ChoiceField(
-        label="有效期", choices=EXPIRY_CHOICES, initial="90",
-        error_messages={"required": "请选择有效期", "invalid_choice": "请选择有效期"},
+        label=_("有效期"), choices=EXPIRY_CHOICES, initial="90",
+        error_messages={"required": _("请选择有效期"), "invalid_choice": _("请选择有效期")},
     )  # fmt: skip
     organisation = forms.ModelChoiceField(
-        label="代表机构（可选）",
+        label=_("代表机构（可选）"),
         queryset=Organisation.objects.none(),
         required=False,
-        empty_label="不指定",
-        help_text="需要机构的接口用它，如代为录入办件时的代办点",
-        error_messages={"invalid_choice": "只能选择您任职的机构"},
+        empty_label=_("不指定"),
+        help_text=_("需要机构的接口用它，如代为录入办件时的代办点"),
+        error_messages={"invalid_choice": _("只能选择您任职的机构")},
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -85,10 +87,10 @@ class TokenForm(BootstrapForm):
 def token_status(token: ApiToken, now: dt.datetime) -> tuple[str, str]:
     """(label, Bootstrap colour) of a token on the list."""
     if token.revoked_at is not None:
-        return "已吊销", "secondary"
+        return gettext("已吊销"), "secondary"
     if token.expires_at is not None and token.expires_at <= now:
-        return "已过期", "warning"
-    return "有效", "success"
+        return gettext("已过期"), "warning"
+    return gettext("有效"), "success"
 
 
 @never_cache
@@ -128,7 +130,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     user = staff_user(request)
     token = ApiToken.objects.filter(user=user, pk=token_id).first()
     if token is None:
-        raise Http404("令牌不存在")
+        raise Http404(gettext("令牌不存在"))
     revoke_token(actor=user, token=token, request=request)
     messages.success(request, f"已吊销令牌“{token.name}”，使用它的系统将无法再访问")
     return redirect("accounts:tokens")

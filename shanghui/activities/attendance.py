@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.activities.models import (
@@ -122,7 +123,7 @@ def _signup_to_check(activity: Activity, volunteer: Volunteer, now: dt.datetime)
         .order_by("starts_at")
     )
     if not rows:
-        raise ValidationError("您没有该活动的已确认报名，请联系活动组织者")
+        raise ValidationError(_("您没有该活动的已确认报名，请联系活动组织者"))
     # The slot under way, else the next one, else the last.
     current = [r for r in rows if r.starts_at - EARLY <= now <= r.ends_at + LATE]
     return (current or rows)[0]
@@ -162,7 +163,7 @@ def _check(
     if activity.status not in CHECKABLE:
         raise ValidationError(f"活动{activity.get_status_display()}，不能签到签退")
     if not activity.starts_at - EARLY <= at <= activity.ends_at + LATE:
-        raise ValidationError("不在活动签到时间内（活动开始前1小时至结束后2小时）")
+        raise ValidationError(_("不在活动签到时间内（活动开始前1小时至结束后2小时）"))
     if direction == IN:
         if signup.checked_in_at:
             raise ValidationError(f"您已于 {timezone.localtime(signup.checked_in_at):%H:%M} 签到")
@@ -171,7 +172,7 @@ def _check(
         signup.save(update_fields=["checked_in_at", "check_in_method", "check_in_by", "attendance"])
     elif direction == OUT:
         if not signup.checked_in_at:
-            raise ValidationError("请先签到再签退")
+            raise ValidationError(_("请先签到再签退"))
         if signup.checked_out_at:
             raise ValidationError(f"您已于 {timezone.localtime(signup.checked_out_at):%H:%M} 签退")
         signup.checked_out_at, signup.check_out_method, signup.check_out_by = (
@@ -251,9 +252,9 @@ def import_attendance(*, actor: User, activity: Activity, rows: list[tuple[objec
 
     body = [r for r in rows[1:] if any(c not in (None, "") for c in r)]
     if not rows or tuple(str(c or "").strip() for c in rows[0][:3]) != IMPORT_HEADERS:
-        raise ValidationError("第一行应为表头：手机号、签到时间、签退时间")
+        raise ValidationError(_("第一行应为表头：手机号、签到时间、签退时间"))
     if not body:
-        raise ValidationError("表格中没有数据")
+        raise ValidationError(_("表格中没有数据"))
     if len(body) > MAX_IMPORT_ROWS:
         raise ValidationError(f"一次最多导入 {MAX_IMPORT_ROWS} 行")
     errors: list[str] = []

@@ -18,6 +18,7 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
@@ -64,7 +65,7 @@ def issue(
     rows = _approved(volunteer, organisation, period_start, period_end)
     totals = rows.aggregate(hours=Sum("hours"), n=Count("pk"))  # type: ignore[attr-defined]
     if not totals["n"]:
-        raise ValidationError("该期间在该组织没有已认定的志愿服务时长")
+        raise ValidationError(_("该期间在该组织没有已认定的志愿服务时长"))
     kinds = (
         rows.values("kind__name").annotate(h=Sum("hours"), n=Count("pk")).order_by("-h")  # type: ignore[attr-defined]
     )
@@ -99,7 +100,7 @@ def void(
     with transaction.atomic():
         locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if locked.void:
-            raise ValidationError("该证明已作废")
+            raise ValidationError(_("该证明已作废"))
         locked.void, locked.void_reason = True, reason[:200]
         locked.save(update_fields=["void", "void_reason"])
         record(actor=actor, action=AuditAction.VOLUNTEER_CERTIFICATE_VOID, obj=locked, request=request,

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.activities.models import HourRecord, HourState, StarLevel, Volunteer
@@ -72,9 +73,9 @@ def request_correction(
     with transaction.atomic():
         locked = HourRecord.objects.select_for_update().get(pk=record.pk)
         if locked.state in (HourState.SUPERSEDED,):
-            raise ValidationError("该记录已被更正，请对最新记录申请更正")
+            raise ValidationError(_("该记录已被更正，请对最新记录申请更正"))
         if HourRecord.objects.filter(corrects=locked, state=HourState.PENDING).exists():
-            raise ValidationError("已有一条待审核的更正申请")
+            raise ValidationError(_("已有一条待审核的更正申请"))
         if value == locked.hours and locked.state != HourState.REJECTED:
             raise ValidationError({"hours": "更正后的时长与原记录相同"})
         correction = HourRecord.objects.create(

@@ -28,16 +28,16 @@ def _secret() -> str:
 class ActivityKind(models.Model):
     """志愿服务, 学习会, 主题党日…: data an administrator extends in the Django admin."""
 
-    code = models.SlugField("代码", max_length=30, unique=True)
-    name = models.CharField("名称", max_length=30, unique=True)
+    code = models.SlugField(_("代码"), max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=30, unique=True)
     # Whether taking part earns volunteer hours (志愿服务时长).
-    counts_hours = models.BooleanField("计入志愿服务时长", default=False)
-    order = models.PositiveSmallIntegerField("排序", default=0)
-    is_active = models.BooleanField("启用", default=True)
+    counts_hours = models.BooleanField(_("计入志愿服务时长"), default=False)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
-        verbose_name = "活动类型"
-        verbose_name_plural = "活动类型"
+        verbose_name = _("活动类型")
+        verbose_name_plural = _("活动类型")
         ordering = ["order", "pk"]
 
     def __str__(self) -> str:
@@ -54,17 +54,17 @@ class VenueKind(models.TextChoices):
 
 class Venue(models.Model):
     organisation = models.ForeignKey(
-        "orgs.Organisation", verbose_name="所属组织", on_delete=models.PROTECT, related_name="venues"
+        "orgs.Organisation", verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="venues"
     )
-    kind = models.CharField("类型", max_length=10, choices=VenueKind.choices, default=VenueKind.ROOM)
-    name = models.CharField("名称", max_length=80)
-    address = models.CharField("地址", max_length=200)
-    capacity = models.PositiveIntegerField("容纳人数", null=True, blank=True)
-    is_active = models.BooleanField("启用", default=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=VenueKind.choices, default=VenueKind.ROOM)
+    name = models.CharField(_("名称"), max_length=80)
+    address = models.CharField(_("地址"), max_length=200)
+    capacity = models.PositiveIntegerField(_("容纳人数"), null=True, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
-        verbose_name = "活动场地"
-        verbose_name_plural = "活动场地"
+        verbose_name = _("活动场地")
+        verbose_name_plural = _("活动场地")
         ordering = ["organisation", "name"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="activities_venue_name_unique")
@@ -102,22 +102,22 @@ class Series(models.Model):
     """A recurring activity ("定时定点学习", every Tuesday evening): the rule its activities were made from."""
 
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+")
-    title = models.CharField("名称", max_length=100)
+    title = models.CharField(_("名称"), max_length=100)
     # ISO weekdays (1 = Monday), the local start and end time, every `interval` weeks, first..last day.
-    weekdays = models.JSONField("星期", default=list)
-    start_time = models.TimeField("开始时间")
-    end_time = models.TimeField("结束时间")
-    interval = models.PositiveSmallIntegerField("间隔周数", default=1)
-    first_day = models.DateField("首次日期")
-    last_day = models.DateField("截止日期")
+    weekdays = models.JSONField(_("星期"), default=list)
+    start_time = models.TimeField(_("开始时间"))
+    end_time = models.TimeField(_("结束时间"))
+    interval = models.PositiveSmallIntegerField(_("间隔周数"), default=1)
+    first_day = models.DateField(_("首次日期"))
+    last_day = models.DateField(_("截止日期"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "周期活动"
-        verbose_name_plural = "周期活动"
+        verbose_name = _("周期活动")
+        verbose_name_plural = _("周期活动")
 
     def __str__(self) -> str:
         return self.title
@@ -127,42 +127,44 @@ class Activity(models.Model):
     Status = Status
 
     organisation = models.ForeignKey(
-        "orgs.Organisation", verbose_name="主办组织", on_delete=models.PROTECT, related_name="activities"
+        "orgs.Organisation", verbose_name=_("主办组织"), on_delete=models.PROTECT, related_name="activities"
     )
     kind = models.ForeignKey(
-        ActivityKind, verbose_name="活动类型", on_delete=models.PROTECT, related_name="+"
+        ActivityKind, verbose_name=_("活动类型"), on_delete=models.PROTECT, related_name="+"
     )
-    title = models.CharField("活动名称", max_length=100)
-    description = models.TextField("活动内容", blank=True)
+    title = models.CharField(_("活动名称"), max_length=100)
+    description = models.TextField(_("活动内容"), blank=True)
     venue = models.ForeignKey(
         Venue,
-        verbose_name="活动场地",
+        verbose_name=_("活动场地"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="activities",
     )
-    place = models.CharField("地点说明", max_length=200, blank=True, help_text="场地之外的集合地点或补充说明")
-    starts_at = models.DateTimeField("开始时间", db_index=True)
-    ends_at = models.DateTimeField("结束时间")
+    place = models.CharField(
+        _("地点说明"), max_length=200, blank=True, help_text=_("场地之外的集合地点或补充说明")
+    )
+    starts_at = models.DateTimeField(_("开始时间"), db_index=True)
+    ends_at = models.DateTimeField(_("结束时间"))
     beneficiary_kind = models.CharField(
-        "服务对象类型", max_length=12, choices=BeneficiaryKind.choices, blank=True, default=""
+        _("服务对象类型"), max_length=12, choices=BeneficiaryKind.choices, blank=True, default=""
     )
     beneficiary_org = models.ForeignKey(
-        "orgs.Organisation", verbose_name="服务对象（结对村）", null=True, blank=True, on_delete=models.PROTECT,
+        "orgs.Organisation", verbose_name=_("服务对象（结对村）"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )  # fmt: skip
-    beneficiary = models.CharField("服务对象", max_length=100, blank=True)
-    risk = models.CharField("风险等级", max_length=8, choices=Risk.choices, default=Risk.LOW)
-    insurance_policy = models.CharField("意外保险保单号", max_length=60, blank=True)
-    contact_name = models.CharField("联系人", max_length=50)
-    contact_phone = models.CharField("联系电话", max_length=20)
+    beneficiary = models.CharField(_("服务对象"), max_length=100, blank=True)
+    risk = models.CharField(_("风险等级"), max_length=8, choices=Risk.choices, default=Risk.LOW)
+    insurance_policy = models.CharField(_("意外保险保单号"), max_length=60, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=50)
+    contact_phone = models.CharField(_("联系电话"), max_length=20)
     # Volunteers may cancel their sign-up until then (default: the start).
-    cancel_deadline = models.DateTimeField("取消报名截止", null=True, blank=True)
+    cancel_deadline = models.DateTimeField(_("取消报名截止"), null=True, blank=True)
     # False: a sign-up waits for the organiser to confirm it (it holds its place meanwhile).
-    auto_confirm = models.BooleanField("报名自动确认", default=True)
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
-    cancel_reason = models.CharField("取消原因", max_length=200, blank=True)
+    auto_confirm = models.BooleanField(_("报名自动确认"), default=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
     series = models.ForeignKey(
         Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
     )
@@ -175,8 +177,8 @@ class Activity(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "活动"
-        verbose_name_plural = "活动"
+        verbose_name = _("活动")
+        verbose_name_plural = _("活动")
         ordering = ["-starts_at", "-pk"]
         indexes = [
             models.Index(fields=["organisation", "status", "starts_at"], name="activities_org_status_idx")
@@ -217,8 +219,8 @@ class ActivityEvent(EventBase):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="events")
 
     class Meta:
-        verbose_name = "活动记录"
-        verbose_name_plural = "活动记录"
+        verbose_name = _("活动记录")
+        verbose_name_plural = _("活动记录")
         ordering = ["created_at", "pk"]
 
 
@@ -226,17 +228,19 @@ class Slot(models.Model):
     """A role for a time with a number of places: 引导员 08:00–12:00 ×10."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="slots")
-    role = models.CharField("岗位", max_length=40)
-    starts_at = models.DateTimeField("开始时间")
-    ends_at = models.DateTimeField("结束时间")
-    quantity = models.PositiveIntegerField("人数")
-    skills = models.CharField("技能要求", max_length=100, blank=True, help_text="多个技能用顿号或逗号分隔")
-    training = models.CharField("须完成的培训", max_length=60, blank=True)
-    min_age = models.PositiveSmallIntegerField("最低年龄", null=True, blank=True)
+    role = models.CharField(_("岗位"), max_length=40)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    quantity = models.PositiveIntegerField(_("人数"))
+    skills = models.CharField(
+        _("技能要求"), max_length=100, blank=True, help_text=_("多个技能用顿号或逗号分隔")
+    )
+    training = models.CharField(_("须完成的培训"), max_length=60, blank=True)
+    min_age = models.PositiveSmallIntegerField(_("最低年龄"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "岗位"
-        verbose_name_plural = "岗位"
+        verbose_name = _("岗位")
+        verbose_name_plural = _("岗位")
         ordering = ["starts_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -252,21 +256,21 @@ class Slot(models.Model):
 class Volunteer(models.Model):
     """A person with a phone number: a citizen (one-time SMS code) or a staff member (their account)."""
 
-    mobile = models.CharField("手机号", max_length=11, unique=True)
-    name = models.CharField("姓名", max_length=50)
+    mobile = models.CharField(_("手机号"), max_length=11, unique=True)
+    name = models.CharField(_("姓名"), max_length=50)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="volunteer"
     )
-    id_number = EncryptedTextField("身份证号", blank=True, default="")
+    id_number = EncryptedTextField(_("身份证号"), blank=True, default="")
     id_number_hash = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
-    birth_date = models.DateField("出生日期", null=True, blank=True)
-    skills = models.CharField("技能", max_length=200, blank=True)
-    trainings = models.CharField("已完成培训", max_length=200, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    skills = models.CharField(_("技能"), max_length=200, blank=True)
+    trainings = models.CharField(_("已完成培训"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "志愿者"
-        verbose_name_plural = "志愿者"
+        verbose_name = _("志愿者")
+        verbose_name_plural = _("志愿者")
 
     def __str__(self) -> str:
         return self.name
@@ -295,12 +299,12 @@ def split_words(text: str) -> set[str]:
 class StarLevel(models.Model):
     """一星 100 h … 五星 1,500 h: thresholds are data."""
 
-    name = models.CharField("星级", max_length=20, unique=True)
-    min_hours = models.DecimalField("所需时长（小时）", max_digits=7, decimal_places=1, unique=True)
+    name = models.CharField(_("星级"), max_length=20, unique=True)
+    min_hours = models.DecimalField(_("所需时长（小时）"), max_digits=7, decimal_places=1, unique=True)
 
     class Meta:
-        verbose_name = "志愿者星级"
-        verbose_name_plural = "志愿者星级"
+        verbose_name = _("志愿者星级")
+        verbose_name_plural = _("志愿者星级")
         ordering = ["min_hours"]
 
     def __str__(self) -> str:
@@ -311,14 +315,14 @@ class Team(models.Model):
     """A chamber's volunteer team; joining needs the team admin's approval."""
 
     organisation = models.ForeignKey(
-        "orgs.Organisation", verbose_name="所属组织", on_delete=models.PROTECT, related_name="+"
+        "orgs.Organisation", verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="+"
     )
-    name = models.CharField("队伍名称", max_length=60)
-    description = models.TextField("简介", blank=True)
+    name = models.CharField(_("队伍名称"), max_length=60)
+    description = models.TextField(_("简介"), blank=True)
 
     class Meta:
-        verbose_name = "志愿服务队"
-        verbose_name_plural = "志愿服务队"
+        verbose_name = _("志愿服务队")
+        verbose_name_plural = _("志愿服务队")
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="activities_team_name_unique")
         ]
@@ -335,7 +339,7 @@ class TeamMember(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="teams")
-    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.APPLIED)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.APPLIED)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -380,30 +384,32 @@ class SignUp(models.Model):
     slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="signups")
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups")
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="signups")
-    state = models.CharField("状态", max_length=12, choices=SignUpState.choices)
+    state = models.CharField(_("状态"), max_length=12, choices=SignUpState.choices)
     # The slot's times, copied: double booking is checked across activities in one indexed query.
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    created_at = models.DateTimeField("报名时间")
+    created_at = models.DateTimeField(_("报名时间"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    note = models.CharField("备注", max_length=200, blank=True)
-    attendance = models.CharField("出勤", max_length=10, choices=Attendance.choices, blank=True, default="")
-    checked_in_at = models.DateTimeField("签到时间", null=True, blank=True)
-    check_in_method = models.CharField("签到方式", max_length=10, choices=Method.choices, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    attendance = models.CharField(
+        _("出勤"), max_length=10, choices=Attendance.choices, blank=True, default=""
+    )
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    check_in_method = models.CharField(_("签到方式"), max_length=10, choices=Method.choices, blank=True)
     check_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    checked_out_at = models.DateTimeField("签退时间", null=True, blank=True)
-    check_out_method = models.CharField("签退方式", max_length=10, choices=Method.choices, blank=True)
+    checked_out_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
+    check_out_method = models.CharField(_("签退方式"), max_length=10, choices=Method.choices, blank=True)
     check_out_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        verbose_name = "报名"
-        verbose_name_plural = "报名"
+        verbose_name = _("报名")
+        verbose_name_plural = _("报名")
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -436,14 +442,14 @@ class HourRecord(models.Model):
     # Copied for the statistics (hours by chamber, month and kind without joins).
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+")
     kind = models.ForeignKey(ActivityKind, on_delete=models.PROTECT, related_name="+")
-    served_on = models.DateField("服务日期", db_index=True)
-    minutes = models.PositiveIntegerField("实际分钟数")
-    hours = models.DecimalField("时长（小时）", max_digits=6, decimal_places=1)
-    state = models.CharField("状态", max_length=12, choices=HourState.choices, default=HourState.PENDING)
+    served_on = models.DateField(_("服务日期"), db_index=True)
+    minutes = models.PositiveIntegerField(_("实际分钟数"))
+    hours = models.DecimalField(_("时长（小时）"), max_digits=6, decimal_places=1)
+    state = models.CharField(_("状态"), max_length=12, choices=HourState.choices, default=HourState.PENDING)
     corrects = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )
-    reason = models.CharField("更正理由", max_length=200, blank=True)
+    reason = models.CharField(_("更正理由"), max_length=200, blank=True)
     requested_by_volunteer = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     decided_by = models.ForeignKey(
@@ -452,8 +458,8 @@ class HourRecord(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "志愿服务时长"
-        verbose_name_plural = "志愿服务时长"
+        verbose_name = _("志愿服务时长")
+        verbose_name_plural = _("志愿服务时长")
         indexes = [
             models.Index(fields=["volunteer", "state"], name="activities_hours_vol_idx"),
             models.Index(fields=["organisation", "state", "served_on"], name="activities_hours_org_idx"),
@@ -466,26 +472,26 @@ class HourRecord(models.Model):
 class Certificate(models.Model):
     """志愿服务证明 for a period. Its public verification page is /v/verify/<token>/."""
 
-    number = models.CharField("证明编号", max_length=30, unique=True)
+    number = models.CharField(_("证明编号"), max_length=30, unique=True)
     volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="certificates")
     organisation = models.ForeignKey(
-        "orgs.Organisation", verbose_name="出具单位", on_delete=models.PROTECT, related_name="+"
+        "orgs.Organisation", verbose_name=_("出具单位"), on_delete=models.PROTECT, related_name="+"
     )
-    period_start = models.DateField("服务期间自")
-    period_end = models.DateField("服务期间至")
-    hours = models.DecimalField("累计时长（小时）", max_digits=8, decimal_places=1)
-    content = models.TextField("服务内容")
-    issued_at = models.DateTimeField("出具时间")
+    period_start = models.DateField(_("服务期间自"))
+    period_end = models.DateField(_("服务期间至"))
+    hours = models.DecimalField(_("累计时长（小时）"), max_digits=8, decimal_places=1)
+    content = models.TextField(_("服务内容"))
+    issued_at = models.DateTimeField(_("出具时间"))
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     token = models.CharField(max_length=40, unique=True, default=_secret, editable=False)
-    void = models.BooleanField("已作废", default=False)
-    void_reason = models.CharField("作废原因", max_length=200, blank=True)
+    void = models.BooleanField(_("已作废"), default=False)
+    void_reason = models.CharField(_("作废原因"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = "志愿服务证明"
-        verbose_name_plural = "志愿服务证明"
+        verbose_name = _("志愿服务证明")
+        verbose_name_plural = _("志愿服务证明")
         ordering = ["-issued_at"]
 
 

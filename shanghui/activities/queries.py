@@ -14,6 +14,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from shanghui.activities.models import (
     HOLDING,
@@ -29,6 +30,22 @@ from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.lib.workdays import BEIJING
 from shanghui.lib.xlsx import Sheet, xlsx_response
+
+# The months as the statistics name them (1月 … 12月; Jan … Dec in English).
+MONTHS = [
+    gettext_noop("1月"),
+    gettext_noop("2月"),
+    gettext_noop("3月"),
+    gettext_noop("4月"),
+    gettext_noop("5月"),
+    gettext_noop("6月"),
+    gettext_noop("7月"),
+    gettext_noop("8月"),
+    gettext_noop("9月"),
+    gettext_noop("10月"),
+    gettext_noop("11月"),
+    gettext_noop("12月"),
+]
 
 
 def signup_counts(activity_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
@@ -187,35 +204,39 @@ def statistics(activities: QuerySet[Activity], hours: QuerySet[HourRecord], *, y
         person_times=counts["present"], volunteers=counts["volunteers"], hours=Decimal(total_hours).quantize(Decimal("0.1")),
         present=counts["present"], no_show=counts["no_show"],
         by_organisation=merge(org_times, org_hours, org_names, org_keys),
-        by_month=merge(month_times, month_hours, {m: f"{m}月" for m in range(1, 13)}, list(range(1, 13))),
+        by_month=merge(month_times, month_hours, {m: gettext(MONTHS[m - 1]) for m in range(1, 13)}, list(range(1, 13))),
         by_kind=merge(kind_times, kind_hours, {}, kind_keys),
     )  # fmt: skip
 
 
 def export_statistics(request: HttpRequest, stats: Statistics) -> FileResponse:
-    headers = ["", "人次", "认定时长（小时）"]
+    headers = ["", gettext("人次"), gettext("认定时长（小时）")]
     summary: list[list[Any]] = [
-        ["活动场次", stats.activities], ["参与人次", stats.person_times], ["参与志愿者（人）", stats.volunteers],
-        ["认定时长（小时）", float(stats.hours)], ["出勤率（%）", stats.attendance_rate or ""], ["缺席率（%）", stats.no_show_rate or ""],
+        [gettext("活动场次"), stats.activities], [gettext("参与人次"), stats.person_times], [gettext("参与志愿者（人）"), stats.volunteers],
+        [gettext("认定时长（小时）"), float(stats.hours)], [gettext("出勤率（%）"), stats.attendance_rate or ""], [gettext("缺席率（%）"), stats.no_show_rate or ""],
     ]  # fmt: skip
     sheets = [
-        Sheet("概况", ["指标", "数值"], summary),
+        Sheet(gettext("概况"), [gettext("指标"), gettext("数值")], summary),
         Sheet(
-            "按组织",
-            ["组织", *headers[1:]],
+            gettext("按组织"),
+            [gettext("组织"), *headers[1:]],
             [[r.label, r.person_times, float(r.hours)] for r in stats.by_organisation],
         ),
         Sheet(
-            "按月份",
-            ["月份", *headers[1:]],
+            gettext("按月份"),
+            [gettext("月份"), *headers[1:]],
             [[r.label, r.person_times, float(r.hours)] for r in stats.by_month],
         ),
         Sheet(
-            "按类型",
-            ["活动类型", *headers[1:]],
+            gettext("按类型"),
+            [gettext("活动类型"), *headers[1:]],
             [[r.label, r.person_times, float(r.hours)] for r in stats.by_kind],
         ),
-        Sheet("按状态", ["状态", "活动场次"], [[label, n] for label, n in stats.by_status]),
+        Sheet(
+            gettext("按状态"),
+            [gettext("状态"), gettext("活动场次")],
+            [[label, n] for label, n in stats.by_status],
+        ),
     ]
     response = xlsx_response(
         filename=f"活动与志愿服务统计{stats.year}", sheets=sheets, ascii_name="activity-stats"

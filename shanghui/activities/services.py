@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.activities.models import (
@@ -233,7 +234,7 @@ def save_venue(
     *, actor: User, organisation: Organisation, venue: Venue | None = None, **fields: Any
 ) -> Venue:
     if not str(fields.get("name") or "").strip() or not str(fields.get("address") or "").strip():
-        raise ValidationError("请填写场地名称和地址")
+        raise ValidationError(_("请填写场地名称和地址"))
     with transaction.atomic():
         if venue is None:
             venue = Venue(organisation=organisation)
@@ -306,9 +307,9 @@ def join_team(*, volunteer: Volunteer, team: Team) -> TeamMember:
     with transaction.atomic():
         member, created = TeamMember.objects.get_or_create(team=team, volunteer=volunteer)
         if not created and member.state == TeamMember.State.APPROVED:
-            raise ValidationError("您已是该志愿服务队队员")
+            raise ValidationError(_("您已是该志愿服务队队员"))
         if not created and member.state == TeamMember.State.APPLIED:
-            raise ValidationError("已申请加入，等待队伍管理员审核")
+            raise ValidationError(_("已申请加入，等待队伍管理员审核"))
         if not created and member.state == TeamMember.State.REFUSED:
             member.state = TeamMember.State.APPLIED
             member.save(update_fields=["state"])
@@ -319,7 +320,7 @@ def decide_team_member(*, actor: User, member: TeamMember, approve: bool) -> Tea
     with transaction.atomic():
         locked = TeamMember.objects.select_for_update().get(pk=member.pk)
         if locked.state != TeamMember.State.APPLIED:
-            raise ValidationError("该申请已处理")
+            raise ValidationError(_("该申请已处理"))
         locked.state = TeamMember.State.APPROVED if approve else TeamMember.State.REFUSED
         locked.decided_by = actor
         locked.save(update_fields=["state", "decided_by"])
@@ -393,13 +394,13 @@ def sign_up(
         if activity.status not in allowed:
             raise ValidationError(f"活动{activity.get_status_display()}，不能报名")
         if not by_organiser and locked.starts_at <= now:
-            raise ValidationError("该岗位已开始，不能再报名")
+            raise ValidationError(_("该岗位已开始，不能再报名"))
         if not by_organiser and (
             problems := requirement_errors(volunteer, locked, today=now.astimezone(BEIJING).date())
         ):
             raise ValidationError(problems)
         if SignUp.objects.filter(slot=locked, volunteer=volunteer, state__in=ACTIVE).exists():
-            raise ValidationError("您已报名该岗位")
+            raise ValidationError(_("您已报名该岗位"))
         if other := _overlapping(volunteer, locked.starts_at, locked.ends_at):
             raise ValidationError(overlap_message(other))
         holding = SignUp.objects.filter(slot=locked, state__in=HOLDING).count()
@@ -429,9 +430,9 @@ def cancel_signup(*, signup: SignUp, actor: User | None = None, by_organiser: bo
         if not by_organiser:
             deadline = activity.cancel_deadline or slot.starts_at
             if now > deadline:
-                raise ValidationError("已过取消报名的截止时间，如不能参加请联系活动组织者")
+                raise ValidationError(_("已过取消报名的截止时间，如不能参加请联系活动组织者"))
         if locked.checked_in_at:
-            raise ValidationError("已签到，不能取消报名")
+            raise ValidationError(_("已签到，不能取消报名"))
         locked.state = SignUpState.CANCELLED
         locked.decided_by = actor if by_organiser else None
         locked.save(update_fields=["state", "decided_by"])
@@ -451,7 +452,7 @@ def decide_signup(*, actor: User, signup: SignUp, confirm: bool) -> SignUp:
         if confirm and locked.state == SignUpState.WAITLISTED:
             holding = SignUp.objects.filter(slot=slot, state__in=HOLDING).count()
             if holding >= slot.quantity:
-                raise ValidationError("岗位名额已满，请先增加人数")
+                raise ValidationError(_("岗位名额已满，请先增加人数"))
         locked.state = SignUpState.CONFIRMED if confirm else SignUpState.REFUSED
         locked.decided_by = actor
         locked.save(update_fields=["state", "decided_by"])
@@ -475,13 +476,13 @@ def move_signup(*, actor: User, signup: SignUp, to_slot: Slot) -> SignUp:
         target, source = slots[to_slot.pk], slots[signup.slot_id]
         locked = SignUp.objects.select_for_update().select_related("volunteer").get(pk=signup.pk)
         if target.activity_id != locked.activity_id:
-            raise ValidationError("只能调到同一活动的其他岗位")
+            raise ValidationError(_("只能调到同一活动的其他岗位"))
         if target.pk == source.pk:
-            raise ValidationError("已在该岗位")
+            raise ValidationError(_("已在该岗位"))
         if locked.state not in HOLDING:
             raise ValidationError(f"该报名{locked.get_state_display()}，不能调岗")
         if SignUp.objects.filter(slot=target, state__in=HOLDING).count() >= target.quantity:
-            raise ValidationError("目标岗位名额已满")
+            raise ValidationError(_("目标岗位名额已满"))
         if other := _overlapping(locked.volunteer, target.starts_at, target.ends_at, exclude=locked.pk):
             raise ValidationError(overlap_message(other))
         locked.slot = target

@@ -20,6 +20,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from reportlab.graphics import renderSVG
@@ -58,7 +60,7 @@ from shanghui.activities.models import (
     Volunteer,
 )
 from shanghui.activities.volunteer_views import certificate_response
-from shanghui.activities.workflow import ACTOR_LABELS, MACHINE, ORGANISER, Conflict, TransitionError
+from shanghui.activities.workflow import MACHINE, ORGANISER, Conflict, TransitionError
 from shanghui.audit.actions import AuditAction
 from shanghui.orgs.models import Organisation
 from shanghui.ui.forms import attach_errors
@@ -158,7 +160,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     organisations = access.host_organisations(user)
     if not organisations.exists():
-        raise PermissionDenied("您不能创建活动")
+        raise PermissionDenied(gettext("您不能创建活动"))
     status = 200
     if request.method == "POST":
         form = NewActivityForm(request.POST, organisations=organisations, venues=_venues(user))
@@ -172,7 +174,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, "活动已创建（草稿），添加岗位后提交立项审批")
+                messages.success(request, gettext("活动已创建（草稿），添加岗位后提交立项审批"))
                 return redirect("activities:detail", activity.pk)
         status = 422
     else:
@@ -181,7 +183,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
             initial={"organisation": organisations.first(), "contact_name": user.name, "auto_confirm": True},
         )  # fmt: skip
     return render(
-        request, "activities/activity_form.html", {"form": form, "title": "新建活动"}, status=status
+        request, "activities/activity_form.html", {"form": form, "title": gettext("新建活动")}, status=status
     )
 
 
@@ -200,7 +202,7 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, "活动已保存")
+                messages.success(request, gettext("活动已保存"))
                 return redirect("activities:detail", activity.pk)
         status = 422
     else:
@@ -213,7 +215,7 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
     return render(
         request,
         "activities/activity_form.html",
-        {"form": form, "activity": activity, "title": "修改活动"},
+        {"form": form, "activity": activity, "title": gettext("修改活动")},
         status=status,
     )
 
@@ -224,7 +226,7 @@ def series_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     organisations = access.host_organisations(user)
     if not organisations.exists():
-        raise PermissionDenied("您不能创建活动")
+        raise PermissionDenied(gettext("您不能创建活动"))
     status = 200
     if request.method == "POST":
         form = SeriesForm(request.POST, organisations=organisations, venues=_venues(user))
@@ -265,7 +267,7 @@ def _detail_context(request: HttpRequest, activity: Activity, user: Any, **extra
     for s in signups:
         by_slot.setdefault(s.slot_id, []).append(s)
     events = [
-        (e, MACHINE.event_label(e.action), ACTOR_LABELS.get(e.actor_kind, e.actor_kind))
+        (e, MACHINE.event_label(e.action), MACHINE.actor_label(e.actor_kind))
         for e in activity.events.select_related("actor").order_by("created_at", "pk")
     ]
     pending = HourRecord.objects.filter(activity=activity, state=HourState.PENDING).count()
@@ -305,7 +307,7 @@ def activity_act(request: HttpRequest, activity_id: int, action: str) -> HttpRes
     activity = access.get_activity_for_user(user, activity_id)
     spec = MACHINE.table.get(action)
     if spec is None:
-        raise Http404("未知的操作")
+        raise Http404(gettext("未知的操作"))
     kinds = access.actor_kinds(user, activity) & set(spec.actors)
     if not kinds:
         raise PermissionDenied(f"您不能执行“{spec.label}”")
@@ -346,7 +348,7 @@ def slot_add(request: HttpRequest, activity_id: int) -> HttpResponse:
             user,
             ValidationError(
                 [f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items() if k in form.fields]
-                or ["输入有误"]
+                or [gettext("输入有误")]
             ),
         )
     data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
@@ -354,7 +356,7 @@ def slot_add(request: HttpRequest, activity_id: int) -> HttpResponse:
         services.add_slot(actor=user, activity=activity, **data)
     except ValidationError as exc:
         return _back_with(request, activity, user, exc)
-    messages.success(request, "岗位已添加")
+    messages.success(request, gettext("岗位已添加"))
     return redirect("activities:detail", activity.pk)
 
 
@@ -365,15 +367,15 @@ def slot_quantity(request: HttpRequest, activity_id: int, slot_id: int) -> HttpR
     activity = access.get_activity_for_user(user, activity_id, write=True)
     slot = activity.slots.filter(pk=slot_id).first()
     if slot is None:
-        raise Http404("岗位不存在")
+        raise Http404(gettext("岗位不存在"))
     form = QuantityForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError("人数应为 1–10000")
+            raise ValidationError(_("人数应为 1–10000"))
         services.change_slot_quantity(actor=user, slot=slot, quantity=form.cleaned_data["quantity"])
     except ValidationError as exc:
         return _back_with(request, activity, user, exc)
-    messages.success(request, "人数已修改")
+    messages.success(request, gettext("人数已修改"))
     return redirect("activities:detail", activity.pk)
 
 
@@ -388,7 +390,7 @@ def person_add(request: HttpRequest, activity_id: int) -> HttpResponse:
         if not form.is_valid():
             raise ValidationError(
                 [f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items() if k in form.fields]
-                or ["输入有误"]
+                or [gettext("输入有误")]
             )
         data = form.cleaned_data
         volunteer = services.volunteer_for_mobile(data["mobile"]) or services.save_volunteer(
@@ -397,7 +399,7 @@ def person_add(request: HttpRequest, activity_id: int) -> HttpResponse:
         services.sign_up(volunteer=volunteer, slot=data["slot"], actor=user, by_organiser=True)
     except ValidationError as exc:
         return _back_with(request, activity, user, exc)
-    messages.success(request, "已添加报名")
+    messages.success(request, gettext("已添加报名"))
     return redirect("activities:detail", activity.pk)
 
 
@@ -409,7 +411,7 @@ SIGNUP_OPS = ("confirm", "refuse", "cancel", "move", "in", "out")
 def signup_op(request: HttpRequest, signup_id: int, op: str) -> HttpResponse:
     user = _user(request)
     if op not in SIGNUP_OPS:
-        raise Http404("未知的操作")
+        raise Http404(gettext("未知的操作"))
     signup = access.get_signup_for_user(user, signup_id, write=True)
     activity = signup.activity
     try:
@@ -420,13 +422,13 @@ def signup_op(request: HttpRequest, signup_id: int, op: str) -> HttpResponse:
         elif op == "move":
             form = MoveForm(request.POST, activity=activity)
             if not form.is_valid():
-                raise ValidationError("请选择要调到的岗位")
+                raise ValidationError(_("请选择要调到的岗位"))
             services.move_signup(actor=user, signup=signup, to_slot=form.cleaned_data["slot"])
         else:
             attendance.mark(actor=user, signup=signup, direction=op)
     except ValidationError as exc:
         return _back_with(request, activity, user, exc)
-    messages.success(request, "已保存")
+    messages.success(request, gettext("已保存"))
     return redirect("activities:detail", activity.pk)
 
 
@@ -439,9 +441,9 @@ def attendance_import(request: HttpRequest, activity_id: int) -> HttpResponse:
     upload = request.FILES.get("file")
     try:
         if upload is None:
-            raise ValidationError("请选择 Excel 文件")
+            raise ValidationError(_("请选择 Excel 文件"))
         if upload.size is None or upload.size > 2 * 1024 * 1024:
-            raise ValidationError("文件不能超过 2 MB")
+            raise ValidationError(_("文件不能超过 2 MB"))
         rows = _xlsx_rows(upload)
         n = attendance.import_attendance(actor=user, activity=activity, rows=rows)
     except ValidationError as exc:
@@ -464,7 +466,7 @@ def _xlsx_rows(upload: Any) -> list[tuple[object, ...]]:
         ]
         book.close()
     except (BadZipFile, KeyError, ValueError, OSError, IndexError):
-        raise ValidationError("无法读取文件，请上传 .xlsx 格式的 Excel 表格") from None
+        raise ValidationError(_("无法读取文件，请上传 .xlsx 格式的 Excel 表格")) from None
     return rows
 
 
@@ -480,7 +482,7 @@ def qr_page(request: HttpRequest, activity_id: int, direction: str) -> HttpRespo
     user = _user(request)
     activity = access.get_activity_for_user(user, activity_id, write=True)
     if direction not in (attendance.IN, attendance.OUT):
-        raise Http404("未知的二维码")
+        raise Http404(gettext("未知的二维码"))
     token = attendance.qr_token(activity, direction)
     link = request.build_absolute_uri(reverse("volunteer:scan", args=[token]))
     present = activity.signups.filter(state=SignUpState.CONFIRMED, checked_in_at__isnull=False).count()
@@ -513,7 +515,7 @@ def hour_list(request: HttpRequest) -> HttpResponseBase:
         ids = [int(v) for v in request.POST.getlist("record") if v.isdigit() and len(v) < 18]
         chosen = [access.get_hours_for_user(user, pk, write=True) for pk in ids]
         if not chosen:
-            messages.error(request, "请勾选要审核的时长记录")
+            messages.error(request, gettext("请勾选要审核的时长记录"))
         else:
             n = hours.decide(actor=user, records=chosen, approve=request.POST.get("decision") == "approve")
             messages.success(request, f"已审核 {n} 条时长记录")
@@ -541,7 +543,7 @@ def _platform_rows(rows: QuerySet[HourRecord]) -> Iterator[list[Any]]:
     for r in rows.select_related("signup").iterator(chunk_size=500):
         signup = r.signup
         yield [
-            r.volunteer.name, r.volunteer.mobile, "居民身份证" if r.volunteer.id_number else "", r.volunteer.id_number,
+            r.volunteer.name, r.volunteer.mobile, gettext("居民身份证") if r.volunteer.id_number else "", r.volunteer.id_number,
             r.activity.title, r.kind.name, r.served_on.isoformat(), _fmt(signup.checked_in_at), _fmt(signup.checked_out_at),
             float(r.hours), r.organisation.name, r.activity.beneficiary_text, r.get_state_display(), _fmt(r.decided_at), r.pk,
         ]  # fmt: skip
@@ -657,7 +659,7 @@ def certificate_void(request: HttpRequest, certificate_id: int) -> HttpResponse:
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError("请填写作废原因")
+            raise ValidationError(_("请填写作废原因"))
         certificates.void(actor=user, certificate=cert, reason=form.cleaned_data["reason"], request=request)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
@@ -678,7 +680,7 @@ def venue_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not organisations.exists():
-            raise PermissionDenied("您不能登记场地")
+            raise PermissionDenied(gettext("您不能登记场地"))
         form = VenueForm(request.POST, organisations=organisations)
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -687,7 +689,7 @@ def venue_list(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, "场地已登记")
+                messages.success(request, gettext("场地已登记"))
                 return redirect("activities:venues")
         status = 422
     rows = access.venues_for_user(user).select_related("organisation").order_by("organisation__path", "name")
@@ -715,7 +717,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not organisations.exists():
-            raise PermissionDenied("您不能建立志愿服务队")
+            raise PermissionDenied(gettext("您不能建立志愿服务队"))
         form = TeamForm(request.POST, organisations=organisations)
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -724,7 +726,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, "志愿服务队已建立")
+                messages.success(request, gettext("志愿服务队已建立"))
                 return redirect("activities:teams")
         status = 422
     teams = access.teams_for_user(user).select_related("organisation").annotate(
@@ -748,14 +750,14 @@ def team_list(request: HttpRequest) -> HttpResponse:
 def team_member_decide(request: HttpRequest, member_id: int, decision: str) -> HttpResponse:
     user = _user(request)
     if decision not in ("approve", "refuse"):
-        raise Http404("未知的操作")
+        raise Http404(gettext("未知的操作"))
     member = access.get_team_member_for_user(user, member_id)
     try:
         services.decide_team_member(actor=user, member=member, approve=decision == "approve")
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
-        messages.success(request, "已处理")
+        messages.success(request, gettext("已处理"))
     return redirect("activities:teams")
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shanghui.activities import access, attendance, certificates, hours, queries, services
@@ -118,7 +119,7 @@ def sign_up(
     activity = access.get_public_activity(activity_id)
     slot = activity.slots.filter(pk=slot_id).first()
     if slot is None:
-        raise Http404("岗位不存在")
+        raise Http404(gettext("岗位不存在"))
     try:
         signup = services.sign_up(volunteer=volunteer, slot=slot)
     except ValidationError as exc:
@@ -127,9 +128,9 @@ def sign_up(
     if signup.state == SignUpState.WAITLISTED:
         messages.warning(request, services.FULL_WAITLISTED)
     elif signup.state == SignUpState.APPLIED:
-        messages.info(request, "报名已提交，等待组织者确认")
+        messages.info(request, gettext("报名已提交，等待组织者确认"))
     else:
-        messages.success(request, "报名成功，请按时参加")
+        messages.success(request, gettext("报名成功，请按时参加"))
     return redirect("volunteer:me")
 
 
@@ -169,7 +170,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, "资料已保存")
+                messages.success(request, gettext("资料已保存"))
                 return redirect(next_url)
         status = 422
     else:
@@ -194,7 +195,7 @@ def cancel(request: HttpRequest, signup_id: int, *, volunteer: Volunteer) -> Htt
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
-        messages.success(request, "已取消报名")
+        messages.success(request, gettext("已取消报名"))
     return redirect("volunteer:me")
 
 
@@ -217,13 +218,13 @@ def teams(request: HttpRequest, *, volunteer: Volunteer) -> HttpResponse:
 def join_team(request: HttpRequest, team_id: int, *, volunteer: Volunteer) -> HttpResponseBase:
     team = Team.objects.filter(pk=team_id).first()
     if team is None:
-        raise Http404("志愿服务队不存在")
+        raise Http404(gettext("志愿服务队不存在"))
     try:
         services.join_team(volunteer=volunteer, team=team)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
-        messages.success(request, "已申请加入，等待队伍管理员审核")
+        messages.success(request, gettext("已申请加入，等待队伍管理员审核"))
     return redirect("volunteer:teams")
 
 
@@ -288,7 +289,7 @@ def correct(request: HttpRequest, record_id: int, *, volunteer: Volunteer) -> Ht
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         else:
-            messages.success(request, "更正申请已提交，等待组织者审核")
+            messages.success(request, gettext("更正申请已提交，等待组织者审核"))
     else:
         messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("volunteer:hours")

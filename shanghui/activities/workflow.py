@@ -12,26 +12,32 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
+
 from shanghui.activities.models import Activity, ActivityEvent, HourRecord, HourState, Status
 from shanghui.workflow.machine import SYSTEM, Conflict, Machine, Transition, TransitionError, action, table
 
 ORGANISER, APPROVER = "organiser", "approver"
-ACTOR_LABELS = {ORGANISER: "活动组织者", APPROVER: "审批人", SYSTEM: "系统"}
+ACTOR_LABELS = {
+    ORGANISER: gettext_noop("活动组织者"),
+    APPROVER: gettext_noop("审批人"),
+    SYSTEM: gettext_noop("系统"),
+}
 
 S = Status
-RISKY_NEEDS_INSURANCE = "风险活动须填写意外保险保单号才能发布（《志愿服务条例》第十七条）"
-HOURS_PENDING = "还有待审核的志愿服务时长，全部审核后才能结项"
-NO_SLOTS = "活动还没有岗位，请先添加岗位"
+RISKY_NEEDS_INSURANCE = gettext_noop("风险活动须填写意外保险保单号才能发布（《志愿服务条例》第十七条）")
+HOURS_PENDING = gettext_noop("还有待审核的志愿服务时长，全部审核后才能结项")
+NO_SLOTS = gettext_noop("活动还没有岗位，请先添加岗位")
 
 TRANSITIONS = table(
-    action("submit", "提交立项", {S.DRAFT}, S.PENDING, {ORGANISER}),
-    action("approve", "审批通过并发布", {S.PENDING}, S.PUBLISHED, {APPROVER}),
-    action("reject", "退回修改", {S.PENDING}, S.DRAFT, {APPROVER}, required=("reason",)),
-    action("start", "开始活动", {S.PUBLISHED}, S.IN_PROGRESS, {ORGANISER, SYSTEM}),
-    action("finish", "结束活动", {S.IN_PROGRESS}, S.FINISHED, {ORGANISER, SYSTEM}),
-    action("close", "时长审核完毕，结项", {S.FINISHED}, S.CLOSED, {ORGANISER}),
+    action("submit", gettext_noop("提交立项"), {S.DRAFT}, S.PENDING, {ORGANISER}),
+    action("approve", gettext_noop("审批通过并发布"), {S.PENDING}, S.PUBLISHED, {APPROVER}),
+    action("reject", gettext_noop("退回修改"), {S.PENDING}, S.DRAFT, {APPROVER}, required=("reason",)),
+    action("start", gettext_noop("开始活动"), {S.PUBLISHED}, S.IN_PROGRESS, {ORGANISER, SYSTEM}),
+    action("finish", gettext_noop("结束活动"), {S.IN_PROGRESS}, S.FINISHED, {ORGANISER, SYSTEM}),
+    action("close", gettext_noop("时长审核完毕，结项"), {S.FINISHED}, S.CLOSED, {ORGANISER}),
     action(
-        "cancel", "取消活动", {S.DRAFT, S.PENDING, S.PUBLISHED, S.IN_PROGRESS}, S.CANCELLED,
+        "cancel", gettext_noop("取消活动"), {S.DRAFT, S.PENDING, S.PUBLISHED, S.IN_PROGRESS}, S.CANCELLED,
         {ORGANISER, APPROVER}, required=("reason",),
     ),
 )  # fmt: skip
@@ -52,7 +58,7 @@ def _blocked(activity: Activity, spec: Transition) -> str:
 def _cancel(activity: Activity, params: dict[str, Any], now: dt.datetime) -> list[str]:
     reason = str(params.get("reason") or "").strip()
     if len(reason) > 200:
-        raise TransitionError({"reason": "取消原因不能超过200字"})
+        raise TransitionError({"reason": gettext("取消原因不能超过200字")})
     activity.cancel_reason = reason
     return ["cancel_reason"]
 
@@ -79,18 +85,18 @@ MACHINE: Machine[Activity] = Machine(
     events=ActivityEvent,
     event_fk="activity",
     table=TRANSITIONS,
-    noun="活动",
+    noun=gettext_noop("活动"),
     actor_labels=ACTOR_LABELS,
     select_related=("kind", "organisation"),
     blocked=_blocked,
     effects={"cancel": _cancel, "finish": _finish},
     after=[_after],
     other_events={
-        "create": "创建活动",
-        "update": "修改活动",
-        "slot": "修改岗位",
-        "signup": "报名",
-        "hours": "审核时长",
+        "create": gettext_noop("创建活动"),
+        "update": gettext_noop("修改活动"),
+        "slot": gettext_noop("修改岗位"),
+        "signup": gettext_noop("报名"),
+        "hours": gettext_noop("审核时长"),
     },
 )
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext, ngettext
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -121,42 +122,43 @@ def _pydantic_message(error: dict[str, Any]) -> str:
     if "expected" in ctx:  # "'read' or 'write'" → "read、write"
         ctx["expected"] = "、".join(re.sub(r"'|\bor\b|,", " ", str(ctx["expected"])).split())
     table = {
-        "missing": "此项为必填项",
-        "string_type": "应为字符串",
-        "string_too_short": f"至少 {ctx.get('min_length', '')} 个字符",
-        "string_too_long": f"不能超过 {ctx.get('max_length', '')} 个字符",
-        "string_pattern_mismatch": "格式不正确",
-        "int_parsing": "应为整数",
-        "int_type": "应为整数",
-        "int_from_float": "应为整数",
-        "float_parsing": "应为数字",
-        "bool_parsing": "应为 true 或 false",
-        "bool_type": "应为 true 或 false",
-        "greater_than_equal": f"不能小于 {ctx.get('ge', '')}",
-        "greater_than": f"应大于 {ctx.get('gt', '')}",
-        "less_than_equal": f"不能大于 {ctx.get('le', '')}",
-        "less_than": f"应小于 {ctx.get('lt', '')}",
-        "enum": f"取值无效，可选：{ctx.get('expected', '')}",
-        "literal_error": f"取值无效，可选：{ctx.get('expected', '')}",
-        "list_type": "应为列表",
-        "too_long": f"最多 {ctx.get('max_length', '')} 项",
-        "too_short": f"至少 {ctx.get('min_length', '')} 项",
-        "dict_type": "应为对象",
-        "model_type": "应为对象",
-        "model_attributes_type": "应为对象",
-        "extra_forbidden": "不支持此参数",
-        "json_invalid": "请求体不是有效的 JSON",
-        "json_type": "请求体不是有效的 JSON",
-        "datetime_parsing": "应为日期时间，如 2026-09-29T08:00:00+08:00",
-        "datetime_from_date_parsing": "应为日期时间，如 2026-09-29T08:00:00+08:00",
-        "datetime_type": "应为日期时间，如 2026-09-29T08:00:00+08:00",
-        "date_parsing": "应为日期，如 2026-09-29",
-        "date_from_datetime_parsing": "应为日期，如 2026-09-29",
-        "date_type": "应为日期，如 2026-09-29",
-        "string_unicode": "含有无效字符",
-        "value_error": "取值无效",
+        "missing": gettext("此项为必填项"),
+        "string_type": gettext("应为字符串"),
+        "string_too_short": gettext("至少 %(min_length)s 个字符") % {"min_length": ctx.get("min_length", "")},
+        "string_too_long": gettext("不能超过 %(max_length)s 个字符")
+        % {"max_length": ctx.get("max_length", "")},
+        "string_pattern_mismatch": gettext("格式不正确"),
+        "int_parsing": gettext("应为整数"),
+        "int_type": gettext("应为整数"),
+        "int_from_float": gettext("应为整数"),
+        "float_parsing": gettext("应为数字"),
+        "bool_parsing": gettext("应为 true 或 false"),
+        "bool_type": gettext("应为 true 或 false"),
+        "greater_than_equal": gettext("不能小于 %(ge)s") % {"ge": ctx.get("ge", "")},
+        "greater_than": gettext("应大于 %(gt)s") % {"gt": ctx.get("gt", "")},
+        "less_than_equal": gettext("不能大于 %(le)s") % {"le": ctx.get("le", "")},
+        "less_than": gettext("应小于 %(lt)s") % {"lt": ctx.get("lt", "")},
+        "enum": gettext("取值无效，可选：%(expected)s") % {"expected": ctx.get("expected", "")},
+        "literal_error": gettext("取值无效，可选：%(expected)s") % {"expected": ctx.get("expected", "")},
+        "list_type": gettext("应为列表"),
+        "too_long": gettext("最多 %(max_length)s 项") % {"max_length": ctx.get("max_length", "")},
+        "too_short": gettext("至少 %(min_length)s 项") % {"min_length": ctx.get("min_length", "")},
+        "dict_type": gettext("应为对象"),
+        "model_type": gettext("应为对象"),
+        "model_attributes_type": gettext("应为对象"),
+        "extra_forbidden": gettext("不支持此参数"),
+        "json_invalid": gettext("请求体不是有效的 JSON"),
+        "json_type": gettext("请求体不是有效的 JSON"),
+        "datetime_parsing": gettext("应为日期时间，如 2026-09-29T08:00:00+08:00"),
+        "datetime_from_date_parsing": gettext("应为日期时间，如 2026-09-29T08:00:00+08:00"),
+        "datetime_type": gettext("应为日期时间，如 2026-09-29T08:00:00+08:00"),
+        "date_parsing": gettext("应为日期，如 2026-09-29"),
+        "date_from_datetime_parsing": gettext("应为日期，如 2026-09-29"),
+        "date_type": gettext("应为日期，如 2026-09-29"),
+        "string_unicode": gettext("含有无效字符"),
+        "value_error": gettext("取值无效"),
     }
-    return table.get(kind, "取值无效")
+    return table.get(kind, gettext("取值无效"))
 
 
 def _field_name(loc: Any) -> str:
@@ -184,11 +186,11 @@ def fields_of_django(exc: DjangoValidationError) -> dict[str, list[str]]:
     return {NON_FIELD: [str(m) for m in exc.messages]}
 
 
-def first_message(fields: dict[str, list[str]], default: str = "输入有误") -> str:
+def first_message(fields: dict[str, list[str]], default: str | None = None) -> str:
     for messages in fields.values():
         if messages:
             return messages[0]
-    return default
+    return gettext("输入有误") if default is None else default
 
 
 # --- Handlers ------------------------------------------------------------------------------------------
@@ -203,7 +205,11 @@ def install(api: NinjaAPI) -> None:
 
     def on_ninja_validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         fields = fields_of_ninja(exc.errors)
-        message = f"输入有误：{first_message(fields)}" if fields else "输入有误"
+        message = (
+            gettext("输入有误：%(first)s") % {"first": first_message(fields)}
+            if fields
+            else gettext("输入有误")
+        )
         return respond(request, 422, error_body("validation", message, fields))
 
     def on_django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
@@ -223,30 +229,35 @@ def install(api: NinjaAPI) -> None:
         return respond(
             request,
             401,
-            error_body("unauthorized", "未提供 API 令牌（Authorization: Bearer shp_…），也未登录"),
+            error_body("unauthorized", gettext("未提供 API 令牌（Authorization: Bearer shp_…），也未登录")),
         )
 
     def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
         wait = max(1, math.ceil(exc.wait)) if exc.wait is not None else None
-        message = f"请求过于频繁，请 {wait} 秒后再试" if wait else "请求过于频繁，请稍后再试"
+        message = (
+            ngettext("请求过于频繁，请 %(wait)d 秒后再试", "请求过于频繁，请 %(wait)d 秒后再试", wait)
+            % {"wait": wait}
+            if wait
+            else gettext("请求过于频繁，请稍后再试")
+        )
         return respond(request, 429, error_body("rate_limited", message, retry_after=wait))
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         status = exc.status_code
         if status == 400:
-            message = "请求体不是有效的 JSON 或表单"
+            message = gettext("请求体不是有效的 JSON 或表单")
         elif status == 403 and "CSRF" in str(exc):
-            message = "CSRF 校验失败，请刷新页面后再试"
+            message = gettext("CSRF 校验失败，请刷新页面后再试")
         else:
             message = str(exc)
         return respond(request, status, error_body(CODES_BY_STATUS.get(status, "error"), message))
 
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        message = str(exc) if exc.args and _CJK.search(str(exc)) else "资源不存在或无权查看"
+        message = str(exc) if exc.args and _CJK.search(str(exc)) else gettext("资源不存在或无权查看")
         return respond(request, 404, error_body("not_found", message))
 
     def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-        message = str(exc) if exc.args and _CJK.search(str(exc)) else "您没有执行此操作的权限"
+        message = str(exc) if exc.args and _CJK.search(str(exc)) else gettext("您没有执行此操作的权限")
         return respond(request, 403, error_body("forbidden", message))
 
     def on_exception(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -6,6 +6,8 @@ from typing import Any, cast
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.audit.actions import AuditAction, action_label
 from shanghui.audit.models import AuditEntry
@@ -21,27 +23,27 @@ def _start_of_day(day: dt.date) -> dt.datetime:
 class AuditFilterForm(FilterForm):
     """The filters of the audit page (its template writes the markup itself)."""
 
-    action = forms.ChoiceField(label="操作", required=False)
+    action = forms.ChoiceField(label=_("操作"), required=False)
     actor = forms.CharField(
-        label="操作人",
+        label=_("操作人"),
         required=False,
         max_length=150,
-        widget=forms.TextInput(attrs={"placeholder": "用户名或姓名", "type": "search"}),
+        widget=forms.TextInput(attrs={"placeholder": _("用户名或姓名"), "type": "search"}),
     )
-    date_from = DayField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = DayField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DayField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         codes = sorted(set(actions) | set(AuditAction.values))
         action_field = cast(forms.ChoiceField, self.fields["action"])
-        action_field.choices = [("", "全部操作"), *((code, action_label(code)) for code in codes)]
+        action_field.choices = [("", gettext("全部操作")), *((code, action_label(code)) for code in codes)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
-            self.add_error("date_to", "结束日期不能早于开始日期")
+            self.add_error("date_to", _("结束日期不能早于开始日期"))
         return data
 
     def filters(self) -> dict[str, str]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.audit import chain
 from shanghui.audit.actions import action_label
@@ -36,32 +37,32 @@ class AuditQuerySet(models.QuerySet["AuditEntry"]):
 
 
 class AuditEntry(models.Model):
-    seq = models.PositiveBigIntegerField("序号", unique=True, editable=False)
-    created_at = models.DateTimeField("时间", editable=False)
+    seq = models.PositiveBigIntegerField(_("序号"), unique=True, editable=False)
+    created_at = models.DateTimeField(_("时间"), editable=False)
     # Null actor means the system (a task, a command). DO_NOTHING, not SET_NULL: actor_id is part of
     # the hash, so deleting a user must leave it as it was (there is no database constraint to break).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.DO_NOTHING,
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.DO_NOTHING,
         related_name="+", db_constraint=False,
     )  # fmt: skip
     # The actor's id and username as they were, kept even if the user is deleted later.
-    actor_label = models.CharField("操作人标识", max_length=160, blank=True)
-    action = models.CharField("操作", max_length=60, db_index=True)
-    object_type = models.CharField("对象类型", max_length=60, blank=True)
-    object_id = models.CharField("对象ID", max_length=64, blank=True)
-    object_repr = models.CharField("对象", max_length=200, blank=True)
+    actor_label = models.CharField(_("操作人标识"), max_length=160, blank=True)
+    action = models.CharField(_("操作"), max_length=60, db_index=True)
+    object_type = models.CharField(_("对象类型"), max_length=60, blank=True)
+    object_id = models.CharField(_("对象ID"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     ip = models.GenericIPAddressField("IP", null=True, blank=True)
-    detail = models.JSONField("详情", default=dict, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
     # Which key of AUDIT_HMAC_KEYS made `hash`; "" for rows written before keys existed (plain SHA-256).
-    key_id = models.CharField("密钥", max_length=16, blank=True, default="", editable=False)
+    key_id = models.CharField(_("密钥"), max_length=16, blank=True, default="", editable=False)
 
     objects = AuditQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "审计日志"
-        verbose_name_plural = "审计日志"
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
         ordering = ["-seq"]
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
@@ -129,10 +130,14 @@ class ItemForm(BootstrapForm):
         for name, f in self.fields.items():
             f.error_messages.setdefault("required", "请填写" + str(f.label or name))
             if isinstance(f, forms.IntegerField):
-                f.error_messages["invalid"] = "请输入整数"
-                f.error_messages["min_value"] = "应为正整数"
+                f.error_messages["invalid"] = gettext("请输入整数")
+                f.error_messages["min_value"] = gettext("应为正整数")
         self.fields["fee_yuan"].error_messages.update(
-            {"invalid": "请输入数字", "min_value": "不能为负数", "max_decimal_places": "最多两位小数"}
+            {
+                "invalid": gettext("请输入数字"),
+                "min_value": gettext("不能为负数"),
+                "max_decimal_places": gettext("最多两位小数"),
+            }
         )
         self.fields["delivery_methods"].widget.attrs["class"] = "form-check-input"
 
@@ -142,7 +147,7 @@ class ItemForm(BootstrapForm):
         if self.item is not None:
             taken = taken.exclude(pk=self.item.pk)
         if taken.exists():
-            raise ValidationError("该实施编码已被其他事项使用")
+            raise ValidationError(_("该实施编码已被其他事项使用"))
         return code
 
     def clean_delivery_methods(self) -> list[str]:
@@ -212,26 +217,26 @@ class MaterialRowForm(BootstrapForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["name"].error_messages["required"] = "请填写材料名称"
+        self.fields["name"].error_messages["required"] = gettext("请填写材料名称")
         self.fields["copies"].error_messages.update(
             {
-                "required": "请填写份数",
-                "invalid": "份数应为整数",
-                "min_value": "份数至少为1",
-                "max_value": "份数不能超过99",
+                "required": gettext("请填写份数"),
+                "invalid": gettext("份数应为整数"),
+                "min_value": gettext("份数至少为1"),
+                "max_value": gettext("份数不能超过99"),
             }
         )
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
         if _FORBIDDEN_NAME.search(name):
-            raise ValidationError("材料名称中不能有方括号或分号（导入导出时用作分隔符）")
+            raise ValidationError(_("材料名称中不能有方括号或分号（导入导出时用作分隔符）"))
         return name
 
     def clean_notes(self) -> str:
         notes = self.cleaned_data.get("notes", "").strip()
         if _FORBIDDEN_NOTES.search(notes):
-            raise ValidationError("备注中不能有方括号")
+            raise ValidationError(_("备注中不能有方括号"))
         return notes
 
     def clean_blank_form(self) -> UploadedFile | None:
@@ -239,12 +244,12 @@ class MaterialRowForm(BootstrapForm):
         if not upload:
             return None
         if upload.size and upload.size > MAX_BLANK_FORM_BYTES:
-            raise ValidationError("空白表格不能超过 10 MB")
+            raise ValidationError(_("空白表格不能超过 10 MB"))
         head = upload.read(8)
         upload.seek(0)
         # Checked by content, not by name: PDF, Word or Excel (new or old format).
         if not head.startswith(BLANK_FORM_MAGIC):
-            raise ValidationError("空白表格应为 PDF、Word 或 Excel 文件")
+            raise ValidationError(_("空白表格应为 PDF、Word 或 Excel 文件"))
         return upload
 
     def material(self, allowed_files: set[str]) -> MaterialData:
@@ -308,8 +313,8 @@ class SynonymForm(BootstrapForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["phrase"].error_messages["required"] = "请填写群众说法"
-        self.fields["terms"].error_messages["required"] = "请填写对应的规范用语"
+        self.fields["phrase"].error_messages["required"] = gettext("请填写群众说法")
+        self.fields["terms"].error_messages["required"] = gettext("请填写对应的规范用语")
 
 
 class SynonymFilterForm(FilterForm):
@@ -339,8 +344,8 @@ class ImportForm(BootstrapForm):
         field.queryset = import_owners(user)
         # The federation the user administers at the top: the usual choice, and the only one for most.
         field.initial = field.queryset.values_list("pk", flat=True).first()
-        self.fields["file"].error_messages["required"] = "请选择要导入的文件"
-        self.fields["file"].error_messages["empty"] = "文件是空的"
+        self.fields["file"].error_messages["required"] = gettext("请选择要导入的文件")
+        self.fields["file"].error_messages["empty"] = gettext("文件是空的")
         self.fields["mode"].widget.attrs["class"] = "form-check-input"
         if field.queryset.count() == 1:
             # The page sends the only choice as a hidden field; a client that leaves it out means it too.
@@ -353,7 +358,7 @@ class ImportForm(BootstrapForm):
             assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
             owner = field.queryset.first()
         if owner is None:
-            raise ValidationError("请选择导入到哪个工商联")
+            raise ValidationError(_("请选择导入到哪个工商联"))
         return owner
 
     def clean_file(self) -> UploadedFile:
@@ -382,12 +387,14 @@ class PointOfferForm(forms.Form):
         field = self.fields["items"]
         assert isinstance(field, ModelsField)
         field.queryset = items
-        field.error_messages["invalid_choice"] = "所选事项中有不可代办或已下线的事项，请刷新页面后重新选择"
-        self.fields["offers"].error_messages["required"] = "请选择提供哪些事项"
+        field.error_messages["invalid_choice"] = gettext(
+            "所选事项中有不可代办或已下线的事项，请刷新页面后重新选择"
+        )
+        self.fields["offers"].error_messages["required"] = gettext("请选择提供哪些事项")
         self.fields["offers"].widget.attrs["class"] = "form-check-input"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("offers") == "chosen" and not data.get("items"):
-            self.add_error("items", "请至少选择一个事项，或选择“提供全部可代办事项”")
+            self.add_error("items", _("请至少选择一个事项，或选择“提供全部可代办事项”"))
         return data

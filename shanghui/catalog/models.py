@@ -45,48 +45,50 @@ class MaterialForm(models.TextChoices):
 
 class ServiceItem(models.Model):
     department = models.ForeignKey(
-        "orgs.Organisation", verbose_name="实施部门", on_delete=models.PROTECT, related_name="service_items",
+        "orgs.Organisation", verbose_name=_("实施部门"), on_delete=models.PROTECT, related_name="service_items",
         limit_choices_to={"kind": "department"},
     )  # fmt: skip
-    code = models.CharField("实施编码", max_length=80, unique=True)
-    name = models.CharField("事项名称", max_length=200, db_index=True)
-    item_type = models.CharField("事项类型", max_length=4, choices=ItemType.choices)
+    code = models.CharField(_("实施编码"), max_length=80, unique=True)
+    name = models.CharField(_("事项名称"), max_length=200, db_index=True)
+    item_type = models.CharField(_("事项类型"), max_length=4, choices=ItemType.choices)
     parent = models.ForeignKey(
         "self",
-        verbose_name="主项",
+        verbose_name=_("主项"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="sub_items",
     )
     # The portal's grouping (主项名称) as imported, kept even when no parent item exists for it.
-    group_name = models.CharField("主项名称", max_length=200, blank=True)
-    description = models.TextField("事项说明", blank=True)
-    conditions = models.TextField("受理条件", blank=True)
-    legal_limit = models.PositiveIntegerField("法定时限", null=True, blank=True)
+    group_name = models.CharField(_("主项名称"), max_length=200, blank=True)
+    description = models.TextField(_("事项说明"), blank=True)
+    conditions = models.TextField(_("受理条件"), blank=True)
+    legal_limit = models.PositiveIntegerField(_("法定时限"), null=True, blank=True)
     legal_limit_unit = models.CharField(
-        "法定时限单位", max_length=10, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
+        _("法定时限单位"), max_length=10, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
     )
-    promised_limit = models.PositiveIntegerField("承诺时限", null=True, blank=True)
+    promised_limit = models.PositiveIntegerField(_("承诺时限"), null=True, blank=True)
     promised_limit_unit = models.CharField(
-        "承诺时限单位", max_length=10, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
+        _("承诺时限单位"), max_length=10, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
     )
-    fee_yuan = models.DecimalField("收费金额（元）", max_digits=10, decimal_places=2, default=0)
-    fee_note = models.CharField("收费说明", max_length=200, blank=True, help_text="如：不收费；工本费20元")
-    delivery_methods = models.JSONField("送达方式", default=list, blank=True)
-    proxy_eligible = models.BooleanField("可由商会代办", default=True)
+    fee_yuan = models.DecimalField(_("收费金额（元）"), max_digits=10, decimal_places=2, default=0)
+    fee_note = models.CharField(
+        _("收费说明"), max_length=200, blank=True, help_text=_("如：不收费；工本费20元")
+    )
+    delivery_methods = models.JSONField(_("送达方式"), default=list, blank=True)
+    proxy_eligible = models.BooleanField(_("可由商会代办"), default=True)
     # GB/T 2260 codes of the counties that offer the item; empty means every county of the department.
-    region_codes = models.JSONField("办理区县", default=list, blank=True)
-    is_online = models.BooleanField("在线（上架）", default=True)
+    region_codes = models.JSONField(_("办理区县"), default=list, blank=True)
+    is_online = models.BooleanField(_("在线（上架）"), default=True)
     # How often citizens chose the item: a ranking signal for search.
-    usage_count = models.PositiveIntegerField("办件量", default=0)
-    version = models.PositiveIntegerField("当前版本", default=1)
+    usage_count = models.PositiveIntegerField(_("办件量"), default=0)
+    version = models.PositiveIntegerField(_("当前版本"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
-        verbose_name = "服务事项"
-        verbose_name_plural = "服务事项"
+        verbose_name = _("服务事项")
+        verbose_name_plural = _("服务事项")
         ordering = ["department_id", "name"]
         indexes = [
             models.Index(fields=["department", "is_online"], name="catalog_item_dept_online_idx"),
@@ -109,22 +111,22 @@ class ServiceItem(models.Model):
 
 class Material(models.Model):
     item = models.ForeignKey(
-        ServiceItem, verbose_name="事项", on_delete=models.CASCADE, related_name="materials"
+        ServiceItem, verbose_name=_("事项"), on_delete=models.CASCADE, related_name="materials"
     )
-    position = models.PositiveSmallIntegerField("序号", default=0)
-    name = models.CharField("材料名称", max_length=200)
+    position = models.PositiveSmallIntegerField(_("序号"), default=0)
+    name = models.CharField(_("材料名称"), max_length=200)
     form = models.CharField(
-        "材料形式", max_length=12, choices=MaterialForm.choices, default=MaterialForm.ORIGINAL
+        _("材料形式"), max_length=12, choices=MaterialForm.choices, default=MaterialForm.ORIGINAL
     )
-    copies = models.PositiveSmallIntegerField("份数", default=1)
-    required = models.BooleanField("必须提交", default=True)
-    deferrable = models.BooleanField("可容缺后补", default=False)
-    notes = models.CharField("备注", max_length=300, blank=True)
-    blank_form = models.FileField("空白表格", upload_to="catalog/forms/%Y/", blank=True)
+    copies = models.PositiveSmallIntegerField(_("份数"), default=1)
+    required = models.BooleanField(_("必须提交"), default=True)
+    deferrable = models.BooleanField(_("可容缺后补"), default=False)
+    notes = models.CharField(_("备注"), max_length=300, blank=True)
+    blank_form = models.FileField(_("空白表格"), upload_to="catalog/forms/%Y/", blank=True)
 
     class Meta:
-        verbose_name = "申请材料"
-        verbose_name_plural = "申请材料"
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
         ordering = ["item_id", "position", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(copies__gte=1), name="catalog_material_copies_positive")
@@ -138,16 +140,16 @@ class ItemVersion(models.Model):
     """A frozen copy of an item as citizens saw it; cases point here."""
 
     item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField("版本号")
-    snapshot = models.JSONField("内容")
+    number = models.PositiveIntegerField(_("版本号"))
+    snapshot = models.JSONField(_("内容"))
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        verbose_name = "事项版本"
-        verbose_name_plural = "事项版本"
+        verbose_name = _("事项版本")
+        verbose_name_plural = _("事项版本")
         constraints = [models.UniqueConstraint(fields=["item", "number"], name="catalog_version_unique")]
 
     def __str__(self) -> str:
@@ -161,15 +163,15 @@ class ProxyPointCatalog(models.Model):
         "orgs.Organisation", on_delete=models.CASCADE, related_name="catalog_settings",
         limit_choices_to={"kind": "proxy_point"},
     )  # fmt: skip
-    offers_all = models.BooleanField("提供全部可代办事项", default=True)
+    offers_all = models.BooleanField(_("提供全部可代办事项"), default=True)
     items = models.ManyToManyField(
-        ServiceItem, blank=True, related_name="offered_by", verbose_name="提供的事项"
+        ServiceItem, blank=True, related_name="offered_by", verbose_name=_("提供的事项")
     )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "代办点事项设置"
-        verbose_name_plural = "代办点事项设置"
+        verbose_name = _("代办点事项设置")
+        verbose_name_plural = _("代办点事项设置")
 
     def __str__(self) -> str:
         return f"{self.proxy_point_id}: {'全部可代办事项' if self.offers_all else '选中的事项'}"
@@ -178,17 +180,17 @@ class ProxyPointCatalog(models.Model):
 class Synonym(models.Model):
     """How citizens say it → the catalogue's own terms, e.g. 换身份证 → 居民身份证 办理."""
 
-    phrase = models.CharField("群众说法", max_length=50, unique=True)
-    terms = models.CharField("对应规范用语", max_length=200, help_text="多个词用空格分隔")
-    is_active = models.BooleanField("启用", default=True)
+    phrase = models.CharField(_("群众说法"), max_length=50, unique=True)
+    terms = models.CharField(_("对应规范用语"), max_length=200, help_text=_("多个词用空格分隔"))
+    is_active = models.BooleanField(_("启用"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        verbose_name = "同义词"
-        verbose_name_plural = "同义词"
+        verbose_name = _("同义词")
+        verbose_name_plural = _("同义词")
         ordering = ["phrase"]
 
     def __str__(self) -> str:
@@ -206,18 +208,18 @@ class ImportJob(models.Model):
         ALL_OR_NOTHING = "all", _("全部正确才导入")
         GOOD_ROWS = "good", _("导入正确的行，报告错误行")
 
-    file = models.FileField("文件", upload_to="catalog/imports/%Y/%m/")
-    original_name = models.CharField("文件名", max_length=200)
-    mode = models.CharField("导入方式", max_length=8, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    file = models.FileField(_("文件"), upload_to="catalog/imports/%Y/%m/")
+    original_name = models.CharField(_("文件名"), max_length=200)
+    mode = models.CharField(_("导入方式"), max_length=8, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
     # The federation whose departments the rows name (departments are found or created below it).
     owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+")
-    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PENDING)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
     unchanged_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField("错误行", default=list, blank=True)
+    errors = models.JSONField(_("错误行"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -227,8 +229,8 @@ class ImportJob(models.Model):
     task_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
-        verbose_name = "导入任务"
-        verbose_name_plural = "导入任务"
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET
 
 from shanghui.accounts.models import User
@@ -29,7 +30,15 @@ RESULTS = 20
 SUGGESTIONS = 8
 BROWSE = 100  # items listed for a group or department
 # Shown when nothing matched, and on the empty search page: ways people really ask.
-EXAMPLES = ["换身份证", "社保卡", "sfz", "开无犯罪证明", "提公积金", "营业执照丢了", "退休办手续"]
+EXAMPLES = [
+    gettext_lazy("换身份证"),
+    gettext_lazy("社保卡"),
+    "sfz",
+    gettext_lazy("开无犯罪证明"),
+    gettext_lazy("提公积金"),
+    gettext_lazy("营业执照丢了"),
+    gettext_lazy("退休办手续"),
+]
 
 
 def public_items() -> QuerySet[ServiceItem]:
@@ -46,7 +55,7 @@ def get_public_item(item_id: int) -> ServiceItem:
         .first()
     )
     if item is None:
-        raise Http404("事项不存在或已下线")
+        raise Http404(gettext("事项不存在或已下线"))
     return item
 
 

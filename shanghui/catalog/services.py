@@ -26,6 +26,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
@@ -455,7 +456,7 @@ def set_point_offer(
     request: HttpRequest | None = None,
 ) -> ProxyPointCatalog:
     if point.kind != OrgKind.PROXY_POINT:
-        raise ValidationError("只有代办点可以设置提供的事项")
+        raise ValidationError(gettext_lazy("只有代办点可以设置提供的事项"))
     ids = {i if isinstance(i, int) else i.pk for i in items}
     allowed = set(offerable_items(point).filter(pk__in=ids).values_list("pk", flat=True))
     if ids - allowed:

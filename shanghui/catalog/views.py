@@ -85,7 +85,7 @@ FORM_LABELS = dict(MaterialForm.choices)
 
 def _require_reader(user: User) -> None:
     if not can_read_catalogue(user):
-        raise Http404("页面不存在")
+        raise Http404(_("页面不存在"))
 
 
 # --- list and export ---------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ def item_version(request: HttpRequest, item_id: int, number: int) -> HttpRespons
     item = get_item_for_user(user, item_id)
     version = ItemVersion.objects.filter(item=item, number=number).select_related("created_by").first()
     if version is None:
-        raise Http404("该版本不存在")
+        raise Http404(_("该版本不存在"))
     snapshot = version.snapshot
     context = {
         "item": item,
@@ -253,7 +253,7 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
 def synonym_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not can_read_synonyms(user):
-        raise Http404("页面不存在")
+        raise Http404(_("页面不存在"))
     listing = Listing(request, SynonymFilterForm(request.GET))
     page = listing.page(listing.form.apply(Synonym.objects.select_related("updated_by").order_by("phrase")))
     context = listing.context(page, synonyms=list(page.object_list), can_edit=can_edit_synonyms(user))
@@ -262,7 +262,7 @@ def synonym_list(request: HttpRequest) -> HttpResponse:
 
 def _require_synonym_editor(user: User) -> None:
     if not can_read_synonyms(user):
-        raise Http404("页面不存在")
+        raise Http404(_("页面不存在"))
     if not can_edit_synonyms(user):
         raise PermissionDenied(_("您没有修改同义词的权限"))
 
@@ -317,7 +317,7 @@ def _require_importer(user: User) -> None:
     if not can_import(user):
         if can_read_catalogue(user):
             raise PermissionDenied(_("只有工商联管理员可以导入事项目录"))
-        raise Http404("页面不存在")
+        raise Http404(_("页面不存在"))
 
 
 @login_required
@@ -344,7 +344,8 @@ def import_template(request: HttpRequest) -> HttpResponse:
     _require_reader(_user(request))
     response = HttpResponse(template_workbook(), content_type=CONTENT_TYPE)
     response["Content-Disposition"] = (
-        "attachment; filename=\"catalogue-template.xlsx\"; filename*=UTF-8''" + quote("事项目录导入模板.xlsx")
+        "attachment; filename=\"catalogue-template.xlsx\"; filename*=UTF-8''"
+        + quote(_("事项目录导入模板.xlsx"))
     )
     return response
 
@@ -380,7 +381,7 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
 def import_report(request: HttpRequest, job_id: int) -> HttpResponseBase:
     job = get_import_job_for_user(_user(request), job_id)
     return xlsx_response(
-        filename=f"导入错误报告-{job.pk}", sheets=[Sheet("错误报告", REPORT_HEADERS, report_rows(job))]
+        filename=f"导入错误报告-{job.pk}", sheets=[Sheet(_("错误报告"), REPORT_HEADERS, report_rows(job))]
     )
 
 
@@ -392,7 +393,7 @@ def point_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     points = points_for_user(user).select_related("parent").order_by("path")
     if not points.exists():
-        raise Http404("页面不存在")
+        raise Http404(_("页面不存在"))
     page = paginate(request, points)
     rows = list(page.object_list)
     settings = {

@@ -21,8 +21,8 @@ class Conversation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "会话"
-        verbose_name_plural = "会话"
+        verbose_name = _("会话")
+        verbose_name_plural = _("会话")
         constraints = [
             models.UniqueConstraint(fields=["owner_type", "owner_id"], name="conversations_one_per_owner")
         ]
@@ -52,7 +52,7 @@ class Message(models.Model):
     seq = models.PositiveIntegerField()
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
     # Internal notes are for staff only: the citizen never receives them, live or in history.
-    internal = models.BooleanField("内部备注", default=False)
+    internal = models.BooleanField(_("内部备注"), default=False)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -74,8 +74,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "会话消息"
-        verbose_name_plural = "会话消息"
+        verbose_name = _("会话消息")
+        verbose_name_plural = _("会话消息")
         ordering = ["conversation", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="conversations_message_seq_unique"),
@@ -108,8 +108,8 @@ class Participant(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "会话成员"
-        verbose_name_plural = "会话成员"
+        verbose_name = _("会话成员")
+        verbose_name_plural = _("会话成员")
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation", "user"],

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -40,7 +41,7 @@ def _seq(raw: str | None) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else None
 
 
-FILES_REFUSED = "文件含个人信息，您可以看到发送了文件，但不能打开"
+FILES_REFUSED = gettext_lazy("文件含个人信息，您可以看到发送了文件，但不能打开")
 
 
 def _error(message: str, status: int) -> JsonResponse:
@@ -66,11 +67,11 @@ def upload(request: HttpRequest, owner_type: str, owner_id: int) -> JsonResponse
     conversation, _access, viewer = _open(request, owner_type, owner_id)
     file = request.FILES.get("file")
     if file is None:
-        return _error("请选择要发送的图片或文件", 422)
+        return _error(gettext("请选择要发送的图片或文件"), 422)
     raw_reply = request.POST.get("reply_to", "")
     reply_to = _seq(raw_reply)
     if raw_reply.strip() and reply_to is None:
-        return _error("要回复的消息不存在", 422)
+        return _error(gettext("要回复的消息不存在"), 422)
     try:
         message, created = services.store_message(
             conversation=conversation, viewer=viewer, body=request.POST.get("body", ""), upload=file,
@@ -78,7 +79,7 @@ def upload(request: HttpRequest, owner_type: str, owner_id: int) -> JsonResponse
             client_id=request.POST.get("client_id", ""),
         )  # fmt: skip
     except PermissionDenied as exc:
-        return _error(str(exc) or "您不能在此会话中发言", 403)
+        return _error(str(exc) or gettext("您不能在此会话中发言"), 403)
     except ValidationError as exc:  # the file (type, size) or a quota (files per case, MB per day)
         return _error("；".join(exc.messages), 422)
     except RateLimited as exc:  # nothing stored: the page sends the same client_id again after the wait
@@ -99,7 +100,7 @@ def download(request: HttpRequest, owner_type: str, owner_id: int, seq: int) -> 
     conversation, access, viewer = _open(request, owner_type, owner_id)
     message = services.message_for(conversation, access, seq)
     if message is None or not message.file:
-        raise Http404("文件不存在")
+        raise Http404(gettext("文件不存在"))
     if not access.files:
         raise PermissionDenied(FILES_REFUSED)
     return audited_file_response(
@@ -118,7 +119,7 @@ def join(request: HttpRequest, owner_type: str, owner_id: int) -> JsonResponse:
     try:
         services.join(conversation=conversation, viewer=viewer)
     except PermissionDenied as exc:
-        return _error(str(exc) or "您不能加入此会话", 403)
+        return _error(str(exc) or gettext("您不能加入此会话"), 403)
     return JsonResponse({"access": asdict(services.access_for(conversation, viewer))})
 
 
@@ -128,7 +129,7 @@ def read(request: HttpRequest, owner_type: str, owner_id: int) -> JsonResponse:
     conversation, _access, viewer = _open(request, owner_type, owner_id)
     seq = _seq(request.POST.get("seq"))
     if seq is None:
-        return _error("缺少已读位置", 422)
+        return _error(gettext("缺少已读位置"), 422)
     stored = services.mark_read(conversation=conversation, viewer=viewer, seq=seq)
     return JsonResponse({"seq": stored})
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.donations.money import to_yuan
@@ -37,18 +38,20 @@ class Fund(models.Model):
         OPEN = "open", _("募集中")
         CLOSED = "closed", _("已结束")
 
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
-    name = models.CharField("名称", max_length=100)
-    purpose = models.TextField("用途")
-    category = models.CharField("类别", max_length=20, choices=Category.choices, default=Category.GRASSROOTS)
-    organiser = models.ForeignKey(
-        Organisation, verbose_name="发起组织", on_delete=models.PROTECT, related_name="funds"
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    name = models.CharField(_("名称"), max_length=100)
+    purpose = models.TextField(_("用途"))
+    category = models.CharField(
+        _("类别"), max_length=20, choices=Category.choices, default=Category.GRASSROOTS
     )
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期", null=True, blank=True)
-    is_public = models.BooleanField("公开募捐", default=False)
-    partner_charity = models.CharField("合作慈善组织", max_length=100, blank=True)
-    partner_registration = models.CharField("慈善组织登记证号", max_length=40, blank=True)
+    organiser = models.ForeignKey(
+        Organisation, verbose_name=_("发起组织"), on_delete=models.PROTECT, related_name="funds"
+    )
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    is_public = models.BooleanField(_("公开募捐"), default=False)
+    partner_charity = models.CharField(_("合作慈善组织"), max_length=100, blank=True)
+    partner_registration = models.CharField(_("慈善组织登记证号"), max_length=40, blank=True)
     # The head of the entries' chain: entries are appended under this row's lock.
     entry_count = models.PositiveIntegerField(default=0, editable=False)
     head_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -62,8 +65,8 @@ class Fund(models.Model):
     objects: models.Manager[Fund] = models.Manager()
 
     class Meta:
-        verbose_name = "基金/募捐活动"
-        verbose_name_plural = "基金/募捐活动"
+        verbose_name = _("基金/募捐活动")
+        verbose_name_plural = _("基金/募捐活动")
         ordering = ["-starts_on", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -94,26 +97,26 @@ class Donor(models.Model):
         PERSON = "person", _("个人")
         ANONYMOUS = "anonymous", _("匿名")
 
-    kind = models.CharField("捐赠人类型", max_length=20, choices=Kind.choices)
-    name = models.CharField("名称/姓名", max_length=100, blank=True)
-    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    kind = models.CharField(_("捐赠人类型"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("名称/姓名"), max_length=100, blank=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     organisation = models.ForeignKey(
         Organisation,
-        verbose_name="对应组织",
+        verbose_name=_("对应组织"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
     mobile_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    mobile_masked = models.CharField("手机号", max_length=20, blank=True)
+    mobile_masked = models.CharField(_("手机号"), max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: models.Manager[Donor] = models.Manager()
 
     class Meta:
-        verbose_name = "捐赠人"
-        verbose_name_plural = "捐赠人"
+        verbose_name = _("捐赠人")
+        verbose_name_plural = _("捐赠人")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind="anonymous") | ~Q(name=""), name="donations_donor_named_unless_anonymous"
@@ -129,7 +132,7 @@ class Donor(models.Model):
         from shanghui.lib.masking import mask_name
 
         if self.kind == self.Kind.ANONYMOUS:
-            return "匿名捐赠人"
+            return gettext("匿名捐赠人")
         if self.kind == self.Kind.PERSON:
             return mask_name(self.name)
         return self.name
@@ -138,8 +141,8 @@ class Donor(models.Model):
     def public_name(self) -> str:
         """The name on a disclosure page when the donor has not consented: 爱心企业 / 爱心人士."""
         if self.kind in (self.Kind.ENTERPRISE, self.Kind.CHAMBER):
-            return "爱心企业"
-        return "爱心人士"
+            return gettext("爱心企业")
+        return gettext("爱心人士")
 
 
 class Pledge(models.Model):
@@ -148,11 +151,13 @@ class Pledge(models.Model):
         FULFILLED = "fulfilled", _("已履约")
         CANCELLED = "cancelled", _("已取消")
 
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.OPEN)
-    fund = models.ForeignKey(Fund, verbose_name="基金", on_delete=models.PROTECT, related_name="pledges")
-    donor = models.ForeignKey(Donor, verbose_name="认捐人", on_delete=models.PROTECT, related_name="pledges")
-    amount_fen = models.BigIntegerField("认捐金额（分）")
-    note = models.CharField("备注", max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    fund = models.ForeignKey(Fund, verbose_name=_("基金"), on_delete=models.PROTECT, related_name="pledges")
+    donor = models.ForeignKey(
+        Donor, verbose_name=_("认捐人"), on_delete=models.PROTECT, related_name="pledges"
+    )
+    amount_fen = models.BigIntegerField(_("认捐金额（分）"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -161,8 +166,8 @@ class Pledge(models.Model):
     objects: models.Manager[Pledge] = models.Manager()
 
     class Meta:
-        verbose_name = "认捐"
-        verbose_name_plural = "认捐"
+        verbose_name = _("认捐")
+        verbose_name_plural = _("认捐")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="donations_pledge_positive")
@@ -178,15 +183,15 @@ class PledgeEvent(EventBase):
 
 class Instalment(models.Model):
     pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="instalments")
-    due_on = models.DateField("到期日")
-    amount_fen = models.BigIntegerField("金额（分）")
-    reminded_on = models.DateField("已提醒日期", null=True, blank=True)
+    due_on = models.DateField(_("到期日"))
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    reminded_on = models.DateField(_("已提醒日期"), null=True, blank=True)
 
     objects: models.Manager[Instalment] = models.Manager()
 
     class Meta:
-        verbose_name = "分期"
-        verbose_name_plural = "分期"
+        verbose_name = _("分期")
+        verbose_name_plural = _("分期")
         ordering = ["due_on", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="donations_instalment_positive")
@@ -216,27 +221,32 @@ class Gift(models.Model):
         APPRAISAL = "appraisal", _("评估报告")
         DONOR_STATEMENT = "donor_statement", _("捐赠人声明")
 
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.RECORDED)
-    number = models.CharField("登记号", max_length=30, unique=True)
-    fund = models.ForeignKey(Fund, verbose_name="基金", on_delete=models.PROTECT, related_name="gifts")
-    donor = models.ForeignKey(Donor, verbose_name="捐赠人", on_delete=models.PROTECT, related_name="gifts")
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.RECORDED)
+    number = models.CharField(_("登记号"), max_length=30, unique=True)
+    fund = models.ForeignKey(Fund, verbose_name=_("基金"), on_delete=models.PROTECT, related_name="gifts")
+    donor = models.ForeignKey(Donor, verbose_name=_("捐赠人"), on_delete=models.PROTECT, related_name="gifts")
     pledge = models.ForeignKey(
-        Pledge, verbose_name="对应认捐", null=True, blank=True, on_delete=models.PROTECT, related_name="gifts"
+        Pledge,
+        verbose_name=_("对应认捐"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="gifts",
     )
-    kind = models.CharField("捐赠形式", max_length=20, choices=Kind.choices)
-    amount_fen = models.BigIntegerField("金额（分）", null=True, blank=True)
-    description = models.CharField("物资/服务说明", max_length=200, blank=True)
-    quantity = models.DecimalField("数量", max_digits=14, decimal_places=2, null=True, blank=True)
-    unit = models.CharField("单位", max_length=20, blank=True)
-    value_fen = models.BigIntegerField("物资价值（分）", null=True, blank=True)
-    value_source = models.CharField("价值依据", max_length=20, choices=ValueSource.choices, blank=True)
-    hours = models.DecimalField("服务时长（小时）", max_digits=10, decimal_places=1, null=True, blank=True)
-    channel = models.CharField("捐赠渠道", max_length=20, choices=Channel.choices)
-    direct_recipient = models.CharField("受赠单位", max_length=100, blank=True)
-    receipt_issuer = models.CharField("票据开具单位", max_length=100, blank=True)
-    receipt_number = models.CharField("捐赠票据号", max_length=40, blank=True)
-    received_on = models.DateField("接收日期")
-    publish_name = models.BooleanField("同意公示名称", default=False)
+    kind = models.CharField(_("捐赠形式"), max_length=20, choices=Kind.choices)
+    amount_fen = models.BigIntegerField(_("金额（分）"), null=True, blank=True)
+    description = models.CharField(_("物资/服务说明"), max_length=200, blank=True)
+    quantity = models.DecimalField(_("数量"), max_digits=14, decimal_places=2, null=True, blank=True)
+    unit = models.CharField(_("单位"), max_length=20, blank=True)
+    value_fen = models.BigIntegerField(_("物资价值（分）"), null=True, blank=True)
+    value_source = models.CharField(_("价值依据"), max_length=20, choices=ValueSource.choices, blank=True)
+    hours = models.DecimalField(_("服务时长（小时）"), max_digits=10, decimal_places=1, null=True, blank=True)
+    channel = models.CharField(_("捐赠渠道"), max_length=20, choices=Channel.choices)
+    direct_recipient = models.CharField(_("受赠单位"), max_length=100, blank=True)
+    receipt_issuer = models.CharField(_("票据开具单位"), max_length=100, blank=True)
+    receipt_number = models.CharField(_("捐赠票据号"), max_length=40, blank=True)
+    received_on = models.DateField(_("接收日期"))
+    publish_name = models.BooleanField(_("同意公示名称"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -245,8 +255,8 @@ class Gift(models.Model):
     objects: models.Manager[Gift] = models.Manager()
 
     class Meta:
-        verbose_name = "捐赠"
-        verbose_name_plural = "捐赠"
+        verbose_name = _("捐赠")
+        verbose_name_plural = _("捐赠")
         ordering = ["-received_on", "-pk"]
         indexes = [models.Index(fields=["fund", "status", "kind"], name="donations_gift_fund_idx")]
         constraints = [
@@ -331,19 +341,24 @@ class Disbursement(models.Model):
         SCHOOL = "school", _("学校")
         ORGANISATION = "organisation", _("组织机构")
 
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REQUESTED)
     fund = models.ForeignKey(
-        Fund, verbose_name="基金", on_delete=models.PROTECT, related_name="disbursements"
+        Fund, verbose_name=_("基金"), on_delete=models.PROTECT, related_name="disbursements"
     )
-    amount_fen = models.BigIntegerField("金额（分）")
-    recipient_kind = models.CharField("受助对象类型", max_length=20, choices=RecipientKind.choices)
-    recipient_name = models.CharField("受助对象", max_length=100)
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    recipient_kind = models.CharField(_("受助对象类型"), max_length=20, choices=RecipientKind.choices)
+    recipient_name = models.CharField(_("受助对象"), max_length=100)
     village = models.ForeignKey(
-        Organisation, verbose_name="所在村", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Organisation,
+        verbose_name=_("所在村"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    purpose = models.CharField("用途", max_length=200)
-    paid_on = models.DateField("拨付日期", null=True, blank=True)
-    voucher = models.CharField("凭证号", max_length=40, blank=True)
+    purpose = models.CharField(_("用途"), max_length=200)
+    paid_on = models.DateField(_("拨付日期"), null=True, blank=True)
+    voucher = models.CharField(_("凭证号"), max_length=40, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -356,8 +371,8 @@ class Disbursement(models.Model):
     objects: models.Manager[Disbursement] = models.Manager()
 
     class Meta:
-        verbose_name = "拨付"
-        verbose_name_plural = "拨付"
+        verbose_name = _("拨付")
+        verbose_name_plural = _("拨付")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="donations_disbursement_positive")
@@ -372,7 +387,7 @@ class Disbursement(models.Model):
         from shanghui.lib.masking import mask_name
 
         if self.recipient_kind == self.RecipientKind.HOUSEHOLD:
-            return mask_name(self.recipient_name) + "家庭"
+            return gettext("%(name)s家庭") % {"name": mask_name(self.recipient_name)}
         return self.recipient_name
 
 
@@ -392,7 +407,7 @@ class Entry(models.Model):
 
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="entries")
     seq = models.PositiveIntegerField()
-    kind = models.CharField("类型", max_length=30, choices=Kind.choices)
+    kind = models.CharField(_("类型"), max_length=30, choices=Kind.choices)
     gift = models.ForeignKey(Gift, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
     disbursement = models.ForeignKey(
         Disbursement, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
@@ -401,7 +416,7 @@ class Entry(models.Model):
     amount_fen = models.BigIntegerField()
     # The effect on the money the fund holds: money received (not given directly elsewhere) minus paid.
     balance_fen = models.BigIntegerField()
-    reason = models.CharField("原因", max_length=200, blank=True)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -412,8 +427,8 @@ class Entry(models.Model):
     objects: models.Manager[Entry] = models.Manager()
 
     class Meta:
-        verbose_name = "台账分录"
-        verbose_name_plural = "台账分录"
+        verbose_name = _("台账分录")
+        verbose_name_plural = _("台账分录")
         ordering = ["fund", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["fund", "seq"], name="donations_entry_fund_seq_unique"),
@@ -435,8 +450,10 @@ class Entry(models.Model):
 class Statement(models.Model):
     """An imported bank statement (银行流水) of a fund's account, its lines matched to the ledger."""
 
-    fund = models.ForeignKey(Fund, verbose_name="基金", on_delete=models.PROTECT, related_name="statements")
-    original_name = models.CharField("文件名", max_length=200)
+    fund = models.ForeignKey(
+        Fund, verbose_name=_("基金"), on_delete=models.PROTECT, related_name="statements"
+    )
+    original_name = models.CharField(_("文件名"), max_length=200)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -445,19 +462,19 @@ class Statement(models.Model):
     objects: models.Manager[Statement] = models.Manager()
 
     class Meta:
-        verbose_name = "银行流水"
-        verbose_name_plural = "银行流水"
+        verbose_name = _("银行流水")
+        verbose_name_plural = _("银行流水")
         ordering = ["-created_at", "-pk"]
 
 
 class StatementLine(models.Model):
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="lines")
-    line_no = models.PositiveIntegerField("行号")
-    booked_on = models.DateField("交易日期")
+    line_no = models.PositiveIntegerField(_("行号"))
+    booked_on = models.DateField(_("交易日期"))
     # Signed: money in is positive, money out negative.
-    amount_fen = models.BigIntegerField("金额（分）")
-    counterparty = models.CharField("对方户名", max_length=100, blank=True)
-    memo = models.CharField("摘要", max_length=200, blank=True)
+    amount_fen = models.BigIntegerField(_("金额（分）"))
+    counterparty = models.CharField(_("对方户名"), max_length=100, blank=True)
+    memo = models.CharField(_("摘要"), max_length=200, blank=True)
     gift = models.ForeignKey(Gift, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     disbursement = models.ForeignKey(
         Disbursement, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
 # ¥10 billion: more than any one gift, disbursement or investment this ledger will see, and far below
@@ -20,11 +21,11 @@ def to_fen(yuan: Decimal | int | str) -> int:
     try:
         value = Decimal(yuan)
     except (InvalidOperation, ValueError):
-        raise ValidationError("金额格式不正确") from None
+        raise ValidationError(_("金额格式不正确")) from None
     if not value.is_finite():
-        raise ValidationError("金额格式不正确")
+        raise ValidationError(_("金额格式不正确"))
     if value != value.quantize(CENT):
-        raise ValidationError("金额最多保留两位小数（精确到分）")
+        raise ValidationError(_("金额最多保留两位小数（精确到分）"))
     return int(value * 100)
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
 from shanghui.accounts.citizen import verified_mobile
@@ -25,7 +26,7 @@ from shanghui.lib.masking import mask_mobile
 def disclosure(request: HttpRequest, fund_id: int) -> HttpResponse:
     fund = queries.public_funds().filter(pk=fund_id).select_related("organiser").first()
     if fund is None:
-        raise Http404("没有这个公开募捐活动")
+        raise Http404(gettext("没有这个公开募捐活动"))
     totals = queries.totals_by_fund([fund.pk])[fund.pk]
     context: dict[str, Any] = {
         "fund": fund,

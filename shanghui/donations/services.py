@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
@@ -482,7 +483,7 @@ def act_on_fund(*, actor: User, fund: Fund, action: str, expected_status: str | 
 def acknowledge_gift(*, actor: User, gift: Gift) -> None:
     """The chamber's acknowledgement of a gift to its own account was printed: on the gift's timeline."""
     if not gift.acknowledgeable:
-        raise ValidationError("只有进入商会自有账户且未冲正的捐赠可以开具收款确认")
+        raise ValidationError(_("只有进入商会自有账户且未冲正的捐赠可以开具收款确认"))
     with transaction.atomic():
         GIFT_MACHINE.record_event(
             gift, action="acknowledge", actor=actor, actor_kind="staff", created_at=timezone.now()

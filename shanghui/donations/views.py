@@ -89,7 +89,7 @@ def _fund_rows(funds: Any) -> Iterator[list[Any]]:
     for f in funds:
         t = totals[f.pk]
         yield [
-            f.name, f.get_category_display(), f.organiser.name, f.get_status_display(), "是" if f.is_public else "否",
+            f.name, f.get_category_display(), f.organiser.name, f.get_status_display(), _("是") if f.is_public else _("否"),
             f.partner_charity, f.starts_on, f.ends_on, to_yuan(t.money_fen), to_yuan(t.goods_fen), t.service_hours,
             to_yuan(t.disbursed_fen), to_yuan(t.balance_fen),
         ]  # fmt: skip
@@ -494,15 +494,15 @@ def stats(request: HttpRequest) -> HttpResponseBase:
         )
         t = s.total
         return xlsx_response(
-            filename="捐赠统计",
+            filename=_("捐赠统计"),
             sheets=[
-                Sheet("按类别", ("类别", "资金（元）", "物资价值（元）", "服务时长（小时）", "捐赠笔数", "已拨付（元）", "余额（元）"),
+                Sheet(_("按类别"), (_("类别"), _("资金（元）"), _("物资价值（元）"), _("服务时长（小时）"), _("捐赠笔数"), _("已拨付（元）"), _("余额（元）")),
                       [[label, to_yuan(x.money_fen), to_yuan(x.goods_fen), x.service_hours, x.gifts, to_yuan(x.disbursed_fen), to_yuan(x.balance_fen)]
                        for label, x in s.by_category]
-                      + [["合计", to_yuan(t.money_fen), to_yuan(t.goods_fen), t.service_hours, t.gifts, to_yuan(t.disbursed_fen), to_yuan(t.balance_fen)]]),
-                Sheet("按渠道", ("渠道", "捐赠笔数", "资金及物资价值（元）"), [[a, b, to_yuan(c)] for a, b, c in s.by_channel]),
-                Sheet("按月份", ("月份", "资金及物资价值（元）"), [[m, to_yuan(v)] for m, v in s.by_month]),
-                Sheet("拨付去向", ("受助对象类型", "笔数", "金额（元）"), [[a, b, to_yuan(c)] for a, b, c in s.by_recipient]),
+                      + [[_("合计"), to_yuan(t.money_fen), to_yuan(t.goods_fen), t.service_hours, t.gifts, to_yuan(t.disbursed_fen), to_yuan(t.balance_fen)]]),
+                Sheet(_("按渠道"), (_("渠道"), _("捐赠笔数"), _("资金及物资价值（元）")), [[a, b, to_yuan(c)] for a, b, c in s.by_channel]),
+                Sheet(_("按月份"), (_("月份"), _("资金及物资价值（元）")), [[m, to_yuan(v)] for m, v in s.by_month]),
+                Sheet(_("拨付去向"), (_("受助对象类型"), _("笔数"), _("金额（元）")), [[a, b, to_yuan(c)] for a, b, c in s.by_recipient]),
             ],
         )  # fmt: skip
     return render(request, "donations/stats.html", {"s": s})

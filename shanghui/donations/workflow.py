@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Sum
+from django.utils.translation import gettext, gettext_noop
 
 from shanghui.donations import ledger
 from shanghui.donations.models import (
@@ -31,7 +32,12 @@ from shanghui.workflow.machine import SYSTEM, Machine, TransitionError, action, 
 STAFF, ADMIN = "staff", "admin"
 # Whoever sees a fund but may not act on it (an auditor): refused by every action of the tables.
 READER = "reader"
-ACTOR_LABELS = {STAFF: "经办人", ADMIN: "基金管理员", SYSTEM: "系统", READER: "只读用户"}
+ACTOR_LABELS = {
+    STAFF: gettext_noop("经办人"),
+    ADMIN: gettext_noop("基金管理员"),
+    SYSTEM: gettext_noop("系统"),
+    READER: gettext_noop("只读用户"),
+}
 
 F, P, G, D = Fund.Status, Pledge.Status, Gift.Status, Disbursement.Status
 
@@ -50,13 +56,13 @@ def _close(fund: Fund, params: dict[str, Any], now: dt.datetime) -> list[str]:
 
 
 FUND_MACHINE: Machine[Fund] = Machine(
-    model=Fund, events=FundEvent, event_fk="fund", noun="基金", actor_labels=ACTOR_LABELS,
+    model=Fund, events=FundEvent, event_fk="fund", noun=gettext_noop("基金"), actor_labels=ACTOR_LABELS,
     table=table(
-        action("open", "开始募集", {F.DRAFT}, F.OPEN, {ADMIN}),
-        action("close", "结束募集", {F.OPEN}, F.CLOSED, {ADMIN}),
+        action("open", gettext_noop("开始募集"), {F.DRAFT}, F.OPEN, {ADMIN}),
+        action("close", gettext_noop("结束募集"), {F.OPEN}, F.CLOSED, {ADMIN}),
     ),
     effects={"open": _open, "close": _close},
-    other_events={"create": "新建基金", "statement": "导入银行流水"},
+    other_events={"create": gettext_noop("新建基金"), "statement": gettext_noop("导入银行流水")},
 )  # fmt: skip
 
 
@@ -71,13 +77,13 @@ def fulfilled_fen(pledge: Pledge) -> int:
 
 
 PLEDGE_MACHINE: Machine[Pledge] = Machine(
-    model=Pledge, events=PledgeEvent, event_fk="pledge", noun="认捐", actor_labels=ACTOR_LABELS,
+    model=Pledge, events=PledgeEvent, event_fk="pledge", noun=gettext_noop("认捐"), actor_labels=ACTOR_LABELS,
     table=table(
-        action("fulfil", "履约完成", {P.OPEN}, P.FULFILLED, {SYSTEM}),
-        action("reopen", "恢复履约", {P.FULFILLED}, P.OPEN, {SYSTEM}),
-        action("cancel", "取消认捐", {P.OPEN}, P.CANCELLED, {STAFF, ADMIN}, required=("reason",)),
+        action("fulfil", gettext_noop("履约完成"), {P.OPEN}, P.FULFILLED, {SYSTEM}),
+        action("reopen", gettext_noop("恢复履约"), {P.FULFILLED}, P.OPEN, {SYSTEM}),
+        action("cancel", gettext_noop("取消认捐"), {P.OPEN}, P.CANCELLED, {STAFF, ADMIN}, required=("reason",)),
     ),
-    other_events={"create": "登记认捐", "remind": "到期提醒"},
+    other_events={"create": gettext_noop("登记认捐"), "remind": gettext_noop("到期提醒")},
 )  # fmt: skip
 
 
@@ -118,11 +124,11 @@ def _after_reverse(gift: Gift, spec: Any, event: Any, before: Any) -> None:
 
 
 GIFT_MACHINE: Machine[Gift] = Machine(
-    model=Gift, events=GiftEvent, event_fk="gift", noun="捐赠", actor_labels=ACTOR_LABELS,
-    table=table(action("reverse", "冲正", {G.RECORDED}, G.REVERSED, {ADMIN}, required=("reason",))),
+    model=Gift, events=GiftEvent, event_fk="gift", noun=gettext_noop("捐赠"), actor_labels=ACTOR_LABELS,
+    table=table(action("reverse", gettext_noop("冲正"), {G.RECORDED}, G.REVERSED, {ADMIN}, required=("reason",))),
     effects={"reverse": _reverse},
     after=[_after_reverse],
-    other_events={"create": "登记捐赠", "acknowledge": "开具收款确认", "receipt": "补录捐赠票据"},
+    other_events={"create": gettext_noop("登记捐赠"), "acknowledge": gettext_noop("开具收款确认"), "receipt": gettext_noop("补录捐赠票据")},
 )  # fmt: skip
 
 
@@ -150,9 +156,9 @@ def _approve(d: Disbursement, params: dict[str, Any], now: dt.datetime) -> list[
 def _pay(d: Disbursement, params: dict[str, Any], now: dt.datetime) -> list[str]:
     paid_on = params["paid_on"]
     if not isinstance(paid_on, dt.date):
-        raise TransitionError({"paid_on": "请填写正确的拨付日期"})
+        raise TransitionError({"paid_on": gettext("请填写正确的拨付日期")})
     if d.approved_at and paid_on < d.approved_at.date() - dt.timedelta(days=1):
-        raise TransitionError({"paid_on": "拨付日期不能早于批准日期"})
+        raise TransitionError({"paid_on": gettext("拨付日期不能早于批准日期")})
     d.paid_on = paid_on
     d.voucher = str(params.get("voucher") or "")[:40]
     return ["paid_on", "voucher"]
@@ -168,15 +174,15 @@ def _cancel(d: Disbursement, params: dict[str, Any], now: dt.datetime) -> list[s
 
 
 DISBURSEMENT_MACHINE: Machine[Disbursement] = Machine(
-    model=Disbursement, events=DisbursementEvent, event_fk="disbursement", noun="拨付",
+    model=Disbursement, events=DisbursementEvent, event_fk="disbursement", noun=gettext_noop("拨付"),
     actor_labels=ACTOR_LABELS,
     table=table(
-        action("approve", "批准拨付", {D.REQUESTED}, D.APPROVED, {ADMIN}),
-        action("reject", "驳回", {D.REQUESTED}, D.REJECTED, {ADMIN}, required=("reason",)),
-        action("pay", "确认已拨付", {D.APPROVED}, D.PAID, {STAFF, ADMIN}, required=("paid_on",)),
-        action("cancel", "撤销拨付", {D.APPROVED}, D.CANCELLED, {ADMIN}, required=("reason",)),
+        action("approve", gettext_noop("批准拨付"), {D.REQUESTED}, D.APPROVED, {ADMIN}),
+        action("reject", gettext_noop("驳回"), {D.REQUESTED}, D.REJECTED, {ADMIN}, required=("reason",)),
+        action("pay", gettext_noop("确认已拨付"), {D.APPROVED}, D.PAID, {STAFF, ADMIN}, required=("paid_on",)),
+        action("cancel", gettext_noop("撤销拨付"), {D.APPROVED}, D.CANCELLED, {ADMIN}, required=("reason",)),
     ),
     effects={"approve": _approve, "pay": _pay, "cancel": _cancel},
     event_data=lambda spec, params: {"voucher": str(params.get("voucher") or "")} if spec.action == "pay" else {},
-    other_events={"create": "申请拨付"},
+    other_events={"create": gettext_noop("申请拨付")},
 )  # fmt: skip

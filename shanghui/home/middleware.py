@@ -24,7 +24,9 @@ class LanguageMiddleware:
     """Chinese unless the user chose English with the language switch (a cookie).
 
     Unlike Django's LocaleMiddleware this ignores the browser's Accept-Language: staff on an
-    English-language browser still get the Chinese interface their colleagues see."""
+    English-language browser still get the Chinese interface their colleagues see. The REST API is the
+    exception: its clients (apps) have no language cookie, and its error messages are shown to their
+    users, so without the cookie it answers in the language the client asks for (Accept-Language)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -32,6 +34,8 @@ class LanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        if not chosen and request.path.startswith("/api/"):
+            language = translation.get_language_from_request(request)
         request.LANGUAGE_CODE = language  # as LocaleMiddleware sets it
         # override, not activate: the thread goes back to its language afterwards, so a worker thread
         # (or a test) that serves an English request does not carry English into unrelated work.

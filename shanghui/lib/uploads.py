@@ -8,6 +8,7 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
 
 # Accepted file types: (first bytes, content type, extension). WebP is recognised apart (RIFF….WEBP).
 SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
@@ -31,7 +32,7 @@ def check_upload(upload: UploadedFile) -> tuple[str, str]:
     The size limit is PROXY_MAX_UPLOAD_MB (the setting kept its first user's name)."""
     limit = settings.PROXY_MAX_UPLOAD_MB * 1024 * 1024
     if not upload.size:
-        raise ValidationError("文件是空的，请重新选择", code="empty")
+        raise ValidationError(_("文件是空的，请重新选择"), code="empty")
     if upload.size > limit:
         raise ValidationError(f"文件超过 {settings.PROXY_MAX_UPLOAD_MB} MB，请压缩后再上传", code="too_large")
     upload.seek(0)
@@ -39,7 +40,7 @@ def check_upload(upload: UploadedFile) -> tuple[str, str]:
     upload.seek(0)
     kind = sniff(head)
     if kind is None:
-        raise ValidationError("只能上传 JPG、PNG、WebP 图片或 PDF 文件", code="bad_type")
+        raise ValidationError(_("只能上传 JPG、PNG、WebP 图片或 PDF 文件"), code="bad_type")
     return kind
 
 

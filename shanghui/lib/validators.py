@@ -10,6 +10,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # --- Resident ID number, GB 11643-1999 ----------------------------------------------------------
 
@@ -140,7 +141,7 @@ def is_valid_mobile(value: str) -> bool:
 
 def validate_mobile(value: str) -> None:
     if not is_valid_mobile(value):
-        raise ValidationError("请输入有效的11位手机号码（以1开头）", code="invalid_mobile")
+        raise ValidationError(_("请输入有效的11位手机号码（以1开头）"), code="invalid_mobile")
 
 
 # --- Public telephone numbers (an organisation's contact number) ---------------------------------

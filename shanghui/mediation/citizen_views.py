@@ -21,6 +21,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shanghui.accounts import citizen
@@ -131,7 +133,7 @@ def act(request: HttpRequest, dispute_id: int, action: str) -> HttpResponse:
     mobile = _mobile(request)
     dispute = access.get_dispute_for_party(mobile, _id(dispute_id))
     if action not in PARTY_ACTIONS:
-        raise Http404("未知的操作")
+        raise Http404(gettext("未知的操作"))
     try:
         services.act(dispute_id=dispute.pk, action=action, actor=None, kinds=access.party_kinds(mobile, dispute),
                      expected_status=request.POST.get("status") or None, params=action_params(request, action))  # fmt: skip
@@ -152,13 +154,13 @@ def upload(request: HttpRequest, dispute_id: int) -> HttpResponse:
     dispute = access.get_dispute_for_party(mobile, _id(dispute_id))
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _again(request, dispute, ValidationError("请选择文件"), 422)
+        return _again(request, dispute, ValidationError(_("请选择文件")), 422)
     try:
         services.add_evidence(actor=None, kinds=access.party_kinds(mobile, dispute), dispute_id=dispute.pk,
                               files=form.cleaned_data["attachments"])  # fmt: skip
     except ValidationError as exc:
         return _again(request, dispute, exc, 422)
-    messages.success(request, "材料已上传。")
+    messages.success(request, gettext("材料已上传。"))
     return redirect("mediation_citizen:detail", dispute_id=dispute.pk)
 
 
@@ -172,7 +174,7 @@ def recuse(request: HttpRequest, dispute_id: int, assignment_id: int) -> HttpRes
                         assignment_id=_id(assignment_id), reason=request.POST.get("reason", ""))  # fmt: skip
     except ValidationError as exc:
         return _again(request, dispute, exc, 422)
-    messages.success(request, "已申请该调解员回避，调委会将另行指派。")
+    messages.success(request, gettext("已申请该调解员回避，调委会将另行指派。"))
     return redirect("mediation_citizen:detail", dispute_id=dispute.pk)
 
 
@@ -182,7 +184,7 @@ def dispute_file(request: HttpRequest, dispute_id: int, file_id: int) -> HttpRes
     dispute = access.get_dispute_for_party(_mobile(request), _id(dispute_id))
     stored = services.visible_files(dispute, party=True).filter(pk=_id(file_id)).first()
     if stored is None:
-        raise Http404("文件不存在")
+        raise Http404(gettext("文件不存在"))
     return audited_file_response(request, stored.file, actor=None, citizen=True,
                                  action=AuditAction.MEDIATION_FILE_DOWNLOAD, obj=dispute, object_repr=dispute.number,
                                  detail={"file": stored.pk}, content_type=stored.content_type,
@@ -203,5 +205,5 @@ def agreement_pdf(request: HttpRequest, dispute_id: int) -> HttpResponse:
 def confirmation_pdf(request: HttpRequest, dispute_id: int) -> HttpResponse:
     dispute = access.get_dispute_for_party(_mobile(request), _id(dispute_id))
     if not documents.has_written_agreement(dispute) or dispute.effective_at is None:
-        raise Http404("调解协议尚未生效")
+        raise Http404(gettext("调解协议尚未生效"))
     return documents.pdf_response(documents.confirmation_pdf(dispute), f"司法确认申请书-{dispute.number}.pdf")

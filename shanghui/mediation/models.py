@@ -85,26 +85,26 @@ class Committee(models.Model):
 
     chamber = models.ForeignKey(
         "orgs.Organisation",
-        verbose_name="所属商会",
+        verbose_name=_("所属商会"),
         on_delete=models.PROTECT,
         related_name="mediation_committees",
     )
-    name = models.CharField("名称", max_length=100, unique=True)
+    name = models.CharField(_("名称"), max_length=100, unique=True)
     head = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="主任",
+        verbose_name=_("主任"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    address = models.CharField("调解场所", max_length=200, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
-    is_active = models.BooleanField("启用", default=True)
+    address = models.CharField(_("调解场所"), max_length=200, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
-        verbose_name = "调解委员会"
-        verbose_name_plural = "调解委员会"
+        verbose_name = _("调解委员会")
+        verbose_name_plural = _("调解委员会")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -123,12 +123,12 @@ class CommitteeMember(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mediation_roles"
     )
-    role = models.CharField("角色", max_length=10, choices=MemberRole.choices)
-    speciality = models.CharField("擅长领域", max_length=100, blank=True)
+    role = models.CharField(_("角色"), max_length=10, choices=MemberRole.choices)
+    speciality = models.CharField(_("擅长领域"), max_length=100, blank=True)
 
     class Meta:
-        verbose_name = "调委会成员"
-        verbose_name_plural = "调委会成员"
+        verbose_name = _("调委会成员")
+        verbose_name_plural = _("调委会成员")
         constraints = [
             models.UniqueConstraint(fields=["committee", "user", "role"], name="mediation_member_unique")
         ]
@@ -148,80 +148,80 @@ class Tie(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mediation_ties"
     )
-    credit_code = models.CharField("统一社会信用代码", max_length=18, validators=[validate_credit_code])
-    enterprise_name = models.CharField("企业名称", max_length=100)
-    kind = models.CharField("关系", max_length=10, choices=TieKind.choices)
-    note = models.CharField("说明", max_length=200, blank=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, validators=[validate_credit_code])
+    enterprise_name = models.CharField(_("企业名称"), max_length=100)
+    kind = models.CharField(_("关系"), max_length=10, choices=TieKind.choices)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "利害关系登记"
-        verbose_name_plural = "利害关系登记"
+        verbose_name = _("利害关系登记")
+        verbose_name_plural = _("利害关系登记")
         indexes = [models.Index(fields=["credit_code"], name="mediation_tie_code_idx")]
 
 
 class Dispute(models.Model):
-    number = models.CharField("纠纷编号", max_length=20, unique=True)
+    number = models.CharField(_("纠纷编号"), max_length=20, unique=True)
     committee = models.ForeignKey(
-        Committee, verbose_name="调解委员会", on_delete=models.PROTECT, related_name="disputes"
+        Committee, verbose_name=_("调解委员会"), on_delete=models.PROTECT, related_name="disputes"
     )
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.FILED)
-    source = models.CharField("来源", max_length=12, choices=Source.choices)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.FILED)
+    source = models.CharField(_("来源"), max_length=12, choices=Source.choices)
     # A court's or another body's own case number (诉前委派): kept, the other system is not copied.
-    external_number = models.CharField("委派机关案号", max_length=60, blank=True)
-    delegated_by = models.CharField("委派机关", max_length=100, blank=True)
-    kind = models.CharField("纠纷类型", max_length=12, choices=Kind.choices)
-    amount = models.DecimalField("争议金额（元）", max_digits=14, decimal_places=2, default=0)
-    facts = models.TextField("纠纷事实")
-    claims = models.TextField("请求事项")
+    external_number = models.CharField(_("委派机关案号"), max_length=60, blank=True)
+    delegated_by = models.CharField(_("委派机关"), max_length=100, blank=True)
+    kind = models.CharField(_("纠纷类型"), max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(_("争议金额（元）"), max_digits=14, decimal_places=2, default=0)
+    facts = models.TextField(_("纠纷事实"))
+    claims = models.TextField(_("请求事项"))
     # Who filed it on the phone (the proved mobile), or the staff member.
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     filed_mobile = models.CharField(max_length=11, blank=True)
-    public_sessions = models.BooleanField("公开调解", default=False)
+    public_sessions = models.BooleanField(_("公开调解"), default=False)
 
-    filed_at = models.DateTimeField("登记时间", db_index=True)
+    filed_at = models.DateTimeField(_("登记时间"), db_index=True)
     acceptance_due_at = models.DateTimeField(null=True, blank=True)
-    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     mediation_due_at = models.DateTimeField(null=True, blank=True)
-    extended = models.BooleanField("已延长调解期限", default=False)
-    outcome_at = models.DateTimeField("调解结果时间", null=True, blank=True)
-    effective_at = models.DateTimeField("协议生效时间", null=True, blank=True)
+    extended = models.BooleanField(_("已延长调解期限"), default=False)
+    outcome_at = models.DateTimeField(_("调解结果时间"), null=True, blank=True)
+    effective_at = models.DateTimeField(_("协议生效时间"), null=True, blank=True)
     confirmation_due_at = models.DateTimeField(null=True, blank=True)
-    confirmation_applied_at = models.DateTimeField("申请司法确认时间", null=True, blank=True)
+    confirmation_applied_at = models.DateTimeField(_("申请司法确认时间"), null=True, blank=True)
     performing_at = models.DateTimeField(null=True, blank=True)
     performance_due_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField("结案时间", null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
 
-    decline_reason = models.TextField("不予受理理由", blank=True)
-    advice = models.TextField("告知的其他解决途径", blank=True)
-    outcome = models.CharField("调解结果", max_length=12, choices=Outcome.choices, blank=True, default="")
-    issues = models.TextField("争议焦点", blank=True)
-    terms = models.TextField("协议内容", blank=True)
-    performance_method = models.TextField("履行方式", blank=True)
-    performance_due = models.DateField("履行期限", null=True, blank=True)
+    decline_reason = models.TextField(_("不予受理理由"), blank=True)
+    advice = models.TextField(_("告知的其他解决途径"), blank=True)
+    outcome = models.CharField(_("调解结果"), max_length=12, choices=Outcome.choices, blank=True, default="")
+    issues = models.TextField(_("争议焦点"), blank=True)
+    terms = models.TextField(_("协议内容"), blank=True)
+    performance_method = models.TextField(_("履行方式"), blank=True)
+    performance_due = models.DateField(_("履行期限"), null=True, blank=True)
     settled_amount = models.DecimalField(
-        "协议金额（元）", max_digits=14, decimal_places=2, null=True, blank=True
+        _("协议金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    handed_to_court = models.BooleanField("已移交法院（诉调对接）", default=False)
-    signed_scan = models.FileField("签章协议扫描件", upload_to="mediation/%Y/%m/", blank=True)
-    court = models.CharField("受理司法确认的法院", max_length=100, blank=True)
+    handed_to_court = models.BooleanField(_("已移交法院（诉调对接）"), default=False)
+    signed_scan = models.FileField(_("签章协议扫描件"), upload_to="mediation/%Y/%m/", blank=True)
+    court = models.CharField(_("受理司法确认的法院"), max_length=100, blank=True)
     court_decision = models.CharField(
-        "司法确认结果", max_length=10, choices=CourtDecision.choices, blank=True, default=""
+        _("司法确认结果"), max_length=10, choices=CourtDecision.choices, blank=True, default=""
     )
-    ruling_number = models.CharField("裁定书文号", max_length=60, blank=True)
+    ruling_number = models.CharField(_("裁定书文号"), max_length=60, blank=True)
     performance = models.CharField(
-        "履行情况", max_length=14, choices=Performance.choices, blank=True, default=""
+        _("履行情况"), max_length=14, choices=Performance.choices, blank=True, default=""
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "纠纷"
-        verbose_name_plural = "纠纷"
+        verbose_name = _("纠纷")
+        verbose_name_plural = _("纠纷")
         ordering = ["-filed_at", "-pk"]
         indexes = [
             models.Index(fields=["committee", "status"], name="mediation_committee_status_idx"),
@@ -251,25 +251,25 @@ class PartyKind(models.TextChoices):
 
 class Party(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties")
-    side = models.CharField("当事人地位", max_length=10, choices=Side.choices)
-    kind = models.CharField("类别", max_length=10, choices=PartyKind.choices)
-    name = models.CharField("名称/姓名", max_length=100)
+    side = models.CharField(_("当事人地位"), max_length=10, choices=Side.choices)
+    kind = models.CharField(_("类别"), max_length=10, choices=PartyKind.choices)
+    name = models.CharField(_("名称/姓名"), max_length=100)
     credit_code = models.CharField(
-        "统一社会信用代码", max_length=18, blank=True, validators=[validate_credit_code]
+        _("统一社会信用代码"), max_length=18, blank=True, validators=[validate_credit_code]
     )
     # The member enterprise the credit code names, when it is one of ours.
     enterprise = models.ForeignKey(
         "orgs.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    representative = models.CharField("法定代表人/代理人", max_length=50, blank=True)
-    contact = models.CharField("联系人", max_length=50, blank=True)
-    mobile = models.CharField("联系手机", max_length=11, db_index=True)
-    address = models.CharField("地址", max_length=200, blank=True)
-    consent = models.BooleanField("同意调解", null=True, blank=True)
+    representative = models.CharField(_("法定代表人/代理人"), max_length=50, blank=True)
+    contact = models.CharField(_("联系人"), max_length=50, blank=True)
+    mobile = models.CharField(_("联系手机"), max_length=11, db_index=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    consent = models.BooleanField(_("同意调解"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "当事人"
-        verbose_name_plural = "当事人"
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
         ordering = ["side", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -287,20 +287,20 @@ class Assignment(models.Model):
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="assignments")
     mediator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    chosen_by_parties = models.BooleanField("当事人选定", default=False)
-    conflicts = models.JSONField("利害关系检查结果", default=list, blank=True)
-    override_reason = models.TextField("仍然指派的理由", blank=True)
-    declared_at = models.DateTimeField("无利害关系声明时间", null=True, blank=True)
+    chosen_by_parties = models.BooleanField(_("当事人选定"), default=False)
+    conflicts = models.JSONField(_("利害关系检查结果"), default=list, blank=True)
+    override_reason = models.TextField(_("仍然指派的理由"), blank=True)
+    declared_at = models.DateTimeField(_("无利害关系声明时间"), null=True, blank=True)
     assigned_at = models.DateTimeField()
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    recused_at = models.DateTimeField("回避时间", null=True, blank=True)
-    recusal_reason = models.TextField("回避理由", blank=True)
+    recused_at = models.DateTimeField(_("回避时间"), null=True, blank=True)
+    recusal_reason = models.TextField(_("回避理由"), blank=True)
 
     class Meta:
-        verbose_name = "调解员指派"
-        verbose_name_plural = "调解员指派"
+        verbose_name = _("调解员指派")
+        verbose_name_plural = _("调解员指派")
         ordering = ["assigned_at", "pk"]
         constraints = [
             # At most one active assignment of a mediator to a dispute.
@@ -316,21 +316,21 @@ class Session(models.Model):
     """A mediation session (调解会): scheduled, then held with its minutes (笔录)."""
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="sessions")
-    scheduled_at = models.DateTimeField("时间")
-    place = models.CharField("地点", max_length=200, blank=True)
-    online = models.BooleanField("线上调解", default=False)
-    public = models.BooleanField("公开进行", default=False)
-    minutes = models.TextField("调解笔录", blank=True)
-    held_at = models.DateTimeField("实际举行时间", null=True, blank=True)
+    scheduled_at = models.DateTimeField(_("时间"))
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    online = models.BooleanField(_("线上调解"), default=False)
+    public = models.BooleanField(_("公开进行"), default=False)
+    minutes = models.TextField(_("调解笔录"), blank=True)
+    held_at = models.DateTimeField(_("实际举行时间"), null=True, blank=True)
     # Minutes reach the parties only when shared.
-    shared_with_parties = models.BooleanField("向当事人公开笔录", default=False)
+    shared_with_parties = models.BooleanField(_("向当事人公开笔录"), default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
-        verbose_name = "调解会"
-        verbose_name_plural = "调解会"
+        verbose_name = _("调解会")
+        verbose_name_plural = _("调解会")
         ordering = ["scheduled_at", "pk"]
 
 
@@ -345,9 +345,9 @@ class DisputeFile(models.Model):
     session = models.ForeignKey(
         Session, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
     )
-    kind = models.CharField("类别", max_length=10, choices=FileKind.choices)
-    file = models.FileField("文件", upload_to="mediation/%Y/%m/")
-    name = models.CharField("文件名", max_length=200)
+    kind = models.CharField(_("类别"), max_length=10, choices=FileKind.choices)
+    file = models.FileField(_("文件"), upload_to="mediation/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
@@ -358,8 +358,8 @@ class DisputeFile(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "纠纷文件"
-        verbose_name_plural = "纠纷文件"
+        verbose_name = _("纠纷文件")
+        verbose_name_plural = _("纠纷文件")
         ordering = ["created_at", "pk"]
 
 
@@ -367,6 +367,6 @@ class DisputeEvent(EventBase):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
 
     class Meta:
-        verbose_name = "纠纷事件"
-        verbose_name_plural = "纠纷事件"
+        verbose_name = _("纠纷事件")
+        verbose_name_plural = _("纠纷事件")
         ordering = ["created_at", "pk"]

@@ -5,6 +5,7 @@ MediationConfig.ready(): its mediators and the committee's admins take part and 
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from shanghui.lib.masking import mask_name
 from shanghui.lib.owners import NO_ACCESS, Access, Viewer
@@ -45,7 +46,7 @@ class DisputeOwner:
             return Access(
                 read=True, internal=True, name=f"查看 {user.display_name}", title=f"纠纷{dispute.number}"
             )
-        label = "调解员" if MEDIATOR in kinds else "调委会"
+        label = gettext("调解员") if MEDIATOR in kinds else gettext("调委会")
         return Access(
             read=True, post=True, internal=True, files=True, name=f"{label} {user.display_name}",
             title=f"纠纷{dispute.number}",

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from shanghui.mediation.models import (
     Committee,
@@ -35,8 +36,8 @@ from shanghui.mediation.models import (
 
 AGREED = {Outcome.WRITTEN, Outcome.ORAL}
 RESULT_LABELS = {
-    "agreement": "达成协议", "no_agreement": "调解不成", "refused": "被申请人拒绝", "declined": "不予受理",
-    "withdrawn": "撤回", "open": "办理中",
+    "agreement": gettext_lazy("达成协议"), "no_agreement": gettext_lazy("调解不成"), "refused": gettext_lazy("被申请人拒绝"), "declined": gettext_lazy("不予受理"),
+    "withdrawn": gettext_lazy("撤回"), "open": gettext_lazy("办理中"),
 }  # fmt: skip
 
 
@@ -78,12 +79,12 @@ class Figures:
 
     def summary_rows(self) -> list[tuple[str, Any]]:
         return [
-            ("纠纷总数", self.total), ("受理调解", self.mediated), ("达成协议", self.agreements),
-            ("调解成功率（%）", self.success_rate if self.success_rate is not None else "—"),
-            ("登记至结果的天数（中位数）", self.median_days if self.median_days is not None else "—"),
-            ("协议金额合计（元）", self.settled), ("申请司法确认", self.confirmations_applied),
-            ("司法确认有效", self.confirmations_granted), ("已回访", self.follow_ups),
-            ("履行率（%）", self.performance_rate if self.performance_rate is not None else "—"),
+            (gettext("纠纷总数"), self.total), (gettext("受理调解"), self.mediated), (gettext("达成协议"), self.agreements),
+            (gettext("调解成功率（%）"), self.success_rate if self.success_rate is not None else "—"),
+            (gettext("登记至结果的天数（中位数）"), self.median_days if self.median_days is not None else "—"),
+            (gettext("协议金额合计（元）"), self.settled), (gettext("申请司法确认"), self.confirmations_applied),
+            (gettext("司法确认有效"), self.confirmations_granted), (gettext("已回访"), self.follow_ups),
+            (gettext("履行率（%）"), self.performance_rate if self.performance_rate is not None else "—"),
         ]  # fmt: skip
 
 
@@ -164,7 +165,7 @@ def figures(
     f.by_committee = sorted(((names.get(pk, str(pk)), n, per_committee_ok[pk]) for pk, n in per_committee.items()),
                             key=lambda r: (-r[1], r[0]))  # fmt: skip
     f.by_month = [(m, months[m], months_ok[m]) for m in sorted(months)]
-    f.by_result = [(RESULT_LABELS[k], results[k]) for k in RESULT_LABELS if results[k]]
+    f.by_result = [(str(RESULT_LABELS[k]), results[k]) for k in RESULT_LABELS if results[k]]
     return f
 
 

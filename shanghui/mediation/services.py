@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
@@ -318,7 +319,7 @@ def declare_no_conflict(*, actor: User, dispute_id: int) -> Assignment:
         if assignment is None:
             raise PermissionDenied("只有本纠纷的调解员可以作出声明")
         if assignment.declared_at is not None:
-            raise ValidationError("您已作出无利害关系声明")
+            raise ValidationError(_("您已作出无利害关系声明"))
         now = timezone.now()
         assignment.declared_at = now
         assignment.save(update_fields=["declared_at"])

@@ -18,6 +18,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shanghui.accounts.access import staff_user
@@ -42,7 +44,7 @@ from shanghui.mediation.forms import (
 )
 from shanghui.mediation.models import Committee, Dispute, DisputeEvent, Party
 from shanghui.mediation.queries import figures
-from shanghui.mediation.workflow import ACTOR_LABELS, COMMITTEE, MACHINE, Conflict, TransitionError
+from shanghui.mediation.workflow import COMMITTEE, MACHINE, Conflict, TransitionError
 from shanghui.ui.forms import attach_errors
 from shanghui.ui.listing import Export, Listing
 
@@ -57,15 +59,15 @@ def _id(raw: Any) -> int:
     try:
         value = int(raw)
     except (TypeError, ValueError):
-        raise Http404("无效的编号") from None
+        raise Http404(gettext("无效的编号")) from None
     if not 0 < value < 2**63:
-        raise Http404("无效的编号")
+        raise Http404(gettext("无效的编号"))
     return value
 
 
 def _require_pages(user: User) -> None:
     if not access.can_use_dispute_pages(user):
-        raise PermissionDenied("纠纷调解页面只对调委会管理员和调解员开放")
+        raise PermissionDenied(gettext("纠纷调解页面只对调委会管理员和调解员开放"))
 
 
 # --- The list ---------------------------------------------------------------------------------------
@@ -106,7 +108,7 @@ def _export_batch(batch: list[Dispute]) -> Any:
         yield [d.number, d.committee.name, d.get_source_display(), d.external_number, d.get_kind_display(), d.amount,
                *names[d.pk], d.get_status_display(), _local(d.filed_at), _local(d.accepted_at),
                _local(d.mediation_due_at), d.get_outcome_display() if d.outcome else "", d.settled_amount or "",
-               d.get_court_decision_display() if d.court_decision else ("已申请" if d.confirmation_applied_at else ""),
+               d.get_court_decision_display() if d.court_decision else (gettext("已申请") if d.confirmation_applied_at else ""),
                d.get_performance_display() if d.performance else ""]  # fmt: skip
 
 
@@ -146,7 +148,7 @@ def dispute_new(request: HttpRequest) -> HttpResponseBase:
     user = staff_user(request)
     committees = access.intake_committees(user)
     if not committees.exists():
-        raise PermissionDenied("只有调委会管理员可以登记纠纷")
+        raise PermissionDenied(gettext("只有调委会管理员可以登记纠纷"))
     form = DisputeForm(request.POST or None, request.FILES or None, committees=committees, staff=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -188,7 +190,7 @@ def _detail_context(request: HttpRequest, dispute: Dispute, kinds: set[str], **e
         "clocks": CLOCKS.states(dispute, now),
         "actions": [(t, ACTION_FIELDS.get(t.action, [])) for t in MACHINE.allowed(dispute, kinds)],
         "act_base": f"/mediation/{dispute.pk}/act/",
-        "timeline": [(e, MACHINE.event_label(e.action), ACTOR_LABELS.get(e.actor_kind, e.actor_kind)) for e in events],
+        "timeline": [(e, MACHINE.event_label(e.action), MACHINE.actor_label(e.actor_kind)) for e in events],
         "performance_choices": PERFORMANCE_CHOICES,
         "assign_form": AssignForm(roster=access.roster(dispute.committee)) if COMMITTEE in kinds else None,
         "session_form": SessionForm() if kinds else None, "minutes_form": MinutesForm(), "upload_form": UploadForm(),
@@ -246,7 +248,7 @@ def action_params(request: HttpRequest, action: str) -> dict[str, Any]:
 def act(request: HttpRequest, dispute_id: int, action: str) -> HttpResponse:
     user, dispute, kinds = _write(request, dispute_id)
     if action not in MACHINE.table:
-        raise Http404("未知的操作")
+        raise Http404(gettext("未知的操作"))
     try:
         services.act(dispute_id=dispute.pk, action=action, actor=user, kinds=kinds,
                      expected_status=request.POST.get("status") or None, params=action_params(request, action))  # fmt: skip
@@ -270,11 +272,13 @@ def _done(request: HttpRequest, dispute: Dispute, text: str) -> HttpResponse:
 def assign(request: HttpRequest, dispute_id: int) -> HttpResponse:
     user, dispute, kinds = _write(request, dispute_id)
     if COMMITTEE not in kinds:
-        raise PermissionDenied("只有调委会可以指派调解员")
+        raise PermissionDenied(gettext("只有调委会可以指派调解员"))
     form = AssignForm(request.POST, roster=access.roster(dispute.committee))
     if not form.is_valid():
         return _answer(
-            request, dispute.pk, error=ValidationError(list(form.errors.get("mediator") or ["请选择调解员"]))
+            request,
+            dispute.pk,
+            error=ValidationError(list(form.errors.get("mediator") or [gettext("请选择调解员")])),
         )
     try:
         services.assign_mediator(actor=user, kinds=kinds, dispute_id=dispute.pk, mediator=form.cleaned_data["mediator"],
@@ -282,7 +286,7 @@ def assign(request: HttpRequest, dispute_id: int) -> HttpResponse:
                                  override_reason=form.cleaned_data["override_reason"])  # fmt: skip
     except ValidationError as exc:
         return _answer(request, dispute.pk, error=exc)
-    return _done(request, dispute, "已指派调解员，请其作出无利害关系声明。")
+    return _done(request, dispute, gettext("已指派调解员，请其作出无利害关系声明。"))
 
 
 @login_required
@@ -293,7 +297,7 @@ def declare(request: HttpRequest, dispute_id: int) -> HttpResponse:
         services.declare_no_conflict(actor=user, dispute_id=dispute.pk)
     except ValidationError as exc:
         return _answer(request, dispute.pk, error=exc)
-    return _done(request, dispute, "已声明与各方当事人无利害关系。")
+    return _done(request, dispute, gettext("已声明与各方当事人无利害关系。"))
 
 
 @login_required
@@ -305,7 +309,7 @@ def recuse(request: HttpRequest, dispute_id: int, assignment_id: int) -> HttpRes
                         reason=request.POST.get("reason", ""))  # fmt: skip
     except ValidationError as exc:
         return _answer(request, dispute.pk, error=exc)
-    return _done(request, dispute, "调解员已回避。")
+    return _done(request, dispute, gettext("调解员已回避。"))
 
 
 @login_required
@@ -323,7 +327,7 @@ def schedule(request: HttpRequest, dispute_id: int) -> HttpResponse:
                                   place=data["place"], online=data["online"], public=data["public"])  # fmt: skip
     except ValidationError as exc:
         return _answer(request, dispute.pk, error=exc)
-    return _done(request, dispute, "调解会已安排，已短信通知各方当事人。")
+    return _done(request, dispute, gettext("调解会已安排，已短信通知各方当事人。"))
 
 
 @login_required
@@ -331,7 +335,7 @@ def schedule(request: HttpRequest, dispute_id: int) -> HttpResponse:
 def minutes(request: HttpRequest, dispute_id: int, session_id: int) -> HttpResponse:
     user, dispute, kinds = _write(request, dispute_id)
     if not dispute.sessions.filter(pk=_id(session_id)).exists():
-        raise Http404("调解会不存在")
+        raise Http404(gettext("调解会不存在"))
     form = MinutesForm(request.POST, request.FILES)
     if not form.is_valid():
         return _answer(
@@ -342,7 +346,7 @@ def minutes(request: HttpRequest, dispute_id: int, session_id: int) -> HttpRespo
                                 shared=form.cleaned_data["shared"], files=form.cleaned_data["attachments"])  # fmt: skip
     except ValidationError as exc:
         return _answer(request, dispute.pk, error=exc)
-    return _done(request, dispute, "调解笔录已保存。")
+    return _done(request, dispute, gettext("调解笔录已保存。"))
 
 
 @login_required
@@ -351,14 +355,14 @@ def upload(request: HttpRequest, dispute_id: int) -> HttpResponse:
     user, dispute, kinds = _write(request, dispute_id)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _answer(request, dispute.pk, error=ValidationError("请选择文件"))
+        return _answer(request, dispute.pk, error=ValidationError(_("请选择文件")))
     try:
         services.add_evidence(
             actor=user, kinds=kinds, dispute_id=dispute.pk, files=form.cleaned_data["attachments"]
         )
     except ValidationError as exc:
         return _answer(request, dispute.pk, error=exc)
-    return _done(request, dispute, "材料已上传。")
+    return _done(request, dispute, gettext("材料已上传。"))
 
 
 # --- Files and documents -----------------------------------------------------------------------------
@@ -371,7 +375,7 @@ def dispute_file(request: HttpRequest, dispute_id: int, file_id: int) -> HttpRes
     dispute = access.get_dispute_for_user(user, _id(dispute_id))
     stored = dispute.files.filter(pk=_id(file_id)).first()
     if stored is None:
-        raise Http404("文件不存在")
+        raise Http404(gettext("文件不存在"))
     return audited_file_response(request, stored.file, actor=user, action=AuditAction.MEDIATION_FILE_DOWNLOAD,
                                  obj=dispute, object_repr=dispute.number, detail={"file": stored.pk},
                                  content_type=stored.content_type, filename=f"{dispute.number}-{stored.pk}")  # fmt: skip
@@ -383,7 +387,7 @@ def signed_scan(request: HttpRequest, dispute_id: int) -> HttpResponseBase:
     user = staff_user(request)
     dispute = access.get_dispute_for_user(user, _id(dispute_id))
     if not dispute.signed_scan:
-        raise Http404("尚未上传签章协议")
+        raise Http404(gettext("尚未上传签章协议"))
     content_type = "application/pdf" if dispute.signed_scan.name.endswith(".pdf") else "image/jpeg"
     return audited_file_response(request, dispute.signed_scan, actor=user, action=AuditAction.MEDIATION_FILE_DOWNLOAD,
                                  obj=dispute, object_repr=dispute.number, detail={"file": "signed_agreement"},
@@ -404,13 +408,13 @@ def agreement_pdf(request: HttpRequest, dispute_id: int) -> HttpResponse:
 def confirmation_pdf(request: HttpRequest, dispute_id: int) -> HttpResponse:
     dispute = access.get_dispute_for_user(staff_user(request), _id(dispute_id))
     if not documents.has_written_agreement(dispute) or dispute.effective_at is None:
-        raise Http404("调解协议尚未生效")
+        raise Http404(gettext("调解协议尚未生效"))
     return documents.pdf_response(documents.confirmation_pdf(dispute), f"司法确认申请书-{dispute.number}.pdf")
 
 
 # --- Statistics -------------------------------------------------------------------------------------
 
-STATS_EXPORT_NAME = "调解统计"
+STATS_EXPORT_NAME = gettext_lazy("调解统计")
 
 
 @login_required
@@ -418,7 +422,7 @@ STATS_EXPORT_NAME = "调解统计"
 def stats(request: HttpRequest) -> HttpResponseBase:
     user = staff_user(request)
     if not access.can_see_statistics(user):
-        raise PermissionDenied("您的角色不能查看调解统计")
+        raise PermissionDenied(gettext("您的角色不能查看调解统计"))
     committees = access.stats_committees(user).order_by("name")
     form = StatsFilterForm(request.GET, committees=committees)
     form.is_valid()
@@ -426,13 +430,13 @@ def stats(request: HttpRequest) -> HttpResponseBase:
     chosen = committees.filter(pk=data["committee"].pk) if data.get("committee") else committees
     f = figures(chosen, since=data.get("since"), until=data.get("until"))
     if request.GET.get("export") == "xlsx":
-        response = xlsx_response(filename=STATS_EXPORT_NAME, sheets=[
-            Sheet("总体", ("指标", "数值"), f.summary_rows()),
-            Sheet("按类型", ("纠纷类型", "纠纷数", "达成协议"), f.by_kind),
-            Sheet("按来源", ("来源", "纠纷数", "达成协议"), f.by_source),
-            Sheet("按调委会", ("调解委员会", "纠纷数", "达成协议"), f.by_committee),
-            Sheet("按月份", ("月份", "纠纷数", "达成协议"), f.by_month),
-            Sheet("按结果", ("结果", "纠纷数"), f.by_result),
+        response = xlsx_response(filename=str(STATS_EXPORT_NAME), sheets=[
+            Sheet(gettext("总体"), (gettext("指标"), gettext("数值")), f.summary_rows()),
+            Sheet(gettext("按类型"), (gettext("纠纷类型"), gettext("纠纷数"), gettext("达成协议")), f.by_kind),
+            Sheet(gettext("按来源"), (gettext("来源"), gettext("纠纷数"), gettext("达成协议")), f.by_source),
+            Sheet(gettext("按调委会"), (gettext("调解委员会"), gettext("纠纷数"), gettext("达成协议")), f.by_committee),
+            Sheet(gettext("按月份"), (gettext("月份"), gettext("纠纷数"), gettext("达成协议")), f.by_month),
+            Sheet(gettext("按结果"), (gettext("结果"), gettext("纠纷数")), f.by_result),
         ])  # fmt: skip
         record(actor=user, action=AuditAction.MEDIATION_STATS_EXPORT, object_type="mediation.dispute",
                request=request, detail=form.audit_detail())  # fmt: skip
@@ -455,7 +459,7 @@ def committee(request: HttpRequest, committee_id: int) -> HttpResponse:
     user = staff_user(request)
     found = Committee.objects.filter(pk=_id(committee_id), members__user=user).distinct().first()
     if found is None:
-        raise Http404("调解委员会不存在或您不是其成员")
+        raise Http404(gettext("调解委员会不存在或您不是其成员"))
     is_admin = found.pk in access.administered_committee_ids(user)
     roster = access.roster(found) if is_admin else access.roster(found).filter(pk=user.pk)
     form = TieForm(request.POST or None, roster=roster)
@@ -467,7 +471,7 @@ def committee(request: HttpRequest, committee_id: int) -> HttpResponse:
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
-            messages.success(request, "利害关系已登记，指派时将自动检查。")
+            messages.success(request, gettext("利害关系已登记，指派时将自动检查。"))
             return redirect("mediation:committee", committee_id=found.pk)
     members = (
         CommitteeMember.objects.filter(committee=found).select_related("user").order_by("role", "user__name")

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 
 from shanghui.mediation import clocks
 from shanghui.mediation.clocks import CLOCKS, DEADLINES
@@ -39,41 +40,41 @@ __all__ = [
 
 APPLICANT, RESPONDENT, COMMITTEE, MEDIATOR = "applicant", "respondent", "committee", "mediator"
 ACTOR_LABELS = {
-    APPLICANT: "申请人",
-    RESPONDENT: "被申请人",
-    COMMITTEE: "调委会",
-    MEDIATOR: "调解员",
-    SYSTEM: "系统",
+    APPLICANT: gettext_noop("申请人"),
+    RESPONDENT: gettext_noop("被申请人"),
+    COMMITTEE: gettext_noop("调委会"),
+    MEDIATOR: gettext_noop("调解员"),
+    SYSTEM: gettext_noop("系统"),
 }
 PARTIES = {APPLICANT, RESPONDENT}
 S = Status
 
 # The advice every party is owed when mediation does not happen or fails (人民调解法 art. 26).
-OTHER_CHANNELS = "可依法通过仲裁、行政途径或者向人民法院提起诉讼等方式解决纠纷。"
+OTHER_CHANNELS = gettext_noop("可依法通过仲裁、行政途径或者向人民法院提起诉讼等方式解决纠纷。")
 
 TRANSITIONS = table(
-    action("accept", "受理", {S.FILED}, S.AWAITING_CONSENT, {COMMITTEE}),
-    action("decline", "不予受理", {S.FILED}, S.DECLINED, {COMMITTEE}, required=("reason",)),
-    action("consent", "同意调解", {S.AWAITING_CONSENT}, S.MEDIATING, {RESPONDENT, COMMITTEE}),
-    action("refuse", "拒绝调解", {S.AWAITING_CONSENT}, S.REFUSED, {RESPONDENT, COMMITTEE}),
-    action("extend", "延长调解期限", {S.MEDIATING}, S.MEDIATING, {COMMITTEE, MEDIATOR}, required=("reason",)),
-    action("record_agreement", "达成书面调解协议", {S.MEDIATING}, S.AGREEMENT_DRAFTED, {MEDIATOR},
+    action("accept", gettext_noop("受理"), {S.FILED}, S.AWAITING_CONSENT, {COMMITTEE}),
+    action("decline", gettext_noop("不予受理"), {S.FILED}, S.DECLINED, {COMMITTEE}, required=("reason",)),
+    action("consent", gettext_noop("同意调解"), {S.AWAITING_CONSENT}, S.MEDIATING, {RESPONDENT, COMMITTEE}),
+    action("refuse", gettext_noop("拒绝调解"), {S.AWAITING_CONSENT}, S.REFUSED, {RESPONDENT, COMMITTEE}),
+    action("extend", gettext_noop("延长调解期限"), {S.MEDIATING}, S.MEDIATING, {COMMITTEE, MEDIATOR}, required=("reason",)),
+    action("record_agreement", gettext_noop("达成书面调解协议"), {S.MEDIATING}, S.AGREEMENT_DRAFTED, {MEDIATOR},
            required=("issues", "terms", "performance_method")),
-    action("revise_agreement", "退回修改协议", {S.AGREEMENT_DRAFTED}, S.MEDIATING, {MEDIATOR}),
-    action("sign", "协议签章生效", {S.AGREEMENT_DRAFTED}, S.IN_EFFECT, {MEDIATOR, COMMITTEE},
+    action("revise_agreement", gettext_noop("退回修改协议"), {S.AGREEMENT_DRAFTED}, S.MEDIATING, {MEDIATOR}),
+    action("sign", gettext_noop("协议签章生效"), {S.AGREEMENT_DRAFTED}, S.IN_EFFECT, {MEDIATOR, COMMITTEE},
            required=("signed_scan",)),
-    action("oral_agreement", "记录口头协议", {S.MEDIATING}, S.PERFORMING, {MEDIATOR}, required=("terms",)),
-    action("no_agreement", "调解不成", {S.MEDIATING}, S.FAILED, {MEDIATOR}, required=("advice",)),
-    action("apply_confirmation", "申请司法确认", {S.IN_EFFECT}, S.CONFIRMING, {MEDIATOR, COMMITTEE},
+    action("oral_agreement", gettext_noop("记录口头协议"), {S.MEDIATING}, S.PERFORMING, {MEDIATOR}, required=("terms",)),
+    action("no_agreement", gettext_noop("调解不成"), {S.MEDIATING}, S.FAILED, {MEDIATOR}, required=("advice",)),
+    action("apply_confirmation", gettext_noop("申请司法确认"), {S.IN_EFFECT}, S.CONFIRMING, {MEDIATOR, COMMITTEE},
            required=("court",)),
-    action("skip_confirmation", "不申请司法确认", {S.IN_EFFECT}, S.PERFORMING, {MEDIATOR, COMMITTEE}),
-    action("confirmation_granted", "法院裁定确认有效", {S.CONFIRMING}, S.PERFORMING, {MEDIATOR, COMMITTEE},
+    action("skip_confirmation", gettext_noop("不申请司法确认"), {S.IN_EFFECT}, S.PERFORMING, {MEDIATOR, COMMITTEE}),
+    action("confirmation_granted", gettext_noop("法院裁定确认有效"), {S.CONFIRMING}, S.PERFORMING, {MEDIATOR, COMMITTEE},
            required=("ruling_number",)),
-    action("confirmation_rejected", "法院驳回确认申请", {S.CONFIRMING}, S.FAILED, {MEDIATOR, COMMITTEE},
+    action("confirmation_rejected", gettext_noop("法院驳回确认申请"), {S.CONFIRMING}, S.FAILED, {MEDIATOR, COMMITTEE},
            required=("reason",)),
-    action("record_performance", "回访并结案", {S.PERFORMING}, S.CLOSED, {MEDIATOR, COMMITTEE},
+    action("record_performance", gettext_noop("回访并结案"), {S.PERFORMING}, S.CLOSED, {MEDIATOR, COMMITTEE},
            required=("performance",)),
-    action("withdraw", "撤回申请", {S.FILED, S.AWAITING_CONSENT, S.MEDIATING}, S.WITHDRAWN, {APPLICANT, COMMITTEE}),
+    action("withdraw", gettext_noop("撤回申请"), {S.FILED, S.AWAITING_CONSENT, S.MEDIATING}, S.WITHDRAWN, {APPLICANT, COMMITTEE}),
 )  # fmt: skip
 
 OUTCOME_ACTIONS = frozenset({"record_agreement", "oral_agreement", "no_agreement"})
@@ -82,15 +83,15 @@ OUTCOME_ACTIONS = frozenset({"record_agreement", "oral_agreement", "no_agreement
 def blocked(dispute: Dispute, spec: Transition) -> str:
     """The rules the status alone cannot say ("" when the action is possible)."""
     if spec.action == "extend" and dispute.extended:
-        return "调解期限只能延长一次"
+        return gettext("调解期限只能延长一次")
     if spec.action in OUTCOME_ACTIONS:
         active = dispute.assignments.filter(recused_at__isnull=True)
         if not active.exists():
-            return "请先指派调解员"
+            return gettext("请先指派调解员")
         if active.filter(declared_at__isnull=True).exists():
-            return "调解员尚未全部作出无利害关系声明"
+            return gettext("调解员尚未全部作出无利害关系声明")
         if spec.action != "no_agreement" and not dispute.sessions.filter(held_at__isnull=False).exists():
-            return "尚未举行调解会并记录笔录"
+            return gettext("尚未举行调解会并记录笔录")
     return ""
 
 
@@ -102,7 +103,7 @@ def _money(value: Any) -> Decimal | None:
         return None
     amount = Decimal(str(value)).quantize(Decimal("0.01"))
     if amount < 0:
-        raise TransitionError({"settled_amount": "金额不能为负数"})
+        raise TransitionError({"settled_amount": gettext("金额不能为负数")})
     return amount
 
 
@@ -114,7 +115,7 @@ def _day(value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise TransitionError({"performance_due": "请输入有效日期，如 2026-12-31"}) from None
+        raise TransitionError({"performance_due": gettext("请输入有效日期，如 2026-12-31")}) from None
 
 
 def _accept(d: Dispute, p: dict[str, Any], now: dt.datetime) -> list[str]:
@@ -206,7 +207,7 @@ def _granted(d: Dispute, p: dict[str, Any], now: dt.datetime) -> list[str]:
 
 def _rejected(d: Dispute, p: dict[str, Any], now: dt.datetime) -> list[str]:
     d.court_decision = CourtDecision.REJECTED
-    d.advice = "当事人可以通过调解方式变更原调解协议或者达成新的调解协议，也可以向人民法院提起诉讼。"
+    d.advice = gettext("当事人可以通过调解方式变更原调解协议或者达成新的调解协议，也可以向人民法院提起诉讼。")
     d.closed_at = now
     return ["court_decision", "advice", "closed_at"]
 
@@ -216,7 +217,7 @@ def _record_performance(d: Dispute, p: dict[str, Any], now: dt.datetime) -> list
 
     value = str(p["performance"])
     if value not in {Performance.PERFORMED, Performance.PARTLY, Performance.NOT_PERFORMED}:
-        raise TransitionError({"performance": "请选择履行情况"})
+        raise TransitionError({"performance": gettext("请选择履行情况")})
     d.performance = value
     d.closed_at = now
     return ["performance", "closed_at"]
@@ -278,16 +279,16 @@ MACHINE: Machine[Dispute] = Machine(
     event_fk="dispute",
     table=TRANSITIONS,
     actor_labels=ACTOR_LABELS,
-    noun="纠纷",
+    noun=gettext_noop("纠纷"),
     select_related=("committee",),
     effects=EFFECTS,
     blocked=blocked,
     event_data=event_data,
     after=[_after],
     other_events={
-        "create": "登记纠纷", "assign": "指派调解员", "declare": "调解员声明无利害关系", "recuse": "调解员回避",
-        "schedule": "安排调解会", "minutes": "记录调解笔录", "upload": "上传材料", "overdue": "超期提醒",
-        "share": "向当事人公开笔录",
+        "create": gettext_noop("登记纠纷"), "assign": gettext_noop("指派调解员"), "declare": gettext_noop("调解员声明无利害关系"), "recuse": gettext_noop("调解员回避"),
+        "schedule": gettext_noop("安排调解会"), "minutes": gettext_noop("记录调解笔录"), "upload": gettext_noop("上传材料"), "overdue": gettext_noop("超期提醒"),
+        "share": gettext_noop("向当事人公开笔录"),
     },
 )  # fmt: skip
 

@@ -7,28 +7,30 @@ robot configuration.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext, gettext_noop
+
 from shanghui.notify.models import ChannelKind
 
 EVENTS: dict[str, str] = {
-    "case.submit": "新办件提交",
-    "case.resubmit": "补正后重新提交",
-    "case.forward": "办件转递到窗口",
-    "case.accept": "窗口受理",
-    "case.refuse": "窗口不予受理",
-    "case.window_correction": "窗口要求补正",
-    "case.suspend": "中止办理",
-    "case.resume": "恢复办理",
-    "case.terminate": "终止办理",
-    "case.complete": "办结",
-    "case.deliver": "确认送达",
-    "case.withdraw": "申请人撤回",
-    "case.due_soon": "办件即将超期",
-    "case.overdue": "办件已超期",
-    "case.bad_rating": "差评整改",
-    "case.message": "申请人发来新消息",
-    "review.overdue": "审查超时提醒",
-    "donation.pledge_due": "认捐分期即将到期",
-    "activity.notice": "志愿服务提醒（报名递补、活动取消等）",
+    "case.submit": gettext_noop("新办件提交"),
+    "case.resubmit": gettext_noop("补正后重新提交"),
+    "case.forward": gettext_noop("办件转递到窗口"),
+    "case.accept": gettext_noop("窗口受理"),
+    "case.refuse": gettext_noop("窗口不予受理"),
+    "case.window_correction": gettext_noop("窗口要求补正"),
+    "case.suspend": gettext_noop("中止办理"),
+    "case.resume": gettext_noop("恢复办理"),
+    "case.terminate": gettext_noop("终止办理"),
+    "case.complete": gettext_noop("办结"),
+    "case.deliver": gettext_noop("确认送达"),
+    "case.withdraw": gettext_noop("申请人撤回"),
+    "case.due_soon": gettext_noop("办件即将超期"),
+    "case.overdue": gettext_noop("办件已超期"),
+    "case.bad_rating": gettext_noop("差评整改"),
+    "case.message": gettext_noop("申请人发来新消息"),
+    "review.overdue": gettext_noop("审查超时提醒"),
+    "donation.pledge_due": gettext_noop("认捐分期即将到期"),
+    "activity.notice": gettext_noop("志愿服务提醒（报名递补、活动取消等）"),
 }
 
 # A robot's "send test message" is not a subscribable event.
@@ -44,5 +46,5 @@ DEFAULT_CHANNELS: dict[str, bool] = {
 
 def event_label(event: str) -> str:
     if event == TEST_EVENT:
-        return "测试消息"
-    return EVENTS.get(event, event)
+        return gettext("测试消息")
+    return gettext(EVENTS.get(event, event))

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.notify.events import EVENTS, TEST_EVENT, event_label
@@ -16,28 +18,37 @@ from shanghui.orgs.forms import OrgChoiceField
 from shanghui.ui.forms import BootstrapForm, FilterForm
 
 
+def _event_choices() -> list[tuple[str, str]]:
+    """The events in the reader's language (a callable: the form class is built once, at import)."""
+    return [(event, event_label(event)) for event in EVENTS]
+
+
+def _failed_event_choices() -> list[tuple[str, str]]:
+    return [("", gettext("全部事件")), *_event_choices(), (TEST_EVENT, event_label(TEST_EVENT))]
+
+
 class ChannelConfigForm(BootstrapForm):
     organisation = OrgChoiceField(
-        label="所属组织", queryset=None, empty_label="请选择组织",
-        help_text="机器人接收该组织及其下级组织的事件通知。",
+        label=_("所属组织"), queryset=None, empty_label=_("请选择组织"),
+        help_text=_("机器人接收该组织及其下级组织的事件通知。"),
     )  # fmt: skip
-    kind = forms.ChoiceField(label="类型", choices=RobotKind.choices)
-    name = forms.CharField(label="名称", max_length=60, help_text="例如：上海代办点工作群")
+    kind = forms.ChoiceField(label=_("类型"), choices=RobotKind.choices)
+    name = forms.CharField(label=_("名称"), max_length=60, help_text=_("例如：上海代办点工作群"))
     webhook_url = forms.CharField(
-        label="Webhook 地址", max_length=500, required=False,
-        help_text="在群设置 → 智能群助手/机器人中添加自定义机器人后复制。保存后不再显示。",
+        label=_("Webhook 地址"), max_length=500, required=False,
+        help_text=_("在群设置 → 智能群助手/机器人中添加自定义机器人后复制。保存后不再显示。"),
     )  # fmt: skip
     secret = forms.CharField(
-        label="加签密钥", max_length=200, required=False, widget=forms.PasswordInput(render_value=False),
-        help_text="钉钉机器人选择“加签”安全设置时填写（SEC 开头）；企业微信不需要。保存后不再显示。",
+        label=_("加签密钥"), max_length=200, required=False, widget=forms.PasswordInput(render_value=False),
+        help_text=_("钉钉机器人选择“加签”安全设置时填写（SEC 开头）；企业微信不需要。保存后不再显示。"),
     )  # fmt: skip
-    msg_format = forms.ChoiceField(label="消息格式", choices=MessageFormat.choices)
+    msg_format = forms.ChoiceField(label=_("消息格式"), choices=MessageFormat.choices)
     events = forms.MultipleChoiceField(
-        label="订阅的事件", choices=list(EVENTS.items()), widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "请至少选择一个事件"},
+        label=_("订阅的事件"), choices=_event_choices, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一个事件")},
     )  # fmt: skip
-    mention = forms.BooleanField(label="@被通知的相关人员（按手机号）", required=False)
-    enabled = forms.BooleanField(label="启用", required=False)
+    mention = forms.BooleanField(label=_("@被通知的相关人员（按手机号）"), required=False)
+    enabled = forms.BooleanField(label=_("启用"), required=False)
 
     def __init__(self, *args: Any, user: User, config: ChannelConfig | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -50,9 +61,9 @@ class ChannelConfigForm(BootstrapForm):
         if config is None:
             self.fields["webhook_url"].required = True
         else:
-            self.fields["webhook_url"].help_text = "已设置。如需更换，粘贴新的地址；留空则保持不变。"
+            self.fields["webhook_url"].help_text = gettext("已设置。如需更换，粘贴新的地址；留空则保持不变。")
             if config.secret:
-                self.fields["secret"].help_text = "已设置。如需更换，填写新的密钥；留空则保持不变。"
+                self.fields["secret"].help_text = gettext("已设置。如需更换，填写新的密钥；留空则保持不变。")
 
     @staticmethod
     def initial_for(config: ChannelConfig | None) -> dict[str, Any]:
@@ -67,19 +78,19 @@ class ChannelConfigForm(BootstrapForm):
 
 
 STATE_CHOICES = [
-    ("", "失败（全部）"),
-    (OutboxMessage.State.DEAD, "已停止重试"),
-    (OutboxMessage.State.FAILED, "待重试"),
+    ("", _("失败（全部）")),
+    (OutboxMessage.State.DEAD, _("已停止重试")),
+    (OutboxMessage.State.FAILED, _("待重试")),
 ]
 
 
 class FailedFilterForm(FilterForm):
-    state = forms.ChoiceField(label="状态", choices=STATE_CHOICES, required=False)
+    state = forms.ChoiceField(label=_("状态"), choices=STATE_CHOICES, required=False)
     channel = forms.ChoiceField(
-        label="渠道", choices=[("", "全部渠道"), *ChannelKind.choices], required=False
+        label=_("渠道"), choices=[("", _("全部渠道")), *ChannelKind.choices], required=False
     )
     event = forms.ChoiceField(
-        label="事件", choices=[("", "全部事件"), *EVENTS.items(), (TEST_EVENT, event_label(TEST_EVENT))],
+        label=_("事件"), choices=_failed_event_choices,
         required=False,
     )  # fmt: skip
 

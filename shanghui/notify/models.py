@@ -48,21 +48,21 @@ class ChannelConfig(models.Model):
     and @-mentions the people notified who work there."""
 
     organisation = models.ForeignKey(
-        "orgs.Organisation", verbose_name="所属组织", on_delete=models.PROTECT, related_name="+"
+        "orgs.Organisation", verbose_name=_("所属组织"), on_delete=models.PROTECT, related_name="+"
     )
-    kind = models.CharField("类型", max_length=10, choices=RobotKind.choices)
-    name = models.CharField("名称", max_length=60)
+    kind = models.CharField(_("类型"), max_length=10, choices=RobotKind.choices)
+    name = models.CharField(_("名称"), max_length=60)
     # The webhook carries the robot's token: a credential, encrypted at rest and never shown again.
-    webhook_url = EncryptedTextField("Webhook 地址")
+    webhook_url = EncryptedTextField(_("Webhook 地址"))
     # Keyed hash of the webhook: the rate limit belongs to the robot, whichever configuration uses it.
     webhook_hash = models.CharField(max_length=64, editable=False, db_index=True)
-    secret = EncryptedTextField("加签密钥", blank=True, default="")
-    events = models.JSONField("订阅的事件", default=list, blank=True)
+    secret = EncryptedTextField(_("加签密钥"), blank=True, default="")
+    events = models.JSONField(_("订阅的事件"), default=list, blank=True)
     msg_format = models.CharField(
-        "消息格式", max_length=10, choices=MessageFormat.choices, default=MessageFormat.MARKDOWN
+        _("消息格式"), max_length=10, choices=MessageFormat.choices, default=MessageFormat.MARKDOWN
     )
-    mention = models.BooleanField("@相关人员", default=True)
-    enabled = models.BooleanField("启用", default=True)
+    mention = models.BooleanField(_("@相关人员"), default=True)
+    enabled = models.BooleanField(_("启用"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -70,8 +70,8 @@ class ChannelConfig(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "群机器人"
-        verbose_name_plural = "群机器人"
+        verbose_name = _("群机器人")
+        verbose_name_plural = _("群机器人")
         ordering = ["organisation__path", "name"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="notify_channelconfig_name_unique"),
@@ -90,14 +90,14 @@ class OutboxMessage(models.Model):
         DEAD = "dead", _("发送失败，已停止重试")
 
     key = models.CharField(max_length=120, unique=True)
-    channel = models.CharField("渠道", max_length=10, choices=ChannelKind.choices)
-    event = models.CharField("事件", max_length=40)
+    channel = models.CharField(_("渠道"), max_length=10, choices=ChannelKind.choices)
+    event = models.CharField(_("事件"), max_length=40)
     # Who receives it: a staff user (in-app; SMS and e-mail also copy their address at writing time),
     # a citizen's mobile number (address only), or a group robot (config).
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    address = models.CharField("地址", max_length=120, blank=True)
+    address = models.CharField(_("地址"), max_length=120, blank=True)
     config = models.ForeignKey(
         ChannelConfig, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -106,30 +106,30 @@ class OutboxMessage(models.Model):
     organisation = models.ForeignKey(
         "orgs.Organisation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    title = models.CharField("标题", max_length=120)
-    body = models.TextField("内容")
-    url = models.CharField("链接", max_length=300, blank=True)
+    title = models.CharField(_("标题"), max_length=120)
+    body = models.TextField(_("内容"))
+    url = models.CharField(_("链接"), max_length=300, blank=True)
     # SMS providers send only pre-approved templates: the template code and its parameters. Robots keep
     # the mobiles to @-mention in params["mobiles"].
     template = models.CharField(max_length=40, blank=True)
     params = models.JSONField(default=dict, blank=True)
     # The record the notification is about ("proxy.case:42").
     subject = models.CharField(max_length=60, blank=True, db_index=True)
-    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.PENDING)
     # Network attempts only: waiting for a rate limit is not an attempt.
-    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(db_index=True)
     # Set (and committed) just before a network call, cleared when its outcome is recorded: set on a
     # claimed row means the previous attempt's outcome is unknown (the worker died during it).
     attempt_started_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField("错误", max_length=300, blank=True)
+    last_error = models.CharField(_("错误"), max_length=300, blank=True)
     provider_id = models.CharField(max_length=120, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "待发通知"
-        verbose_name_plural = "待发通知"
+        verbose_name = _("待发通知")
+        verbose_name_plural = _("待发通知")
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="notify_outbox_due_idx"),
             models.Index(fields=["state", "-id"], name="notify_outbox_state_idx"),
@@ -143,9 +143,9 @@ class Notification(models.Model):
     """An in-app notification: the bell in the navigation bar."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    title = models.CharField("标题", max_length=120)
-    body = models.TextField("内容", blank=True)
-    url = models.CharField("链接", max_length=300, blank=True)
+    title = models.CharField(_("标题"), max_length=120)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
     outbox = models.OneToOneField(
         OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -153,8 +153,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "站内消息"
-        verbose_name_plural = "站内消息"
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notify_inbox_idx")]
 
@@ -164,13 +164,15 @@ class Preference(models.Model):
     (events.DEFAULT_CHANNELS: in-app on, SMS and e-mail off)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    event = models.CharField("事件", max_length=40)
-    channel = models.CharField("渠道", max_length=10, choices=[(c.value, c.label) for c in PERSONAL_CHANNELS])
-    enabled = models.BooleanField("接收", default=False)
+    event = models.CharField(_("事件"), max_length=40)
+    channel = models.CharField(
+        _("渠道"), max_length=10, choices=[(c.value, c.label) for c in PERSONAL_CHANNELS]
+    )
+    enabled = models.BooleanField(_("接收"), default=False)
 
     class Meta:
-        verbose_name = "通知设置"
-        verbose_name_plural = "通知设置"
+        verbose_name = _("通知设置")
+        verbose_name_plural = _("通知设置")
         constraints = [
             models.UniqueConstraint(fields=["user", "event", "channel"], name="notify_preference_unique"),
         ]
@@ -190,5 +192,5 @@ class SendWindow(models.Model):
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        verbose_name = "发送频率窗口"
-        verbose_name_plural = "发送频率窗口"
+        verbose_name = _("发送频率窗口")
+        verbose_name_plural = _("发送频率窗口")

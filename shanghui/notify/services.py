@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
@@ -282,10 +283,10 @@ def set_preferences(*, actor: User, user: User, grid: Mapping[tuple[str, str], b
     """Store `user`'s choices (cells of the grid not given keep their value). Only the person themselves
     chooses. Returns how many cells changed."""
     if actor.pk != user.pk:
-        raise ValidationError("只能修改自己的通知设置")
+        raise ValidationError(_("只能修改自己的通知设置"))
     unknown = [cell for cell in grid if cell[0] not in EVENTS or cell[1] not in PERSONAL_CHANNELS]
     if unknown:
-        raise ValidationError("通知设置中有未知的事件或渠道")
+        raise ValidationError(_("通知设置中有未知的事件或渠道"))
     current = preferences_of(user)
     changed = {cell: value for cell, value in grid.items() if current[cell] != value}
     for (event, channel), enabled in changed.items():

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from shanghui.accounts.access import staff_user as _user
@@ -39,7 +40,7 @@ from shanghui.ui.listing import Listing, paginate
 def _own(user: User, notification_id: int) -> Notification:
     notification = Notification.objects.filter(user=user, pk=notification_id).first()
     if notification is None:
-        raise Http404("消息不存在")
+        raise Http404(gettext("消息不存在"))
     return notification
 
 
@@ -104,13 +105,19 @@ def preferences(request: HttpRequest) -> HttpResponse:
         }
         changed = services.set_preferences(actor=user, user=user, grid=grid)
         messages.success(
-            request, f"通知设置已保存（{changed} 项有变化）。" if changed else "通知设置没有变化。"
+            request,
+            ngettext(
+                "通知设置已保存（%(count)d 项有变化）。", "通知设置已保存（%(count)d 项有变化）。", changed
+            )
+            % {"count": changed}
+            if changed
+            else gettext("通知设置没有变化。"),
         )
         return redirect("notify:preferences")
     current = services.preferences_of(user)
     rows = [
-        (event, label, [(str(c), c.label, current[(event, str(c))]) for c in PERSONAL_CHANNELS])
-        for event, label in EVENTS.items()
+        (event, event_label(event), [(str(c), c.label, current[(event, str(c))]) for c in PERSONAL_CHANNELS])
+        for event in EVENTS
     ]
     context = {
         "rows": rows,
@@ -126,7 +133,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 def _require_admin(user: User) -> None:
     if not can_manage_notifications(user):
-        raise PermissionDenied("只有管理员可以配置通知渠道")
+        raise PermissionDenied(gettext("只有管理员可以配置通知渠道"))
 
 
 @login_required
@@ -186,7 +193,9 @@ def channel_toggle(request: HttpRequest, config_id: int) -> HttpResponse:
     config = services.set_channel_enabled(
         actor=user, config=config, enabled=request.POST.get("enabled") == "1"
     )
-    messages.success(request, f"已{'启用' if config.enabled else '停用'}群机器人“{config.name}”。")
+    messages.success(
+        request, f"已{gettext('启用') if config.enabled else gettext('停用')}群机器人“{config.name}”。"
+    )
     return redirect("notify:channel_list")
 
 
@@ -228,9 +237,9 @@ def failed_resend(request: HttpRequest, message_id: int) -> HttpResponse:
     message = get_outbox_message_for_user(user, message_id)
     count = services.resend(actor=user, messages=OutboxMessage.objects.filter(pk=message.pk))
     if count:
-        messages.success(request, "已重新加入发送队列。")
+        messages.success(request, gettext("已重新加入发送队列。"))
     else:
-        messages.info(request, "这条通知已不在失败状态，无需重新发送。")
+        messages.info(request, gettext("这条通知已不在失败状态，无需重新发送。"))
     back = request.POST.get("next", "")
     # A path of this site only: redirect() would take "0" or "notify:inbox" for a view name.
     if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

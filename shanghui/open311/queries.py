@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
 
 from shanghui.lib.bounds import DATE_MESSAGE, date_in_range, parse_int
 from shanghui.open311.errors import Open311Error
@@ -136,9 +137,9 @@ def parse_request_query(params: QueryDict, now: dt.datetime) -> RequestQuery:
     query.updated_after, query.updated_before = dates["updated_after"], dates["updated_before"]
     start, end = dates["start_date"], dates["end_date"]
     if start and end and start > end:
-        errors.append("start_date 不能晚于 end_date")
+        errors.append(gettext("start_date 不能晚于 end_date"))
     elif start and end and end - start > MAX_SPAN:
-        errors.append("start_date 与 end_date 相隔不能超过 90 天")
+        errors.append(gettext("start_date 与 end_date 相隔不能超过 90 天"))
     if start is None and end is None and not query.by_update:
         end, start = now, now - MAX_SPAN
     elif start is not None and end is None:

@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 
 from shanghui.accounts.tokens import TokenProblem, check_token
@@ -51,7 +52,7 @@ def _check_input(request: HttpRequest) -> None:
     try:
         names = nul_inputs(request)
     except UNREADABLE_BODY as exc:
-        status, message = unreadable_body(exc) or (400, "请求格式不正确")
+        status, message = unreadable_body(exc) or (400, gettext("请求格式不正确"))
         raise Open311Error(status, message) from None
     if names:
         raise Open311Error(400, [f"{name[:40]} {NUL_MESSAGE}" for name in names])
@@ -79,11 +80,13 @@ def endpoint(*methods: str) -> Callable[[View], View]:
             except Open311Error as exc:
                 response = render(answer_in, "errors", exc.as_list(), status=exc.status)
             except Http404:
-                response = render(answer_in, "errors", Open311Error(404, "资源不存在").as_list(), status=404)
+                response = render(
+                    answer_in, "errors", Open311Error(404, gettext("资源不存在")).as_list(), status=404
+                )
             except Exception:
                 # Never the exception text: it may carry personal data or internals.
                 logger.exception("Open311 %s %s failed", request.method, request.path)
-                error = Open311Error(500, "服务器内部错误，请稍后再试")
+                error = Open311Error(500, gettext("服务器内部错误，请稍后再试"))
                 response = render(answer_in, "errors", error.as_list(), status=500)
             response["Access-Control-Allow-Origin"] = "*"
             return response
@@ -127,7 +130,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     base = reverse("open311:discovery", kwargs={"fmt": fmt}).rsplit("/", 1)[0]
     body = {
         "changeset": changeset,
-        "contact": contact or "商会+ 平台管理员",
+        "contact": contact or gettext("商会+ 平台管理员"),
         "key_service": (
             "查询无需 api_key。提交办件的 api_key 是代办员本人的 API 令牌：登录商会+ 后在“API 令牌”页面创建，"
             "权限选“读写”，代表机构选其所在代办点。"
@@ -162,7 +165,7 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
     item = access.get_service(_jurisdiction(request), code)
     # What a POST now pins: the current version's materials, in slot order.
     materials = snapshot_materials(current_version(item).snapshot)
-    poa = poa_text(item=item.name, point="受理的代办点")
+    poa = poa_text(item=item.name, point=gettext("受理的代办点"))
     body = definition_dict(item, materials, poa_text=poa, max_mb=settings.PROXY_MAX_UPLOAD_MB)
     return render(fmt, "service_definition", body)
 
@@ -192,13 +195,13 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     token, problem = check_token(request.POST.get("api_key"))
     if token is None:
         if problem is TokenProblem.MISSING:
-            raise Open311Error(403, "缺少 api_key：提交办件需要代办员的读写 API 令牌")
+            raise Open311Error(403, gettext("缺少 api_key：提交办件需要代办员的读写 API 令牌"))
         raise Open311Error(403, f"api_key 无效：{problem.value if problem else ''}")
     point = access.point_for_token(token)
     jurisdiction = _jurisdiction(request)
     code = (request.POST.get("service_code") or "").strip()
     if not code:
-        raise Open311Error(400, "缺少 service_code")
+        raise Open311Error(400, gettext("缺少 service_code"))
     item = access.get_service(jurisdiction, code)
     posted = PostedRequest.parse(request.POST, request.FILES, request.headers.get("Idempotency-Key", ""))
     submission = submit_request(

@@ -14,6 +14,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
@@ -94,7 +95,7 @@ def _clean_mobile(value: str | None) -> str | None:
 
 class AdminUserCreationForm(UserCreationForm[User]):
     # Longer than the column: "+86 180 0000 0001" is accepted and normalised by clean_mobile.
-    mobile = forms.CharField(label="手机号", max_length=20, required=False)
+    mobile = forms.CharField(label=_("手机号"), max_length=20, required=False)
 
     class Meta:
         model = User
@@ -105,7 +106,7 @@ class AdminUserCreationForm(UserCreationForm[User]):
 
 
 class AdminUserChangeForm(UserChangeForm[User]):
-    mobile = forms.CharField(label="手机号", max_length=20, required=False)
+    mobile = forms.CharField(label=_("手机号"), max_length=20, required=False)
 
     class Meta:
         model = User

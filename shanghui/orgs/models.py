@@ -78,12 +78,12 @@ def is_public_phone(mobile: str) -> bool:
 
 
 class Organisation(models.Model):
-    kind = models.CharField("类型", max_length=20, choices=OrgKind.choices)
-    name = models.CharField("名称", max_length=100)
-    short_name = models.CharField("简称", max_length=40, blank=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=OrgKind.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    short_name = models.CharField(_("简称"), max_length=40, blank=True)
     parent = models.ForeignKey(
         "self",
-        verbose_name="上级组织",
+        verbose_name=_("上级组织"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -93,26 +93,28 @@ class Organisation(models.Model):
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
     # GB/T 2260 code of the region the organisation serves or sits in (a window's county, a
     # federation's city or county). Proxy cases use it for case numbers and routing.
-    region_code = models.CharField("行政区划代码", max_length=6, blank=True)
+    region_code = models.CharField(_("行政区划代码"), max_length=6, blank=True)
     federation_level = models.CharField(
-        "工商联层级", max_length=10, choices=FederationLevel.choices, blank=True
+        _("工商联层级"), max_length=10, choices=FederationLevel.choices, blank=True
     )
-    chamber_kind = models.CharField("商会类型", max_length=20, choices=ChamberKind.choices, blank=True)
-    city = models.CharField("所在城市", max_length=40, blank=True, help_text="异地商会所在的城市，如 上海")
+    chamber_kind = models.CharField(_("商会类型"), max_length=20, choices=ChamberKind.choices, blank=True)
+    city = models.CharField(
+        _("所在城市"), max_length=40, blank=True, help_text=_("异地商会所在的城市，如 上海")
+    )
     credit_code = models.CharField(
-        "统一社会信用代码", max_length=18, blank=True, validators=[validate_credit_code]
+        _("统一社会信用代码"), max_length=18, blank=True, validators=[validate_credit_code]
     )
-    address = models.CharField("地址", max_length=200, blank=True)
-    contact_name = models.CharField("联系人", max_length=50, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
-    description = models.TextField("简介", blank=True)
-    is_active = models.BooleanField("启用", default=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    description = models.TextField(_("简介"), blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "组织"
-        verbose_name_plural = "组织"
+        verbose_name = _("组织")
+        verbose_name_plural = _("组织")
         ordering = ["path"]
         constraints = [
             models.UniqueConstraint(fields=["path"], name="orgs_organisation_path_unique"),
@@ -211,18 +213,18 @@ READ_ONLY_ROLES = frozenset({Role.AUDITOR})
 
 class Membership(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="memberships"
     )
     organisation = models.ForeignKey(
-        Organisation, verbose_name="组织", on_delete=models.CASCADE, related_name="memberships"
+        Organisation, verbose_name=_("组织"), on_delete=models.CASCADE, related_name="memberships"
     )
-    role = models.CharField("角色", max_length=30, choices=Role.choices)
-    title = models.CharField("职务", max_length=50, blank=True)
+    role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
+    title = models.CharField(_("职务"), max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "成员角色"
-        verbose_name_plural = "成员角色"
+        verbose_name = _("成员角色")
+        verbose_name_plural = _("成员角色")
         constraints = [
             models.UniqueConstraint(fields=["user", "organisation", "role"], name="orgs_membership_unique"),
         ]

@@ -63,7 +63,7 @@ def _id_or_404(raw: str | None) -> int:
     try:
         return int(raw or "")
     except ValueError:
-        raise Http404("无效的编号") from None
+        raise Http404(_("无效的编号")) from None
 
 
 def _require_roles(user: User) -> None:
@@ -153,7 +153,7 @@ def _org_export_rows(orgs: QuerySet[Organisation]) -> Iterator[list[Any]]:
             yield [
                 org.name, org.short_name, org.get_kind_display(), org.get_chamber_kind_display(),
                 paths[org.pk], org.city, org.region_code, org.credit_code, counts.get(org.pk, 0),
-                "启用" if org.is_active else "停用",
+                _("启用") if org.is_active else _("停用"),
             ]  # fmt: skip
 
 
@@ -292,7 +292,7 @@ def _member_export_rows(members: QuerySet[User], prefetch: Prefetch) -> Iterator
             )
             yield [
                 member.username, member.name, member.masked_mobile, member.email, roles,
-                "启用" if member.is_active else "停用", member.last_login,
+                _("启用") if member.is_active else _("停用"), member.last_login,
             ]  # fmt: skip
 
 

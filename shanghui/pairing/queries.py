@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext
 
 from shanghui.donations.queries import totals_by_fund
 from shanghui.pairing.models import Outcome, Pair, Project
@@ -75,7 +76,7 @@ def by_place(pairs: QuerySet[Pair]) -> tuple[list[PlaceRow], PlaceRow]:
     )
     sums: dict[tuple[str, str], PairFigures] = defaultdict(PairFigures)
     for pk, partner, village, province, county in rows:
-        key = (province or "（未登记）", county or "（未登记）")
+        key = (province or gettext("（未登记）"), county or gettext("（未登记）"))
         places[key]["pairs"].add(pk)
         places[key]["villages"].add(village)
         places[key]["partners"].add(partner)
@@ -85,7 +86,7 @@ def by_place(pairs: QuerySet[Pair]) -> tuple[list[PlaceRow], PlaceRow]:
         for (p, c), v in sorted(places.items())
     ]
     total = PlaceRow(
-        "合计", "", len(rows), len({r[2] for r in rows}), len({r[1] for r in rows}), PairFigures()
+        gettext("合计"), "", len(rows), len({r[2] for r in rows}), len({r[1] for r in rows}), PairFigures()
     )
     for f in figures.values():
         _add(total.figures, f)  # type: ignore[arg-type]

@@ -179,11 +179,11 @@ def stats(request: HttpRequest) -> HttpResponseBase:
     rows, total = queries.by_place(pairs_for_user(user))
     if request.GET.get("export") == "xlsx":
         record(actor=user, action=AuditAction.PAIRING_EXPORT, object_type="pairing.stats", request=request)
-        headers = ("省份", "县（市、区）", "结对数", "结对村", "帮扶企业/商会", "项目数", "捐赠（元，经捐赠台账）",
-                   "投资（元，商业投资）", "村集体增收（元）", "带动就业（人）", "培训（人次）")  # fmt: skip
+        headers = (_("省份"), _("县（市、区）"), _("结对数"), _("结对村"), _("帮扶企业/商会"), _("项目数"), _("捐赠（元，经捐赠台账）"),
+                   _("投资（元，商业投资）"), _("村集体增收（元）"), _("带动就业（人）"), _("培训（人次）"))  # fmt: skip
         return xlsx_response(
-            filename="结对帮扶统计",
-            sheets=[Sheet("按省县", headers, [_place_row(r) for r in [*rows, total]])],
+            filename=_("结对帮扶统计"),
+            sheets=[Sheet(_("按省县"), headers, [_place_row(r) for r in [*rows, total]])],
         )
     return render(request, "pairing/stats.html", {"rows": rows, "total": total})
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
@@ -234,6 +235,9 @@ class FiveStepForm(BootstrapForm):
         self.steps = steps
         for i, step in enumerate(steps):
             self.fields[f"days_{i}"] = forms.IntegerField(
-                label=f"{step['label']}（工作日）", min_value=1, max_value=60, initial=step.get("days", 5)
+                label=gettext("%(step)s（工作日）") % {"step": step["label"]},
+                min_value=1,
+                max_value=60,
+                initial=step.get("days", 5),
             )
         self.style_widgets()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext
+
 from shanghui.lib.owners import NO_ACCESS, Access, Viewer
 from shanghui.orgs.models import Membership, Role
 
@@ -90,10 +92,10 @@ class CandidateOwner:
 
         c = Candidate.objects.select_related("election__chamber").get(pk=owner_id)
         return [
-            ("姓名", c.name), ("商会", c.election.chamber.name), ("拟任职务", str(c.get_position_display())),
-            ("出生日期", c.birth_date.isoformat()), ("已连任届数", str(c.terms_served)),
-            ("所在企业及职务", c.enterprise or "—"), ("手机号", mask_mobile(c.mobile)), ("个人简历", c.cv or "—"),
-            ("材料", "、".join(d.name for d in c.documents.all()) or "—"),
+            (gettext("姓名"), c.name), (gettext("商会"), c.election.chamber.name), (gettext("拟任职务"), str(c.get_position_display())),
+            (gettext("出生日期"), c.birth_date.isoformat()), (gettext("已连任届数"), str(c.terms_served)),
+            (gettext("所在企业及职务"), c.enterprise or "—"), (gettext("手机号"), mask_mobile(c.mobile)), (gettext("个人简历"), c.cv or "—"),
+            (gettext("材料"), "、".join(d.name for d in c.documents.all()) or "—"),
         ]  # fmt: skip
 
 

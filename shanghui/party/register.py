@@ -17,6 +17,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, gettext_lazy, ngettext
+
 from shanghui.orgs.models import Organisation
 from shanghui.party.models import Candidate, ChamberProfile, Election, PartyOrganisation, Position
 
@@ -25,7 +27,12 @@ WARN_DAYS = 90
 BRANCH_MIN_MEMBERS = 3
 
 IN_STEP, OUT_OF_STEP, NO_MEMBERS, UNKNOWN = "in_step", "out_of_step", "no_members", "unknown"
-LABELS = {IN_STEP: "同步", OUT_OF_STEP: "不同步", NO_MEMBERS: "暂无党员", UNKNOWN: "待登记"}
+LABELS = {
+    IN_STEP: gettext_lazy("同步"),
+    OUT_OF_STEP: gettext_lazy("不同步"),
+    NO_MEMBERS: gettext_lazy("暂无党员"),
+    UNKNOWN: gettext_lazy("待登记"),
+}
 
 
 @dataclass
@@ -51,10 +58,10 @@ class Row:
 
     @property
     def status_label(self) -> str:
-        return LABELS[self.status]
+        return str(LABELS[self.status])
 
     def label(self, part: str) -> str:
-        return LABELS[getattr(self, part)]
+        return str(LABELS[getattr(self, part)])
 
 
 def _apart(a: dt.date, b: dt.date) -> int:
@@ -95,13 +102,21 @@ def build(chambers: Iterable[Organisation], today: dt.date) -> list[Row]:
                     row.founded = NO_MEMBERS
                 else:
                     row.founded = OUT_OF_STEP
-                    row.problems.append(f"有党员{profile.party_members}人，尚未建立党组织")
+                    row.problems.append(
+                        ngettext(
+                            "有党员%(count)d人，尚未建立党组织",
+                            "有党员%(count)d人，尚未建立党组织",
+                            profile.party_members,
+                        )
+                        % {"count": profile.party_members}
+                    )
             elif _apart(first.founded_on, profile.founded_on) <= SAME_TIME_DAYS:
                 row.founded = IN_STEP
             else:
                 row.founded = OUT_OF_STEP
                 row.problems.append(
-                    f"党组织成立（{first.founded_on}）与商会成立（{profile.founded_on}）不同时"
+                    gettext("党组织成立（%(party)s）与商会成立（%(chamber)s）不同时")
+                    % {"party": first.founded_on, "chamber": profile.founded_on}
                 )
         election = latest.get(chamber.pk)
         if election is not None and first is not None:
@@ -110,8 +125,11 @@ def build(chambers: Iterable[Organisation], today: dt.date) -> list[Row]:
                 row.vetted = IN_STEP
             elif positions:
                 row.vetted = OUT_OF_STEP
-                missing = "党组织书记" if Position.PRESIDENT in positions else "会长"
-                row.problems.append(f"{election.name}未同时考察{missing}人选")
+                missing = gettext("党组织书记") if Position.PRESIDENT in positions else gettext("会长")
+                row.problems.append(
+                    gettext("%(election)s未同时考察%(missing)s人选")
+                    % {"election": election.name, "missing": missing}
+                )
             if election.chamber_held_on:
                 if (
                     election.party_held_on
@@ -120,14 +138,20 @@ def build(chambers: Iterable[Organisation], today: dt.date) -> list[Row]:
                     row.reelected = IN_STEP
                 else:
                     row.reelected = OUT_OF_STEP
-                    row.problems.append(f"{election.name}：商会已换届，党组织未同时换届")
+                    row.problems.append(
+                        gettext("%(election)s：商会已换届，党组织未同时换届") % {"election": election.name}
+                    )
         ends = [d for d in [profile.term_ends_on if profile else None, *(o.term_ends_on for o in orgs)] if d]
         if ends:
             row.term_ends_on = min(ends)
             days = (row.term_ends_on - today).days
             if 0 <= days <= WARN_DAYS:
-                row.warning = f"{days}天后任期届满，请同步筹备商会与党组织换届"
+                row.warning = ngettext(
+                    "%(days)d天后任期届满，请同步筹备商会与党组织换届",
+                    "%(days)d天后任期届满，请同步筹备商会与党组织换届",
+                    days,
+                ) % {"days": days}
             elif days < 0:
-                row.warning = f"任期已于{row.term_ends_on}届满，尚未换届"
+                row.warning = gettext("任期已于%(date)s届满，尚未换届") % {"date": row.term_ends_on}
         rows.append(row)
     return rows

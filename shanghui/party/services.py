@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
@@ -126,7 +127,7 @@ def update_candidate(*, actor: User, candidate: Candidate, **fields: Any) -> Can
 
     _chamber(actor, candidate.election.chamber)
     if candidate.status not in (Candidate.Status.DRAFT, Candidate.Status.VETTING):
-        raise ValidationError("审查已结束，不能修改候选人信息")
+        raise ValidationError(_("审查已结束，不能修改候选人信息"))
     for name, value in fields.items():
         setattr(candidate, name, value)
     candidate.save()
@@ -171,7 +172,7 @@ def submit_self_check(
     if not mobile or mobile != candidate.mobile:
         raise PermissionDenied("请使用候选人本人的手机号验证后填写")
     if candidate.status != Candidate.Status.VETTING:
-        raise ValidationError("当前不在审查阶段，不能填写自查表")
+        raise ValidationError(_("当前不在审查阶段，不能填写自查表"))
     errors: dict[str, str] = {}
     if set(conditions) != set(checks.CONDITIONS):
         errors["conditions"] = "请逐条确认本人符合全部任职条件；不符合的请联系商会撤回提名"
@@ -183,7 +184,7 @@ def submit_self_check(
         raise ValidationError(errors)
     chain = _chain(candidate)
     if chain is None or not chain.is_open:
-        raise ValidationError("审查已结束，不能修改自查表")
+        raise ValidationError(_("审查已结束，不能修改自查表"))
     candidate.self_check = {
         "conditions": list(conditions),
         "disqualifications": list(disqualifications),
@@ -217,9 +218,9 @@ def publish_list(*, actor: User, election: Election, days: int = 5) -> Any:
         raise PermissionDenied("候选人名单由上级工商联（党委）发布公示")
     approved = list(election.candidates.filter(status=Candidate.Status.APPROVED))
     if not approved:
-        raise ValidationError("还没有审查通过的候选人")
+        raise ValidationError(_("还没有审查通过的候选人"))
     if election.notice_id and election.candidates.filter(status=Candidate.Status.PUBLICITY).exists():
-        raise ValidationError("候选人名单正在公示")
+        raise ValidationError(_("候选人名单正在公示"))
     for c in approved:
         MACHINE.transition(pk=c.pk, action="publish", actor=actor, actor_kind=STAFF)
     items = [

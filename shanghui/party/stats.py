@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
@@ -74,7 +75,9 @@ def figures(user: User, year: int | None, today: dt.date) -> Figures:
     kinds = dict(orgs.values_list("kind").annotate(n=Count("id")).order_by())
     f.org_kinds = [(str(label), kinds.get(k, 0)) for k, label in PartyOrgKind.choices]
     rows = register.build(chambers, today)
-    f.register = [(label, sum(1 for r in rows if r.status == key)) for key, label in register.LABELS.items()]
+    f.register = [
+        (str(label), sum(1 for r in rows if r.status == key)) for key, label in register.LABELS.items()
+    ]
     f.warnings = sum(1 for r in rows if r.warning)
     candidates = candidates_for_user(user)
     if year:
@@ -96,22 +99,26 @@ def figures(user: User, year: int | None, today: dt.date) -> Figures:
 def export(request: HttpRequest, f: Figures, year: int | None) -> FileResponse:
     sheets = [
         Sheet(
-            "概况",
-            ("指标", "数值"),
+            gettext("概况"),
+            (gettext("指标"), gettext("数值")),
             [
-                ("疫情防控捐赠（元）", f.donations),
-                ("帮企解难（件）", f.problems),
-                ("商会", f.chambers),
-                ("党组织", f.party_orgs),
-                ("党员", f.party_members),
-                ("即将届满提醒", f.warnings),
+                (gettext("疫情防控捐赠（元）"), f.donations),
+                (gettext("帮企解难（件）"), f.problems),
+                (gettext("商会"), f.chambers),
+                (gettext("党组织"), f.party_orgs),
+                (gettext("党员"), f.party_members),
+                (gettext("即将届满提醒"), f.warnings),
             ],
         ),  # fmt: skip
-        Sheet("党建工作", ("类型", "次数", "金额（元）", "参与人数"), f.deeds),
-        Sheet("党组织类型", ("类型", "数量"), f.org_kinds),
-        Sheet("三同时", ("结论", "商会数"), f.register),
-        Sheet("换届候选人", ("状态", "人数"), f.candidates),
-        Sheet("评价等次", ("评价细则", "等次", "数量"), f.levels),
+        Sheet(
+            gettext("党建工作"),
+            (gettext("类型"), gettext("次数"), gettext("金额（元）"), gettext("参与人数")),
+            f.deeds,
+        ),
+        Sheet(gettext("党组织类型"), (gettext("类型"), gettext("数量")), f.org_kinds),
+        Sheet(gettext("三同时"), (gettext("结论"), gettext("商会数")), f.register),
+        Sheet(gettext("换届候选人"), (gettext("状态"), gettext("人数")), f.candidates),
+        Sheet(gettext("评价等次"), (gettext("评价细则"), gettext("等次"), gettext("数量")), f.levels),
     ]
     response = xlsx_response(filename=f"党建统计{year or ''}", sheets=sheets, ascii_name="party-stats")
     audit(

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -112,7 +113,7 @@ def org_list(request: HttpRequest) -> HttpResponseBase:
     if listing.exporting:
         return listing.export(PARTY_ORG_EXPORT, (
             [o.name, o.get_kind_display(), "、".join(c.name for c in o.chambers.all()), o.secretary_name, o.member_count,
-             o.founded_on, o.term_ends_on or "", "是" if o.has_plaque else "否", o.annual_funds, o.venue]  # fmt: skip
+             o.founded_on, o.term_ends_on or "", gettext("是") if o.has_plaque else gettext("否"), o.annual_funds, o.venue]  # fmt: skip
             for o in rows
         ))  # fmt: skip
     page = listing.page(rows)
@@ -141,16 +142,16 @@ def org_edit(request: HttpRequest, org_id: int | None = None) -> HttpResponseBas
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, "已保存党组织")
+                messages.success(request, gettext("已保存党组织"))
                 return redirect("party:orgs")
         return render(
             request,
             "party/form.html",
-            {"form": form, "title": "党组织", "back": reverse("party:orgs")},
+            {"form": form, "title": gettext("党组织"), "back": reverse("party:orgs")},
             status=422,
         )
     return render(
-        request, "party/form.html", {"form": form, "title": "党组织", "back": reverse("party:orgs")}
+        request, "party/form.html", {"form": form, "title": gettext("党组织"), "back": reverse("party:orgs")}
     )
 
 
@@ -195,27 +196,35 @@ def chamber_profile(request: HttpRequest, chamber_id: int) -> HttpResponseBase:
     if chamber is None:
         from django.http import Http404
 
-        raise Http404("商会不存在或无权查看")
+        raise Http404(gettext("商会不存在或无权查看"))
     if not can_write_chamber(user, chamber):
-        raise PermissionDenied("您不能修改该商会的党建档案")
+        raise PermissionDenied(gettext("您不能修改该商会的党建档案"))
     profile = ChamberProfile.objects.filter(chamber=chamber).first()
     initial = {f: getattr(profile, f) for f in ProfileForm.base_fields} if profile else {}
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if form.is_valid():
             services.save_profile(actor=user, chamber=chamber, **form.cleaned_data)
-            messages.success(request, "已保存商会党建档案")
+            messages.success(request, gettext("已保存商会党建档案"))
             return redirect("party:register")
         return render(
             request,
             "party/form.html",
-            {"form": form, "title": f"{chamber.name} 党建档案", "back": reverse("party:register")},
+            {
+                "form": form,
+                "title": gettext("%(chamber)s 党建档案") % {"chamber": chamber.name},
+                "back": reverse("party:register"),
+            },
             status=422,
         )
     return render(
         request,
         "party/form.html",
-        {"form": form, "title": f"{chamber.name} 党建档案", "back": reverse("party:register")},
+        {
+            "form": form,
+            "title": gettext("%(chamber)s 党建档案") % {"chamber": chamber.name},
+            "back": reverse("party:register"),
+        },
     )
 
 
@@ -247,7 +256,7 @@ def election_edit(request: HttpRequest, election_id: int | None = None) -> HttpR
     election = get_election_for_user(user, election_id, write=True) if election_id else None
     initial: dict[str, Any] = {f: getattr(election, f) for f in ElectionForm.base_fields} if election else {}
     form = ElectionForm(request.POST or None, initial=initial, user=user)
-    context = {"form": form, "title": "商会换届", "back": reverse("party:elections")}
+    context = {"form": form, "title": gettext("商会换届"), "back": reverse("party:elections")}
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -273,14 +282,14 @@ def election_detail(request: HttpRequest, election_id: int) -> HttpResponseBase:
     status = 200
     if request.method == "POST":
         if form is None:
-            raise PermissionDenied("您不能修改该换届")
+            raise PermissionDenied(gettext("您不能修改该换届"))
         if form.is_valid():
             try:
                 services.add_candidate(actor=user, election=election, **form.cleaned_data)
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, "已登记候选人")
+                messages.success(request, gettext("已登记候选人"))
                 return redirect("party:election", election.pk)
         status = 422
     notice = Notice.objects.filter(pk=election.notice_id).first() if election.notice_id else None
@@ -307,7 +316,7 @@ def election_publish(request: HttpRequest, election_id: int) -> HttpResponseBase
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("party:election", election.pk)
-    messages.success(request, "候选人名单已公示")
+    messages.success(request, gettext("候选人名单已公示"))
     return redirect("publicity:manage", notice.pk)
 
 
@@ -354,16 +363,16 @@ def candidate_act(request: HttpRequest, candidate_id: int, action: str) -> HttpR
             services.start_vetting(
                 actor=user, candidate=candidate, expected_status=request.POST.get("expected_status")
             )
-            messages.success(request, "已发起五步审查，请将自查链接发给候选人")
+            messages.success(request, gettext("已发起五步审查，请将自查链接发给候选人"))
         elif action == "withdraw":
             services.withdraw(
                 actor=user,
                 candidate=candidate,
-                reason=request.POST.get("reason", "").strip() or "商会撤回提名",
+                reason=request.POST.get("reason", "").strip() or gettext("商会撤回提名"),
             )
-            messages.success(request, "已撤回")
+            messages.success(request, gettext("已撤回"))
         else:
-            raise PermissionDenied("未知的操作")
+            raise PermissionDenied(gettext("未知的操作"))
     except Conflict as exc:
         messages.error(request, exc.message)
         return render(
@@ -384,7 +393,7 @@ def candidate_edit(request: HttpRequest, candidate_id: int) -> HttpResponseBase:
     initial = {f: getattr(candidate, f) for f in CandidateForm.base_fields}
     form = CandidateForm(request.POST or None, initial=initial)
     context = {"form": form, "title": f"修改候选人 {candidate.name}", "back": reverse("party:candidate", args=[candidate.pk]),
-               "hint": "审查期间修改候选人信息，支部初审及之后的步骤将重新审查。"}  # fmt: skip
+               "hint": gettext("审查期间修改候选人信息，支部初审及之后的步骤将重新审查。")}  # fmt: skip
     if request.method == "POST":
         if form.is_valid():
             changed = {k: v for k, v in form.cleaned_data.items() if getattr(candidate, k) != v}
@@ -406,14 +415,14 @@ def document_upload(request: HttpRequest, candidate_id: int) -> HttpResponseBase
     candidate = get_candidate_for_user(user, candidate_id, write=True)
     upload = request.FILES.get("file")
     if upload is None:
-        messages.error(request, "请选择文件")
+        messages.error(request, gettext("请选择文件"))
         return redirect("party:candidate", candidate.pk)
     try:
         services.add_document(actor=user, candidate=candidate, upload=upload)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return _candidate_page(request, candidate, status=422)
-    messages.success(request, "已上传材料")
+    messages.success(request, gettext("已上传材料"))
     return redirect("party:candidate", candidate.pk)
 
 
@@ -436,10 +445,10 @@ def document_file(request: HttpRequest, candidate_id: int, document_id: int) -> 
     if candidate is None or not (
         candidates_for_user(user).filter(pk=candidate_id).exists() or _reviewer_reads(user, candidate)
     ):
-        raise Http404("候选人不存在或无权查看")
+        raise Http404(gettext("候选人不存在或无权查看"))
     document = candidate.documents.filter(pk=document_id).first()
     if document is None:
-        raise Http404("材料不存在")
+        raise Http404(gettext("材料不存在"))
     return audited_file_response(
         request, document.file, actor=user, action=AuditAction.PARTY_DOCUMENT_DOWNLOAD, obj=candidate,
         object_repr=str(candidate), detail={"document": document.pk}, content_type=document.content_type,
@@ -461,7 +470,7 @@ def self_check(request: HttpRequest, candidate_id: int) -> HttpResponseBase:
     if candidate is None or candidate.mobile != mobile:
         from django.http import Http404
 
-        raise Http404("没有需要您填写的自查表")
+        raise Http404(gettext("没有需要您填写的自查表"))
     initial = candidate.self_check or {}
     form = SelfCheckForm(request.POST or None, initial=initial)
     status = 200
@@ -495,7 +504,7 @@ def five_step(request: HttpRequest) -> HttpResponseBase:
     require_use(user)
     scope = scope_for(user)
     if not scope.has_role(Role.FEDERATION_ADMIN):
-        raise PermissionDenied("只有工商联管理员可以设置五步审查")
+        raise PermissionDenied(gettext("只有工商联管理员可以设置五步审查"))
     template = ensure_five_step(actor=user)
     steps = list(template.steps)
     joint = next((s for s in steps if s["kind"] == "parallel"), None)
@@ -515,16 +524,16 @@ def five_step(request: HttpRequest) -> HttpResponseBase:
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, "已保存五步审查设置；进行中的审查不受影响")
+                messages.success(request, gettext("已保存五步审查设置；进行中的审查不受影响"))
                 return redirect("party:five_step")
         return render(
             request,
             "party/form.html",
-            {"form": form, "title": "五步审查设置", "back": reverse("party:elections")},
+            {"form": form, "title": gettext("五步审查设置"), "back": reverse("party:elections")},
             status=422,
         )
-    return render(request, "party/form.html", {"form": form, "title": "五步审查设置", "back": reverse("party:elections"),
-                                               "hint": "候选人自荐自查 → 支部初审 → 商会负责人审核 → 党委复审 → 部门联审（各部门并行：无异议 / 有异议 / 需补充）"})  # fmt: skip
+    return render(request, "party/form.html", {"form": form, "title": gettext("五步审查设置"), "back": reverse("party:elections"),
+                                               "hint": gettext("候选人自荐自查 → 支部初审 → 商会负责人审核 → 党委复审 → 部门联审（各部门并行：无异议 / 有异议 / 需补充）")})  # fmt: skip
 
 
 # --- The work register ---------------------------------------------------------------------------------
@@ -550,7 +559,7 @@ def deed_list(request: HttpRequest) -> HttpResponseBase:
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, "已登记")
+                messages.success(request, gettext("已登记"))
                 return redirect("party:deeds")
         status = 422
     return render(

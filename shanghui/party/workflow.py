@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
+
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record as audit
 from shanghui.party.models import Candidate, CandidateEvent
@@ -33,7 +35,7 @@ def _start(candidate: Candidate, params: dict[str, Any], now: dt.datetime) -> li
     if template is None:
         from shanghui.workflow.machine import TransitionError
 
-        raise TransitionError("五步审查模板尚未配置")
+        raise TransitionError(gettext("五步审查模板尚未配置"))
     start_chain(
         owner_type=CANDIDATE_OWNER, owner_id=candidate.pk, template=template,
         title=f"{candidate.election.chamber.name} {candidate.get_position_display()}候选人 {candidate.name}",
@@ -51,19 +53,23 @@ MACHINE: Machine[Candidate] = Machine(
     model=Candidate,
     events=CandidateEvent,
     event_fk="candidate",
-    noun="候选人",
-    actor_labels={STAFF: "党务工作人员", SYSTEM: "系统"},
+    noun=gettext_noop("候选人"),
+    actor_labels={STAFF: gettext_noop("党务工作人员"), SYSTEM: gettext_noop("系统")},
     select_related=("election__chamber",),
     table=table(
-        action("start", "发起五步审查", {S.DRAFT}, S.VETTING, {STAFF}),
-        action("pass_", "五步审查通过", {S.VETTING}, S.APPROVED, {SYSTEM}),
-        action("fail", "审查未通过", {S.VETTING}, S.REJECTED, {SYSTEM}),
-        action("withdraw", "撤回", {S.DRAFT, S.VETTING}, S.WITHDRAWN, {STAFF, SYSTEM}),
-        action("publish", "列入公示名单", {S.APPROVED}, S.PUBLICITY, {STAFF, SYSTEM}),
-        action("confirm", "公示无异议，确定人选", {S.PUBLICITY}, S.FINAL, {SYSTEM}),
-        action("strike", "公示异议成立", {S.PUBLICITY}, S.REJECTED, {SYSTEM}),
+        action("start", gettext_noop("发起五步审查"), {S.DRAFT}, S.VETTING, {STAFF}),
+        action("pass_", gettext_noop("五步审查通过"), {S.VETTING}, S.APPROVED, {SYSTEM}),
+        action("fail", gettext_noop("审查未通过"), {S.VETTING}, S.REJECTED, {SYSTEM}),
+        action("withdraw", gettext_noop("撤回"), {S.DRAFT, S.VETTING}, S.WITHDRAWN, {STAFF, SYSTEM}),
+        action("publish", gettext_noop("列入公示名单"), {S.APPROVED}, S.PUBLICITY, {STAFF, SYSTEM}),
+        action("confirm", gettext_noop("公示无异议，确定人选"), {S.PUBLICITY}, S.FINAL, {SYSTEM}),
+        action("strike", gettext_noop("公示异议成立"), {S.PUBLICITY}, S.REJECTED, {SYSTEM}),
     ),
     effects={"start": _start},
     after=[_audit],
-    other_events={"create": "登记候选人", "self_check": "候选人自荐自查", "update": "修改候选人信息"},
+    other_events={
+        "create": gettext_noop("登记候选人"),
+        "self_check": gettext_noop("候选人自荐自查"),
+        "update": gettext_noop("修改候选人信息"),
+    },
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext
 
 from shanghui.accounts.citizen import verified_mobile
 from shanghui.accounts.models import User
@@ -73,7 +74,7 @@ def get_case_for_user(user: User, case_id: int, *, write: bool = False, lock: bo
         cases = cases.select_for_update(of=("self",))
     case = cases.filter(pk=case_id).first()
     if case is None:
-        raise Http404("办件不存在或无权查看")
+        raise Http404(gettext("办件不存在或无权查看"))
     if write and not actor_kinds(user, case):
         raise PermissionDenied("您只能查看该办件，不能办理")
     return case

@@ -8,6 +8,8 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.proxy.models import Rating
 from shanghui.ui.forms import MarksInvalid
@@ -17,19 +19,19 @@ TEXT = {"class": "form-control form-control-lg"}
 
 class MobileForm(MarksInvalid):
     mobile = forms.CharField(
-        label="手机号码",
+        label=_("手机号码"),
         max_length=20,
         widget=forms.TextInput(
-            attrs={**TEXT, "inputmode": "numeric", "autocomplete": "tel", "placeholder": "11位手机号码"}
+            attrs={**TEXT, "inputmode": "numeric", "autocomplete": "tel", "placeholder": _("11位手机号码")}
         ),
-        error_messages={"required": "请输入手机号码"},
+        error_messages={"required": _("请输入手机号码")},
     )
 
 
 class CodeForm(MarksInvalid):
     mobile = forms.CharField(max_length=20, widget=forms.HiddenInput)
     code = forms.CharField(
-        label="短信验证码",
+        label=_("短信验证码"),
         max_length=6,
         widget=forms.TextInput(
             attrs={
@@ -37,10 +39,10 @@ class CodeForm(MarksInvalid):
                 "inputmode": "numeric",
                 "autocomplete": "one-time-code",
                 "pattern": "[0-9]*",
-                "placeholder": "6位数字",
+                "placeholder": _("6位数字"),
             }
         ),  # fmt: skip
-        error_messages={"required": "请输入短信验证码"},
+        error_messages={"required": _("请输入短信验证码")},
     )
 
 
@@ -49,34 +51,34 @@ class ApplyForm(MarksInvalid):
     service's errors land on the right field."""
 
     proxy_point = forms.TypedChoiceField(
-        label="选择代办点",
+        label=_("选择代办点"),
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": "请选择一个代办点", "invalid_choice": "请选择一个代办点"},
+        error_messages={"required": _("请选择一个代办点"), "invalid_choice": _("请选择一个代办点")},
     )
     name = forms.CharField(
-        label="申请人姓名", max_length=50, widget=forms.TextInput(attrs={**TEXT, "autocomplete": "name"})
+        label=_("申请人姓名"), max_length=50, widget=forms.TextInput(attrs={**TEXT, "autocomplete": "name"})
     )
     id_number = forms.CharField(
-        label="身份证号码",
+        label=_("身份证号码"),
         max_length=18,
         widget=forms.TextInput(attrs={**TEXT, "autocomplete": "off", "spellcheck": "false"}),
     )
     home_region_code = forms.ChoiceField(
-        label="户籍所在区县", widget=forms.Select(attrs={"class": "form-select form-select-lg"})
+        label=_("户籍所在区县"), widget=forms.Select(attrs={"class": "form-select form-select-lg"})
     )
-    current_city = forms.CharField(label="现居城市", max_length=40, widget=forms.TextInput(attrs=TEXT))
+    current_city = forms.CharField(label=_("现居城市"), max_length=40, widget=forms.TextInput(attrs=TEXT))
     current_address = forms.CharField(
-        label="现居地址", max_length=200, required=False, widget=forms.TextInput(attrs=TEXT)
+        label=_("现居地址"), max_length=200, required=False, widget=forms.TextInput(attrs=TEXT)
     )
     note = forms.CharField(
-        label="补充说明", max_length=500, required=False,
-        widget=forms.Textarea(attrs={"class": "form-control", "rows": 2, "placeholder": "选填，如希望的送达方式"}),
+        label=_("补充说明"), max_length=500, required=False,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 2, "placeholder": _("选填，如希望的送达方式")}),
     )  # fmt: skip
     poa_confirmed = forms.BooleanField(
-        label="我已阅读并同意上述委托书，委托所选代办点代为办理",
+        label=_("我已阅读并同意上述委托书，委托所选代办点代为办理"),
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-        error_messages={"required": "请阅读并确认委托书"},
+        error_messages={"required": _("请阅读并确认委托书")},
     )
     # A uuid4 per rendered form; stored prefixed ("citizen:") in Case.idempotency_key (64 characters).
     idempotency_key = forms.CharField(max_length=48, widget=forms.HiddenInput)
@@ -90,11 +92,11 @@ class ApplyForm(MarksInvalid):
             kwargs["initial"].setdefault("proxy_point", points[0][0])
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["proxy_point"]).choices = points
-        cast(forms.ChoiceField, self.fields["home_region_code"]).choices = [("", "请选择"), *regions]
+        cast(forms.ChoiceField, self.fields["home_region_code"]).choices = [("", gettext("请选择")), *regions]
         for name in ("name", "id_number", "current_city", "home_region_code"):
             self.fields[name].error_messages["required"] = f"请填写{self.fields[name].label}"
-        self.fields["home_region_code"].error_messages["required"] = "请选择户籍所在区县"
-        self.fields["home_region_code"].error_messages["invalid_choice"] = "请选择户籍所在区县"
+        self.fields["home_region_code"].error_messages["required"] = gettext("请选择户籍所在区县")
+        self.fields["home_region_code"].error_messages["invalid_choice"] = gettext("请选择户籍所在区县")
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Put a service's ValidationError on the fields it names; the rest above the form."""
@@ -107,14 +109,14 @@ class ApplyForm(MarksInvalid):
 
 class RatingForm(MarksInvalid):
     level = forms.TypedChoiceField(
-        label="您对本次代办服务的评价",
+        label=_("您对本次代办服务的评价"),
         coerce=int,
         choices=Rating.Level.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "请选择评价等级"},
+        error_messages={"required": _("请选择评价等级")},
     )
     comment = forms.CharField(
-        label="评价内容（选填）",
+        label=_("评价内容（选填）"),
         max_length=1000,
         required=False,
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
@@ -123,14 +125,14 @@ class RatingForm(MarksInvalid):
 
 class TrackForm(MarksInvalid):
     number = forms.CharField(
-        label="办件编号",
+        label=_("办件编号"),
         max_length=20,
         widget=forms.TextInput(attrs={**TEXT, "inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"required": "请输入办件编号"},
+        error_messages={"required": _("请输入办件编号")},
     )
     code = forms.CharField(
-        label="查询码",
+        label=_("查询码"),
         max_length=12,
         widget=forms.TextInput(attrs={**TEXT, "autocomplete": "off", "autocapitalize": "characters"}),
-        error_messages={"required": "请输入查询码"},
+        error_messages={"required": _("请输入查询码")},
     )

@@ -30,6 +30,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -73,7 +74,7 @@ CITIZEN_ACTIONS = ("submit", "resubmit", "withdraw", "deliver")
 # The timeline a citizen sees: workflow steps, not internal events (reminders, overdue marks).
 TIMELINE_ACTIONS = frozenset({"create", "rate", *TRANSITIONS})
 # Where the applicant's words differ from the staff timeline's (workflow.MACHINE.event_label).
-CITIZEN_WORDING = {"create": "填写申请"}
+CITIZEN_WORDING = {"create": gettext_lazy("填写申请")}
 # Notes worth showing to the applicant: the reasons they are owed; other notes may be staff remarks.
 REASON_ACTIONS = frozenset({"refuse", "suspend", "terminate"})
 RATEABLE = {Status.DELIVERED, Status.CLOSED, Status.REFUSED}
@@ -170,7 +171,7 @@ def _send_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
                 # Sent to this number a moment ago (a reload, a double tap): the same code still works.
                 return _code_step(request, context, mobile, pending[1])
             if _over_limit(request, "otp", CODE_REQUESTS_PER_HOUR, 3600):
-                raise otp.OtpError("获取验证码过于频繁，请稍后再试", field="mobile")
+                raise otp.OtpError(_("获取验证码过于频繁，请稍后再试"), field="mobile")
             expires = otp.request_code(mobile)
         except otp.OtpError as exc:
             form.add_error("mobile", exc.message)
@@ -209,7 +210,7 @@ def _verify_step(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     citizen.sign_out(request)
-    messages.info(request, "您已退出。")
+    messages.info(request, _("您已退出。"))
     return redirect("citizen:login")
 
 
@@ -245,7 +246,7 @@ def _item_for_apply(request: HttpRequest) -> ServiceItem:
         else None
     )
     if item is None:
-        raise Http404("事项不存在、已下线或不能代办")
+        raise Http404(_("事项不存在、已下线或不能代办"))
     return item
 
 
@@ -322,7 +323,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             if data["proxy_point"] not in point_ids:
-                raise ValidationError({"proxy_point": "请选择一个代办点"})
+                raise ValidationError({"proxy_point": _("请选择一个代办点")})
             case = services.create_case(
                 actor=None,
                 channel=Channel.CITIZEN,
@@ -344,8 +345,8 @@ def apply(request: HttpRequest) -> HttpResponse:
             form.add_service_errors(exc)
         else:
             if case.applicant_mobile != mobile:
-                raise Http404("办件不存在")  # someone else's form key: show nothing of it
-            messages.success(request, "申请已保存。请上传材料后提交。")
+                raise Http404(_("办件不存在"))  # someone else's form key: show nothing of it
+            messages.success(request, _("申请已保存。请上传材料后提交。"))
             return redirect("citizen:case", case_id=case.pk)
     if known is not None and posted is not None and posted.get("id_number") == known.id_number:
         posted["id_number"] = known.masked_id  # the form's data: shown again masked, never in full
@@ -397,7 +398,10 @@ def material_slots(case: Case, errors: dict[str, str]) -> list[Slot]:
                 name=material["name"],
                 required=bool(material.get("required")),
                 deferrable=bool(material.get("deferrable")),
-                detail=f"{forms.get(material.get('form', ''), '')} · {material.get('copies', 1)} 份",
+                detail=ngettext(
+                    "%(form)s · %(copies)s 份", "%(form)s · %(copies)s 份", int(material.get("copies", 1))
+                )
+                % {"form": forms.get(material.get("form", ""), ""), "copies": material.get("copies", 1)},
                 notes=material.get("notes", ""),
                 current=[f for f in files if f.slot == index],
                 error=errors.get(str(index), ""),
@@ -406,8 +410,8 @@ def material_slots(case: Case, errors: dict[str, str]) -> list[Slot]:
     slots.append(
         Slot(
             index=None,
-            name="其他材料",
-            detail="选填，可上传多份",
+            name=gettext("其他材料"),
+            detail=_("选填，可上传多份"),
             current=[f for f in files if f.slot is None],
             error=errors.get("extra", ""),
         )  # fmt: skip
@@ -432,11 +436,11 @@ def timeline(events: QuerySet[CaseEvent], *, public: bool) -> list[TimelineRow]:
     for event in events:
         if event.action not in TIMELINE_ACTIONS:
             continue
-        label = CITIZEN_WORDING.get(event.action) or MACHINE.event_label(event.action)
+        label = str(CITIZEN_WORDING.get(event.action) or MACHINE.event_label(event.action))
         details: list[str] = []
         if not public:
             if event.action in REASON_ACTIONS and event.note:
-                details.append(f"原因：{event.note}")
+                details.append(gettext("原因：%(reason)s") % {"reason": event.note})
             details += describe_event_data(event.data or {})
             if event.action == "rate" and event.note:
                 details.append(event.note)
@@ -444,7 +448,9 @@ def timeline(events: QuerySet[CaseEvent], *, public: bool) -> list[TimelineRow]:
             TimelineRow(
                 at=event.created_at,
                 label=label,
-                actor=ACTOR_LABELS.get(event.actor_kind, ""),
+                actor=gettext(ACTOR_LABELS.get(event.actor_kind, ""))
+                if event.actor_kind in ACTOR_LABELS
+                else "",
                 status=str(statuses.get(event.to_status, "")),
                 details=details,
             )  # fmt: skip
@@ -454,9 +460,9 @@ def timeline(events: QuerySet[CaseEvent], *, public: bool) -> list[TimelineRow]:
 
 def clocks(case: Case) -> list[tuple[str, Any]]:
     rows = [
-        ("预审时限", case.review_due_at),
-        ("受理时限", case.acceptance_due_at),
-        ("办结时限", case.processing_due_at),
+        (_("预审时限"), case.review_due_at),
+        (_("受理时限"), case.acceptance_due_at),
+        (_("办结时限"), case.processing_due_at),
     ]
     return [(label, due) for label, due in rows if due is not None]
 
@@ -507,7 +513,9 @@ def limit_label(snapshot: dict[str, Any]) -> str:
         days, unit = snapshot.get("legal_limit"), snapshot.get("legal_limit_unit")
     if not days:
         return ""
-    return f"{days} 个{'自然日' if unit == LimitUnit.CALENDAR_DAYS else '工作日'}"
+    if unit == LimitUnit.CALENDAR_DAYS:
+        return ngettext("%(days)s 个自然日", "%(days)s 个自然日", int(days)) % {"days": days}
+    return ngettext("%(days)s 个工作日", "%(days)s 个工作日", int(days)) % {"days": days}
 
 
 def _case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
@@ -585,18 +593,22 @@ def upload(request: HttpRequest, case_id: int, slot: int | None = None) -> HttpR
     case.refresh_from_db()
     names = "、".join(m.original_name for m in outcome.stored)
     if outcome.refused:
-        kept = f"已上传：{names}。" if names else ""
+        kept = _("已上传：%(names)s。") % {"names": names} if names else ""
         several = len(outcome.stored) + len(outcome.refused) > 1
-        message = f"{kept}以下文件未上传：{outcome.message()}" if several else outcome.message()
+        message = (
+            _("%(kept)s以下文件未上传：%(files)s") % {"kept": kept, "files": outcome.message()}
+            if several
+            else outcome.message()
+        )
         return _answer(request, case, status=422, upload_errors={key: message}, at=f"slot:{key}")
-    return _answer(request, case, notice=f"已上传：{names}", at=f"slot:{key}")
+    return _answer(request, case, notice=_("已上传：%(names)s") % {"names": names}, at=f"slot:{key}")
 
 
 @require_POST
 @citizen_required
 def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     if action not in CITIZEN_ACTIONS:
-        raise Http404("没有这个操作")
+        raise Http404(_("没有这个操作"))
     case = _citizen_case(request, case_id)
     expected = request.POST.get("expected_status", "")
     if (
@@ -618,8 +630,8 @@ def act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
         return _answer(request, case, status=422, error="；".join(exc.messages), at="actions")
     case = _citizen_case(request, case_id)
     notices = {
-        "submit": "申请已提交，代办员将尽快预审。", "resubmit": "补正材料已提交。",
-        "withdraw": "申请已撤回。", "deliver": "已确认收到办理结果，欢迎评价本次服务。",
+        "submit": _("申请已提交，代办员将尽快预审。"), "resubmit": _("补正材料已提交。"),
+        "withdraw": _("申请已撤回。"), "deliver": _("已确认收到办理结果，欢迎评价本次服务。"),
     }  # fmt: skip
     return _answer(request, case, notice=notices[action], at="actions")
 
@@ -630,7 +642,7 @@ def rate(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _citizen_case(request, case_id)
     form = RatingForm(request.POST)
     if not form.is_valid():
-        return _answer(request, case, status=422, error="请选择评价等级", rating_form=form, at="rating")
+        return _answer(request, case, status=422, error=_("请选择评价等级"), rating_form=form, at="rating")
     try:
         services.rate_case(
             case=case, actor=None, level=form.cleaned_data["level"], comment=form.cleaned_data["comment"]
@@ -639,7 +651,7 @@ def rate(request: HttpRequest, case_id: int) -> HttpResponse:
         return _answer(
             request, case, status=409, error="；".join(exc.messages), rating_form=form, at="rating"
         )
-    return _answer(request, case, notice="感谢您的评价！", at="rating")
+    return _answer(request, case, notice=_("感谢您的评价！"), at="rating")
 
 
 @require_GET
@@ -670,12 +682,12 @@ def track(request: HttpRequest) -> HttpResponse:
     status = 200
     if asked and form.is_valid():
         if _over_limit(request, "track", TRACK_LOOKUPS, TRACK_WINDOW_SECONDS):
-            context["error"] = "查询过于频繁，请10分钟后再试"
+            context["error"] = _("查询过于频繁，请10分钟后再试")
             status = 429
         else:
             case = case_by_query_code(form.cleaned_data["number"], form.cleaned_data["code"])
             if case is None:
-                context["error"] = "未找到办件，请核对办件编号和查询码"
+                context["error"] = _("未找到办件，请核对办件编号和查询码")
                 status = 404
             else:
                 case = Case.objects.select_related("item_version", "proxy_point__parent", "department").get(

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
+
 from shanghui.orgs.models import Organisation, OrgKind
 from shanghui.proxy.effects import describe_event_data
 from shanghui.proxy.models import Case, CaseEvent, CaseMaterial, FollowUp, Status
@@ -40,7 +42,7 @@ def material_slots(case: Case, materials: list[CaseMaterial]) -> tuple[list[Slot
     """(one slot per material of the pinned version, the extra files, the result documents)."""
     specs = case.item_version.snapshot.get("materials", [])
     slots = [Slot(i, spec.get("name", ""), spec) for i, spec in enumerate(specs)]
-    extra = Slot(None, "其他材料", {})
+    extra = Slot(None, gettext("其他材料"), {})
     results = []
     for material in materials:
         if material.is_result:
@@ -53,8 +55,12 @@ def material_slots(case: Case, materials: list[CaseMaterial]) -> tuple[list[Slot
 
 def event_actor(event: CaseEvent) -> str:
     """Who acted, as the timeline reads: 李四（代办员）, or the kind alone (系统, 申请人)."""
-    kind = ACTOR_LABELS.get(event.actor_kind, event.actor_kind)
-    return f"{event.actor.display_name}（{kind}）" if event.actor else kind
+    kind = gettext(ACTOR_LABELS.get(event.actor_kind, event.actor_kind))
+    return (
+        gettext("%(name)s（%(kind)s）") % {"name": event.actor.display_name, "kind": kind}
+        if event.actor
+        else kind
+    )
 
 
 def timeline(case: Case) -> list[dict[str, Any]]:
@@ -96,7 +102,7 @@ TEXT_MOVES = {"answer": "整改答复", "appeal": "申诉理由"}
 def move_buttons(follow_up: FollowUp, allowed: frozenset[str]) -> list[dict[str, str]]:
     """The moves this user may make now: allowed for them and possible from the current state."""
     return [
-        {"move": move, "label": label, "text_label": TEXT_MOVES.get(move, "意见（可选）")}
+        {"move": move, "label": label, "text_label": TEXT_MOVES.get(move, gettext("意见（可选）"))}
         for move, label in MOVE_LABELS.items()
         if move in allowed and follow_up.state in FOLLOW_UP_MOVES[move][0]
     ]

@@ -12,6 +12,8 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.catalog.models import Delivery
 from shanghui.lib.bounds import DayField
@@ -40,16 +42,18 @@ class CaseFilterForm(FilterForm):
     """The search and filters of the case list, read from the query string. Organisation choices are
     those the user's cases name, loaded in one query."""
 
-    q = forms.CharField(label="搜索", required=False, max_length=40)
-    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *Status.choices])
-    item = forms.CharField(label="事项", required=False, max_length=100)
-    department = forms.ChoiceField(label="受理部门", required=False, widget=PlainSelect)
-    chamber = forms.ChoiceField(label="商会", required=False, widget=PlainSelect)
-    point = forms.ChoiceField(label="代办点", required=False, widget=PlainSelect)
-    window = forms.ChoiceField(label="受理窗口", required=False, widget=PlainSelect)
-    created_from = DayField(label="创建日期从", required=False, widget=_date_input())
-    created_to = DayField(label="创建日期至", required=False, widget=_date_input())
-    overdue = forms.BooleanField(label="仅看已超期", required=False)
+    q = forms.CharField(label=_("搜索"), required=False, max_length=40)
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部状态")), *Status.choices]
+    )
+    item = forms.CharField(label=_("事项"), required=False, max_length=100)
+    department = forms.ChoiceField(label=_("受理部门"), required=False, widget=PlainSelect)
+    chamber = forms.ChoiceField(label=_("商会"), required=False, widget=PlainSelect)
+    point = forms.ChoiceField(label=_("代办点"), required=False, widget=PlainSelect)
+    window = forms.ChoiceField(label=_("受理窗口"), required=False, widget=PlainSelect)
+    created_from = DayField(label=_("创建日期从"), required=False, widget=_date_input())
+    created_to = DayField(label=_("创建日期至"), required=False, widget=_date_input())
+    overdue = forms.BooleanField(label=_("仅看已超期"), required=False)
     queue = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data: Any, *, cases: QuerySet[Case], named: list[int] | None = None) -> None:
@@ -75,10 +79,10 @@ class CaseFilterForm(FilterForm):
         for org in orgs:
             groups.setdefault(org.kind, []).append((str(org.pk), _org_label(org)))
         for name, kind, empty in (
-            ("department", OrgKind.DEPARTMENT, "全部部门"),
-            ("chamber", OrgKind.CHAMBER, "全部商会"),
-            ("point", OrgKind.PROXY_POINT, "全部代办点"),
-            ("window", OrgKind.WINDOW, "全部窗口"),
+            ("department", OrgKind.DEPARTMENT, gettext("全部部门")),
+            ("chamber", OrgKind.CHAMBER, gettext("全部商会")),
+            ("point", OrgKind.PROXY_POINT, gettext("全部代办点")),
+            ("window", OrgKind.WINDOW, gettext("全部窗口")),
         ):
             choices = groups.get(kind, [])
             self.fields[name].choices = [("", empty), *choices]  # type: ignore[attr-defined]
@@ -86,15 +90,15 @@ class CaseFilterForm(FilterForm):
                 # One possible value (an agent's own point, a clerk's window): the filter would change
                 # nothing, so it is not shown (a value in the address still applies).
                 self.fields[name].widget = forms.HiddenInput()
-        self.fields["q"].widget.attrs["placeholder"] = "办件编号、申请人姓名或手机尾号4位"
-        self.fields["item"].widget.attrs["placeholder"] = "事项名称"
+        self.fields["q"].widget.attrs["placeholder"] = gettext("办件编号、申请人姓名或手机尾号4位")
+        self.fields["item"].widget.attrs["placeholder"] = gettext("事项名称")
         self.fields["overdue"].widget.attrs["data-autosubmit"] = ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         start, end = data.get("created_from"), data.get("created_to")
         if start and end and start > end:
-            self.add_error("created_to", "结束日期不能早于开始日期")
+            self.add_error("created_to", _("结束日期不能早于开始日期"))
         return data
 
     def apply(self, cases: QuerySet[Case], now: dt.datetime) -> QuerySet[Case]:
@@ -145,27 +149,31 @@ class IntakeForm(BootstrapForm):
     """An agent enters a case for a citizen at the proxy point."""
 
     proxy_point = forms.ModelChoiceField(
-        label="代办点", queryset=Organisation.objects.none(), empty_label=None,
-        error_messages={"required": "请选择代办点", "invalid_choice": "请选择您所在的代办点"},
+        label=_("代办点"), queryset=Organisation.objects.none(), empty_label=None,
+        error_messages={"required": _("请选择代办点"), "invalid_choice": _("请选择您所在的代办点")},
     )  # fmt: skip
-    item = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": "请选择要办理的事项"})
+    item = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": _("请选择要办理的事项")})
     # First: a returning applicant's number fills in the rest (proxy/returning.py, static/js/proxy.js).
-    mobile = MobileField(label="手机号", max_length=11, error_messages={"required": "请填写手机号"})
-    name = forms.CharField(label="申请人姓名", max_length=50, error_messages={"required": "请填写申请人姓名"})
-    id_number = IdNumberField(label="身份证号", max_length=18, error_messages={"required": "请填写身份证号"})
+    mobile = MobileField(label=_("手机号"), max_length=11, error_messages={"required": _("请填写手机号")})
+    name = forms.CharField(
+        label=_("申请人姓名"), max_length=50, error_messages={"required": _("请填写申请人姓名")}
+    )
+    id_number = IdNumberField(
+        label=_("身份证号"), max_length=18, error_messages={"required": _("请填写身份证号")}
+    )
     home_region_code = forms.ChoiceField(
-        label="户籍所在区县",
-        error_messages={"required": "请选择户籍所在区县", "invalid_choice": "请选择户籍所在区县"},
+        label=_("户籍所在区县"),
+        error_messages={"required": _("请选择户籍所在区县"), "invalid_choice": _("请选择户籍所在区县")},
     )
     current_city = forms.CharField(
-        label="现居城市", max_length=40, error_messages={"required": "请填写现居城市"}
+        label=_("现居城市"), max_length=40, error_messages={"required": _("请填写现居城市")}
     )
-    current_address = forms.CharField(label="现居地址", max_length=200, required=False)
+    current_address = forms.CharField(label=_("现居地址"), max_length=200, required=False)
     note = forms.CharField(
-        label="申请说明", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("申请说明"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
     poa_confirmed = forms.BooleanField(
-        label="申请人已阅读并确认上述委托书", error_messages={"required": "请阅读并确认委托书"}
+        label=_("申请人已阅读并确认上述委托书"), error_messages={"required": _("请阅读并确认委托书")}
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=40)
 
@@ -178,7 +186,7 @@ class IntakeForm(BootstrapForm):
         proxy_point.queryset = points
         if points.count() <= 1:
             proxy_point.widget = forms.HiddenInput()
-        self.fields["home_region_code"].choices = [("", "请选择"), *county_choices(point)]  # type: ignore[attr-defined]
+        self.fields["home_region_code"].choices = [("", gettext("请选择")), *county_choices(point)]  # type: ignore[attr-defined]
         self.fields["id_number"].widget.attrs.update(autocomplete="off", inputmode="text")
         self.fields["mobile"].widget.attrs.update(
             autocomplete="off",
@@ -195,12 +203,12 @@ class IntakeForm(BootstrapForm):
     def clean_idempotency_key(self) -> str:
         key = self.cleaned_data["idempotency_key"]
         if not re.fullmatch(r"[0-9a-f]{32}", key):
-            raise forms.ValidationError("表单已失效，请刷新页面后重新填写")
+            raise forms.ValidationError(_("表单已失效，请刷新页面后重新填写"))
         return key
 
 
 class ItemSearchForm(forms.Form):
-    q = forms.CharField(label="搜索事项", required=False, max_length=60)
+    q = forms.CharField(label=_("搜索事项"), required=False, max_length=60)
 
 
 # --- Workflow actions ------------------------------------------------------------------------------------
@@ -216,9 +224,9 @@ class ActionForm(BootstrapForm):
 
     expected_status = forms.ChoiceField(
         choices=Status.choices, widget=forms.HiddenInput,
-        error_messages={"required": "页面已过期，请刷新后再操作", "invalid_choice": "页面已过期，请刷新后再操作"},
+        error_messages={"required": _("页面已过期，请刷新后再操作"), "invalid_choice": _("页面已过期，请刷新后再操作")},
     )  # fmt: skip
-    note = forms.CharField(label="备注", required=False, max_length=1000, widget=_textarea())
+    note = forms.CharField(label=_("备注"), required=False, max_length=1000, widget=_textarea())
     # Fields passed to workflow.transition as params (the rest are the form's own).
     param_fields: tuple[str, ...] = ()
     danger = False
@@ -245,8 +253,8 @@ class ActionForm(BootstrapForm):
 
 class CorrectionForm(ActionForm):
     correction_items = forms.CharField(
-        label="需要补正的内容（每行一条）", widget=_textarea(4), max_length=2000,
-        error_messages={"required": "请逐条写明需要补正的内容"},
+        label=_("需要补正的内容（每行一条）"), widget=_textarea(4), max_length=2000,
+        error_messages={"required": _("请逐条写明需要补正的内容")},
     )  # fmt: skip
     param_fields = ("correction_items",)
 
@@ -264,17 +272,23 @@ class CorrectionForm(ActionForm):
     def clean_correction_items(self) -> list[str]:
         items = [line.strip() for line in self.cleaned_data["correction_items"].splitlines() if line.strip()]
         if not items:
-            raise forms.ValidationError("请逐条写明需要补正的内容")
+            raise forms.ValidationError(_("请逐条写明需要补正的内容"))
         return items
 
 
 class ForwardForm(ActionForm):
     window = forms.ChoiceField(
-        label="受理窗口",
-        error_messages={"required": "请选择受理窗口", "invalid_choice": "请选择申请人户籍所在区县的受理窗口"},
+        label=_("受理窗口"),
+        error_messages={
+            "required": _("请选择受理窗口"),
+            "invalid_choice": _("请选择申请人户籍所在区县的受理窗口"),
+        },
     )
     tracking_number = forms.CharField(
-        label="纸质材料寄递单号（可选）", required=False, max_length=40, help_text="同时邮寄纸质材料时填写"
+        label=_("纸质材料寄递单号（可选）"),
+        required=False,
+        max_length=40,
+        help_text=_("同时邮寄纸质材料时填写"),
     )
     param_fields = ("window", "tracking_number")
 
@@ -285,7 +299,7 @@ class ForwardForm(ActionForm):
         if len(windows) == 1:
             self.initial.setdefault("window", str(windows[0].pk))
         else:
-            self.fields["window"].choices.insert(0, ("", "请选择"))  # type: ignore[attr-defined]
+            self.fields["window"].choices.insert(0, ("", gettext("请选择")))  # type: ignore[attr-defined]
 
     def params(self) -> dict[str, Any]:
         params = super().params()
@@ -308,13 +322,13 @@ def forward_windows(case: Case) -> list[Organisation]:
 
 class AcceptForm(ActionForm):
     acceptance_number = forms.CharField(
-        label="受理编号", max_length=40, error_messages={"required": "请填写受理编号"}
+        label=_("受理编号"), max_length=40, error_messages={"required": _("请填写受理编号")}
     )
     param_fields = ("acceptance_number",)
 
 
 class ReasonForm(ActionForm):
-    reason = forms.CharField(label="原因", widget=_textarea(3), max_length=1000)
+    reason = forms.CharField(label=_("原因"), widget=_textarea(3), max_length=1000)
     param_fields = ("reason",)
     reason_label = "原因"
 
@@ -345,28 +359,28 @@ class WithdrawForm(ActionForm):
     confirm = "确定撤回该申请吗？撤回后办件结束。"
 
     def setup(self) -> None:
-        self.fields["note"].label = "撤回原因"
+        self.fields["note"].label = gettext("撤回原因")
 
 
 class CompleteForm(ActionForm):
     result = forms.ChoiceField(
-        label="办理结果", choices=Result.choices, widget=forms.RadioSelect,
-        error_messages={"required": "请选择办理结果：准予或不予"},
+        label=_("办理结果"), choices=Result.choices, widget=forms.RadioSelect,
+        error_messages={"required": _("请选择办理结果：准予或不予")},
     )  # fmt: skip
-    result_note = forms.CharField(label="结果说明", required=False, max_length=1000, widget=_textarea())
+    result_note = forms.CharField(label=_("结果说明"), required=False, max_length=1000, widget=_textarea())
     delivery_method = forms.ChoiceField(
-        label="送达方式",
-        choices=[("", "请选择"), *Delivery.choices],
+        label=_("送达方式"),
+        choices=[("", _("请选择")), *Delivery.choices],
         error_messages={
-            "required": "请选择送达方式",
-            "invalid_choice": "该事项不提供这种送达方式，请选择事项允许的送达方式",
+            "required": _("请选择送达方式"),
+            "invalid_choice": _("该事项不提供这种送达方式，请选择事项允许的送达方式"),
         },
     )
     tracking_number = forms.CharField(
-        label="寄递单号", required=False, max_length=40, help_text="邮寄送达时必填"
+        label=_("寄递单号"), required=False, max_length=40, help_text=_("邮寄送达时必填")
     )
     result_file = forms.FileField(
-        label="结果文书（可选）", required=False, help_text="PDF 或图片，如批准文书、证照扫描件",
+        label=_("结果文书（可选）"), required=False, help_text=_("PDF 或图片，如批准文书、证照扫描件"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png,image/webp"}),
     )  # fmt: skip
     param_fields = ("result", "result_note", "delivery_method", "tracking_number")
@@ -376,7 +390,7 @@ class CompleteForm(ActionForm):
         offered = delivery_methods(self.case)
         labels = dict(Delivery.choices)
         self.fields["delivery_method"].choices = [  # type: ignore[attr-defined]
-            *([] if len(offered) == 1 else [("", "请选择")]),
+            *([] if len(offered) == 1 else [("", gettext("请选择"))]),
             *((m, labels[m]) for m in offered),
         ]
         if len(offered) == 1:
@@ -389,7 +403,7 @@ class CompleteForm(ActionForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("delivery_method") == Delivery.POST and not (data.get("tracking_number") or "").strip():
-            self.add_error("tracking_number", "邮寄送达请填写寄递单号")
+            self.add_error("tracking_number", _("邮寄送达请填写寄递单号"))
         return data
 
 
@@ -417,7 +431,7 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
 class UploadForm(forms.Form):
     slot = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     file = forms.FileField(
-        label="选择文件", error_messages={"required": "请选择要上传的文件", "empty": "文件是空的，请重新选择"},
+        label=_("选择文件"), error_messages={"required": _("请选择要上传的文件"), "empty": _("文件是空的，请重新选择")},
         widget=forms.ClearableFileInput(
             attrs={"accept": "application/pdf,image/jpeg,image/png,image/webp", "class": "form-control form-control-sm"}
         ),
@@ -428,11 +442,14 @@ class UploadForm(forms.Form):
 
 class ReviewForm(BootstrapForm):
     review = forms.ChoiceField(
-        label="审核结果",
-        choices=[(CaseMaterial.Review.ACCEPTED, "合格"), (CaseMaterial.Review.NEEDS_CORRECTION, "需补正")],
-        error_messages={"required": "请选择审核结果"},
+        label=_("审核结果"),
+        choices=[
+            (CaseMaterial.Review.ACCEPTED, _("合格")),
+            (CaseMaterial.Review.NEEDS_CORRECTION, _("需补正")),
+        ],
+        error_messages={"required": _("请选择审核结果")},
     )
-    note = forms.CharField(label="审核意见", required=False, max_length=300)
+    note = forms.CharField(label=_("审核意见"), required=False, max_length=300)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -440,7 +457,7 @@ class ReviewForm(BootstrapForm):
             data.get("review") == CaseMaterial.Review.NEEDS_CORRECTION
             and not (data.get("note") or "").strip()
         ):
-            self.add_error("note", "请写明需要怎样补正")
+            self.add_error("note", _("请写明需要怎样补正"))
         return data
 
 

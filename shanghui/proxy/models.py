@@ -56,80 +56,80 @@ class Clock(models.TextChoices):
 
 
 class Case(models.Model):
-    number = models.CharField("办件编号", max_length=20, unique=True)
-    query_code = models.CharField("查询码", max_length=12)
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
-    channel = models.CharField("申请渠道", max_length=10, choices=Channel.choices)
+    number = models.CharField(_("办件编号"), max_length=20, unique=True)
+    query_code = models.CharField(_("查询码"), max_length=12)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    channel = models.CharField(_("申请渠道"), max_length=10, choices=Channel.choices)
 
     item = models.ForeignKey(
-        "catalog.ServiceItem", verbose_name="事项", on_delete=models.PROTECT, related_name="+"
+        "catalog.ServiceItem", verbose_name=_("事项"), on_delete=models.PROTECT, related_name="+"
     )
     item_version = models.ForeignKey(
-        "catalog.ItemVersion", verbose_name="事项版本", on_delete=models.PROTECT, related_name="cases"
+        "catalog.ItemVersion", verbose_name=_("事项版本"), on_delete=models.PROTECT, related_name="cases"
     )
     proxy_point = models.ForeignKey(
-        "orgs.Organisation", verbose_name="代办点", on_delete=models.PROTECT, related_name="proxy_cases"
+        "orgs.Organisation", verbose_name=_("代办点"), on_delete=models.PROTECT, related_name="proxy_cases"
     )
     department = models.ForeignKey(
         "orgs.Organisation",
-        verbose_name="受理部门",
+        verbose_name=_("受理部门"),
         on_delete=models.PROTECT,
         related_name="department_cases",
     )
     window = models.ForeignKey(
-        "orgs.Organisation", verbose_name="受理窗口", null=True, blank=True, on_delete=models.PROTECT,
+        "orgs.Organisation", verbose_name=_("受理窗口"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="window_cases",
     )  # fmt: skip
 
     # The applicant. Citizens have no account: they prove their mobile number with a one-time code.
-    applicant_name = models.CharField("申请人", max_length=50)
-    applicant_id_number = EncryptedTextField("身份证号")
+    applicant_name = models.CharField(_("申请人"), max_length=50)
+    applicant_id_number = EncryptedTextField(_("身份证号"))
     applicant_id_hash = models.CharField(max_length=64, db_index=True, editable=False)
-    applicant_mobile = models.CharField("手机号", max_length=11, db_index=True)
-    home_region_code = models.CharField("户籍地区县代码", max_length=6)
-    current_city = models.CharField("现居城市", max_length=40)
-    current_address = models.CharField("现居地址", max_length=200, blank=True)
-    poa_confirmed_at = models.DateTimeField("委托书确认时间", null=True, blank=True)
-    note = models.TextField("申请说明", blank=True)
+    applicant_mobile = models.CharField(_("手机号"), max_length=11, db_index=True)
+    home_region_code = models.CharField(_("户籍地区县代码"), max_length=6)
+    current_city = models.CharField(_("现居城市"), max_length=40)
+    current_address = models.CharField(_("现居地址"), max_length=200, blank=True)
+    poa_confirmed_at = models.DateTimeField(_("委托书确认时间"), null=True, blank=True)
+    note = models.TextField(_("申请说明"), blank=True)
 
     # Workflow details.
     # While a case waits for a correction: the status it returns to when the citizen resubmits
     # (submitted after the agent asked, forwarded or accepted after the window asked).
     return_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    correction_items = models.JSONField("补正事项", default=list, blank=True)
-    acceptance_number = models.CharField("受理编号", max_length=40, blank=True)
-    refusal_reason = models.TextField("不予受理理由", blank=True)
-    suspension_reason = models.TextField("中止原因", blank=True)
-    termination_reason = models.TextField("终止原因", blank=True)
-    result = models.CharField("办理结果", max_length=10, choices=Result.choices, blank=True)
-    result_note = models.TextField("结果说明", blank=True)
-    delivery_method = models.CharField("送达方式", max_length=12, blank=True)
-    forward_tracking_number = models.CharField("材料寄递单号", max_length=40, blank=True)
-    result_tracking_number = models.CharField("结果寄递单号", max_length=40, blank=True)
+    correction_items = models.JSONField(_("补正事项"), default=list, blank=True)
+    acceptance_number = models.CharField(_("受理编号"), max_length=40, blank=True)
+    refusal_reason = models.TextField(_("不予受理理由"), blank=True)
+    suspension_reason = models.TextField(_("中止原因"), blank=True)
+    termination_reason = models.TextField(_("终止原因"), blank=True)
+    result = models.CharField(_("办理结果"), max_length=10, choices=Result.choices, blank=True)
+    result_note = models.TextField(_("结果说明"), blank=True)
+    delivery_method = models.CharField(_("送达方式"), max_length=12, blank=True)
+    forward_tracking_number = models.CharField(_("材料寄递单号"), max_length=40, blank=True)
+    result_tracking_number = models.CharField(_("结果寄递单号"), max_length=40, blank=True)
 
     # The three clocks: due times, and when the running clock was paused (correction, suspension).
-    review_due_at = models.DateTimeField("预审时限", null=True, blank=True)
-    acceptance_due_at = models.DateTimeField("受理时限", null=True, blank=True)
-    processing_due_at = models.DateTimeField("办结时限", null=True, blank=True)
-    paused_at = models.DateTimeField("计时暂停于", null=True, blank=True)
+    review_due_at = models.DateTimeField(_("预审时限"), null=True, blank=True)
+    acceptance_due_at = models.DateTimeField(_("受理时限"), null=True, blank=True)
+    processing_due_at = models.DateTimeField(_("办结时限"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("计时暂停于"), null=True, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)
-    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
-    forwarded_at = models.DateTimeField("转递时间", null=True, blank=True)
-    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
-    completed_at = models.DateTimeField("办结时间", null=True, blank=True)
-    delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
-    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    forwarded_at = models.DateTimeField(_("转递时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # A client-generated key per intake form, so a double click or a retry creates one case.
     idempotency_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        verbose_name = "代办件"
-        verbose_name_plural = "代办件"
+        verbose_name = _("代办件")
+        verbose_name_plural = _("代办件")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["proxy_point", "status", "-created_at"], name="proxy_case_point_status_idx"),
@@ -188,25 +188,25 @@ class CaseMaterial(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
     # The material's position and name in the pinned item version; blank for extra files.
-    slot = models.PositiveSmallIntegerField("材料序号", null=True, blank=True)
-    name = models.CharField("材料名称", max_length=200)
-    file = models.FileField("文件", upload_to="cases/%Y/%m/")
-    original_name = models.CharField("文件名", max_length=200)
+    slot = models.PositiveSmallIntegerField(_("材料序号"), null=True, blank=True)
+    name = models.CharField(_("材料名称"), max_length=200)
+    file = models.FileField(_("文件"), upload_to="cases/%Y/%m/")
+    original_name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    review = models.CharField("审核", max_length=20, choices=Review.choices, default=Review.PENDING)
-    review_note = models.CharField("审核意见", max_length=300, blank=True)
-    is_current = models.BooleanField("当前版本", default=True)
-    is_result = models.BooleanField("办理结果文书", default=False)
+    review = models.CharField(_("审核"), max_length=20, choices=Review.choices, default=Review.PENDING)
+    review_note = models.CharField(_("审核意见"), max_length=300, blank=True)
+    is_current = models.BooleanField(_("当前版本"), default=True)
+    is_result = models.BooleanField(_("办理结果文书"), default=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "申请材料"
-        verbose_name_plural = "申请材料"
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
         ordering = ["case_id", "slot", "uploaded_at"]
 
 
@@ -217,8 +217,8 @@ class CaseEvent(EventBase):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
 
     class Meta:
-        verbose_name = "办件记录"
-        verbose_name_plural = "办件记录"
+        verbose_name = _("办件记录")
+        verbose_name_plural = _("办件记录")
         ordering = ["case_id", "created_at", "id"]
         indexes = [models.Index(fields=["action", "created_at"], name="proxy_event_action_idx")]
 
@@ -232,13 +232,13 @@ class Rating(models.Model):
         VERY_DISSATISFIED = 1, _("非常不满意")
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="rating")
-    level = models.PositiveSmallIntegerField("评价", choices=Level.choices)
-    comment = models.TextField("评价内容", blank=True)
+    level = models.PositiveSmallIntegerField(_("评价"), choices=Level.choices)
+    comment = models.TextField(_("评价内容"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "好差评"
-        verbose_name_plural = "好差评"
+        verbose_name = _("好差评")
+        verbose_name_plural = _("好差评")
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="proxy_rating_level")
         ]
@@ -260,19 +260,19 @@ class FollowUp(models.Model):
 
     rating = models.OneToOneField(Rating, on_delete=models.CASCADE, related_name="follow_up")
     responsible = models.ForeignKey(
-        "orgs.Organisation", verbose_name="责任单位", on_delete=models.PROTECT, related_name="+"
+        "orgs.Organisation", verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="+"
     )
-    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.OPEN)
-    due_at = models.DateTimeField("整改时限")
-    answer = models.TextField("整改答复", blank=True)
-    appeal_reason = models.TextField("申诉理由", blank=True)
-    decision_note = models.TextField("审核意见", blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.OPEN)
+    due_at = models.DateTimeField(_("整改时限"))
+    answer = models.TextField(_("整改答复"), blank=True)
+    appeal_reason = models.TextField(_("申诉理由"), blank=True)
+    decision_note = models.TextField(_("审核意见"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "差评整改"
-        verbose_name_plural = "差评整改"
+        verbose_name = _("差评整改")
+        verbose_name_plural = _("差评整改")
         indexes = [
             models.Index(fields=["state", "due_at"], name="proxy_followup_state_idx"),
             # The follow-up list's default view (未办结, by due time): read in order, a page at a time.
@@ -290,7 +290,7 @@ class PointSettings(models.Model):
     proxy_point = models.OneToOneField(
         "orgs.Organisation", on_delete=models.CASCADE, related_name="proxy_settings"
     )
-    review_days = models.PositiveSmallIntegerField("预审时限（工作日）", default=1)
+    review_days = models.PositiveSmallIntegerField(_("预审时限（工作日）"), default=1)
 
 
 class MobileCode(models.Model):
@@ -308,8 +308,8 @@ class MobileCode(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "短信验证码"
-        verbose_name_plural = "短信验证码"
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
 
 
 class CaseStat(models.Model):
@@ -334,8 +334,8 @@ class CaseStat(models.Model):
     n = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name = "办件统计汇总"
-        verbose_name_plural = "办件统计汇总"
+        verbose_name = _("办件统计汇总")
+        verbose_name_plural = _("办件统计汇总")
         constraints = [
             models.UniqueConstraint(
                 fields=["viewer_id", "via_department", "key"], name="proxy_casestat_unique"

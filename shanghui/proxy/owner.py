@@ -9,6 +9,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shanghui.lib.masking import mask_name
 from shanghui.lib.owners import NO_ACCESS, Access, Viewer
@@ -81,7 +82,7 @@ class CaseOwner:
                 return NO_ACCESS
             return Access(
                 read=True, post=citizen_may_post(case), files=True,
-                name=f"申请人 {mask_name(case.applicant_name)}", title=f"办件{case.number}",
+                name=f"申请人 {mask_name(case.applicant_name)}", title=gettext("办件%(number)s") % {"number": case.number},
             )  # fmt: skip
         user = viewer.user
         if not user.is_active:
@@ -94,7 +95,7 @@ class CaseOwner:
         )
         if case is None:
             return NO_ACCESS
-        title = f"办件{case.number}"
+        title = gettext("办件%(number)s") % {"number": case.number}
         kinds = case_access.actor_kinds(user, case)
         files = case_access.can_open_case_files(user, case)
         if kinds:

@@ -26,6 +26,7 @@ from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from shanghui.catalog.models import ServiceItem
 from shanghui.orgs.access import scope_for
@@ -135,13 +136,23 @@ def queues_for(user: Any, now: dt.datetime | None = None) -> list[Queue]:
     progress. Everyone gets due soon and overdue, limited to the clocks they answer for."""
     now = now or timezone.now()
     points, windows = role_orgs(user)
-    queues = [Queue("all", "全部", Q())]
+    queues = [Queue("all", gettext("全部"), Q())]
     soon, late = Q(pk__in=[]), Q(pk__in=[])
     if points:
         mine = Q(proxy_point_id__in=points)
         queues += [
-            Queue("review", "待预审", mine & Q(status=Status.SUBMITTED), "已提交、等待本代办点预审"),
-            Queue("correction", "待补正", mine & Q(status=Status.NEEDS_CORRECTION), "等待申请人补正材料"),
+            Queue(
+                "review",
+                gettext("待预审"),
+                mine & Q(status=Status.SUBMITTED),
+                gettext("已提交、等待本代办点预审"),
+            ),
+            Queue(
+                "correction",
+                gettext("待补正"),
+                mine & Q(status=Status.NEEDS_CORRECTION),
+                gettext("等待申请人补正材料"),
+            ),
         ]
         soon |= mine & CLOCKS.due_soon_q(now, [Clock.REVIEW])
         late |= mine & CLOCKS.overdue_q(now, [Clock.REVIEW])
@@ -149,23 +160,36 @@ def queues_for(user: Any, now: dt.datetime | None = None) -> list[Queue]:
         mine = Q(window_id__in=windows)
         window_clocks = frozenset({Clock.ACCEPTANCE, Clock.PROCESSING})
         queues += [
-            Queue("incoming", "待受理", mine & Q(status=Status.FORWARDED), "已转递到本窗口、等待受理"),
+            Queue(
+                "incoming",
+                gettext("待受理"),
+                mine & Q(status=Status.FORWARDED),
+                gettext("已转递到本窗口、等待受理"),
+            ),
             Queue(
                 "processing",
-                "办理中",
+                gettext("办理中"),
                 mine & Q(status__in=[Status.ACCEPTED, Status.SUSPENDED]),
-                "本窗口已受理、尚未办结（含中止）",
+                gettext("本窗口已受理、尚未办结（含中止）"),
             ),
         ]
         soon |= mine & CLOCKS.due_soon_q(now, window_clocks)
         late |= mine & CLOCKS.overdue_q(now, window_clocks)
     if is_supervisor(user):
-        queues.append(Queue("open", "在办", Q(status__in=IN_PROGRESS), "已提交、尚未办结的办件"))
+        queues.append(
+            Queue("open", gettext("在办"), Q(status__in=IN_PROGRESS), gettext("已提交、尚未办结的办件"))
+        )
         soon |= CLOCKS.due_soon_q(now)
         late |= CLOCKS.overdue_q(now)
     queues += [
-        Queue("due_soon", "即将超期", soon, f"{CLOCKS.due_soon_hours}小时内到期"),
-        Queue("overdue", "已超期", late, "计时中且已超过时限"),
+        Queue(
+            "due_soon",
+            gettext("即将超期"),
+            soon,
+            ngettext("%(hours)d小时内到期", "%(hours)d小时内到期", CLOCKS.due_soon_hours)
+            % {"hours": CLOCKS.due_soon_hours},
+        ),
+        Queue("overdue", gettext("已超期"), late, gettext("计时中且已超过时限")),
     ]
     return queues
 
@@ -216,11 +240,11 @@ MEDIAN_SAMPLE = 5000
 TOP = 10
 
 STEPS = (
-    ("预审（提交→转递）", "submitted_at", "forwarded_at"),
-    ("受理（转递→受理）", "forwarded_at", "accepted_at"),
-    ("办理（受理→办结）", "accepted_at", "completed_at"),
-    ("送达（办结→送达）", "completed_at", "delivered_at"),
-    ("全程（提交→办结）", "submitted_at", "completed_at"),
+    (gettext_lazy("预审（提交→转递）"), "submitted_at", "forwarded_at"),
+    (gettext_lazy("受理（转递→受理）"), "forwarded_at", "accepted_at"),
+    (gettext_lazy("办理（受理→办结）"), "accepted_at", "completed_at"),
+    (gettext_lazy("送达（办结→送达）"), "completed_at", "delivered_at"),
+    (gettext_lazy("全程（提交→办结）"), "submitted_at", "completed_at"),
 )
 
 
@@ -254,8 +278,8 @@ class StepMedian:
         if self.hours is None:
             return "—"
         if self.hours >= 48:
-            return f"{self.hours / 24:.1f} 天"
-        return f"{self.hours:.1f} 小时"
+            return gettext("%(days).1f 天") % {"days": self.hours / 24}
+        return gettext("%(hours).1f 小时") % {"hours": self.hours}
 
 
 @dataclass
@@ -769,7 +793,7 @@ def _step_medians(
         try:
             sql, params = sample.query.sql_with_params()
         except EmptyResultSet:  # a scope that can hold no case
-            return [StepMedian(label, 0, None) for label, _start, _end in STEPS], 0
+            return [StepMedian(str(label), 0, None) for label, _start, _end in STEPS], 0
         taken = [f"step{i} >= interval '0'" for i in range(len(STEPS))]
         columns = ", ".join(
             f"count(*) FILTER (WHERE {where}), percentile_cont(0.5) WITHIN GROUP "
@@ -781,7 +805,9 @@ def _step_medians(
             row = cursor.fetchone()
         medians = [
             StepMedian(
-                label, row[1 + 2 * i], None if row[2 + 2 * i] is None else round(row[2 + 2 * i] / 3600, 1)
+                str(label),
+                row[1 + 2 * i],
+                None if row[2 + 2 * i] is None else round(row[2 + 2 * i] / 3600, 1),
             )
             for i, (label, _start, _end) in enumerate(STEPS)
         ]
@@ -790,7 +816,7 @@ def _step_medians(
     medians = []
     for i, (label, _start, _end) in enumerate(STEPS):
         count, hours = _median_hours([row[i] for row in rows])
-        medians.append(StepMedian(label, count, hours))
+        medians.append(StepMedian(str(label), count, hours))
     return medians, len(rows)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shanghui.accounts.models import User
 from shanghui.conversations.models import Message
@@ -35,19 +36,22 @@ def check_upload_quota(*, case_id: int, user: User | None, mobile: str = "", siz
     files, stored = _totals(CaseMaterial.objects.filter(case_id=case_id), _case_messages(case_id))
     if limits.case_files and files >= limits.case_files:
         raise ValidationError(
-            f"本办件已存有 {files} 个文件，达到上限 {limits.case_files} 个，不能再上传", code=QUOTA
+            gettext("本办件已存有 %(files)d 个文件，达到上限 %(limit)d 个，不能再上传")
+            % {"files": files, "limit": limits.case_files},
+            code=QUOTA,
         )
     if limits.case_bytes and stored + size > limits.case_bytes:
         raise ValidationError(
-            f"本办件的文件已有 {megabytes(stored)}，再传这个文件将超过上限 {limits.case_bytes // MB} MB",
+            gettext("本办件的文件已有 %(stored)s，再传这个文件将超过上限 %(limit)d MB")
+            % {"stored": megabytes(stored), "limit": limits.case_bytes // MB},
             code=QUOTA,
         )
     if limits.daily_bytes:
         _count, today = _totals(*_uploaded_today(user=user, mobile=mobile))
         if today + size > limits.daily_bytes:
             raise ValidationError(
-                f"您今天已上传 {megabytes(today)}，再传这个文件将超过每天 {limits.daily_bytes // MB} MB 的上限，"
-                "请明天再传",
+                gettext("您今天已上传 %(today)s，再传这个文件将超过每天 %(limit)d MB 的上限，请明天再传")
+                % {"today": megabytes(today), "limit": limits.daily_bytes // MB},
                 code=QUOTA,
             )
 

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
@@ -215,13 +216,13 @@ def add_material(
     case = Case.objects.select_for_update().get(pk=case.pk)
     if is_result:
         if case.status != Status.ACCEPTED:
-            raise ValidationError("只有办理中的办件可以上传结果文书")
+            raise ValidationError(_("只有办理中的办件可以上传结果文书"))
     elif case.status not in UPLOAD_STATUSES:
         raise ValidationError(f"办件当前状态为“{case.get_status_display()}”，不能再上传材料")
     content_type, extension = check_upload(upload)
     materials = case.item_version.snapshot.get("materials", [])
     if slot is not None and not 0 <= slot < len(materials):
-        raise ValidationError("没有这一项材料")
+        raise ValidationError(_("没有这一项材料"))
     # Without an actor the applicant uploads (the citizen pages): their quotas, by their mobile number.
     check_upload_quota(
         case_id=case.pk,
@@ -268,10 +269,11 @@ def add_materials(
     photos again is worse than re-taking one. In a numbered slot the first stored file replaces the
     slot's old one and the rest join it. More than MAX_FILES_PER_UPLOAD files are refused as a whole."""
     if not uploads:
-        raise ValidationError("请选择要上传的文件")
+        raise ValidationError(_("请选择要上传的文件"))
     if len(uploads) > MAX_FILES_PER_UPLOAD:
         raise ValidationError(
-            f"一次最多上传 {MAX_FILES_PER_UPLOAD} 个文件，您选择了 {len(uploads)} 个，请分批上传"
+            _("一次最多上传 %(limit)d 个文件，您选择了 %(chosen)d 个，请分批上传")
+            % {"limit": MAX_FILES_PER_UPLOAD, "chosen": len(uploads)}
         )
     outcome = UploadOutcome([], [])
     for upload in uploads:
@@ -329,9 +331,9 @@ def rate_case(*, case: Case, actor: User | None = None, level: int, comment: str
     entered it (None: the applicant on the citizen pages), recorded on the timeline event."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.status not in summaries.RATED_STATUSES:
-        raise ValidationError("办件办结送达后才能评价")
+        raise ValidationError(_("办件办结送达后才能评价"))
     if Rating.objects.filter(case=case).exists():
-        raise ValidationError("该办件已经评价过了")
+        raise ValidationError(_("该办件已经评价过了"))
     if level not in Rating.Level.values:
         raise ValidationError({"level": "请选择评价等级"})
     rating = Rating.objects.create(case=case, level=level, comment=comment.strip()[:1000])

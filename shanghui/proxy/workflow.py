@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
+
 from shanghui.accounts.models import User
 from shanghui.proxy import effects, summaries
 from shanghui.proxy.models import Case, CaseEvent, Status
@@ -25,29 +27,34 @@ __all__ = [
 ]  # fmt: skip
 
 APPLICANT, AGENT, CLERK = "applicant", "agent", "clerk"
-ACTOR_LABELS = {APPLICANT: "申请人", AGENT: "代办员", CLERK: "窗口人员", SYSTEM: "系统"}
+ACTOR_LABELS = {
+    APPLICANT: gettext_noop("申请人"),
+    AGENT: gettext_noop("代办员"),
+    CLERK: gettext_noop("窗口人员"),
+    SYSTEM: gettext_noop("系统"),
+}
 
 BEFORE_ACCEPTANCE: set[str] = {Status.DRAFT, Status.SUBMITTED, Status.NEEDS_CORRECTION, Status.FORWARDED}
 
 TRANSITIONS = table(
-    action("submit", "提交申请", {Status.DRAFT}, Status.SUBMITTED, {APPLICANT, AGENT}),
-    action("request_correction", "要求补正", {Status.SUBMITTED}, Status.NEEDS_CORRECTION, {AGENT},
+    action("submit", gettext_noop("提交申请"), {Status.DRAFT}, Status.SUBMITTED, {APPLICANT, AGENT}),
+    action("request_correction", gettext_noop("要求补正"), {Status.SUBMITTED}, Status.NEEDS_CORRECTION, {AGENT},
            required=("correction_items",)),
     # No fixed target: a resubmission returns to where the correction was asked from.
-    action("resubmit", "补正后重新提交", {Status.NEEDS_CORRECTION}, None, {APPLICANT, AGENT}),
-    action("forward", "预审通过并转递", {Status.SUBMITTED}, Status.FORWARDED, {AGENT}, required=("window",)),
-    action("accept", "受理", {Status.FORWARDED}, Status.ACCEPTED, {CLERK}, required=("acceptance_number",)),
-    action("refuse", "不予受理", {Status.FORWARDED}, Status.REFUSED, {CLERK}, required=("reason",)),
-    action("window_correction", "窗口要求补正", {Status.FORWARDED, Status.ACCEPTED}, Status.NEEDS_CORRECTION,
+    action("resubmit", gettext_noop("补正后重新提交"), {Status.NEEDS_CORRECTION}, None, {APPLICANT, AGENT}),
+    action("forward", gettext_noop("预审通过并转递"), {Status.SUBMITTED}, Status.FORWARDED, {AGENT}, required=("window",)),
+    action("accept", gettext_noop("受理"), {Status.FORWARDED}, Status.ACCEPTED, {CLERK}, required=("acceptance_number",)),
+    action("refuse", gettext_noop("不予受理"), {Status.FORWARDED}, Status.REFUSED, {CLERK}, required=("reason",)),
+    action("window_correction", gettext_noop("窗口要求补正"), {Status.FORWARDED, Status.ACCEPTED}, Status.NEEDS_CORRECTION,
            {CLERK}, required=("correction_items",)),
-    action("suspend", "中止办理", {Status.ACCEPTED}, Status.SUSPENDED, {CLERK}, required=("reason",)),
-    action("resume", "恢复办理", {Status.SUSPENDED}, Status.ACCEPTED, {CLERK}),
-    action("terminate", "终止办理", {Status.ACCEPTED, Status.SUSPENDED}, Status.TERMINATED, {CLERK},
+    action("suspend", gettext_noop("中止办理"), {Status.ACCEPTED}, Status.SUSPENDED, {CLERK}, required=("reason",)),
+    action("resume", gettext_noop("恢复办理"), {Status.SUSPENDED}, Status.ACCEPTED, {CLERK}),
+    action("terminate", gettext_noop("终止办理"), {Status.ACCEPTED, Status.SUSPENDED}, Status.TERMINATED, {CLERK},
            required=("reason",)),
-    action("complete", "办结", {Status.ACCEPTED}, Status.COMPLETED, {CLERK}, required=("result", "delivery_method")),
-    action("deliver", "确认送达", {Status.COMPLETED}, Status.DELIVERED, {APPLICANT, AGENT, SYSTEM}),
-    action("close", "归档", {Status.DELIVERED}, Status.CLOSED, {AGENT, SYSTEM}),
-    action("withdraw", "撤回申请", BEFORE_ACCEPTANCE, Status.WITHDRAWN, {APPLICANT, AGENT}),
+    action("complete", gettext_noop("办结"), {Status.ACCEPTED}, Status.COMPLETED, {CLERK}, required=("result", "delivery_method")),
+    action("deliver", gettext_noop("确认送达"), {Status.COMPLETED}, Status.DELIVERED, {APPLICANT, AGENT, SYSTEM}),
+    action("close", gettext_noop("归档"), {Status.DELIVERED}, Status.CLOSED, {AGENT, SYSTEM}),
+    action("withdraw", gettext_noop("撤回申请"), BEFORE_ACCEPTANCE, Status.WITHDRAWN, {APPLICANT, AGENT}),
 )  # fmt: skip
 
 
@@ -56,7 +63,7 @@ def blocked(case: Case, spec: Transition) -> str:
     The one rule the status alone cannot say: a case waiting for a correction the window asked for
     after accepting it is past acceptance, and the citizen may withdraw only before acceptance."""
     if spec.action == "withdraw" and case.accepted_at is not None:
-        return "办件已受理，不能撤回申请"
+        return gettext("办件已受理，不能撤回申请")
     return ""
 
 
@@ -75,7 +82,7 @@ MACHINE: Machine[Case] = Machine(
     event_fk="case",
     table=TRANSITIONS,
     actor_labels=ACTOR_LABELS,
-    noun="办件",
+    noun=gettext_noop("办件"),
     # The organisations come along for the notifications and the statistics (their paths).
     select_related=("item_version", "proxy_point", "department", "window"),
     effects=effects.EFFECTS,
@@ -85,7 +92,11 @@ MACHINE: Machine[Case] = Machine(
     snapshot=summaries.facts_of,
     after=[effects.after, _record_statistics],
     # Besides the actions above, the timeline shows these (written with MACHINE.record_event).
-    other_events={"create": "创建办件", "rate": "评价", "overdue": "超期提醒"},
+    other_events={
+        "create": gettext_noop("创建办件"),
+        "rate": gettext_noop("评价"),
+        "overdue": gettext_noop("超期提醒"),
+    },
 )
 
 

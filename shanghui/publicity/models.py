@@ -23,13 +23,13 @@ class Notice(models.Model):
 
     owner_type = models.CharField(max_length=40)
     owner_id = models.BigIntegerField()
-    title = models.CharField("公示标题", max_length=200)
-    intro = models.TextField("公示说明", blank=True)
+    title = models.CharField(_("公示标题"), max_length=200)
+    intro = models.TextField(_("公示说明"), blank=True)
     # [{"key": "candidate:12", "name": "张三", "detail": "会长候选人 · 衢州在上海商会"}]
     items = models.JSONField(default=list)
-    starts_at = models.DateTimeField("公示开始")
-    ends_at = models.DateTimeField("公示截止")
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.OPEN)
+    starts_at = models.DateTimeField(_("公示开始"))
+    ends_at = models.DateTimeField(_("公示截止"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -40,8 +40,8 @@ class Notice(models.Model):
     objects: models.Manager[Notice] = models.Manager()
 
     class Meta:
-        verbose_name = "公示"
-        verbose_name_plural = "公示"
+        verbose_name = _("公示")
+        verbose_name_plural = _("公示")
         indexes = [models.Index(fields=["owner_type", "owner_id"], name="publicity_notice_owner_idx")]
 
     def __str__(self) -> str:
@@ -53,13 +53,13 @@ class Objection(models.Model):
     rest, shown only to the notice's managers, never on the public page."""
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="objections")
-    item_key = models.CharField("异议对象", max_length=60, blank=True)
-    name = EncryptedTextField("姓名")
-    contact = EncryptedTextField("联系方式")
-    text = models.TextField("异议内容")
+    item_key = models.CharField(_("异议对象"), max_length=60, blank=True)
+    name = EncryptedTextField(_("姓名"))
+    contact = EncryptedTextField(_("联系方式"))
+    text = models.TextField(_("异议内容"))
     created_at = models.DateTimeField(auto_now_add=True)
-    answer = models.TextField("答复", blank=True)
-    upheld = models.BooleanField("异议成立", default=False)
+    answer = models.TextField(_("答复"), blank=True)
+    upheld = models.BooleanField(_("异议成立"), default=False)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
@@ -34,7 +35,7 @@ def open_notice(
 ) -> Notice:
     publicity_owner(owner_type)
     if not items:
-        raise ValidationError("公示内容不能为空")
+        raise ValidationError(_("公示内容不能为空"))
     if not 1 <= days <= 30:
         raise ValidationError({"days": "公示期为1–30个工作日"})
     start = starts_at or timezone.now()
@@ -73,7 +74,7 @@ def file_objection(*, notice_id: int, name: str, contact: str, text: str, item_k
         raise ValidationError(errors)
     now = timezone.now()
     if notice.status != Notice.Status.OPEN or now > notice.ends_at:
-        raise ValidationError("公示期已结束，不再受理异议")
+        raise ValidationError(_("公示期已结束，不再受理异议"))
     objection = Objection.objects.create(
         notice=notice, item_key=item_key, name=name.strip(), contact=contact.strip(), text=text.strip()
     )
@@ -95,7 +96,7 @@ def answer_objection(*, objection_id: int, actor: User, answer: str, upheld: boo
     if not answer.strip():
         raise ValidationError({"answer": "请填写答复内容"})
     if objection.notice.status != Notice.Status.OPEN:
-        raise ValidationError("公示已结束，不能再答复")
+        raise ValidationError(_("公示已结束，不能再答复"))
     now = timezone.now()
     objection.answer, objection.upheld = answer.strip(), upheld
     objection.answered_by, objection.answered_at = actor, now

@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from shanghui.accounts.access import staff_user as _user
@@ -37,7 +39,7 @@ def public_page(request: HttpRequest, notice_id: int) -> HttpResponse:
         if form.is_valid():
             wait = hit(f"publicity-objection:{client_ip(request) or ''}", OBJECTIONS_PER_ADDRESS)
             if wait is not None:
-                form.add_error(None, "提交过于频繁，请稍后再试")
+                form.add_error(None, _("提交过于频繁，请稍后再试"))
                 status = 429
             else:
                 try:
@@ -89,7 +91,7 @@ def answer(request: HttpRequest, notice_id: int, objection_id: int) -> HttpRespo
     notice = get_notice_for_user(user, notice_id, write=True)
     objection = notice.objections.filter(pk=objection_id).first()
     if objection is None:
-        raise Http404("异议不存在")
+        raise Http404(gettext("异议不存在"))
     form = AnswerForm(request.POST, prefix=f"o{objection.pk}")
     if form.is_valid():
         try:
@@ -97,7 +99,7 @@ def answer(request: HttpRequest, notice_id: int, objection_id: int) -> HttpRespo
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
-            messages.success(request, "已答复异议")
+            messages.success(request, gettext("已答复异议"))
             return redirect("publicity:manage", notice.pk)
     return _manage(request, notice, status=422, forms={objection.pk: form})
 
@@ -112,12 +114,12 @@ def act(request: HttpRequest, notice_id: int, action: str) -> HttpResponseBase:
             services.finalise(
                 notice=notice, actor=user, expected_status=request.POST.get("expected_status") or None
             )
-            messages.success(request, "公示结束，结果已生效")
+            messages.success(request, gettext("公示结束，结果已生效"))
         elif action == "withdraw":
             services.withdraw(notice=notice, actor=user, reason=request.POST.get("reason", "").strip())
-            messages.success(request, "公示已撤销")
+            messages.success(request, gettext("公示已撤销"))
         else:
-            raise Http404("未知的操作")
+            raise Http404(gettext("未知的操作"))
     except Conflict as exc:
         messages.error(request, exc.message)
         return _manage(request, Notice.objects.get(pk=notice.pk), status=409)

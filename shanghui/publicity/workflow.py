@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any, Protocol, cast
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record as audit
@@ -34,9 +35,9 @@ def _blocked(notice: Notice, spec: Transition) -> str:
     if spec.action != "finalise":
         return ""
     if timezone.now() < notice.ends_at:
-        return "公示期尚未结束"
+        return gettext("公示期尚未结束")
     if notice.objections.filter(answered_at__isnull=True).exists():
-        return "还有异议未答复"
+        return gettext("还有异议未答复")
     return ""
 
 
@@ -61,14 +62,18 @@ MACHINE: Machine[Notice] = Machine(
     model=Notice,
     events=NoticeEvent,
     event_fk="notice",
-    noun="公示",
-    actor_labels={MANAGER: "公示管理人", SYSTEM: "系统"},
+    noun=gettext_noop("公示"),
+    actor_labels={MANAGER: gettext_noop("公示管理人"), SYSTEM: gettext_noop("系统")},
     table=table(
-        action("finalise", "公示结束，结果生效", {S.OPEN}, S.FINAL, {MANAGER, SYSTEM}),
-        action("withdraw", "撤销公示", {S.OPEN}, S.WITHDRAWN, {MANAGER}, required=("reason",)),
+        action("finalise", gettext_noop("公示结束，结果生效"), {S.OPEN}, S.FINAL, {MANAGER, SYSTEM}),
+        action("withdraw", gettext_noop("撤销公示"), {S.OPEN}, S.WITHDRAWN, {MANAGER}, required=("reason",)),
     ),
     effects={"finalise": _finalise},
     blocked=_blocked,
     after=[_after],
-    other_events={"open": "发布公示", "objection": "收到异议", "answer": "答复异议"},
+    other_events={
+        "open": gettext_noop("发布公示"),
+        "objection": gettext_noop("收到异议"),
+        "answer": gettext_noop("答复异议"),
+    },
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
@@ -37,7 +38,7 @@ class DecisionForm(BootstrapForm):
         else:
             del self.fields["department"]
         if steps:
-            self.fields["to_step"].choices = [("", "上一步"), *steps]  # type: ignore[attr-defined]
+            self.fields["to_step"].choices = [("", gettext("上一步")), *steps]  # type: ignore[attr-defined]
         else:
             del self.fields["to_step"]
         self.style_widgets()
@@ -48,7 +49,7 @@ class DecisionForm(BootstrapForm):
             data.get("action") in {"object", "ask_more", "send_back"}
             and not (data.get("reason") or "").strip()
         ):
-            self.add_error("reason", "请填写理由")
+            self.add_error("reason", _("请填写理由"))
         return data
 
 
@@ -61,5 +62,5 @@ class DelegationForm(BootstrapForm):
     def clean_deputy(self) -> User:
         user = User.objects.filter(username=self.cleaned_data["deputy"], is_active=True).first()
         if user is None:
-            raise forms.ValidationError("没有这个用户")
+            raise forms.ValidationError(_("没有这个用户"))
         return user

@@ -22,19 +22,19 @@ SINGLE, PARALLEL = "single", "parallel"
 
 
 class ChainTemplate(models.Model):
-    code = models.SlugField("代码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=100)
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
     # [{"key": "branch", "label": "支部初审", "kind": "single", "slot": "branch_secretary", "days": 5,
     #   "checks": ["age", "terms"]}, {"key": "joint", "label": "部门联审", "kind": "parallel",
     #   "departments": [<organisation id>, …], "days": 10}]
-    steps = models.JSONField("步骤", default=list)
+    steps = models.JSONField(_("步骤"), default=list)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects: models.Manager[ChainTemplate] = models.Manager()
 
     class Meta:
-        verbose_name = "审查链模板"
-        verbose_name_plural = "审查链模板"
+        verbose_name = _("审查链模板")
+        verbose_name_plural = _("审查链模板")
 
     def __str__(self) -> str:
         return self.name
@@ -51,13 +51,13 @@ class Chain(models.Model):
     owner_type = models.CharField(max_length=40)
     owner_id = models.BigIntegerField()
     template = models.ForeignKey(ChainTemplate, on_delete=models.PROTECT, related_name="chains")
-    title = models.CharField("审查对象", max_length=200)
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.RUNNING)
+    title = models.CharField(_("审查对象"), max_length=200)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.RUNNING)
     # The index of the active step; len(steps) when every step is done.
     current = models.PositiveSmallIntegerField(default=0)
     # Bumped by the owner every time the subject changes (a step records the version it approved).
     subject_version = models.PositiveIntegerField(default=1)
-    reason = models.TextField("结论说明", blank=True)
+    reason = models.TextField(_("结论说明"), blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -68,8 +68,8 @@ class Chain(models.Model):
     objects: models.Manager[Chain] = models.Manager()
 
     class Meta:
-        verbose_name = "审查链"
-        verbose_name_plural = "审查链"
+        verbose_name = _("审查链")
+        verbose_name_plural = _("审查链")
         constraints = [
             # At most one open chain per record (Wagtail's partial unique constraint).
             models.UniqueConstraint(
@@ -97,10 +97,10 @@ class ChainStep(models.Model):
     chain = models.ForeignKey(Chain, on_delete=models.CASCADE, related_name="steps")
     index = models.PositiveSmallIntegerField()
     key = models.CharField(max_length=40)
-    label = models.CharField("步骤", max_length=60)
+    label = models.CharField(_("步骤"), max_length=60)
     kind = models.CharField(max_length=10, default=SINGLE)
     slot = models.CharField(max_length=40, blank=True)
-    days = models.PositiveSmallIntegerField("办理时限（工作日）", default=5)
+    days = models.PositiveSmallIntegerField(_("办理时限（工作日）"), default=5)
     checks = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -109,7 +109,7 @@ class ChainStep(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    opinion = models.TextField("审查意见", blank=True)
+    opinion = models.TextField(_("审查意见"), blank=True)
     approved_version = models.PositiveIntegerField(null=True, blank=True)
     # What the hard-rule checks found when the step started (approval is blocked while any remain).
     check_failures = models.JSONField(default=list, blank=True)
@@ -135,7 +135,7 @@ class StepAnswer(models.Model):
     step = models.ForeignKey(ChainStep, on_delete=models.CASCADE, related_name="answers")
     department = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     opinion = models.CharField(max_length=10, choices=Opinion.choices, blank=True)
-    note = models.TextField("意见", blank=True)
+    note = models.TextField(_("意见"), blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -173,21 +173,21 @@ class Delegation(models.Model):
     """A reviewer's deputy for a period: the deputy may decide wherever the principal may."""
 
     principal = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="审查人", on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("审查人"), on_delete=models.CASCADE, related_name="+"
     )
     deputy = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="代理人", on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("代理人"), on_delete=models.CASCADE, related_name="+"
     )
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期")
-    note = models.CharField("说明", max_length=200, blank=True)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: models.Manager[Delegation] = models.Manager()
 
     class Meta:
-        verbose_name = "审查代理"
-        verbose_name_plural = "审查代理"
+        verbose_name = _("审查代理")
+        verbose_name_plural = _("审查代理")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__gte=models.F("starts_on")), name="reviews_delegation_period"

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
@@ -37,7 +38,7 @@ SUBJECT_ACTIONS = {"supply", "withdraw", "rerun"}
 def validate_steps(steps: Any) -> list[dict[str, Any]]:
     """A template's steps, checked: ValidationError in Chinese for anything a chain could not run."""
     if not isinstance(steps, list) or not steps:
-        raise ValidationError("审查链至少需要一个步骤")
+        raise ValidationError(_("审查链至少需要一个步骤"))
     clean: list[dict[str, Any]] = []
     for n, raw in enumerate(steps, start=1):
         if not isinstance(raw, dict) or not raw.get("label"):
@@ -85,7 +86,7 @@ def start_chain(
     if Chain.objects.filter(
         owner_type=owner_type, owner_id=owner_id, status__in=["running", "more"]
     ).exists():
-        raise ValidationError("该对象已有进行中的审查")
+        raise ValidationError(_("该对象已有进行中的审查"))
     steps = validate_steps(template.steps)
     chain = Chain.objects.create(
         owner_type=owner_type, owner_id=owner_id, template=template, title=title, started_by=actor
@@ -200,7 +201,7 @@ def decide(
 def subject_changed(*, chain: Chain, from_step: int, actor: User | None) -> Chain:
     """The owner changed the subject: the steps from `from_step` on run again (only while open)."""
     if not chain.is_open:
-        raise ValidationError("审查已结束，不能再修改")
+        raise ValidationError(_("审查已结束，不能再修改"))
     return MACHINE.transition(
         pk=chain.pk, action="rerun", actor=actor, actor_kind=SUBJECT if actor else SYSTEM,
         params={"from_step": from_step},

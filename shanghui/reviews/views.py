@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shanghui.accounts.access import staff_user as _user
@@ -52,7 +53,7 @@ def delegate(request: HttpRequest) -> HttpResponseBase:
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
-            messages.success(request, "已设置审查代理人")
+            messages.success(request, gettext("已设置审查代理人"))
             return redirect("reviews:inbox")
     chains = inbox(user)
     return render(
@@ -109,7 +110,7 @@ def decide(request: HttpRequest, chain_id: int) -> HttpResponse:
     form = _form(user, chain, request.POST, request.FILES)
     chosen = request.POST.get("action")
     if form is None or (chosen and chosen not in dict(form.fields["action"].choices)):  # type: ignore[attr-defined]
-        raise PermissionDenied("您现在不能对该审查作出决定")
+        raise PermissionDenied(gettext("您现在不能对该审查作出决定"))
     if not form.is_valid():
         return _page(request, chain, form, status=422)
     data = form.cleaned_data
@@ -126,7 +127,7 @@ def decide(request: HttpRequest, chain_id: int) -> HttpResponse:
     except (ValidationError, TransitionError) as exc:
         attach_errors(form, exc)
         return _page(request, chain, form, status=422)
-    messages.success(request, "已提交审查决定")
+    messages.success(request, gettext("已提交审查决定"))
     return redirect("reviews:chain", chain.pk)
 
 
@@ -136,7 +137,7 @@ def attachment(request: HttpRequest, chain_id: int, attachment_id: int) -> HttpR
     chain = get_chain_for_user(user, chain_id)
     row = ReviewAttachment.objects.filter(pk=attachment_id, event__chain=chain).first()
     if row is None:
-        raise Http404("附件不存在")
+        raise Http404(gettext("附件不存在"))
     return audited_file_response(
         request, row.file, actor=user, action=AuditAction.REVIEW_FILE_DOWNLOAD, obj=chain, object_repr=chain.title,
         detail={"attachment": row.pk}, content_type=row.content_type, filename=row.name, as_attachment=True,

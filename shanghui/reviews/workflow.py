@@ -19,6 +19,7 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record as audit
@@ -59,7 +60,7 @@ def _schedule_reminder(step: ChainStep) -> None:
 def _step(chain: Chain) -> ChainStep:
     step = chain.steps.filter(index=chain.current).first()
     if step is None:
-        raise TransitionError("审查已没有待办步骤")
+        raise TransitionError(gettext("审查已没有待办步骤"))
     return step
 
 
@@ -67,7 +68,7 @@ def _answer(step: ChainStep, params: dict[str, Any]) -> StepAnswer:
     raw = params.get("department")
     answer = step.answers.filter(department_id=raw, opinion="").first() if raw else None
     if answer is None:
-        raise TransitionError({"department": "请选择尚未答复的联审部门"})
+        raise TransitionError({"department": gettext("请选择尚未答复的联审部门")})
     return answer
 
 
@@ -91,7 +92,7 @@ def _advance(chain: Chain, by: int | None, now: dt.datetime, params: dict[str, A
         activate(chain, step, now)
         if by is None or step.kind == PARALLEL or step.check_failures or by not in slot_people(chain, step):
             return
-        _finish_step(chain, step, by, "同一审查人已在上一步审查，一并记录", now)
+        _finish_step(chain, step, by, gettext("同一审查人已在上一步审查，一并记录"), now)
         params.setdefault("also", []).append(step.label)
         chain.current += 1
 
@@ -108,7 +109,7 @@ def _approve(chain: Chain, params: dict[str, Any], now: dt.datetime) -> list[str
         params["department_name"] = answer.department.name
         if step.answers.exclude(opinion=Opinion.AGREE).exists():
             return []  # the step completes only when every department has answered 无异议
-        _finish_step(chain, step, None, "各部门均无异议", now)
+        _finish_step(chain, step, None, gettext("各部门均无异议"), now)
     else:
         _finish_step(chain, step, by, str(params.get("opinion") or ""), now)
     _advance(chain, by, now, params)
@@ -159,9 +160,9 @@ def _to_index(chain: Chain, params: dict[str, Any], name: str, default: int) -> 
     try:
         index = default if raw in (None, "") else int(str(raw))
     except (TypeError, ValueError):
-        raise TransitionError({name: "步骤无效"}) from None
+        raise TransitionError({name: gettext("步骤无效")}) from None
     if not 0 <= index < chain.steps.count():
-        raise TransitionError({name: "步骤无效"})
+        raise TransitionError({name: gettext("步骤无效")})
     return index
 
 
@@ -176,7 +177,7 @@ def _restart_from(chain: Chain, index: int, now: dt.datetime) -> None:
 def _send_back(chain: Chain, params: dict[str, Any], now: dt.datetime) -> list[str]:
     index = _to_index(chain, params, "to_step", chain.current - 1)
     if index >= chain.current:
-        raise TransitionError({"to_step": "只能退回到之前的步骤"})
+        raise TransitionError({"to_step": gettext("只能退回到之前的步骤")})
     _restart_from(chain, index, now)
     params["to"] = chain.steps.get(index=index).label
     return ["current"]
@@ -200,12 +201,12 @@ def _end(chain: Chain, params: dict[str, Any], now: dt.datetime) -> list[str]:
 def _blocked(chain: Chain, spec: Transition) -> str:
     steps = chain.steps.count()
     if spec.action == "conclude":
-        return "" if chain.current >= steps else "还有审查步骤未完成"
+        return "" if chain.current >= steps else gettext("还有审查步骤未完成")
     if spec.action in {"approve", "object", "ask_more", "send_back"}:
         if chain.current >= steps:
-            return "各步骤均已完成，等待审查结论"
+            return gettext("各步骤均已完成，等待审查结论")
         if spec.action == "send_back" and chain.current == 0:
-            return "第一步不能退回"
+            return gettext("第一步不能退回")
         if spec.action == "approve":
             failures = (
                 chain.steps.filter(index=chain.current).values_list("check_failures", flat=True).first()
@@ -239,17 +240,32 @@ MACHINE: Machine[Chain] = Machine(
     model=Chain,
     events=ReviewEvent,
     event_fk="chain",
-    noun="审查",
-    actor_labels={REVIEWER: "审查人", SUBJECT: "申报方", SYSTEM: "系统"},
+    noun=gettext_noop("审查"),
+    actor_labels={
+        REVIEWER: gettext_noop("审查人"),
+        SUBJECT: gettext_noop("申报方"),
+        SYSTEM: gettext_noop("系统"),
+    },
     table=table(
-        action("approve", "审查通过", {S.RUNNING}, S.RUNNING, {REVIEWER}),
-        action("ask_more", "需补充材料", {S.RUNNING}, S.MORE, {REVIEWER}, required=("reason",)),
-        action("send_back", "退回重审", {S.RUNNING}, S.RUNNING, {REVIEWER}, required=("reason",)),
-        action("object", "有异议（不通过）", {S.RUNNING}, S.REJECTED, {REVIEWER}, required=("reason",)),
-        action("supply", "补充材料", {S.MORE}, S.RUNNING, {SUBJECT}),
-        action("rerun", "内容变更，重新审查", {S.RUNNING, S.MORE}, S.RUNNING, {SUBJECT, SYSTEM}),
-        action("withdraw", "撤回", {S.RUNNING, S.MORE}, S.WITHDRAWN, {SUBJECT}),
-        action("conclude", "审查完成", {S.RUNNING}, S.APPROVED, {SYSTEM}),
+        action("approve", gettext_noop("审查通过"), {S.RUNNING}, S.RUNNING, {REVIEWER}),
+        action("ask_more", gettext_noop("需补充材料"), {S.RUNNING}, S.MORE, {REVIEWER}, required=("reason",)),
+        action(
+            "send_back", gettext_noop("退回重审"), {S.RUNNING}, S.RUNNING, {REVIEWER}, required=("reason",)
+        ),
+        action(
+            "object",
+            gettext_noop("有异议（不通过）"),
+            {S.RUNNING},
+            S.REJECTED,
+            {REVIEWER},
+            required=("reason",),
+        ),
+        action("supply", gettext_noop("补充材料"), {S.MORE}, S.RUNNING, {SUBJECT}),
+        action(
+            "rerun", gettext_noop("内容变更，重新审查"), {S.RUNNING, S.MORE}, S.RUNNING, {SUBJECT, SYSTEM}
+        ),
+        action("withdraw", gettext_noop("撤回"), {S.RUNNING, S.MORE}, S.WITHDRAWN, {SUBJECT}),
+        action("conclude", gettext_noop("审查完成"), {S.RUNNING}, S.APPROVED, {SYSTEM}),
     ),
     effects={
         "approve": _approve,
@@ -264,7 +280,7 @@ MACHINE: Machine[Chain] = Machine(
     blocked=_blocked,
     event_data=_event_data,
     after=[_audit, _finished],
-    other_events={"start": "发起审查", "overdue": "审查超时提醒"},
+    other_events={"start": gettext_noop("发起审查"), "overdue": gettext_noop("审查超时提醒")},
 )
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
@@ -95,7 +96,7 @@ class RubricPointsForm(BootstrapForm):
                     label=f"{ind.dimension.name} · 名称", max_length=200, initial=ind.name
                 )
             self.fields[f"points_{ind.pk}"] = forms.DecimalField(
-                label=f"{ind.name} · 满分",
+                label=gettext("%(indicator)s · 满分") % {"indicator": ind.name},
                 min_value=0,
                 max_value=1000,
                 max_digits=6,

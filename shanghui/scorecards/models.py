@@ -19,21 +19,21 @@ from shanghui.workflow.models import EventBase
 
 
 class Rubric(models.Model):
-    code = models.SlugField("代码", max_length=40)
-    name = models.CharField("名称", max_length=100)
-    version = models.PositiveSmallIntegerField("版本", default=1)
+    code = models.SlugField(_("代码"), max_length=40)
+    name = models.CharField(_("名称"), max_length=100)
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
     # An editable template whose items the federation fills in (五强十好: its items are not published).
-    is_template = models.BooleanField("待完善模板", default=False)
-    description = models.TextField("说明", blank=True)
+    is_template = models.BooleanField(_("待完善模板"), default=False)
+    description = models.TextField(_("说明"), blank=True)
     # [{"name": "优秀", "min": 90}, {"name": "良好", "min": 80}, …] highest first; below all: the last one.
-    levels = models.JSONField("等次", default=list)
+    levels = models.JSONField(_("等次"), default=list)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: models.Manager[Rubric] = models.Manager()
 
     class Meta:
-        verbose_name = "评价细则"
-        verbose_name_plural = "评价细则"
+        verbose_name = _("评价细则")
+        verbose_name_plural = _("评价细则")
         ordering = ["code", "-version"]
         constraints = [models.UniqueConstraint(fields=["code", "version"], name="scorecards_rubric_version")]
 
@@ -48,7 +48,7 @@ class Rubric(models.Model):
 class Dimension(models.Model):
     rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="dimensions")
     order = models.PositiveSmallIntegerField(default=0)
-    name = models.CharField("维度", max_length=100)
+    name = models.CharField(_("维度"), max_length=100)
 
     objects: models.Manager[Dimension] = models.Manager()
 
@@ -67,15 +67,15 @@ class Indicator(models.Model):
     rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="indicators")
     dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="indicators")
     order = models.PositiveSmallIntegerField(default=0)
-    name = models.CharField("指标", max_length=200)
-    method = models.CharField("计分方式", max_length=10, choices=Method.choices, default=Method.POINTS)
-    max_points = models.DecimalField("满分", max_digits=6, decimal_places=1, default=Decimal(10))
+    name = models.CharField(_("指标"), max_length=200)
+    method = models.CharField(_("计分方式"), max_length=10, choices=Method.choices, default=Method.POINTS)
+    max_points = models.DecimalField(_("满分"), max_digits=6, decimal_places=1, default=Decimal(10))
     # Points per time (count) or per deduction (deduction).
-    unit = models.DecimalField("每次分值", max_digits=6, decimal_places=1, default=Decimal(1))
-    evidence = models.CharField("佐证材料要求", max_length=300, blank=True)
-    veto = models.BooleanField("一票否决", default=False)
+    unit = models.DecimalField(_("每次分值"), max_digits=6, decimal_places=1, default=Decimal(1))
+    evidence = models.CharField(_("佐证材料要求"), max_length=300, blank=True)
+    veto = models.BooleanField(_("一票否决"), default=False)
     # A proposal source the platform answers from its own data (scorecards/sources.py), e.g. "party.venue".
-    source = models.CharField("数据来源", max_length=40, blank=True)
+    source = models.CharField(_("数据来源"), max_length=40, blank=True)
 
     objects: models.Manager[Indicator] = models.Manager()
 
@@ -105,13 +105,13 @@ class Round(models.Model):
         CLOSED = "closed", _("已结束")
 
     rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="rounds")
-    name = models.CharField("评价名称", max_length=100)
+    name = models.CharField(_("评价名称"), max_length=100)
     organiser = models.ForeignKey(
-        Organisation, verbose_name="组织单位", on_delete=models.PROTECT, related_name="+"
+        Organisation, verbose_name=_("组织单位"), on_delete=models.PROTECT, related_name="+"
     )
-    period_start = models.DateField("评价期开始")
-    period_end = models.DateField("评价期结束")
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.OPEN)
+    period_start = models.DateField(_("评价期开始"))
+    period_end = models.DateField(_("评价期结束"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
     notice_id = models.BigIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -121,8 +121,8 @@ class Round(models.Model):
     objects: models.Manager[Round] = models.Manager()
 
     class Meta:
-        verbose_name = "评价轮次"
-        verbose_name_plural = "评价轮次"
+        verbose_name = _("评价轮次")
+        verbose_name_plural = _("评价轮次")
         ordering = ["-period_end", "name"]
 
     def __str__(self) -> str:
@@ -140,13 +140,13 @@ class Card(models.Model):
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="cards")
     organisation = models.ForeignKey(
-        Organisation, verbose_name="被评价组织", on_delete=models.PROTECT, related_name="+"
+        Organisation, verbose_name=_("被评价组织"), on_delete=models.PROTECT, related_name="+"
     )
-    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.DRAFT)
-    self_total = models.DecimalField("自评分", max_digits=7, decimal_places=1, null=True, blank=True)
-    review_total = models.DecimalField("评审分", max_digits=7, decimal_places=1, null=True, blank=True)
-    level = models.CharField("等次", max_length=20, blank=True)
-    vetoed = models.BooleanField("一票否决", default=False)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    self_total = models.DecimalField(_("自评分"), max_digits=7, decimal_places=1, null=True, blank=True)
+    review_total = models.DecimalField(_("评审分"), max_digits=7, decimal_places=1, null=True, blank=True)
+    level = models.CharField(_("等次"), max_length=20, blank=True)
+    vetoed = models.BooleanField(_("一票否决"), default=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
     scored_by = models.ForeignKey(
@@ -157,8 +157,8 @@ class Card(models.Model):
     objects: models.Manager[Card] = models.Manager()
 
     class Meta:
-        verbose_name = "评价表"
-        verbose_name_plural = "评价表"
+        verbose_name = _("评价表")
+        verbose_name_plural = _("评价表")
         constraints = [
             models.UniqueConstraint(fields=["round", "organisation"], name="scorecards_card_unique")
         ]
@@ -170,10 +170,10 @@ class Card(models.Model):
 class Score(models.Model):
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="scores")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
-    self_value = models.DecimalField("自评", max_digits=7, decimal_places=1, null=True, blank=True)
-    evidence = models.TextField("佐证材料", blank=True)
-    review_value = models.DecimalField("评审", max_digits=7, decimal_places=1, null=True, blank=True)
-    comment = models.TextField("评审意见", blank=True)
+    self_value = models.DecimalField(_("自评"), max_digits=7, decimal_places=1, null=True, blank=True)
+    evidence = models.TextField(_("佐证材料"), blank=True)
+    review_value = models.DecimalField(_("评审"), max_digits=7, decimal_places=1, null=True, blank=True)
+    comment = models.TextField(_("评审意见"), blank=True)
     # What the platform proposes from its own data, and where that came from.
     proposed_value = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
     proposed_from = models.CharField(max_length=300, blank=True)
@@ -191,7 +191,7 @@ class Evidence(models.Model):
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="evidence_files")
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
     file = models.FileField(upload_to="scorecards/%Y/%m/")
-    name = models.CharField("文件名", max_length=200)
+    name = models.CharField(_("文件名"), max_length=200)
     size = models.PositiveIntegerField()
     content_type = models.CharField(max_length=100)
     uploaded_by = models.ForeignKey(

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
@@ -59,7 +60,7 @@ def save_rubric(
     dimensions: [{"name": "党建强", "indicators": [{"name", "method", "max_points", "unit", "evidence",
     "veto", "source"}]}]"""
     if not dimensions or not all(d.get("name") and d.get("indicators") for d in dimensions):
-        raise ValidationError("评价细则至少需要一个维度，每个维度至少一个指标")
+        raise ValidationError(_("评价细则至少需要一个维度，每个维度至少一个指标"))
     previous = Rubric.objects.filter(code=code).order_by("-version").first()
     rubric = Rubric.objects.create(
         code=code, name=name, version=(previous.version + 1) if previous else 1, is_template=is_template,
@@ -191,12 +192,12 @@ def save_self_assessment(*, card: Card, actor: User, values: Mapping[int, tuple[
     _require(actor, card, ORG)
     card = Card.objects.select_for_update().get(pk=card.pk)
     if card.status not in (Card.Status.DRAFT, Card.Status.RETURNED):
-        raise ValidationError("评价表已提交，不能修改自评")
+        raise ValidationError(_("评价表已提交，不能修改自评"))
     scores = {s.indicator_id: s for s in card.scores.select_related("indicator")}
     for ind_id, (raw, evidence) in values.items():
         score = scores.get(int(ind_id))
         if score is None:
-            raise ValidationError("指标不属于该评价表")
+            raise ValidationError(_("指标不属于该评价表"))
         score.self_value = _value(raw, f"self_{ind_id}", score.indicator)
         score.evidence = (evidence or "").strip()[:2000]
         score.save(update_fields=["self_value", "evidence"])
@@ -218,13 +219,13 @@ def save_review(*, card: Card, actor: User, values: Mapping[int, tuple[Any, str]
     _require(actor, card, REVIEWER)
     card = Card.objects.select_for_update().get(pk=card.pk)
     if card.status != Card.Status.SUBMITTED:
-        raise ValidationError("只有待评审的评价表可以评分")
+        raise ValidationError(_("只有待评审的评价表可以评分"))
     scores = {s.indicator_id: s for s in card.scores.select_related("indicator")}
     errors: dict[str, str] = {}
     for ind_id, (raw, comment) in values.items():
         score = scores.get(int(ind_id))
         if score is None:
-            raise ValidationError("指标不属于该评价表")
+            raise ValidationError(_("指标不属于该评价表"))
         value = _value(raw, f"review_{ind_id}", score.indicator)
         if value is not None and value != score.self_value and not (comment or "").strip():
             errors[f"comment_{ind_id}"] = f"“{score.indicator.name}”评审分与自评分不同，请填写评审意见"
@@ -310,10 +311,10 @@ def publish_round(*, rnd: Round, actor: User, days: int = 5) -> Round:
         raise PermissionDenied("您不能管理该评价")
     rnd = Round.objects.select_for_update().get(pk=rnd.pk)
     if rnd.status != Round.Status.OPEN:
-        raise ValidationError("该评价已公示")
+        raise ValidationError(_("该评价已公示"))
     scored = [c for c in ranking(rnd) if c.status == Card.Status.SCORED]
     if not scored:
-        raise ValidationError("还没有已评分的评价表")
+        raise ValidationError(_("还没有已评分的评价表"))
     for card in scored:
         MACHINE.transition(pk=card.pk, action="publish", actor=actor, actor_kind=REVIEWER)
     items = [

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from shanghui.accounts.access import staff_user as _user
@@ -49,7 +50,7 @@ ROUND_EXPORT = Export(
 def _require(user: Any) -> None:
     # Rounds are for the roles that evaluate or are evaluated (and auditors); a department has none.
     if not can_use(user):
-        raise PermissionDenied("您的角色不能使用评价模块")
+        raise PermissionDenied(gettext("您的角色不能使用评价模块"))
 
 
 @login_required
@@ -79,19 +80,19 @@ def round_list(request: HttpRequest) -> HttpResponseBase:
 def round_new(request: HttpRequest) -> HttpResponseBase:
     user = _user(request)
     if not can_create_round(user):
-        raise PermissionDenied("您不能发起评价")
+        raise PermissionDenied(gettext("您不能发起评价"))
     form = RoundForm(request.POST or None, user=user)
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             if not manages(user, data["organiser"]):
-                raise PermissionDenied("您不能以该单位名义发起评价")
+                raise PermissionDenied(gettext("您不能以该单位名义发起评价"))
             try:
                 rnd = services.open_round(actor=user, **data)
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, "已发起评价，各单位可以开始自评")
+                messages.success(request, gettext("已发起评价，各单位可以开始自评"))
                 return redirect("scorecards:round", rnd.pk)
         return render(request, "scorecards/round_form.html", {"form": form}, status=422)
     return render(request, "scorecards/round_form.html", {"form": form})
@@ -113,7 +114,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponseBase:
 
         return export_xlsx(request, RANKING_EXPORT, (
             [n, c.organisation.name, c.get_status_display(), c.self_total if c.self_total is not None else "",
-             c.review_total if c.review_total is not None else "", c.level, "是" if c.vetoed else ""]  # fmt: skip
+             c.review_total if c.review_total is not None else "", c.level, gettext("是") if c.vetoed else ""]  # fmt: skip
             for n, c in enumerate(cards, start=1)
         ), detail={"round": rnd.pk})  # fmt: skip
     notice = Notice.objects.filter(pk=rnd.notice_id).first() if rnd.notice_id else None
@@ -135,7 +136,7 @@ def round_publish(request: HttpRequest, round_id: int) -> HttpResponseBase:
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("scorecards:round", rnd.pk)
-    messages.success(request, "评价结果已公示")
+    messages.success(request, gettext("评价结果已公示"))
     return redirect("publicity:manage", rnd.notice_id)
 
 
@@ -190,7 +191,7 @@ def card_save(request: HttpRequest, card_id: int, part: str) -> HttpResponseBase
             }
             services.save_review(card=card, actor=user, values=values)
         else:
-            raise Http404("未知的操作")
+            raise Http404(gettext("未知的操作"))
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         return _card_page(request, Card.objects.get(pk=card.pk), errors=errors, status=422)
@@ -202,9 +203,9 @@ def card_save(request: HttpRequest, card_id: int, part: str) -> HttpResponseBase
             return _card_page(
                 request, Card.objects.get(pk=card.pk), errors={"__all__": [exc.message]}, status=409
             )
-        messages.success(request, "已提交自评" if then == "submit" else "已完成评分")
+        messages.success(request, gettext("已提交自评") if then == "submit" else gettext("已完成评分"))
     else:
-        messages.success(request, "已保存")
+        messages.success(request, gettext("已保存"))
     return redirect("scorecards:card", card.pk)
 
 
@@ -219,13 +220,13 @@ def evidence_upload(request: HttpRequest, card_id: int) -> HttpResponseBase:
     except ValueError:
         indicator_id = 0
     if upload is None:
-        return _card_page(request, card, errors={"file": ["请选择文件"]}, status=422)
+        return _card_page(request, card, errors={"file": [gettext("请选择文件")]}, status=422)
     try:
         services.add_evidence(card=card, actor=user, indicator_id=indicator_id, upload=upload)
     except ValidationError as exc:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
         return _card_page(request, card, errors=errors, status=422)
-    messages.success(request, "已上传佐证材料")
+    messages.success(request, gettext("已上传佐证材料"))
     return redirect("scorecards:card", card.pk)
 
 
@@ -237,7 +238,7 @@ def evidence_file(request: HttpRequest, card_id: int, evidence_id: int) -> HttpR
     card = get_card_for_user(user, card_id)
     row = card.evidence_files.filter(pk=evidence_id).first()
     if row is None:
-        raise Http404("佐证材料不存在")
+        raise Http404(gettext("佐证材料不存在"))
     return audited_file_response(
         request, row.file, actor=user, action=AuditAction.SCORECARD_EVIDENCE_DOWNLOAD, obj=card,
         object_repr=str(card), detail={"evidence": row.pk}, content_type=row.content_type, filename=row.name,
@@ -273,7 +274,7 @@ def history(request: HttpRequest, org_id: int) -> HttpResponseBase:
         .order_by("-round__period_end", "round__rubric__code")
     )  # fmt: skip
     if not cards:
-        raise Http404("没有可以查看的评价")
+        raise Http404(gettext("没有可以查看的评价"))
     return render(request, "scorecards/history.html", {"cards": cards, "organisation": cards[0].organisation})
 
 
@@ -290,10 +291,10 @@ def rubric_list(request: HttpRequest) -> HttpResponse:
 def rubric_edit(request: HttpRequest, rubric_id: int) -> HttpResponseBase:
     user = _user(request)
     if not can_create_round(user):
-        raise PermissionDenied("您不能修改评价细则")
+        raise PermissionDenied(gettext("您不能修改评价细则"))
     rubric = Rubric.objects.filter(pk=rubric_id).first()
     if rubric is None:
-        raise Http404("评价细则不存在")
+        raise Http404(gettext("评价细则不存在"))
     form = RubricPointsForm(request.POST or None, rubric=rubric)
     if request.method == "POST":
         if form.is_valid():

@@ -15,6 +15,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
+
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record as audit
 from shanghui.scorecards.access import ORG, REVIEWER
@@ -52,10 +54,10 @@ def level_of(card: Card, total: Decimal, vetoed: bool) -> str:
 
 def _blocked(card: Card, spec: Transition) -> str:
     if spec.action == "submit" and card.scores.filter(self_value__isnull=True).exists():
-        return "还有指标未自评"
+        return gettext("还有指标未自评")
     if spec.action == "score":
         if card.scores.filter(review_value__isnull=True).exists():
-            return "还有指标未评分"
+            return gettext("还有指标未评分")
         for score in card.scores.select_related("indicator"):
             if score.review_value != score.self_value and not score.comment.strip():
                 return f"“{score.indicator.name}”评审分与自评分不同，请填写评审意见"
@@ -96,18 +98,28 @@ MACHINE: Machine[Card] = Machine(
     model=Card,
     events=CardEvent,
     event_fk="card",
-    noun="评价表",
-    actor_labels={ORG: "被评价单位", REVIEWER: "评审人", SYSTEM: "系统"},
+    noun=gettext_noop("评价表"),
+    actor_labels={
+        ORG: gettext_noop("被评价单位"),
+        REVIEWER: gettext_noop("评审人"),
+        SYSTEM: gettext_noop("系统"),
+    },
     table=table(
-        action("submit", "提交自评", {S.DRAFT, S.RETURNED}, S.SUBMITTED, {ORG}),
-        action("return_", "退回修改", {S.SUBMITTED}, S.RETURNED, {REVIEWER}, required=("reason",)),
-        action("score", "评审打分", {S.SUBMITTED}, S.SCORED, {REVIEWER}),
-        action("publish", "结果公示", {S.SCORED}, S.PUBLICITY, {REVIEWER, SYSTEM}),
-        action("finalise", "结果认定", {S.PUBLICITY}, S.FINAL, {SYSTEM}),
-        action("reopen", "异议成立，重新评审", {S.PUBLICITY}, S.SUBMITTED, {SYSTEM}),
+        action("submit", gettext_noop("提交自评"), {S.DRAFT, S.RETURNED}, S.SUBMITTED, {ORG}),
+        action(
+            "return_", gettext_noop("退回修改"), {S.SUBMITTED}, S.RETURNED, {REVIEWER}, required=("reason",)
+        ),
+        action("score", gettext_noop("评审打分"), {S.SUBMITTED}, S.SCORED, {REVIEWER}),
+        action("publish", gettext_noop("结果公示"), {S.SCORED}, S.PUBLICITY, {REVIEWER, SYSTEM}),
+        action("finalise", gettext_noop("结果认定"), {S.PUBLICITY}, S.FINAL, {SYSTEM}),
+        action("reopen", gettext_noop("异议成立，重新评审"), {S.PUBLICITY}, S.SUBMITTED, {SYSTEM}),
     ),
     effects={"submit": _submit, "score": _score, "reopen": _reopen},
     blocked=_blocked,
     after=[_audit],
-    other_events={"create": "发起评价", "self_save": "保存自评", "review_save": "保存评分"},
+    other_events={
+        "create": gettext_noop("发起评价"),
+        "self_save": gettext_noop("保存自评"),
+        "review_save": gettext_noop("保存评分"),
+    },
 )

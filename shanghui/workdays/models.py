@@ -21,15 +21,15 @@ class CalendarDay(models.Model):
         PACKAGE = "package", _("内置日历")
         MANUAL = "manual", _("管理员维护")
 
-    date = models.DateField("日期", unique=True)
-    kind = models.CharField("类型", max_length=10, choices=DayKind.choices)
-    name = models.CharField("节日", max_length=40, blank=True)
-    source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.MANUAL)
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=DayKind.choices)
+    name = models.CharField(_("节日"), max_length=40, blank=True)
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.MANUAL)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "节假日与调休"
-        verbose_name_plural = "节假日与调休"
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
         ordering = ["date"]
 
     def __str__(self) -> str:

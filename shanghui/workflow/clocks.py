@@ -177,10 +177,10 @@ class Clocks:
         if not name or due is None:
             return "", ""
         if due < now:
-            return "已超期", "danger"
+            return _("已超期"), "danger"
         if due < now + self.due_soon:
-            return "即将超期", "warning"
-        return "计时中", "primary"
+            return _("即将超期"), "warning"
+        return _("计时中"), "primary"
 
     def time_left(self, record: Any, now: dt.datetime) -> tuple[str, str]:
         """(what is left of the running clock, colour) for lists: "剩 1.5 个工作日" (warning colour when
@@ -213,15 +213,15 @@ class Clocks:
             started, due = getattr(record, spec.started), getattr(record, spec.due)
             finished = getattr(record, spec.ended) or self.finished_early(record, spec)
             if due is None:
-                state, css = "未开始", "secondary"
+                state, css = _("未开始"), "secondary"
             elif spec.name == running:
                 state, css = self.running_state(record, now)
             elif spec.name == paused:
-                state, css = "已暂停（等待补正或中止中）", "secondary"
+                state, css = _("已暂停（等待补正或中止中）"), "secondary"
             elif finished is not None:
-                state, css = ("按时完成", "success") if finished <= due else ("超时完成", "danger")
+                state, css = (_("按时完成"), "success") if finished <= due else (_("超时完成"), "danger")
             else:
-                state, css = "已结束", "secondary"
+                state, css = _("已结束"), "secondary"
             states.append(ClockState(spec.name, str(spec.label), started, due, finished, state, css))
         return states
 

@@ -38,6 +38,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shanghui.workflow.models import EventBase
 
@@ -49,7 +50,8 @@ R = TypeVar("R", bound=models.Model)
 @dataclass(frozen=True)
 class Transition:
     action: str
-    label: str
+    # The label's message id (Chinese, marked with gettext_noop in the table); `label` is it translated.
+    msgid: str
     sources: frozenset[str]
     # The target status; None means "decided by the record" (Machine.target_of), e.g. a resubmission
     # returns to where the correction was asked from.
@@ -57,6 +59,10 @@ class Transition:
     actors: frozenset[str]
     # Inputs the action must be given (checked before the row is locked).
     required: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return gettext(self.msgid)
 
 
 def action(
@@ -148,7 +154,7 @@ class Machine(Generic[R]):
         if both := set(self.other_events) & set(self.table):
             raise ValueError(f"other_events repeat actions of the table: {sorted(both)}")
         self.event_labels: dict[str, str] = {
-            **{spec.action: spec.label for spec in self.table.values()},
+            **{spec.action: spec.msgid for spec in self.table.values()},
             **self.other_events,
         }
         if unlabelled := sorted(a for a, label in self.event_labels.items() if not label or label == a):
@@ -176,7 +182,7 @@ class Machine(Generic[R]):
         return str(getattr(record, f"get_{self.status_field}_display")())
 
     def actor_label(self, kind: str) -> str:
-        return self.actor_labels.get(kind, kind)
+        return gettext(self.actor_labels.get(kind, kind))
 
     def allowed(self, record: Any, actor_kinds: Iterable[str]) -> list[Transition]:
         """The actions these actor kinds may take on the record now, in table order."""
@@ -191,26 +197,34 @@ class Machine(Generic[R]):
     def spec(self, action_name: str) -> Transition:
         spec = self.table.get(action_name)
         if spec is None:
-            raise TransitionError(f"未知的操作：{action_name}")
+            raise TransitionError(gettext("未知的操作：%(action)s") % {"action": action_name})
         return spec
 
     def check(self, spec: Transition, actor_kind: str, params: dict[str, Any]) -> None:
         """What the table says before the row is touched: the actor kind, then the required inputs."""
         if actor_kind not in spec.actors:
-            raise TransitionError(f"{self.actor_label(actor_kind)}不能执行“{spec.label}”", code="forbidden")
+            raise TransitionError(
+                gettext("%(actor)s不能执行“%(action)s”")
+                % {"actor": self.actor_label(actor_kind), "action": spec.label},
+                code="forbidden",
+            )
         missing = [name for name in spec.required if not params.get(name)]
         if missing:
-            raise TransitionError({name: "此项为必填项" for name in missing}, code="required")
+            raise TransitionError({name: gettext("此项为必填项") for name in missing}, code="required")
 
     def stale(self, record: Any, expected_status: str) -> Conflict | None:
         """The conflict to answer when the record is no longer in the status the person saw."""
         if self.status_of(record) == expected_status:
             return None
-        return Conflict(record, f"{self.noun}状态已变为“{self.status_label(record)}”，请刷新后再操作")
+        return Conflict(
+            record,
+            gettext("%(noun)s状态已变为“%(status)s”，请刷新后再操作")
+            % {"noun": gettext(self.noun), "status": self.status_label(record)},
+        )
 
     def event_label(self, action: str) -> str:
         """How the timeline names an event (an action no longer in the vocabulary shows as its code)."""
-        return self.event_labels.get(action, action)
+        return gettext(self.event_labels.get(action, action))
 
     # --- The timeline's other events ----------------------------------------------------------------------
 
@@ -270,7 +284,9 @@ class Machine(Generic[R]):
             status = self.status_of(record)
             if status not in spec.sources:
                 raise Conflict(
-                    record, f"{self.noun}当前状态为“{self.status_label(record)}”，不能执行“{spec.label}”"
+                    record,
+                    gettext("%(noun)s当前状态为“%(status)s”，不能执行“%(action)s”")
+                    % {"noun": gettext(self.noun), "status": self.status_label(record), "action": spec.label},
                 )
             if reason := self.blocked(record, spec):
                 raise Conflict(record, reason)

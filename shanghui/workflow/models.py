@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class EventBase(models.Model):
-    action = models.CharField("操作", max_length=30)
+    action = models.CharField(_("操作"), max_length=30)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     # Null actor: a person without an account (a citizen who proved a mobile) or the system; actor_kind
@@ -25,7 +26,7 @@ class EventBase(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_kind = models.CharField(max_length=12)
-    note = models.TextField("说明", blank=True)
+    note = models.TextField(_("说明"), blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(db_index=True)
 

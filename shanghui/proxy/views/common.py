@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from shanghui.accounts.models import User
 from shanghui.proxy.access import can_use_case_pages
@@ -14,7 +15,7 @@ from shanghui.proxy.access import can_use_case_pages
 
 def require_case_pages(user: User) -> None:
     if not can_use_case_pages(user):
-        raise PermissionDenied("您的角色不能查看代办件")
+        raise PermissionDenied(gettext("您的角色不能查看代办件"))
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -60,7 +61,7 @@ def _detail_context(
         "case": case,
         "snapshot": case.item_version.snapshot,
         "kinds": kinds,
-        "kind_labels": [ACTOR_LABELS[k] for k in sorted(kinds)],
+        "kind_labels": [gettext(ACTOR_LABELS[k]) for k in sorted(kinds)],
         "county_name": county_name(case.home_region_code),
         "clocks": CLOCKS.states(case, now),
         "slots": slots,

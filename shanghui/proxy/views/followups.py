@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shanghui.accounts.access import staff_user as _user
@@ -21,7 +22,7 @@ from shanghui.proxy.services import FOLLOW_UP_MOVES
 from shanghui.proxy.views.common import is_htmx, require_case_pages
 from shanghui.ui.listing import paginate
 
-FOLLOW_UP_STATES = [("", "全部"), ("pending", "未办结"), *FollowUp.State.choices]
+FOLLOW_UP_STATES = [("", gettext_lazy("全部")), ("pending", gettext_lazy("未办结")), *FollowUp.State.choices]
 
 
 @login_required
@@ -58,9 +59,9 @@ def followup_move(request: HttpRequest, follow_up_id: int, move: str) -> HttpRes
     user = _user(request)
     follow_up = get_follow_up_for_user(user, follow_up_id)
     if move not in FOLLOW_UP_MOVES:
-        raise Http404("未知的操作")
+        raise Http404(gettext("未知的操作"))
     if move not in follow_up_moves(user, follow_up):
-        raise PermissionDenied("您不能对该整改执行此操作")
+        raise PermissionDenied(gettext("您不能对该整改执行此操作"))
     form = FollowUpMoveForm(request.POST)
     form.is_valid()
     try:

@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from shanghui.accounts.access import staff_user as _user
@@ -51,7 +53,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
     points = intake_points(user)
     point_list = list(points)
     if not point_list:
-        raise PermissionDenied("只有代办员可以代为录入办件")
+        raise PermissionDenied(gettext("只有代办员可以代为录入办件"))
     chosen = int_or_none(request.POST.get("proxy_point") or request.GET.get("point"))
     point = next((p for p in point_list if p.pk == chosen), point_list[0])
     item_id = int_or_none(request.POST.get("item") or request.GET.get("item"))
@@ -89,7 +91,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(posted, points=points, point=point, initial=initial)
     if request.method == "POST" and form.is_valid():
         if item is None:
-            form.add_error(None, "该代办点不受理此事项，请重新选择事项")
+            form.add_error(None, _("该代办点不受理此事项，请重新选择事项"))
         else:
             data = form.cleaned_data
             try:
@@ -107,7 +109,9 @@ def case_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 attach_errors(form, exc)
             else:
-                messages.success(request, f"已创建办件 {case.number}，请上传材料后提交预审")
+                messages.success(
+                    request, gettext("已创建办件 %(number)s，请上传材料后提交预审") % {"number": case.number}
+                )
                 return redirect(reverse("proxy:detail", args=[case.pk]) + "#materials")
     if known is not None and posted is not None and posted.get("id_number") == known.id_number:
         posted["id_number"] = known.masked_id  # the form's data: shown again masked, never in full

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
 
 from shanghui.accounts.access import staff_user as _user
@@ -24,12 +25,12 @@ def material_upload(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _user(request)
     case = get_case_for_user(user, case_id, write=True)
     if AGENT not in actor_kinds(user, case):
-        raise PermissionDenied("只有本代办点的代办员可以上传材料")
+        raise PermissionDenied(gettext("只有本代办点的代办员可以上传材料"))
     raw_slot = request.POST.get("slot", "")
     slot = int_or_none(raw_slot)
     try:
         if raw_slot and slot is None:
-            raise ValidationError("没有这一项材料")
+            raise ValidationError(gettext("没有这一项材料"))
         outcome = services.add_materials(
             case=case, actor=user, uploads=request.FILES.getlist("file"), slot=slot
         )
@@ -37,11 +38,19 @@ def material_upload(request: HttpRequest, case_id: int) -> HttpResponse:
         error = "；".join(exc.messages)
     else:
         if not outcome.refused:
-            messages.success(request, f"材料已上传（{len(outcome.stored)} 个文件）")
+            n = len(outcome.stored)
+            messages.success(
+                request, ngettext("材料已上传（%(n)d 个文件）", "材料已上传（%(n)d 个文件）", n) % {"n": n}
+            )
             return redirect(reverse("proxy:detail", args=[case.pk]) + "#materials")
-        kept = f"已上传 {len(outcome.stored)} 个文件；" if outcome.stored else ""
+        n = len(outcome.stored)
+        kept = ngettext("已上传 %(n)d 个文件；", "已上传 %(n)d 个文件；", n) % {"n": n} if n else ""
         several = len(outcome.stored) + len(outcome.refused) > 1
-        error = f"{kept}以下文件未上传：{outcome.message()}" if several else outcome.message()
+        error = (
+            gettext("%(kept)s以下文件未上传：%(files)s") % {"kept": kept, "files": outcome.message()}
+            if several
+            else outcome.message()
+        )
     # The page again, the reason under the material that was refused (type, size, a quota).
     return show_case(request, case, upload_error=(slot, error), status=422)
 

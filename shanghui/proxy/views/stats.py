@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from shanghui.accounts.access import staff_user as _user
 from shanghui.audit.actions import AuditAction
@@ -130,7 +130,7 @@ def case_stats(request: HttpRequest) -> HttpResponseBase:
             "time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
         }
         response = xlsx_response(
-            filename="代办统计",
+            filename=gettext("代办统计"),
             ascii_name="stats",
             sheets=[Sheet(name, headers, rows, caption=title) for name, headers, rows in stats_tables(stats)],
         )
@@ -172,33 +172,59 @@ def stats_tables(stats: queries.Statistics) -> list[tuple[str, list[str], list[l
         return "" if value is None else value
 
     return [
-        ("按状态", ["状态", "办件数（件）"], [[r.label, r.value] for r in stats.by_status]),
-        ("按部门", ["受理部门", "办件数（件）"], [[r.label, r.value] for r in stats.by_department]),
         (
-            "按事项",
-            ["事项", "受理部门", "办件数（件）"],
+            gettext("按状态"),
+            [gettext("状态"), gettext("办件数（件）")],
+            [[r.label, r.value] for r in stats.by_status],
+        ),
+        (
+            gettext("按部门"),
+            [gettext("受理部门"), gettext("办件数（件）")],
+            [[r.label, r.value] for r in stats.by_department],
+        ),
+        (
+            gettext("按事项"),
+            [gettext("事项"), gettext("受理部门"), gettext("办件数（件）")],
             [[r.label, *r.extra, r.value] for r in stats.by_item],
         ),
-        ("按商会", ["商会", "办件数（件）"], [[r.label, r.value] for r in stats.by_chamber]),
-        ("按月份", ["月份", "新建办件数（件）"], [[r.label, r.value] for r in stats.by_month]),
         (
-            "按时率",
-            ["时限", "已完成（件）", "按时完成（件）", "按时率（%）", "计时中已超期（件）"],
+            gettext("按商会"),
+            [gettext("商会"), gettext("办件数（件）")],
+            [[r.label, r.value] for r in stats.by_chamber],
+        ),
+        (
+            gettext("按月份"),
+            [gettext("月份"), gettext("新建办件数（件）")],
+            [[r.label, r.value] for r in stats.by_month],
+        ),
+        (
+            gettext("按时率"),
+            [
+                gettext("时限"),
+                gettext("已完成（件）"),
+                gettext("按时完成（件）"),
+                gettext("按时率（%）"),
+                gettext("计时中已超期（件）"),
+            ],
             [[o.label, o.finished, o.on_time, pct(o.rate), o.running_overdue] for o in stats.on_time],
         ),
         (
-            "环节用时",
-            ["环节", "样本数（件）", "中位用时（小时）"],
+            gettext("环节用时"),
+            [gettext("环节"), gettext("样本数（件）"), gettext("中位用时（小时）")],
             [[m.label, m.count, pct(m.hours)] for m in stats.medians],
         ),
-        ("好差评", ["评价", "数量（条）"], [[r.label, r.value] for r in stats.ratings]),
         (
-            "差评整改",
-            ["项目", "数量（件）"],
+            gettext("好差评"),
+            [gettext("评价"), gettext("数量（条）")],
+            [[r.label, r.value] for r in stats.ratings],
+        ),
+        (
+            gettext("差评整改"),
+            [gettext("项目"), gettext("数量（件）")],
             [
-                ["整改未办结", stats.follow_ups_open],
-                ["其中已超期", stats.follow_ups_overdue],
-                ["差评整改总数", stats.follow_ups_total],
+                [gettext("整改未办结"), stats.follow_ups_open],
+                [gettext("其中已超期"), stats.follow_ups_overdue],
+                [gettext("差评整改总数"), stats.follow_ups_total],
             ],
         ),
     ]

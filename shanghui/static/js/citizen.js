@@ -22,7 +22,9 @@ function startCountdown(button) {
       button.textContent = label;
       return;
     }
-    button.textContent = `${label}（${left}秒）`;
+    // The words come from the page (data-countdown-format), in the reader's language.
+    const format = button.dataset.countdownFormat || "{label}（{seconds}秒）";
+    button.textContent = format.replace("{label}", label).replace("{seconds}", String(left));
     left -= 1;
     window.setTimeout(tick, 1000);
   };
