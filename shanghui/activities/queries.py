@@ -29,7 +29,7 @@ from shanghui.activities.models import (
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
 from shanghui.lib.workdays import BEIJING
-from shanghui.lib.xlsx import Sheet, xlsx_response
+from shanghui.lib.xlsx import Sheet, caption, xlsx_response
 
 # The months as the statistics name them (1月 … 12月; Jan … Dec in English).
 MONTHS = [
@@ -209,33 +209,42 @@ def statistics(activities: QuerySet[Activity], hours: QuerySet[HourRecord], *, y
     )  # fmt: skip
 
 
-def export_statistics(request: HttpRequest, stats: Statistics) -> FileResponse:
-    headers = ["", gettext("人次"), gettext("认定时长（小时）")]
+def export_statistics(request: HttpRequest, stats: Statistics, *, scope: str) -> FileResponse:
+    """The statistics page as a workbook; every sheet's title row names the report, `scope` (whose
+    activities: the viewer's organisations), the year and the time."""
+    headers = ["", gettext("参与人次（人次）"), gettext("认定时长（小时）")]
     summary: list[list[Any]] = [
-        [gettext("活动场次"), stats.activities], [gettext("参与人次"), stats.person_times], [gettext("参与志愿者（人）"), stats.volunteers],
+        [gettext("活动场次（场）"), stats.activities], [gettext("参与人次（人次）"), stats.person_times], [gettext("参与志愿者（人）"), stats.volunteers],
         [gettext("认定时长（小时）"), float(stats.hours)], [gettext("出勤率（%）"), stats.attendance_rate or ""], [gettext("缺席率（%）"), stats.no_show_rate or ""],
     ]  # fmt: skip
+    title = caption(
+        gettext("活动与志愿服务统计"), scope=scope, period=gettext("%(year)s年") % {"year": stats.year}
+    )
     sheets = [
-        Sheet(gettext("概况"), [gettext("指标"), gettext("数值")], summary),
+        Sheet(gettext("概况"), [gettext("指标"), gettext("数值")], summary, caption=title),
         Sheet(
             gettext("按组织"),
             [gettext("组织"), *headers[1:]],
             [[r.label, r.person_times, float(r.hours)] for r in stats.by_organisation],
+            caption=title,
         ),
         Sheet(
             gettext("按月份"),
             [gettext("月份"), *headers[1:]],
             [[r.label, r.person_times, float(r.hours)] for r in stats.by_month],
+            caption=title,
         ),
         Sheet(
             gettext("按类型"),
             [gettext("活动类型"), *headers[1:]],
             [[r.label, r.person_times, float(r.hours)] for r in stats.by_kind],
+            caption=title,
         ),
         Sheet(
             gettext("按状态"),
-            [gettext("状态"), gettext("活动场次")],
+            [gettext("状态"), gettext("活动场次（场）")],
             [[label, n] for label, n in stats.by_status],
+            caption=title,
         ),
     ]
     response = xlsx_response(

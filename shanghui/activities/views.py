@@ -62,6 +62,7 @@ from shanghui.activities.models import (
 from shanghui.activities.volunteer_views import certificate_response
 from shanghui.activities.workflow import MACHINE, ORGANISER, Conflict, TransitionError
 from shanghui.audit.actions import AuditAction
+from shanghui.orgs.access import scope_label
 from shanghui.orgs.models import Organisation
 from shanghui.ui.forms import attach_errors
 from shanghui.ui.listing import Export, Listing, export_xlsx
@@ -771,7 +772,7 @@ def stats(request: HttpRequest) -> HttpResponseBase:
     year = queries.year_of(request.GET.get("year"))
     figures = queries.statistics(access.activities_for_user(user), access.hours_for_user(user), year=year)
     if request.GET.get("export") == "xlsx":
-        return queries.export_statistics(request, figures)
+        return queries.export_statistics(request, figures, scope=scope_label(user, access.READER_ROLES))
     return render(
         request,
         "activities/stats.html",

@@ -22,6 +22,7 @@ from shanghui.audit.services import record
 from shanghui.donations import ledger, queries, reconcile, services
 from shanghui.donations.access import (
     ADMIN,
+    READER_ROLES,
     STAFF,
     actor_kinds,
     can_create_fund,
@@ -48,7 +49,8 @@ from shanghui.donations.forms import (
 from shanghui.donations.models import Disbursement, Fund, Gift, Statement
 from shanghui.donations.money import to_yuan
 from shanghui.donations.workflow import DISBURSEMENT_MACHINE, FUND_MACHINE, GIFT_MACHINE, PLEDGE_MACHINE
-from shanghui.lib.xlsx import Sheet, xlsx_response
+from shanghui.lib.xlsx import Sheet, caption, xlsx_response
+from shanghui.orgs.access import scope_label
 from shanghui.ui.forms import attach_errors
 from shanghui.ui.listing import Export, Listing
 from shanghui.workflow.machine import Conflict, TransitionError
@@ -493,16 +495,23 @@ def stats(request: HttpRequest) -> HttpResponseBase:
             request=request,
         )
         t = s.total
+        # The page shows every fund's totals to date, and the months of the last year.
+        title = caption(
+            _("捐赠统计"),
+            scope=scope_label(user, READER_ROLES),
+            period=_("累计至%(date)s（按月份：近12个月）") % {"date": timezone.localdate().isoformat()},
+        )
         return xlsx_response(
             filename=_("捐赠统计"),
             sheets=[
-                Sheet(_("按类别"), (_("类别"), _("资金（元）"), _("物资价值（元）"), _("服务时长（小时）"), _("捐赠笔数"), _("已拨付（元）"), _("余额（元）")),
+                Sheet(_("按类别"), (_("类别"), _("资金（元）"), _("物资价值（元）"), _("服务时长（小时）"), _("捐赠笔数（笔）"), _("已拨付（元）"), _("余额（元）")),
                       [[label, to_yuan(x.money_fen), to_yuan(x.goods_fen), x.service_hours, x.gifts, to_yuan(x.disbursed_fen), to_yuan(x.balance_fen)]
                        for label, x in s.by_category]
-                      + [[_("合计"), to_yuan(t.money_fen), to_yuan(t.goods_fen), t.service_hours, t.gifts, to_yuan(t.disbursed_fen), to_yuan(t.balance_fen)]]),
-                Sheet(_("按渠道"), (_("渠道"), _("捐赠笔数"), _("资金及物资价值（元）")), [[a, b, to_yuan(c)] for a, b, c in s.by_channel]),
-                Sheet(_("按月份"), (_("月份"), _("资金及物资价值（元）")), [[m, to_yuan(v)] for m, v in s.by_month]),
-                Sheet(_("拨付去向"), (_("受助对象类型"), _("笔数"), _("金额（元）")), [[a, b, to_yuan(c)] for a, b, c in s.by_recipient]),
+                      + [[_("合计"), to_yuan(t.money_fen), to_yuan(t.goods_fen), t.service_hours, t.gifts, to_yuan(t.disbursed_fen), to_yuan(t.balance_fen)]],
+                      caption=title),
+                Sheet(_("按渠道"), (_("渠道"), _("捐赠笔数（笔）"), _("资金及物资价值（元）")), [[a, b, to_yuan(c)] for a, b, c in s.by_channel], caption=title),
+                Sheet(_("按月份"), (_("月份"), _("资金及物资价值（元）")), [[m, to_yuan(v)] for m, v in s.by_month], caption=title),
+                Sheet(_("拨付去向"), (_("受助对象类型"), _("笔数（笔）"), _("金额（元）")), [[a, b, to_yuan(c)] for a, b, c in s.by_recipient], caption=title),
             ],
         )  # fmt: skip
     return render(request, "donations/stats.html", {"s": s})

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
@@ -70,6 +71,24 @@ class Sheet:
     headers: Sequence[str]
     rows: Iterable[Sequence[Any]]
     caption: str = ""
+
+
+def caption(
+    name: str, *, scope: str = "", period: str = "", filters: str = "", at: dt.datetime | None = None
+) -> str:
+    """The title row of a report's sheets: its name, whose figures they are (`scope`), the period and
+    the filters the page showed, and when the file was made (Beijing time), e.g.
+    "志愿活动统计　范围：衢州市工商联　期间：2026年　导出时间：2026-12-03 18:00". Empty parts are left out."""
+    parts = [str(name)]
+    if scope:
+        parts.append(_("范围：%(scope)s") % {"scope": scope})
+    if period:
+        parts.append(_("期间：%(period)s") % {"period": period})
+    if filters:
+        parts.append(_("筛选：%(filters)s") % {"filters": filters})
+    stamp = timezone.localtime(at or timezone.now()).strftime("%Y-%m-%d %H:%M")
+    parts.append(_("导出时间：%(time)s") % {"time": stamp})
+    return "\u3000".join(parts)
 
 
 # Columns are sized from the headers and the first rows (the rest is streamed, never held in memory).

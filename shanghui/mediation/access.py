@@ -12,11 +12,12 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from shanghui.accounts.models import User
 from shanghui.mediation.models import Assignment, Committee, CommitteeMember, Dispute, MemberRole, Party, Side
 from shanghui.mediation.workflow import APPLICANT, COMMITTEE, MEDIATOR, RESPONDENT
-from shanghui.orgs.access import scope_for
+from shanghui.orgs.access import scope_for, scope_label
 from shanghui.orgs.models import Role
 
 # Roles that see a committee's statistics when its chamber lies in their subtree.
@@ -121,6 +122,20 @@ def stats_committees(user: User) -> QuerySet[Committee]:
         return Committee.objects.all()
     own = CommitteeMember.objects.filter(user=user).values("committee_id")
     return Committee.objects.filter(scope.subtree_q("chamber", roles=STATS_ROLES) | Q(pk__in=own))
+
+
+def stats_scope_label(user: User) -> str:
+    """Whose disputes the statistics count, for the export's title: the chambers and federations of the
+    user's statistics roles, and the committees they sit on outside them."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return gettext("全部调解委员会")
+    names = [scope_label(user, STATS_ROLES)] if any(g.role in STATS_ROLES for g in scope.grants) else []
+    outside = Committee.objects.filter(members__user=user).exclude(
+        scope.subtree_q("chamber", roles=STATS_ROLES)
+    )
+    names += sorted(set(outside.values_list("name", flat=True)))
+    return "、".join(names) or "—"
 
 
 def can_see_statistics(user: User) -> bool:

@@ -87,6 +87,13 @@ class Figures:
             (gettext("履行率（%）"), self.performance_rate if self.performance_rate is not None else "—"),
         ]  # fmt: skip
 
+    def summary_rows_with_units(self) -> list[tuple[str, Any]]:
+        """The summary for the Excel file, each count with its unit (the page's cards need none)."""
+        units = [gettext("（件）"), gettext("（件）"), gettext("（件）"), "", gettext("（天）"), "",
+                 gettext("（件）"), gettext("（件）"), gettext("（件）"), ""]  # fmt: skip
+        rows = self.summary_rows()
+        return [(label + unit, value) for (label, value), unit in zip(rows, units, strict=True)]
+
 
 def disputes_counted(
     committees: QuerySet[Committee], since: dt.date | None, until: dt.date | None

@@ -9,6 +9,7 @@ dispute moved on) answers 409, bad input 422, each with the page and its message
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -27,7 +28,7 @@ from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.downloads import audited_file_response
 from shanghui.audit.services import record
-from shanghui.lib.xlsx import Sheet, xlsx_response
+from shanghui.lib.xlsx import Sheet, caption, xlsx_response
 from shanghui.mediation import access, documents, services
 from shanghui.mediation.clocks import CLOCKS
 from shanghui.mediation.forms import (
@@ -430,19 +431,39 @@ def stats(request: HttpRequest) -> HttpResponseBase:
     chosen = committees.filter(pk=data["committee"].pk) if data.get("committee") else committees
     f = figures(chosen, since=data.get("since"), until=data.get("until"))
     if request.GET.get("export") == "xlsx":
+        title = caption(
+            str(STATS_EXPORT_NAME),
+            scope=data["committee"].name if data.get("committee") else access.stats_scope_label(user),
+            period=period_label(data.get("since"), data.get("until")),
+        )
+        counts = (gettext("纠纷数（件）"), gettext("达成协议（件）"))
         response = xlsx_response(filename=str(STATS_EXPORT_NAME), sheets=[
-            Sheet(gettext("总体"), (gettext("指标"), gettext("数值")), f.summary_rows()),
-            Sheet(gettext("按类型"), (gettext("纠纷类型"), gettext("纠纷数"), gettext("达成协议")), f.by_kind),
-            Sheet(gettext("按来源"), (gettext("来源"), gettext("纠纷数"), gettext("达成协议")), f.by_source),
-            Sheet(gettext("按调委会"), (gettext("调解委员会"), gettext("纠纷数"), gettext("达成协议")), f.by_committee),
-            Sheet(gettext("按月份"), (gettext("月份"), gettext("纠纷数"), gettext("达成协议")), f.by_month),
-            Sheet(gettext("按结果"), (gettext("结果"), gettext("纠纷数")), f.by_result),
+            Sheet(gettext("总体"), (gettext("指标"), gettext("数值")), f.summary_rows_with_units(), caption=title),
+            Sheet(gettext("按类型"), (gettext("纠纷类型"), *counts), f.by_kind, caption=title),
+            Sheet(gettext("按来源"), (gettext("来源"), *counts), f.by_source, caption=title),
+            Sheet(gettext("按调委会"), (gettext("调解委员会"), *counts), f.by_committee, caption=title),
+            Sheet(gettext("按月份"), (gettext("月份"), *counts), f.by_month, caption=title),
+            Sheet(gettext("按结果"), (gettext("结果"), counts[0]), f.by_result, caption=title),
         ])  # fmt: skip
         record(actor=user, action=AuditAction.MEDIATION_STATS_EXPORT, object_type="mediation.dispute",
                request=request, detail=form.audit_detail())  # fmt: skip
         return response
     peak = max([n for _m, n, _ok in f.by_month] or [1])
     return render(request, "mediation/stats.html", {"form": form, "f": f, "peak": peak})
+
+
+def period_label(since: dt.date | None, until: dt.date | None) -> str:
+    """The registration dates the statistics count, as the filter chose them."""
+    if since and until:
+        return gettext("登记日期 %(since)s 至 %(until)s") % {
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+        }
+    if since:
+        return gettext("登记日期 %(since)s 起") % {"since": since.isoformat()}
+    if until:
+        return gettext("登记日期截至 %(until)s") % {"until": until.isoformat()}
+    return gettext("全部（登记日期不限）")
 
 
 # --- Committees: roster and the register of ties ------------------------------------------------------

@@ -14,6 +14,7 @@ from functools import cached_property
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from shanghui.accounts.models import User
 from shanghui.orgs.models import ADMIN_ROLES, ROLE_ORG_KINDS, Membership, Organisation, OrgKind, Role
@@ -78,6 +79,19 @@ def scope_for(user: User) -> Scope:
         cached = Scope(user)
         user._shanghui_scope = cached  # type: ignore[attr-defined]  # per-request cache on the instance
     return cached
+
+
+def scope_label(user: User, roles: Iterable[str], *, everything: str = "") -> str:
+    """Whose figures a report of this user covers, for its title: the organisations in which they hold
+    one of `roles` ("衢州市工商联、龙游县工商联"); `everything` (default "全部") for a superuser."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return everything or gettext("全部")
+    wanted = set(roles)
+    names = Organisation.objects.filter(
+        pk__in=[g.org_id for g in scope.grants if g.role in wanted]
+    ).values_list("name", flat=True)
+    return "、".join(sorted(set(names))) or "—"
 
 
 # --- Organisations --------------------------------------------------------------------------------

@@ -19,9 +19,11 @@ from shanghui.accounts.access import staff_user as _user
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.downloads import audited_file_response
 from shanghui.audit.services import record
+from shanghui.donations.access import READER_ROLES
 from shanghui.donations.money import to_yuan
 from shanghui.donations.queries import totals_by_fund
-from shanghui.lib.xlsx import Sheet, xlsx_response
+from shanghui.lib.xlsx import Sheet, caption, xlsx_response
+from shanghui.orgs.access import scope_label
 from shanghui.pairing import queries, services
 from shanghui.pairing.access import (
     can_write_pair,
@@ -179,11 +181,14 @@ def stats(request: HttpRequest) -> HttpResponseBase:
     rows, total = queries.by_place(pairs_for_user(user))
     if request.GET.get("export") == "xlsx":
         record(actor=user, action=AuditAction.PAIRING_EXPORT, object_type="pairing.stats", request=request)
-        headers = (_("省份"), _("县（市、区）"), _("结对数"), _("结对村"), _("帮扶企业/商会"), _("项目数"), _("捐赠（元，经捐赠台账）"),
-                   _("投资（元，商业投资）"), _("村集体增收（元）"), _("带动就业（人）"), _("培训（人次）"))  # fmt: skip
+        headers = (_("省份"), _("县（市、区）"), _("结对数（对）"), _("结对村（个）"), _("帮扶企业/商会（家）"), _("项目数（个）"),
+                   _("捐赠（元，经捐赠台账）"), _("投资（元，商业投资）"), _("村集体增收（元）"), _("带动就业（人）"), _("培训（人次）"))  # fmt: skip
+        # The page counts every pair and its figures to date.
+        title = caption(_("结对帮扶统计"), scope=scope_label(user, READER_ROLES),
+                        period=_("累计至%(date)s") % {"date": timezone.localdate().isoformat()})  # fmt: skip
         return xlsx_response(
             filename=_("结对帮扶统计"),
-            sheets=[Sheet(_("按省县"), headers, [_place_row(r) for r in [*rows, total]])],
+            sheets=[Sheet(_("按省县"), headers, [_place_row(r) for r in [*rows, total]], caption=title)],
         )
     return render(request, "pairing/stats.html", {"rows": rows, "total": total})
 

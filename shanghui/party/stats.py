@@ -15,9 +15,16 @@ from django.utils.translation import gettext
 from shanghui.accounts.models import User
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record as audit
-from shanghui.lib.xlsx import Sheet, xlsx_response
+from shanghui.lib.xlsx import Sheet, caption, xlsx_response
+from shanghui.orgs.access import scope_label
 from shanghui.party import register
-from shanghui.party.access import candidates_for_user, chambers_for_user, deeds_for_user, party_orgs_for_user
+from shanghui.party.access import (
+    READER_ROLES,
+    candidates_for_user,
+    chambers_for_user,
+    deeds_for_user,
+    party_orgs_for_user,
+)
 from shanghui.party.models import Candidate, DeedKind, PartyOrgKind
 from shanghui.scorecards.access import cards_for_user
 
@@ -96,7 +103,14 @@ def figures(user: User, year: int | None, today: dt.date) -> Figures:
     return f
 
 
-def export(request: HttpRequest, f: Figures, year: int | None) -> FileResponse:
+def export(request: HttpRequest, f: Figures, year: int | None, *, user: User) -> FileResponse:
+    # The year filters the work register, the candidates and the evaluations; the organisations, the
+    # members and the 三同时 register are as they stand today.
+    title = caption(
+        gettext("党建统计"),
+        scope=scope_label(user, READER_ROLES),
+        period=gettext("%(year)s年") % {"year": year} if year else gettext("全部年份"),
+    )
     sheets = [
         Sheet(
             gettext("概况"),
@@ -104,21 +118,28 @@ def export(request: HttpRequest, f: Figures, year: int | None) -> FileResponse:
             [
                 (gettext("疫情防控捐赠（元）"), f.donations),
                 (gettext("帮企解难（件）"), f.problems),
-                (gettext("商会"), f.chambers),
-                (gettext("党组织"), f.party_orgs),
-                (gettext("党员"), f.party_members),
-                (gettext("即将届满提醒"), f.warnings),
+                (gettext("商会（个）"), f.chambers),
+                (gettext("党组织（个）"), f.party_orgs),
+                (gettext("党员（人）"), f.party_members),
+                (gettext("即将届满提醒（个）"), f.warnings),
             ],
+            caption=title,
         ),  # fmt: skip
         Sheet(
             gettext("党建工作"),
-            (gettext("类型"), gettext("次数"), gettext("金额（元）"), gettext("参与人数")),
+            (gettext("类型"), gettext("次数（次）"), gettext("金额（元）"), gettext("参与人数（人）")),
             f.deeds,
+            caption=title,
         ),
-        Sheet(gettext("党组织类型"), (gettext("类型"), gettext("数量")), f.org_kinds),
-        Sheet(gettext("三同时"), (gettext("结论"), gettext("商会数")), f.register),
-        Sheet(gettext("换届候选人"), (gettext("状态"), gettext("人数")), f.candidates),
-        Sheet(gettext("评价等次"), (gettext("评价细则"), gettext("等次"), gettext("数量")), f.levels),
+        Sheet(gettext("党组织类型"), (gettext("类型"), gettext("数量（个）")), f.org_kinds, caption=title),
+        Sheet(gettext("三同时"), (gettext("结论"), gettext("商会数（个）")), f.register, caption=title),
+        Sheet(gettext("换届候选人"), (gettext("状态"), gettext("人数（人）")), f.candidates, caption=title),
+        Sheet(
+            gettext("评价等次"),
+            (gettext("评价细则"), gettext("等次"), gettext("数量（份）")),
+            f.levels,
+            caption=title,
+        ),
     ]
     response = xlsx_response(filename=f"党建统计{year or ''}", sheets=sheets, ascii_name="party-stats")
     audit(

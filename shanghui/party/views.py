@@ -97,7 +97,7 @@ def index(request: HttpRequest) -> HttpResponseBase:
     year = stats.year_of(request.GET.get("year"))
     figures = stats.figures(user, year, _today())
     if request.GET.get("export") == "xlsx":
-        return stats.export(request, figures, year)
+        return stats.export(request, figures, year, user=user)
     return render(request, "party/index.html", {"f": figures, "year": year, "years": stats.YEARS})
 
 

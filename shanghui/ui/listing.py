@@ -29,12 +29,11 @@ from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
-from shanghui.lib.xlsx import Sheet, xlsx_response
+from shanghui.lib.xlsx import Sheet, caption, xlsx_response
 
 
 class ListFilters(Protocol):
@@ -101,15 +100,8 @@ def caption_for(export: Export, form: Any = None) -> str:
     if data.get(getattr(form, "search_field", "q") or "q"):
         filters.append(_("含搜索条件"))
     if form is None:
-        return _("%(name)s　导出时间：%(time)s") % {
-            "name": export.name,
-            "time": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-        }
-    return _("%(name)s　筛选：%(filters)s　导出时间：%(time)s") % {
-        "name": export.name,
-        "filters": "；".join(filters) or _("无（全部）"),
-        "time": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-    }
+        return caption(export.name)
+    return caption(export.name, filters="；".join(filters) or _("无（全部）"))
 
 
 def export_xlsx(

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from shanghui.accounts.access import staff_user as _user
 from shanghui.audit.actions import AuditAction
 from shanghui.audit.services import record
-from shanghui.lib.xlsx import Sheet, xlsx_response
-from shanghui.orgs.access import scope_for
+from shanghui.lib.xlsx import Sheet, caption, xlsx_response
+from shanghui.orgs.access import scope_label as orgs_scope_label
 from shanghui.orgs.models import Organisation, OrgKind
 from shanghui.proxy import periods, queries
 from shanghui.proxy.clocks import CLOCKS
@@ -101,13 +101,7 @@ def scope_label(user: Any, area: Organisation | None) -> str:
     """Whose cases the figures are: the area, else the organisations of the viewer's case roles."""
     if area is not None:
         return area.name
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return _("全部办件")
-    names = Organisation.objects.filter(
-        pk__in=[g.org_id for g in scope.grants if g.role in queries.CASE_ROLES]
-    ).values_list("name", flat=True)
-    return "、".join(sorted(set(names))) or "—"
+    return orgs_scope_label(user, queries.CASE_ROLES, everything=_("全部办件"))
 
 
 @login_required
@@ -124,11 +118,7 @@ def case_stats(request: HttpRequest) -> HttpResponseBase:
     stats = queries.statistics_for(user, now, period, area)
     scope = scope_label(user, area)
     if request.GET.get("export") == "xlsx":
-        title = _("代办统计　范围：%(scope)s　期间：%(period)s　导出时间：%(time)s") % {
-            "scope": scope,
-            "period": stats.period_label,
-            "time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
-        }
+        title = caption(gettext("代办统计"), scope=scope, period=stats.period_label, at=now)
         response = xlsx_response(
             filename=gettext("代办统计"),
             ascii_name="stats",
