@@ -4,12 +4,14 @@ page → 200 / 403 / 404; refused actions change nothing. And the pages doing wh
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.test import Client
+from openpyxl import load_workbook
 
 from shanghui.accounts.citizen import CITIZEN_SESSION_KEY, VERIFIED_AT_KEY
 from shanghui.activities import attendance, certificates, hours, services
@@ -185,6 +187,34 @@ def test_exports_are_audited(pages: SimpleNamespace) -> None:
             "application/vnd.openxmlformats"
         )
         assert AuditEntry.objects.filter(action=action).exists(), action
+
+
+def test_the_statistics_export_names_its_scope_year_and_units(pages: SimpleNamespace) -> None:
+    from django.utils import timezone
+
+    year = timezone.localdate().year
+    response = client_as(pages.chamber_admin).get("/activities/stats/", {"year": str(year), "export": "xlsx"})
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]  # a FileResponse
+    assert book.sheetnames == ["概况", "按组织", "按月份", "按类型", "按状态"]
+    for sheet in book:
+        title = str(sheet["A1"].value)
+        # The report, whose activities (the viewer's chamber), the year on the page, when it was made.
+        assert title.startswith(f"活动与志愿服务统计　范围：衢州在上海商会　期间：{year}年　导出时间："), (
+            title
+        )
+        assert sheet.freeze_panes == "A3"
+    assert [c.value for c in book["按组织"][2]] == ["组织", "参与人次（人次）", "认定时长（小时）"]
+    assert [c.value for c in book["按状态"][2]] == ["状态", "活动场次（场）"]
+    summary = {r[0]: r[1] for r in book["概况"].iter_rows(min_row=3, values_only=True)}
+    assert list(summary)[:4] == ["活动场次（场）", "参与人次（人次）", "参与志愿者（人）", "认定时长（小时）"]
+    statuses = sum(int(str(n)) for _label, n in book["按状态"].iter_rows(min_row=3, values_only=True))
+    assert summary["活动场次（场）"] == statuses
+    # Another year is named as such.
+    response = client_as(pages.chamber_admin).get(
+        "/activities/stats/", {"year": str(year - 1), "export": "xlsx"}
+    )
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]  # a FileResponse
+    assert f"期间：{year - 1}年　" in str(book["概况"]["A1"].value)
 
 
 def test_the_volunteer_pages(pages: SimpleNamespace) -> None:

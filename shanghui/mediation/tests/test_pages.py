@@ -12,6 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from shanghui.audit.models import AuditEntry
 from shanghui.mediation import services
@@ -41,7 +42,15 @@ def workbook(response: Any) -> Any:
 
 
 def summary(book: Any) -> dict[str, Any]:
-    return {row[0]: row[1] for row in book["总体"].iter_rows(min_row=2, values_only=True)}
+    # Row 1 is the title (report, scope, period, time), row 2 the header.
+    assert [c.value for c in book["总体"][2]] == ["指标", "数值"]
+    return {row[0]: row[1] for row in book["总体"].iter_rows(min_row=3, values_only=True)}
+
+
+def title(book: Any) -> str:
+    titles = {str(sheet["A1"].value) for sheet in book}
+    assert len(titles) == 1  # every sheet carries the same title row
+    return titles.pop()
 
 
 def client_for(user: object) -> Client:
@@ -241,13 +250,35 @@ def test_statistics_show_counts_without_parties_and_export(pages):
     response = client.get("/mediation/stats/", {"export": "xlsx"})
     book = workbook(response)
     assert book.sheetnames[:2] == ["总体", "按类型"]
-    assert summary(book)["纠纷总数"] == 1  # chamber A's only
+    assert summary(book)["纠纷总数（件）"] == 1  # chamber A's only
+    assert summary(book)["登记至结果的天数（中位数）（天）"] == "—"
+    assert title(book).startswith("调解统计　范围：衢州在上海商会　期间：全部（登记日期不限）　导出时间：")
+    assert [c.value for c in book["按类型"][2]] == ["纠纷类型", "纠纷数（件）", "达成协议（件）"]
+    assert [c.value for c in book["按结果"][2]] == ["结果", "纠纷数（件）"]
     assert AuditEntry.objects.filter(
         action="mediation.stats_export", actor_id=pages.chamber_admin.pk
     ).exists()
     fed = client_for(pages.fed_admin).get("/mediation/stats/", {"export": "xlsx"})
     book = workbook(fed)
-    assert summary(book)["纠纷总数"] == 2  # the city sees both
+    assert summary(book)["纠纷总数（件）"] == 2  # the city sees both
+    assert title(book).startswith("调解统计　范围：衢州市工商联　期间：全部（登记日期不限）")
+    # The committee and the dates chosen on the page are the title's scope and period.
+    today = timezone.localdate()
+    chosen = client_for(pages.fed_admin).get("/mediation/stats/", {
+        "export": "xlsx", "committee": pages.committee_b.pk, "since": "2020-01-01", "until": today.isoformat(),
+    })  # fmt: skip
+    book = workbook(chosen)
+    assert summary(book)["纠纷总数（件）"] == 1
+    assert title(book).startswith(
+        f"调解统计　范围：龙游在杭州商会人民调解委员会　期间：登记日期 2020-01-01 至 {today.isoformat()}　"
+    )
+    # A mediator sees the committee they sit on, named as such.
+    book = workbook(
+        client_for(pages.mediator).get("/mediation/stats/", {"export": "xlsx", "since": "2020-01-01"})
+    )
+    assert title(book).startswith(
+        "调解统计　范围：衢州在上海商会人民调解委员会　期间：登记日期 2020-01-01 起　"
+    )
 
 
 def test_the_mediator_records_a_session_with_minutes_from_the_page(pages):

@@ -4,11 +4,14 @@ charity sends after the gift was recorded (written once)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
 
 from shanghui.donations import services as donations
 from shanghui.donations.models import Gift, GiftEvent
@@ -95,3 +98,24 @@ def test_a_receipt_on_the_gift_page(client: Client, pairs: SimpleNamespace) -> N
     gift.refresh_from_db()
     assert gift.receipt_number == "ZJ-9"
     assert 'data-testid="receipt-form"' not in client.get(f"/donations/gifts/{gift.pk}/").content.decode()
+
+
+def test_the_statistics_export_names_its_scope_and_units(client: Client, pairs: SimpleNamespace) -> None:
+    pairs.new_pair()
+    pairs.new_pair()
+    client.force_login(pairs.chamber_admin)
+    response = client.get("/pairing/stats/", {"export": "xlsx"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active  # type: ignore[attr-defined]  # a FileResponse
+    assert sheet is not None
+    title = str(sheet["A1"].value)
+    # What it is, whose pairs (the viewer's chamber), up to when, and when it was made.
+    today = timezone.localdate().isoformat()
+    assert title.startswith(f"结对帮扶统计　范围：衢州在上海商会　期间：累计至{today}　导出时间："), title
+    assert sheet.freeze_panes == "A3"
+    assert [c.value for c in sheet[2]][:6] == [
+        "省份", "县（市、区）", "结对数（对）", "结对村（个）", "帮扶企业/商会（家）", "项目数（个）",
+    ]  # fmt: skip
+    rows = [list(r) for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert rows[0][:4] == ["四川省", "岳池县", 2, 2]
+    assert rows[-1][2] == 2  # the total

@@ -4,12 +4,14 @@ actions change nothing; the lists filter and export; the journey through the pag
 from __future__ import annotations
 
 import datetime as dt
+import io
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from shanghui.accounts import citizen
 from shanghui.audit.models import AuditEntry
@@ -220,6 +222,30 @@ def test_lists_filter_and_export(pages: SimpleNamespace) -> None:
             "application/vnd.openxmlformats"
         ), url
     assert AuditEntry.objects.filter(action__in=["party.export", "scorecard.export"]).count() == 8
+    # The statistics workbook says what it is, whose figures (the viewer's federation), which year, and when.
+    for query, period in (("year=2026&", "2026年"), ("", "全部年份")):
+        response = client.get(f"/party/?{query}export=xlsx")
+        book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]  # a FileResponse
+        for sheet in book:
+            title = str(sheet["A1"].value)
+            assert title.startswith(f"党建统计　范围：衢州市工商联　期间：{period}　导出时间："), title
+            assert sheet.freeze_panes == "A3"
+        assert [c.value for c in book["党建工作"][2]] == [
+            "类型",
+            "次数（次）",
+            "金额（元）",
+            "参与人数（人）",
+        ]
+        assert [c.value for c in book["换届候选人"][2]] == ["状态", "人数（人）"]
+        summary = {r[0]: r[1] for r in book["概况"].iter_rows(min_row=3, values_only=True)}
+        assert summary["帮企解难（件）"] == sum(
+            int(str(r[1]))
+            for r in book["党建工作"].iter_rows(min_row=3, values_only=True)
+            if r[0] == "帮企解难"
+        )
+        assert "商会（个）" in summary and "党员（人）" in summary
+        if not query:
+            assert summary["帮企解难（件）"] >= 1  # the fixture's deed, counted
 
 
 def test_a_bad_deed_is_refused_with_a_chinese_error(pages: SimpleNamespace) -> None:
