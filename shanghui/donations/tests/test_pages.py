@@ -124,18 +124,18 @@ def test_exports_are_audited_and_stats_add_up(client: Client, dw: SimpleNamespac
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]  # a FileResponse
     assert book.sheetnames == ["按类别", "按渠道", "按月份", "拨付去向"]
     # Every sheet says what it is, whose funds (the viewer's federation), up to when, and when it was made.
-    for sheet in book:
-        title = str(sheet["A1"].value)
+    for tab in book:
+        title = str(tab["A1"].value)
         assert title.startswith(
             f"捐赠统计　范围：衢州市工商联　期间：累计至{dw.today.isoformat()}（按月份：近12个月）　导出时间："
         ), title
-        assert sheet.freeze_panes == "A3"
+        assert tab.freeze_panes == "A3"
     categories = book["按类别"]
     assert [c.value for c in categories[2]] == [
         "类别", "资金（元）", "物资价值（元）", "服务时长（小时）", "捐赠笔数（笔）", "已拨付（元）", "余额（元）",
     ]  # fmt: skip
     total = [list(r) for r in categories.iter_rows(min_row=3, values_only=True)][-1]
-    assert total[0] == "合计" and (float(total[1]), total[4]) == (1500.0, 2)
+    assert total[0] == "合计" and (float(str(total[1])), total[4]) == (1500.0, 2)
     assert [c.value for c in book["按渠道"][2]] == ["渠道", "捐赠笔数（笔）", "资金及物资价值（元）"]
     assert AuditEntry.objects.filter(action="donation.stats_export").count() == 1
 
