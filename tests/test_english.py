@@ -116,6 +116,7 @@ def test_federation_admin_pages_in_english(pw: Any) -> None:  # noqa: F811
     assert_english(
         page(client, reverse("proxy:stats")),
         "Proxy service statistics", "Total cases", "On-time rate", "By status", "Time per stage (median)",
+        'data-series="New cases"', 'data-series="Cases"', 'data-series="Ratings"',  # the charts' series
         chinese_gone=("代办统计", "办件总数", "按时率"),
     )  # fmt: skip
     assert_english(
