@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import gettext
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,7 @@ def test_federation_admin_pages_in_english(pw: Any) -> None:  # noqa: F811
     assert_english(
         page(client, reverse("proxy:stats")),
         "Proxy service statistics", "Total cases", "On-time rate", "By status", "Time per stage (median)",
+        'data-series="New cases"', 'data-series="Cases"', 'data-series="Ratings"',  # the charts' series
         chinese_gone=("代办统计", "办件总数", "按时率"),
     )  # fmt: skip
     assert_english(
@@ -176,6 +178,49 @@ def test_citizen_pages_in_english(pw: Any) -> None:  # noqa: F811
     html = page(client, reverse("citizen:case", args=[case.pk]))
     assert "Awaiting pre-review" in html and "Query code" in html and "Progress" in html
     assert "查询码" not in html and "办理进度" not in html
+
+
+def test_case_conversation_in_english(pw: Any) -> None:  # noqa: F811
+    """The chat's own words come from the page in its language; a status change posted in the chat
+    shows in each reader's language; an old system message (no lines) keeps its stored text."""
+    from shanghui.conversations.models import Message
+
+    case = pw.submitted()
+    pw.act(case, "request_correction", "agent", correction_items=["户口簿首页不清晰"])
+    old = Message.objects.filter(kind="system").order_by("seq").first()
+    assert old is not None
+    Message.objects.create(
+        conversation=old.conversation, seq=99, kind="system", author_role="system", author_name="系统",
+        body="旧的系统消息", ref="old:1",
+    )  # fmt: skip
+    url = reverse("conversations:messages", args=["proxy.case", case.pk])
+
+    def system_bodies(client: Client) -> list[str]:
+        response = client.get(url, HTTP_ACCEPT="application/json")
+        assert response.status_code == 200
+        return [m["body"] for m in response.json()["messages"] if m["kind"] == "system"]
+
+    assert system_bodies(english(pw.agent)) == [
+        "Proxy agent: Submit request. Case status: Awaiting pre-review",
+        "Proxy agent: Request correction. Case status: Awaiting correction\nTo correct: 户口簿首页不清晰",
+        "旧的系统消息",
+    ]
+    chinese = Client()
+    chinese.force_login(pw.agent)
+    assert system_bodies(chinese) == [
+        "代办员提交申请，办件状态：待预审",
+        "代办员要求补正，办件状态：待补正\n需补正：户口簿首页不清晰",
+        "旧的系统消息",
+    ]
+
+    html = page(english(pw.agent), reverse("proxy:detail", args=[case.pk]))
+    found = re.search(r'<script id="conversation-text" type="application/json">(.*?)</script>', html, re.S)
+    assert found is not None
+    text = json.loads(found.group(1))
+    assert text["open"] == "Connected" and text["sending"] == "Sending…"
+    assert not [value for value in text.values() if CJK.search(value)]
+    zh_html = chinese.get(reverse("proxy:detail", args=[case.pk])).content.decode()
+    assert '"open": "\\u5df2\\u8fde\\u63a5"' in zh_html  # 已连接, as json_script escapes it
 
 
 def _po_entries(path: Path) -> list[dict[str, Any]]:

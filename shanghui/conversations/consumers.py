@@ -58,6 +58,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from shanghui.accounts.citizen import citizen_session
 from shanghui.accounts.models import User
@@ -95,6 +97,7 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
     keep_seconds = 0.0  # how long the viewer's access answer is kept (0: asked at every event)
     kept: tuple[Viewer, Access] | None = None
     kept_until = 0.0  # monotonic()
+    language = settings.LANGUAGE_CODE  # the page's (connect)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels' own dispatch first closes old connections in a hop of its own to the database
@@ -108,6 +111,11 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
     # --- connection ---------------------------------------------------------------------------
 
     async def connect(self) -> None:
+        # The page's language (home/middleware.LanguageMiddleware: the language cookie, else Chinese):
+        # what this socket serialises is in it, and system messages broadcast in Chinese are rendered
+        # again in it (services.render_lines).
+        chosen = (self.scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+        self.language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         kwargs = self.scope["url_route"]["kwargs"]
         query = parse_qs(self.scope.get("query_string", b"").decode("latin1"))
         try:
@@ -204,6 +212,11 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
             "last_seq": last_seq,
         }
 
+    def _t(self, text: str) -> str:
+        """`text` (a Chinese msgid) in this socket's language."""
+        with translation.override(self.language):
+            return gettext(text)
+
     async def _refuse(self, code: int) -> None:
         if not self.refused:
             self.refused = True
@@ -213,14 +226,18 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if text_data is None or len(text_data) > MAX_FRAME:
-            await self.send_json({"type": "error", "client_id": "", "message": "消息过长或格式不正确"})
+            await self.send_json(
+                {"type": "error", "client_id": "", "message": self._t(gettext_noop("消息过长或格式不正确"))}
+            )
             return
         try:
             content = await self.decode_json(text_data)
         except ValueError:
             content = None
         if not isinstance(content, dict):
-            await self.send_json({"type": "error", "client_id": "", "message": "无法识别的请求"})
+            await self.send_json(
+                {"type": "error", "client_id": "", "message": self._t(gettext_noop("无法识别的请求"))}
+            )
             return
         await self.receive_json(content)
 
@@ -237,7 +254,9 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
             elif kind == "read":
                 await database_sync_to_async(self._read)(content.get("seq"))
             else:
-                await self.send_json({"type": "error", "client_id": "", "message": "无法识别的请求"})
+                await self.send_json(
+                    {"type": "error", "client_id": "", "message": self._t(gettext_noop("无法识别的请求"))}
+                )
         except Refused as refused:
             await self._refuse(refused.code)
 
@@ -245,7 +264,8 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
         _viewer, access = self._access()
         start = after if isinstance(after, int) and not isinstance(after, bool) and after >= 0 else 0
         messages, more = services.history(self.conversation, access, after=start)
-        return {"type": "history", "messages": [services.serialize(m) for m in messages], "more": more}
+        with translation.override(self.language):
+            return {"type": "history", "messages": [services.serialize(m) for m in messages], "more": more}
 
     def _post(self, content: dict[str, Any]) -> list[dict[str, Any]]:
         client_id = content.get("client_id")
@@ -254,7 +274,9 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(body, str) or not (
             reply_to is None or (isinstance(reply_to, int) and not isinstance(reply_to, bool))
         ):
-            return [{"type": "error", "client_id": client_id, "message": "消息格式不正确"}]
+            return [
+                {"type": "error", "client_id": client_id, "message": self._t(gettext_noop("消息格式不正确"))}
+            ]
         viewer = self._viewer()  # store_message asks the owner for access itself
         try:
             message, created = services.store_message(
@@ -273,13 +295,20 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
                 }
             ]
         except PermissionDenied as exc:
-            return [{"type": "error", "client_id": client_id, "message": str(exc) or "您不能在此会话中发言"}]
+            return [
+                {
+                    "type": "error",
+                    "client_id": client_id,
+                    "message": str(exc) or self._t(gettext_noop("您不能在此会话中发言")),
+                }
+            ]
         except ValidationError as exc:
             return [{"type": "error", "client_id": client_id, "message": "；".join(exc.messages)}]
         replies = [{"type": "ack", "client_id": client_id, "seq": message.seq}]
         if not created:
             # A re-send of a stored post is not broadcast again; this socket may have missed the first.
-            replies.append({"type": "message", "message": services.serialize(message)})
+            with translation.override(self.language):
+                replies.append({"type": "message", "message": services.serialize(message)})
         return replies
 
     def _read(self, seq: Any) -> None:
@@ -307,6 +336,9 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
         except Refused as refused:
             await self._refuse(refused.code)
             return
+        if message is not None and event.get("lines") and self.language != settings.LANGUAGE_CODE:
+            with translation.override(self.language):  # a system message, broadcast in Chinese
+                message = {**message, "body": services.render_lines(event["lines"])}
         if message is not None:
             await self.send_json({"type": "message", "message": message})
         if "read" in event:  # the poster's receipt: for every reader, as conversation_read sends it
@@ -314,7 +346,8 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
 
     def _stored(self, access: Access, seq: int) -> dict[str, Any] | None:
         stored = services.message_for(self.conversation, access, seq)
-        return services.serialize(stored) if stored is not None else None
+        with translation.override(self.language):
+            return services.serialize(stored) if stored is not None else None
 
     async def conversation_read(self, event: dict[str, Any]) -> None:
         if self.refused:

@@ -71,6 +71,10 @@ class Message(models.Model):
     client_id = models.CharField(max_length=64, blank=True)
     # What a system message reports ("event:123"): the same event is announced once.
     ref = models.CharField(max_length=60, blank=True)
+    # A system message's body as translatable lines ({"msgid", "params", "labels"}, services.render_lines):
+    # shown in each reader's language; `body` keeps the Chinese text. Empty for people's messages and
+    # for system messages written before (their stored body is shown as it is).
+    lines = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -17,6 +17,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
@@ -24,7 +25,8 @@ from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from shanghui.conversations.models import Conversation, Message, Participant
 from shanghui.lib import ratelimit
@@ -387,21 +389,30 @@ def _read_up_to(conversation: Conversation, viewer: Viewer, access: Access, seq:
     return True
 
 
-def _append_system(locked: Conversation, *, ref: str, body: str, fresh: bool = False) -> Message:
+def _append_system(
+    locked: Conversation,
+    *,
+    ref: str,
+    body: str,
+    lines: list[dict[str, Any]] | None = None,
+    fresh: bool = False,
+) -> Message:
     """A system message on a conversation whose row the caller holds locked. The same `ref` is stored
     once (`fresh`: the conversation was created in this transaction, it has no message yet)."""
     existing = None if fresh else Message.objects.filter(conversation=locked, ref=ref[:60]).first()
     if existing is not None:
         return existing
     locked.last_seq = _take_seq(locked)
-    return _write_system(locked, ref=ref, body=body)
+    return _write_system(locked, ref=ref, body=body, lines=lines)
 
 
-def _write_system(locked: Conversation, *, ref: str, body: str) -> Message:
+def _write_system(
+    locked: Conversation, *, ref: str, body: str, lines: list[dict[str, Any]] | None = None
+) -> Message:
     """Write the system message numbered `locked.last_seq` (taken under the conversation's row lock)."""
     message = Message.objects.create(
         conversation=locked, seq=locked.last_seq, kind=Message.Kind.SYSTEM, author_role=Message.AuthorRole.SYSTEM,
-        author_name="系统", body=body[:MAX_BODY], ref=ref[:60],
+        author_name="系统", body=body[:MAX_BODY], ref=ref[:60], lines=lines or [],
     )  # fmt: skip
     event = _message_event(message)
     pending: set[tuple[str, int]] = getattr(_unannounced, "owners", set())
@@ -445,18 +456,65 @@ def _take_owner_seq(owner_type: str, owner_id: int) -> Conversation:
     raise Conversation.DoesNotExist(f"conversation of {owner_type}:{owner_id}")
 
 
+# --- System messages in the reader's language -------------------------------------------------------
+#
+# A system message may be given as lines, each a Chinese msgid (marked with gettext_noop by the caller)
+# with its parameters; `labels` names the parameters that are themselves Chinese msgids (a status, an
+# actor) and are translated too. The lines are stored with the message and its Chinese body; every
+# reader gets them rendered in the active language (serialize). The socket's broadcast is serialised
+# once in Chinese and carries the lines beside it: a socket whose reader chose another language renders
+# the body again (consumers.conversation_message) — only system messages, which are rare.
+
+
+def system_line(msgid: str, *, labels: tuple[str, ...] = (), **params: Any) -> dict[str, Any]:
+    """One line of a system message: `msgid` % params, with the `labels` parameters translated too."""
+    return {"msgid": msgid, "params": {k: str(v) for k, v in params.items()}, "labels": list(labels)}
+
+
+def render_lines(lines: list[dict[str, Any]]) -> str:
+    """The lines of a system message as text in the active language."""
+    rendered = []
+    for line in lines:
+        params = dict(line.get("params") or {})
+        for name in line.get("labels") or ():
+            if params.get(name):
+                params[name] = gettext(params[name])
+        text = gettext(line["msgid"])
+        try:
+            rendered.append(text % params if params else text)
+        except (KeyError, TypeError, ValueError):  # a translation that does not fit its parameters
+            rendered.append(line["msgid"] % params if params else line["msgid"])
+    return "\n".join(rendered)
+
+
+def display_body(message: Message) -> str:
+    """The message's text for the reader (the active language): a system message with lines is rendered
+    again unless the language is the source language; every other message keeps its stored body."""
+    if message.lines and translation.get_language() != settings.LANGUAGE_CODE:
+        return render_lines(message.lines)
+    return message.body
+
+
 @transaction.atomic(savepoint=False)  # called inside the workflow's transaction: no savepoint of its own
-def post_system(*, owner_type: str, owner_id: int, ref: str, body: str, new_ref: bool = False) -> Message:
-    """A system message (a status change of the case). The same `ref` is stored once. `new_ref`: the
-    caller knows no message can have `ref` yet (it names a row written in this transaction, such as the
-    event of the status change): the conversation is then found (or created), locked and numbered in
-    one statement and the message written in a second, with no look-up of the ref."""
+def post_system(
+    *, owner_type: str, owner_id: int, ref: str, body: str = "", lines: list[dict[str, Any]] | None = None,
+    new_ref: bool = False,
+) -> Message:  # fmt: skip
+    """A system message (a status change of the case), given as its Chinese `body` or as translatable
+    `lines` (system_line; the body is then rendered from them in Chinese). The same `ref` is stored
+    once. `new_ref`: the caller knows no message can have `ref` yet (it names a row written in this
+    transaction, such as the event of the status change): the conversation is then found (or created),
+    locked and numbered in one statement and the message written in a second, with no look-up of the ref."""
+    lines = lines or []
+    if lines:
+        with translation.override(settings.LANGUAGE_CODE):
+            body = render_lines(lines)
     if new_ref:
-        return _write_system(_take_owner_seq(owner_type, owner_id), ref=ref, body=body)
+        return _write_system(_take_owner_seq(owner_type, owner_id), ref=ref, body=body, lines=lines)
     # Found and locked in one statement: the sequence numbers are handed out under this lock.
     locked = Conversation.objects.select_for_update().filter(owner_type=owner_type, owner_id=owner_id).first()
     if locked is not None:
-        return _append_system(locked, ref=ref, body=body)
+        return _append_system(locked, ref=ref, body=body, lines=lines)
     try:
         with transaction.atomic():
             # The new row is this transaction's until it commits: a concurrent first use waits on
@@ -464,8 +522,8 @@ def post_system(*, owner_type: str, owner_id: int, ref: str, body: str, new_ref:
             created = Conversation.objects.create(owner_type=owner_type, owner_id=owner_id)
     except IntegrityError:
         locked = Conversation.objects.select_for_update().get(owner_type=owner_type, owner_id=owner_id)
-        return _append_system(locked, ref=ref, body=body)
-    return _append_system(created, ref=ref, body=body, fresh=True)
+        return _append_system(locked, ref=ref, body=body, lines=lines)
+    return _append_system(created, ref=ref, body=body, lines=lines, fresh=True)
 
 
 @transaction.atomic
@@ -516,7 +574,10 @@ def join(*, conversation: Conversation, viewer: Viewer) -> Participant:
         # Before the system message below (callbacks run in order): the joiner's sockets may now post.
         access_changed(user_id=viewer.user.pk)
         if access.can_join:  # a supervisor, not someone who was a member anyway
-            _append_system(locked, ref=f"join:{viewer.user.pk}", body=f"{access.name} 加入了会话")
+            lines = [system_line(gettext_noop("%(name)s 加入了会话"), name=access.name)]
+            with translation.override(settings.LANGUAGE_CODE):
+                body = render_lines(lines)
+            _append_system(locked, ref=f"join:{viewer.user.pk}", body=body, lines=lines)
     return participant
 
 
@@ -554,7 +615,7 @@ def serialize(message: Message, *, file_url: str = "") -> dict[str, Any]:
         "internal": message.internal,
         "author": {"key": _author_key(message.author_id, message.author_role), "name": message.author_name,
                    "role": message.author_role},
-        "body": message.body,
+        "body": display_body(message),
         "reply_to": {"seq": reply.seq, "author": reply.author_name, "excerpt": reply.body[:60] or reply.file_name}
         if reply is not None
         else None,
@@ -569,12 +630,16 @@ def _message_event(message: Message) -> dict[str, Any]:
     """The group event of a new message: the message as every client sees it, serialised once here
     rather than read and serialised again by every socket; `internal` tells sockets whose viewer may not
     see internal notes to drop it."""
-    return {
-        "type": "conversation.message",
-        "seq": message.seq,
-        "internal": message.internal,
-        "message": serialize(message),
-    }
+    with translation.override(settings.LANGUAGE_CODE):  # once for all readers: in Chinese
+        event = {
+            "type": "conversation.message",
+            "seq": message.seq,
+            "internal": message.internal,
+            "message": serialize(message),
+        }
+    if message.lines:  # a reader in another language gets the body rendered again by its socket
+        event["lines"] = message.lines
+    return event
 
 
 # --- Who may see what changed -------------------------------------------------------------------------

@@ -24,10 +24,10 @@ from shanghui.demo.loader import Demo
 from shanghui.lib.owners import Viewer
 from shanghui.orgs.models import Organisation, Role
 from shanghui.proxy.clocks import staff_of
-from shanghui.proxy.effects import describe_event_data
+from shanghui.proxy.effects import status_change_lines
 from shanghui.proxy.models import Case, Status
 from shanghui.proxy.owner import PROXY_CASE
-from shanghui.proxy.workflow import ACTOR_LABELS, TRANSITIONS
+from shanghui.proxy.workflow import TRANSITIONS
 
 LABEL = "代办群消息"
 POINT = "衢州在上海商会代办点"
@@ -130,11 +130,10 @@ def _tell(case: Case) -> None:
             owner_type=PROXY_CASE,
             owner_id=case.pk,
             ref=f"event:{event.pk}",
-            body="\n".join(
-                [f"{ACTOR_LABELS.get(event.actor_kind, '')}{spec.label}，办件状态：{Status(event.to_status).label}",
-                 *describe_event_data(event.data or {})]
+            lines=status_change_lines(
+                actor_kind=event.actor_kind, msgid=spec.msgid, status=event.to_status, data=event.data or {}
             ),
-        )  # fmt: skip
+        )
         _stamp(system, event.created_at)
         following = events[index + 1].created_at if index + 1 < len(events) else now
         previous: Message | None = None

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import F
 from django.urls import reverse
+from django.utils.translation import gettext_noop
 
 from shanghui.catalog.models import Delivery, ServiceItem
 from shanghui.notify.models import OutboxMessage
@@ -207,6 +208,54 @@ def describe_event_data(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def status_change_lines(
+    *, actor_kind: str, msgid: str, status: str, data: dict[str, Any], reason: str = ""
+) -> list[dict[str, Any]]:
+    """A status change as the lines of the case conversation's system message (conversations.services
+    .system_line): Chinese msgids with their parameters, shown in each reader's language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from shanghui.conversations.services import system_line
+    from shanghui.proxy.workflow import ACTOR_LABELS
+
+    with translation.override(settings.LANGUAGE_CODE):  # the labels' Chinese msgids
+        status_label = str(Status(status).label) if status in Status.values else status
+        results = {k: str(v) for k, v in Result.choices}
+        deliveries = {k: str(v) for k, v in Delivery.choices}
+    actor = ACTOR_LABELS.get(actor_kind, "")
+    if actor:
+        head = system_line(
+            gettext_noop("%(actor)s%(action)s，办件状态：%(status)s"),
+            labels=("actor", "action", "status"), actor=actor, action=msgid, status=status_label,
+        )  # fmt: skip
+    else:
+        head = system_line(
+            gettext_noop("%(action)s，办件状态：%(status)s"), labels=("action", "status"), action=msgid,
+            status=status_label,
+        )  # fmt: skip
+    lines = [head]
+    lines += [
+        system_line(gettext_noop("需补正：%(item)s"), item=item)
+        for item in data.get("correction_items") or []
+    ]
+    if data.get("acceptance_number"):
+        lines.append(system_line(gettext_noop("受理编号：%(number)s"), number=data["acceptance_number"]))
+    if data.get("result"):
+        result = results.get(data["result"], data["result"])
+        lines.append(system_line(gettext_noop("办理结果：%(result)s"), labels=("result",), result=result))
+    if data.get("result_note"):
+        lines.append(system_line(gettext_noop("结果说明：%(note)s"), note=data["result_note"]))
+    if data.get("delivery_method"):
+        method = deliveries.get(data["delivery_method"], data["delivery_method"])
+        lines.append(system_line(gettext_noop("送达方式：%(method)s"), labels=("method",), method=method))
+    if data.get("tracking_number"):
+        lines.append(system_line(gettext_noop("寄递单号：%(number)s"), number=data["tracking_number"]))
+    if reason:
+        lines.append(system_line(gettext_noop("原因：%(reason)s"), reason=reason))
+    return lines
+
+
 # --- After the change: notifications and deadline checks -----------------------------------------
 
 # The reason a step was taken for, kept on the case (not in the event's data): the citizen is owed it.
@@ -249,20 +298,18 @@ def after(case: Case, spec: Transition, event: CaseEvent, before: Any = None) ->
     from shanghui.conversations.services import post_system
     from shanghui.proxy import tasks
     from shanghui.proxy.owner import PROXY_CASE
-    from shanghui.proxy.workflow import ACTOR_LABELS
 
     # The case's conversation (代办群) shows every status change, in order, as a system message; a
-    # refusal, suspension or termination with its reason, as the citizen's SMS does.
+    # refusal, suspension or termination with its reason, as the citizen's SMS does. Stored as lines,
+    # so that each reader sees it in their language.
     post_system(
         owner_type=PROXY_CASE,
         owner_id=case.pk,
         ref=f"event:{event.pk}",
         new_ref=True,  # the event was written just now: no message can name it yet
-        body="\n".join(
-            [f"{ACTOR_LABELS.get(event.actor_kind, '')}{spec.label}，办件状态：{case.get_status_display()}",
-             *describe_event_data(event.data),
-             *([f"原因：{reason}"] if spec.action in REASON_FIELDS
-               and (reason := getattr(case, REASON_FIELDS[spec.action])) else [])]
+        lines=status_change_lines(
+            actor_kind=event.actor_kind, msgid=spec.msgid, status=case.status, data=event.data or {},
+            reason=getattr(case, REASON_FIELDS[spec.action]) if spec.action in REASON_FIELDS else "",
         ),
     )  # fmt: skip
 

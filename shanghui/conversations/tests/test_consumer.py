@@ -362,3 +362,56 @@ def test_hello_lists_the_members_who_take_part_and_not_silent_readers(pw):
         await agent.disconnect()
 
     run(scenario)
+
+
+def test_a_status_change_reaches_each_socket_in_its_readers_language(pw):
+    """The broadcast is serialised once, in Chinese; a socket whose page is English renders the system
+    message's lines again. Its history and its own error frames follow the page's language too."""
+    case = pw.submitted()
+    agent_key = staff_session(pw.agent)
+
+    async def english_socket() -> Any:
+        path = f"/ws/conversations/{PROXY_CASE}/{case.pk}/"
+        cookie = f"sessionid={agent_key}; django_language=en".encode()
+        socket = WebsocketCommunicator(
+            application, path, headers=[(b"origin", ORIGIN), (b"host", b"testserver"), (b"cookie", cookie)]
+        )
+        connected, _code = await socket.connect(timeout=TIMEOUT)
+        assert connected
+        assert (await frame(socket))["type"] == "hello"
+        return socket
+
+    async def scenario() -> None:
+        english = await english_socket()
+        chinese, _hello = await join(case.pk, agent_key)
+        await database_sync_to_async(pw.act)(
+            case, "request_correction", "agent", correction_items=["户口簿不清晰"]
+        )
+        heard_en, heard_zh = await next_frame(english), await next_frame(chinese)
+        assert heard_en["message"]["body"] == (
+            "Proxy agent: Request correction. Case status: Awaiting correction\nTo correct: 户口簿不清晰"
+        )
+        assert heard_zh["message"]["body"] == "代办员要求补正，办件状态：待补正\n需补正：户口簿不清晰"
+        assert {k: v for k, v in heard_en["message"].items() if k != "body"} == {
+            k: v for k, v in heard_zh["message"].items() if k != "body"
+        }
+        await english.send_json_to({"type": "sync", "after": 0})
+        history = await next_frame(english)
+        assert [m["body"].split("\n")[0] for m in history["messages"]] == [
+            "Proxy agent: Submit request. Case status: Awaiting pre-review",
+            "Proxy agent: Request correction. Case status: Awaiting correction",
+        ]
+        await english.send_json_to({"type": "nonsense"})
+        assert await next_frame(english) == {
+            "type": "error",
+            "client_id": "",
+            "message": "Unrecognised request.",
+        }
+        await chinese.send_json_to({"type": "nonsense"})
+        assert (await next_frame(chinese))["message"] == "无法识别的请求"
+        await english.disconnect()
+        await chinese.disconnect()
+
+    run(scenario)
+    stored = Message.objects.filter(kind="system").order_by("seq").last()
+    assert stored is not None and stored.body == "代办员要求补正，办件状态：待补正\n需补正：户口簿不清晰"

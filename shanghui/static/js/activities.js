@@ -1,4 +1,5 @@
-// Activity statistics: the charts of /activities/stats/ (ECharts, from the page's JSON).
+// Activity statistics: the charts of /activities/stats/ (ECharts, from the page's JSON; the series and
+// axis names from the chart element's data attributes, in the page's language).
 (function () {
   "use strict";
   function draw() {
@@ -6,21 +7,21 @@
     if (!source || typeof window.echarts === "undefined") return;
     const data = JSON.parse(source.textContent);
     const options = {
-      month: () => ({
+      month: (names) => ({
         tooltip: { trigger: "axis" },
-        legend: { data: ["人次", "时长"] },
+        legend: { data: [names.personTimes, names.hours] },
         xAxis: { type: "category", data: data.month.labels },
-        yAxis: [{ type: "value", name: "人次" }, { type: "value", name: "小时" }],
+        yAxis: [{ type: "value", name: names.personTimes }, { type: "value", name: names.hourUnit }],
         series: [
-          { name: "人次", type: "bar", data: data.month.person_times },
-          { name: "时长", type: "line", yAxisIndex: 1, data: data.month.hours },
+          { name: names.personTimes, type: "bar", data: data.month.person_times },
+          { name: names.hours, type: "line", yAxisIndex: 1, data: data.month.hours },
         ],
       }),
       kind: () => ({ tooltip: { trigger: "item" }, series: [{ type: "pie", radius: ["35%", "65%"], data: data.kind }] }),
-      organisation: () => ({
+      organisation: (names) => ({
         tooltip: { trigger: "axis" },
         grid: { left: 160 },
-        xAxis: { type: "value", name: "小时" },
+        xAxis: { type: "value", name: names.hourUnit },
         yAxis: { type: "category", data: data.organisation.labels.slice().reverse() },
         series: [{ type: "bar", data: data.organisation.hours.slice().reverse() }],
       }),
@@ -31,7 +32,7 @@
       if (!build) continue;
       element.style.height = element.dataset.chart === "organisation" ? "380px" : "260px";
       const chart = window.echarts.init(element);
-      chart.setOption({ color: ["#c0392b", "#2c7fb8", "#41ab5d", "#fd8d3c", "#756bb1", "#636363"], ...build() });
+      chart.setOption({ color: ["#c0392b", "#2c7fb8", "#41ab5d", "#fd8d3c", "#756bb1", "#636363"], ...build(element.dataset) });
       charts.push(chart);
     }
     window.addEventListener("resize", () => charts.forEach((chart) => chart.resize()));

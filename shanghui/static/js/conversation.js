@@ -13,16 +13,28 @@
 (() => {
   "use strict";
 
-  const CLOSE_TEXT = {
-    4403: "您已无权查看此会话（可能已不再负责该办件）。请刷新页面。",
-    4401: "手机号验证已过期，请刷新页面重新验证后再进入代办群。",
-  };
-  const STATUS_TEXT = { connecting: "连接中…", open: "已连接", closed: "已断开，正在重连", stopped: "已断开" };
+  // Every word the panel shows comes from the page, in its language: the json_script block
+  // "conversation-text" that the panel's template renders (conversations/templatetags: PANEL_TEXT).
+  let TEXT = null;
+  function t(key, params) {
+    if (TEXT === null) {
+      const source = document.getElementById("conversation-text");
+      try {
+        TEXT = source ? JSON.parse(source.textContent || "{}") : {};
+      } catch {
+        TEXT = {};
+      }
+    }
+    const text = TEXT[key] === undefined ? key : String(TEXT[key]);
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (params && name in params ? String(params[name]) : whole));
+  }
+  const CLOSE_TEXT = { 4403: "closed_4403", 4401: "closed_4401" };
   const MAX_DELAY = 30000;
-  const timeFormat = new Intl.DateTimeFormat("zh-CN", {
+  const LOCALE = document.documentElement.lang || "zh-CN";
+  const timeFormat = new Intl.DateTimeFormat(LOCALE, {
     timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hour12: false,
   });
-  const dayFormat = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit" });
+  const dayFormat = new Intl.DateTimeFormat(LOCALE, { timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit" });
 
   function clientId() {
     const bytes = new Uint8Array(12);
@@ -175,7 +187,7 @@
 
     setStatus(state) {
       this.status.dataset.state = state === "stopped" ? "closed" : state;
-      this.status.textContent = STATUS_TEXT[state];
+      this.status.textContent = t(state);
     }
 
     showNotice(text) {
@@ -221,7 +233,7 @@
         this.socket = null;
         this.syncing = false;
         if (CLOSE_TEXT[event.code]) {
-          this.stop(CLOSE_TEXT[event.code]);
+          this.stop(t(CLOSE_TEXT[event.code]));
           return;
         }
         if (!this.opened) {
@@ -265,7 +277,7 @@
           credentials: "same-origin", headers: { Accept: "application/json" },
         });
         if (response.status === 404 || response.status === 403) {
-          this.stop(this.citizen ? CLOSE_TEXT[4401] : CLOSE_TEXT[4403]);
+          this.stop(t(this.citizen ? CLOSE_TEXT[4401] : CLOSE_TEXT[4403]));
         }
       } catch {
         // offline: keep retrying
@@ -394,21 +406,21 @@
         item.dataset.internal = "1";
       }
       const meta = el("div", "conv-meta");
-      meta.append(el("span", "conv-author", mine ? `我（${message.author.name}）` : message.author.name), " ",
+      meta.append(el("span", "conv-author", mine ? t("me", { name: message.author.name }) : message.author.name), " ",
         el("time", null, when(message.created_at)));
       meta.querySelector("time").dateTime = message.created_at;
       item.append(meta);
-      if (message.internal) item.append(el("div", "conv-internal-label", "内部备注（群众不可见）"));
+      if (message.internal) item.append(el("div", "conv-internal-label", t("internal")));
       const bubble = el("div", "conv-bubble");
       if (message.reply_to) {
-        const quote = el("blockquote", "conv-quote", `${message.reply_to.author}：${message.reply_to.excerpt}`);
+        const quote = el("blockquote", "conv-quote", t("quote", { author: message.reply_to.author, text: message.reply_to.excerpt }));
         quote.dataset.quote = String(message.reply_to.seq);
         bubble.append(quote);
       }
       if (message.file && !this.access.files) {
         // Supervisors and auditors see that a file was sent, not its content (the server answers 403).
         const icon = message.kind === "image" ? "🖼" : "📄";
-        const note = el("span", "conv-file text-muted", `${icon} ${message.file.name}（${size(message.file.size)}）`);
+        const note = el("span", "conv-file text-muted", `${icon} ${t("file", { name: message.file.name, size: size(message.file.size) })}`);
         note.title = this.filesRefused;
         note.dataset.testid = "conversation-file-closed";
         bubble.append(note);
@@ -424,7 +436,7 @@
           img.loading = "lazy";
           link.append(img);
         } else {
-          link.textContent = `📄 ${message.file.name}（${size(message.file.size)}）`;
+          link.textContent = `📄 ${t("file", { name: message.file.name, size: size(message.file.size) })}`;
         }
         bubble.append(link);
       }
@@ -432,7 +444,7 @@
       item.append(bubble);
       const foot = el("div", "conv-foot");
       if (this.access.post) {
-        const reply = el("button", "btn btn-link", "回复");
+        const reply = el("button", "btn btn-link", t("reply"));
         reply.type = "button";
         reply.dataset.reply = String(message.seq);
         foot.append(reply);
@@ -452,12 +464,12 @@
         (p) => p.key !== this.me && !(message.internal && p.key === "citizen"),
       );
       const readers = others.filter((p) => p.last_read_seq >= message.seq);
-      let text = "未读";
-      if (readers.length && others.length === 1) text = "已读";
-      else if (readers.length) text = `${readers.length}人已读`;
+      let text = t("unread");
+      if (readers.length && others.length === 1) text = t("read");
+      else if (readers.length) text = t("read_by", { count: readers.length });
       node.textContent = text;
       node.classList.toggle("read", readers.length > 0);
-      node.title = readers.map((p) => p.name).join("、");
+      node.title = readers.map((p) => p.name).join(t("names_separator"));
     }
 
     renderReceipts() {
@@ -527,7 +539,7 @@
         this.older.hidden = !page.more;
         this.scroll.scrollTop += this.scroll.scrollHeight - height; // keep the reader's place
       } catch {
-        this.showNotice("加载失败，请稍后再试。");
+        this.showNotice(t("load_failed"));
       } finally {
         this.older.disabled = false;
       }
@@ -540,7 +552,7 @@
       this.replying.hidden = !message;
       if (message) {
         const excerpt = message.body ? message.body.slice(0, 30) : (message.file ? message.file.name : "");
-        this.replyLabel.textContent = `${message.author.name}：${excerpt}`;
+        this.replyLabel.textContent = t("quote", { author: message.author.name, text: excerpt });
         if (message.internal && this.internal) this.internal.checked = true; // a note is answered inside
         this.input.focus();
       }
@@ -551,10 +563,10 @@
       item.setAttribute("data-testid", "conversation-pending");
       if (isInternal) {
         item.classList.add("internal");
-        item.append(el("div", "conv-internal-label", "内部备注（群众不可见）"));
+        item.append(el("div", "conv-internal-label", t("internal")));
       }
       item.append(el("div", "conv-bubble", text));
-      const foot = el("div", "conv-foot", "发送中…");
+      const foot = el("div", "conv-foot", t("sending"));
       foot.dataset.state = "sending";
       item.append(foot);
       this.pendingList.append(item);
@@ -577,8 +589,8 @@
       this.setReply(null);
       this.updateEmpty();
       const foot = node.querySelector(".conv-foot");
-      if (this.holding()) foot.textContent = "排队中，稍后自动发送";
-      else if (!this.sendFrame(frame)) foot.textContent = "等待连接，恢复后自动发送";
+      if (this.holding()) foot.textContent = t("queued");
+      else if (!this.sendFrame(frame)) foot.textContent = t("waiting");
     }
 
     holding() {
@@ -592,11 +604,11 @@
       this.holdUntil = Math.max(this.holdUntil, Date.now() + wait);
       const until = this.holdUntil;
       this.pending.forEach((entry) => {
-        if (entry.frame) entry.node.querySelector(".conv-foot").textContent = "排队中，稍后自动发送";
+        if (entry.frame) entry.node.querySelector(".conv-foot").textContent = t("queued");
       });
       const entry = id ? this.pending.get(id) : null;
-      if (entry) entry.node.querySelector(".conv-foot").textContent = `发送太频繁，${wait / 1000} 秒后自动发送`;
-      this.showNotice(`${text || "发送太频繁"}。未发出的消息已排队，到时自动发送。`);
+      if (entry) entry.node.querySelector(".conv-foot").textContent = t("wait", { seconds: wait / 1000 });
+      this.showNotice(t("held", { reason: text || t("too_fast") }));
       window.clearTimeout(this.holdTimer);
       this.holdTimer = window.setTimeout(() => {
         this.holdTimer = null;
@@ -610,7 +622,7 @@
       this.pending.forEach((entry) => {
         if (!entry.frame) return;
         const foot = entry.node.querySelector(".conv-foot");
-        foot.textContent = this.sendFrame(entry.frame) ? "发送中…" : "等待连接，恢复后自动发送";
+        foot.textContent = this.sendFrame(entry.frame) ? t("sending") : t("waiting");
       });
     }
 
@@ -635,20 +647,20 @@
       }
       this.pending.delete(id);
       entry.node.classList.add("failed");
-      entry.node.querySelector(".conv-foot").textContent = `发送失败：${text}`;
+      entry.node.querySelector(".conv-foot").textContent = t("failed", { reason: text });
     }
 
     async upload(file) {
       const isInternal = Boolean(this.internal && this.internal.checked);
-      const node = this.pendingNode(`${file.name}（${size(file.size)}）`, isInternal);
+      const node = this.pendingNode(t("file", { name: file.name, size: size(file.size) }), isInternal);
       const foot = node.querySelector(".conv-foot");
-      foot.textContent = "上传中…";
+      foot.textContent = t("uploading");
       const fail = (text) => {
         node.classList.add("failed");
-        foot.textContent = `发送失败：${text}`;
+        foot.textContent = t("failed", { reason: text });
       };
       if (file.size > this.maxBytes) {
-        fail(`文件超过 ${this.maxBytes / 1024 / 1024} MB，请压缩后再发送`);
+        fail(t("too_big", { mb: this.maxBytes / 1024 / 1024 }));
         return;
       }
       const form = new FormData();
@@ -667,12 +679,12 @@
           if (response.status === 429) {
             // Too fast: nothing was stored; the same form (same client id) goes again after the wait.
             const seconds = parseInt(answer.retry_after || response.headers.get("Retry-After") || "5", 10);
-            foot.textContent = `发送太频繁，${Math.max(1, seconds)} 秒后自动发送`;
+            foot.textContent = t("wait", { seconds: Math.max(1, seconds) });
             window.setTimeout(attempt, Math.max(1, seconds) * 1000);
             return;
           }
           if (!response.ok) {
-            fail(answer.error || "请稍后再试"); // e.g. a quota: the file stays here, with the reason
+            fail(answer.error || t("try_later")); // e.g. a quota: the file stays here, with the reason
             return;
           }
           node.remove();
@@ -681,7 +693,7 @@
           this.advance();
           this.afterNew(true);
         } catch {
-          fail("网络异常，请稍后再试");
+          fail(t("network"));
         }
       };
       await attempt();
@@ -695,14 +707,14 @@
         });
         const answer = await response.json().catch(() => ({}));
         if (!response.ok) {
-          this.showNotice(answer.error || "加入失败，请稍后再试");
+          this.showNotice(answer.error || t("join_failed"));
           return;
         }
         this.applyAccess(answer.access);
         this.list.querySelectorAll(".conv-foot").forEach((foot) => {
           const item = foot.closest(".conv-msg");
           if (item && !foot.querySelector("[data-reply]")) {
-            const reply = el("button", "btn btn-link", "回复");
+            const reply = el("button", "btn btn-link", t("reply"));
             reply.type = "button";
             reply.dataset.reply = item.dataset.seq;
             foot.prepend(reply);

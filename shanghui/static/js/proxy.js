@@ -1,6 +1,7 @@
 // Proxy case pages: htmx answers for conflicts and invalid forms, and the statistics charts.
 // No inline scripts: the Content-Security-Policy forbids them. Chart data comes from a
-// <script type="application/json"> element (json_script), which is data, never executed.
+// <script type="application/json"> element (json_script), which is data, never executed; the series
+// names from the chart element's data attributes, in the page's language.
 
 (() => {
   // htmx leaves 4xx answers unswapped by default. A 409 (someone changed the case first) and a 422
@@ -20,26 +21,26 @@
   const palette = ["#b71c1c", "#1565c0", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#c2185b"];
 
   const options = {
-    month: () => ({
+    month: (names) => ({
       tooltip: { trigger: "axis" },
       grid: { left: 40, right: 16, top: 16, bottom: 32 },
       xAxis: { type: "category", data: data.month.labels },
       yAxis: { type: "value", minInterval: 1 },
-      series: [{ type: "line", smooth: true, areaStyle: { opacity: 0.15 }, data: data.month.values, name: "新建办件" }],
+      series: [{ type: "line", smooth: true, areaStyle: { opacity: 0.15 }, data: data.month.values, name: names.series }],
     }),
-    department: () => ({
+    department: (names) => ({
       tooltip: { trigger: "axis" },
       grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", inverse: true, data: data.department.labels },
-      series: [{ type: "bar", data: data.department.values, name: "办件数" }],
+      series: [{ type: "bar", data: data.department.values, name: names.series }],
     }),
-    rating: () => ({
+    rating: (names) => ({
       tooltip: { trigger: "axis" },
       grid: { left: 40, right: 16, top: 16, bottom: 32 },
       xAxis: { type: "category", data: data.rating.labels },
       yAxis: { type: "value", minInterval: 1 },
-      series: [{ type: "bar", data: data.rating.values, name: "评价数" }],
+      series: [{ type: "bar", data: data.rating.values, name: names.series }],
     }),
   };
 
@@ -50,7 +51,7 @@
     // Sized from script: a style attribute would break the Content-Security-Policy.
     element.style.height = element.dataset.chart === "department" ? "320px" : "260px";
     const chart = window.echarts.init(element);
-    chart.setOption({ color: palette, ...build() });
+    chart.setOption({ color: palette, ...build(element.dataset) });
     charts.push(chart);
   }
   window.addEventListener("resize", () => charts.forEach((chart) => chart.resize()));
