@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -230,7 +231,7 @@ class ActionForm(BootstrapForm):
     # Fields passed to workflow.transition as params (the rest are the form's own).
     param_fields: tuple[str, ...] = ()
     danger = False
-    confirm = ""
+    confirm: str | Promise = ""  # a question asked before the action (hx-confirm)
 
     def __init__(self, *args: Any, case: Case, action: str, **kwargs: Any) -> None:
         self.case = case
@@ -330,33 +331,35 @@ class AcceptForm(ActionForm):
 class ReasonForm(ActionForm):
     reason = forms.CharField(label=_("原因"), widget=_textarea(3), max_length=1000)
     param_fields = ("reason",)
-    reason_label = "原因"
+    reason_label = _("原因")
 
     def setup(self) -> None:
         self.fields["reason"].label = self.reason_label
-        self.fields["reason"].error_messages["required"] = f"请填写{self.reason_label}"
+        self.fields["reason"].error_messages["required"] = gettext("请填写%(label)s") % {
+            "label": self.reason_label
+        }
         del self.fields["note"]  # the reason is the note of the timeline event
 
 
 class RefuseForm(ReasonForm):
-    reason_label = "不予受理的理由"
+    reason_label = _("不予受理的理由")
     danger = True
-    confirm = "确定不予受理该办件吗？此操作不能撤销，理由将以短信告知申请人。"
+    confirm = _("确定不予受理该办件吗？此操作不能撤销，理由将以短信告知申请人。")
 
 
 class SuspendForm(ReasonForm):
-    reason_label = "中止原因"
+    reason_label = _("中止原因")
 
 
 class TerminateForm(ReasonForm):
-    reason_label = "终止原因"
+    reason_label = _("终止原因")
     danger = True
-    confirm = "确定终止办理该办件吗？终止后不能恢复，原因将以短信告知申请人。"
+    confirm = _("确定终止办理该办件吗？终止后不能恢复，原因将以短信告知申请人。")
 
 
 class WithdrawForm(ActionForm):
     danger = True
-    confirm = "确定撤回该申请吗？撤回后办件结束。"
+    confirm = _("确定撤回该申请吗？撤回后办件结束。")
 
     def setup(self) -> None:
         self.fields["note"].label = gettext("撤回原因")
