@@ -55,6 +55,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The running test server (server_url), for waiting until it is quiet between tests.
+_SERVER: dict[str, Any] = {}
+
+
+def wait_until_server_is_quiet(timeout: float = 10) -> None:
+    """Until the test server holds no connection and runs no request or socket handler: a page closed at
+    the end of a test leaves its WebSocket's disconnect handler (and a late request) running in the
+    server thread, and a query of theirs racing the flush of the database that follows (PostgreSQL's
+    TRUNCATE of every table) can deadlock it."""
+    server = _SERVER.get("server")
+    if server is None:
+        return
+    state = server.server_state
+    deadline = time.monotonic() + timeout
+    while (state.connections or state.tasks) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     import uvicorn
@@ -64,6 +82,7 @@ def server_url() -> Iterator[str]:
     port = _free_port()
     config = uvicorn.Config(application, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
+    _SERVER["server"] = server
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -130,6 +149,7 @@ def new_page(browser: Any, live: str) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+    wait_until_server_is_quiet()
 
 
 def login(page: Any, username: str, password: str) -> None:
