@@ -55,6 +55,10 @@
       p.frame.src = button.dataset.preview;
     }
     p.dialog.showModal();
+    // Focus on 关闭, not in the PDF viewer: keys pressed inside the iframe go to the viewer's own
+    // document, and Escape would no longer close the dialog.
+    const closeButton = p.dialog.querySelector("[data-preview-close]");
+    if (closeButton) closeButton.focus();
   };
 
   const close = () => {
@@ -98,6 +102,18 @@
       p.image.removeAttribute("src");
       p.frame.removeAttribute("src");
       if (opener && document.contains(opener)) opener.focus();
+    },
+    true,
+  );
+
+  // A PDF viewer that takes the focus when it has loaded gives it back to 关闭 (see open()).
+  document.addEventListener(
+    "load",
+    (event) => {
+      const p = parts();
+      if (!p || event.target !== p.frame || document.activeElement !== p.frame) return;
+      const closeButton = p.dialog.querySelector("[data-preview-close]");
+      if (closeButton) closeButton.focus();
     },
     true,
   );
