@@ -60,6 +60,19 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def with_id_card_item(world: SimpleNamespace) -> None:
+    """The working-day calendar, and the ID-card item (20 working days) the cases here are submitted for."""
+    calendar.seed_from_package()
+    calendar.invalidate()
+    world.item = make_item(
+        world.dept,
+        "居民身份证办理（包括临时）",
+        promised_limit=20,
+        promised_limit_unit="working",
+        materials=[MaterialData(name="居民户口簿", form="original", copies=1, required=True)],
+    )
+
+
 def submitted(world: SimpleNamespace) -> Case:
     applicant = proxy_services.Applicant(
         name="张三", id_number="330802199003070017", mobile="13800001234", home_region_code="330802",
@@ -95,15 +108,7 @@ def test_each_kind_of_task_killed_twice_at_the_worst_moments_takes_effect_exactl
 ) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.PROXY_AUTO_DELIVER_DAYS = 0
-    calendar.seed_from_package()
-    calendar.invalidate()
-    world.item = make_item(
-        world.dept,
-        "居民身份证办理（包括临时）",
-        promised_limit=20,
-        promised_limit_unit="working",
-        materials=[MaterialData(name="居民户口簿", form="original", copies=1, required=True)],
-    )
+    with_id_card_item(world)
 
     # Given a submitted case whose pre-review reminder and overdue check have come due,
     late = submitted(world)

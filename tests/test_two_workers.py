@@ -33,13 +33,10 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from shanghui.catalog.services import MaterialData
-from shanghui.catalog.tests.factories import make_item
 from shanghui.notify.models import Notification, OutboxMessage
 from shanghui.proxy.models import CaseEvent
-from shanghui.workdays import calendar
 from shanghui.worker.models import WorkerHeartbeat
-from tests.test_task_crash import database_url, submitted
+from tests.test_task_crash import database_url, submitted, with_id_card_item
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,15 +64,7 @@ def test_two_workers_on_the_same_due_rows_run_each_task_once(
     world: SimpleNamespace, settings: Any, tmp_path: Path
 ) -> None:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    calendar.seed_from_package()
-    calendar.invalidate()
-    world.item = make_item(
-        world.dept,
-        "居民身份证办理（包括临时）",
-        promised_limit=20,
-        promised_limit_unit="working",
-        materials=[MaterialData(name="居民户口簿", form="original", copies=1, required=True)],
-    )
+    with_id_card_item(world)
     # Given twelve submitted cases, each with its pre-review warning and overdue check queued for later
     cases = [submitted(world) for _ in range(CASES)]
     checks = DBTaskResult.objects.filter(task_path=CHECK)
